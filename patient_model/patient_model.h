@@ -1,0 +1,186 @@
+/*
+ * patient_model — the UVA/Padova S2008 type 1 diabetes patient, as the open reference
+ * simglucose v0.2.11 computes it, and the CGM sensor that reads it.
+ *
+ * Pure and deterministic: no I/O, no globals (the parameter tables are const data), no
+ * allocation inside a step; time and randomness are passed in. The same inputs give the
+ * same bits out.
+ *
+ * Sources: Dalla Man et al., IEEE TBME 2007 (meal model); Kovatchev et al., JDST 2009
+ * (S2008); Breton & Kovatchev, JDST 2008 (CGM noise); simglucose v0.2.11 (commit a6f6777):
+ * t1dpatient.py, cgm.py, noise_gen.py. Units are in every name.
+ */
+#ifndef FAKEPUMP_PATIENT_MODEL_H
+#define FAKEPUMP_PATIENT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------------------ */
+/* Virtual patients                                                                     */
+/* ------------------------------------------------------------------------------------ */
+
+enum { PATIENT_STATE_COUNT = 13 };
+
+/* State indices, in simglucose order (patient-model spec §1). */
+typedef enum patient_state_index {
+	PATIENT_QSTO1_MG = 0,
+	PATIENT_QSTO2_MG,
+	PATIENT_QGUT_MG,
+	PATIENT_GP_MG_PER_KG,
+	PATIENT_GT_MG_PER_KG,
+	PATIENT_IP_PMOL_PER_KG,
+	PATIENT_X_PMOL_PER_L,
+	PATIENT_I1_PMOL_PER_L,
+	PATIENT_ID_PMOL_PER_L,
+	PATIENT_IL_PMOL_PER_KG,
+	PATIENT_ISC1_PMOL_PER_KG,
+	PATIENT_ISC2_PMOL_PER_KG,
+	PATIENT_GS_MG_PER_KG,
+} patient_state_index;
+
+/*
+ * One virtual patient's parameters (vpatient_params.csv + Quest.csv). Field names keep the
+ * model's symbols; their units are those of the S2008 model (minutes, mg, pmol, kg, dL, L).
+ */
+typedef struct patient_params {
+	const char *name; /* "adult#001" */
+	double BW;        /* body weight, kg */
+	double Vg, Vi;    /* glucose (dL/kg) and insulin (L/kg) distribution volumes */
+	double kabs, kmax, kmin, b, d, f;
+	double kp1, kp2, kp3, ki, Fsnc, ke1, ke2, k1, k2;
+	double Vm0, Vmx, Km0, p2u, Ib;
+	double m1, m2, m4, m30;
+	double kd, ka1, ka2, ksc;
+	double u2ss;                       /* basal insulin infusion, pmol/kg/min */
+	double x0[PATIENT_STATE_COUNT];    /* basal steady state */
+	double carb_ratio_g_per_u;         /* Quest.csv CR */
+	double correction_factor_mgdl_per_u; /* Quest.csv CF */
+	double age_years;                  /* Quest.csv Age */
+	double total_daily_insulin_u;      /* Quest.csv TDI */
+} patient_params;
+
+/* The 30 patients: adolescent#001–#010, adult#001–#010, child#001–#010, in that order. */
+size_t patient_params_count(void);
+const patient_params *patient_params_at(size_t index);
+/* Exact name match; NULL when there is no such patient. */
+const patient_params *patient_params_find(const char *name);
+/* The patient's own steady-state basal: u2ss * BW / 6000, in U/min. */
+double patient_basal_u_per_min(const patient_params *params);
+
+/* ------------------------------------------------------------------------------------ */
+/* Integration                                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+typedef enum patient_step_result {
+	PATIENT_STEP_OK = 0,
+	PATIENT_STEP_BAD_INPUT,      /* negative or non-finite meal or insulin: state unchanged */
+	PATIENT_STEP_SOLVER_FAILED,  /* the integrator could not reach the end of the minute */
+} patient_step_result;
+
+/* What one minute of simulation took in; filled by patient_step. */
+typedef struct patient_step_info {
+	double eaten_g;        /* carbohydrate eaten during this minute (EAT_RATE 5 g/min) */
+	unsigned rhs_evals;    /* right-hand-side evaluations spent on this minute */
+} patient_step_info;
+
+typedef struct patient patient;
+
+/*
+ * A patient at its basal steady state, t = 0. `params` must outlive the patient.
+ * Returns NULL only when out of memory. Free with patient_free.
+ */
+patient *patient_new(const patient_params *params);
+void patient_free(patient *p);
+
+/*
+ * Advance one minute. `meal_announced_g` grams are added to the meal being eaten (eaten at
+ * 5 g/min, spec §4); `insulin_u_per_min` is the subcutaneous infusion over the minute
+ * (basal + bolus). Both are held constant over the minute. `info` may be NULL.
+ */
+patient_step_result patient_step(patient *p, double meal_announced_g, double insulin_u_per_min,
+                                 patient_step_info *info);
+
+double patient_time_min(const patient *p);
+/* Plasma glucose Gp/Vg, mg/dL: the model's true blood glucose. */
+double patient_bg_mgdl(const patient *p);
+/* Subcutaneous glucose Gs/Vg, mg/dL: what the CGM reads. */
+double patient_gsub_mgdl(const patient *p);
+/* Plasma insulin Ip/Vi, pmol/L. */
+double patient_insulin_pmol_per_l(const patient *p);
+/* Copy of the 13 states (spec §1 order). */
+void patient_get_state(const patient *p, double out[PATIENT_STATE_COUNT]);
+const patient_params *patient_get_params(const patient *p);
+
+/* ------------------------------------------------------------------------------------ */
+/* Random numbers (numpy RandomState compatible: MT19937 + legacy polar Gaussian)        */
+/* ------------------------------------------------------------------------------------ */
+
+/* A value type: copy it to fork a stream, pass a pointer to consume it. */
+typedef struct rng {
+	uint32_t mt[624];
+	int index;
+	bool has_cached_gauss;
+	double cached_gauss;
+} rng;
+
+/* numpy's RandomState(seed) for an integer seed 0 … 2^32-1 (init_genrand). */
+void rng_seed(rng *r, uint32_t seed);
+uint32_t rng_next_u32(rng *r);
+/* Uniform double in [0, 1) with 53 random bits, as numpy's random_sample. */
+double rng_uniform(rng *r);
+/* Standard normal deviate, numpy's legacy polar method (caches the second deviate). */
+double rng_gauss(rng *r);
+
+/* ------------------------------------------------------------------------------------ */
+/* CGM sensor                                                                           */
+/* ------------------------------------------------------------------------------------ */
+
+typedef enum cgm_model {
+	CGM_IDEAL = 0,     /* no noise, no clipping beyond [0, +inf) */
+	CGM_DEXCOM,        /* sensor_params.csv "Dexcom", 3 min */
+	CGM_GUARDIAN_RT,   /* "GuardianRT", 5 min */
+	CGM_NAVIGATOR,     /* "Navigator", 1 min */
+	CGM_MODEL_COUNT,
+} cgm_model;
+
+/* sensor_params.csv: Johnson-SU noise (Breton & Kovatchev 2008) through an AR(1) filter. */
+typedef struct cgm_params {
+	const char *name;         /* "ideal", "dexcom", "guardian", "navigator" (scenario names) */
+	double pacf;              /* AR(1) coefficient of the 15-minute knots */
+	double gamma, lambda, delta, xi; /* Johnson SU */
+	int sample_time_min;      /* default sampling interval */
+	double min_mgdl, max_mgdl; /* reading range (clip) */
+} cgm_params;
+
+const cgm_params *cgm_params_for(cgm_model model);
+/* Scenario name ("ideal", "dexcom", "guardian", "navigator") to model; false if unknown. */
+bool cgm_model_from_name(const char *name, cgm_model *out);
+
+typedef struct cgm_sensor cgm_sensor;
+
+/*
+ * A sensor sampling every `interval_min` minutes (0 = the model's own sample time).
+ * Its noise is drawn from `seed` (a stream of its own). NULL when out of memory or when
+ * interval_min is negative or over 150.
+ */
+cgm_sensor *cgm_sensor_new(cgm_model model, int interval_min, uint32_t seed);
+void cgm_sensor_free(cgm_sensor *s);
+int cgm_sensor_interval_min(const cgm_sensor *s);
+
+/*
+ * Read the sensor at minute `now_min` (an integer minute from t = 0) given the
+ * subcutaneous glucose. Returns true and writes `*reading_mgdl` when a sample is due
+ * (now_min % interval == 0); otherwise returns false and consumes nothing. Each sample
+ * consumes the next noise value; the reading is Gsub + noise, clipped to the range.
+ */
+bool cgm_sensor_read(cgm_sensor *s, int64_t now_min, double gsub_mgdl, double *reading_mgdl);
+
+/*
+ * The next raw noise value (mg/dL) of the sensor's noise stream, as the reading would add
+ * it; for statistics tests. 0 for the ideal sensor.
+ */
+double cgm_sensor_next_noise(cgm_sensor *s);
+
+#endif
