@@ -1,0 +1,37 @@
+# FakePump HIL — the two commands: `make demo` and `make test`.
+# A thin front for Meson: it installs what is missing (apt), configures, builds, runs.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+MESON      ?= meson
+
+.PHONY: all demo test build deps bench clean
+
+all: build
+
+deps:
+	@sh tools/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	@$(MESON) setup --buildtype=release $(BUILD) >/dev/null
+
+$(ASAN_BUILD)/build.ninja: | deps
+	@$(MESON) setup --buildtype=debug -Db_sanitize=address,undefined \
+		-Dc_args=-fno-sanitize-recover=all -Db_lundef=false $(ASAN_BUILD) >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD) --quiet
+
+demo: build
+	./$(BUILD)/fakepump demo
+
+test: build $(ASAN_BUILD)/build.ninja
+	@ninja -C $(ASAN_BUILD) --quiet
+	$(MESON) test -C $(BUILD) --print-errorlogs
+	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs
+
+bench: build
+	@sh bench/run.sh $(BUILD)/fakepump
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,273 @@
+/*
+ * The fakepump command line as a user meets it: help, version, patients, exit statuses,
+ * bad input answered with file:line:column and status 2, the CSV's shape, determinism
+ * (same seed → same bytes, other seed → other noise), and --speed pacing.
+ */
+#define _XOPEN_SOURCE 700
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "support.h"
+
+static char *tmp;
+
+static void make_tmp(void)
+{
+	tmp = make_temp_dir();
+	cr_assert_not_null(tmp);
+}
+
+static void drop_tmp(void)
+{
+	remove_tree(tmp);
+	free(tmp);
+}
+
+TestSuite(cli, .init = make_tmp, .fini = drop_tmp);
+
+static void path_in_tmp(char *out, size_t cap, const char *name)
+{
+	snprintf(out, cap, "%s/%s", tmp, name);
+}
+
+static const char day_dexcom[] = "name: day\n"
+                                 "patient: adult#003\n"
+                                 "duration: 6h\n"
+                                 "start: \"06:00\"\n"
+                                 "seed: %u\n"
+                                 "cgm: {model: dexcom}\n"
+                                 "events:\n"
+                                 "  - {at: \"07:00\", meal: 60}\n"
+                                 "  - {at: \"07:00\", bolus: 6}\n";
+
+static void write_day(const char *name, unsigned seed, char *path, size_t cap)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml, day_dexcom, seed);
+	path_in_tmp(path, cap, name);
+	cr_assert_eq(write_file(path, yaml), 0);
+}
+
+Test(cli, help_names_the_commands_and_exits_0)
+{
+	const char *args[] = {"--help", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0);
+	cr_assert(strstr(r.out, "run FILE") && strstr(r.out, "patients") &&
+	          strstr(r.out, "--speed") && strstr(r.out, "--csv"), "%s", r.out);
+	run_result_free(&r);
+}
+
+Test(cli, version_prints_the_version)
+{
+	const char *args[] = {"--version", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0);
+	cr_assert(strncmp(r.out, "fakepump ", 9) == 0, "%s", r.out);
+	run_result_free(&r);
+}
+
+Test(cli, patients_lists_all_thirty)
+{
+	const char *args[] = {"patients", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0);
+	int lines = 0;
+	for (const char *p = r.out; *p; p++)
+		lines += *p == '\n';
+	cr_assert_eq(lines, 31, "header + 30 patients, got %d lines", lines);
+	cr_assert(strstr(r.out, "adolescent#001") && strstr(r.out, "child#010"));
+	run_result_free(&r);
+}
+
+Test(cli, usage_errors_exit_2_with_a_message)
+{
+	const char *const cases[][4] = {
+		{"frobnicate", NULL},
+		{"run", NULL},
+		{"run", "x.yaml", "--speed", "fast"},
+		{"run", "x.yaml", "--speed", "0"},
+		{"run", "x.yaml", "--bogus", NULL},
+		{"run", "x.yaml", "--csv", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *args[5] = {cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL};
+		run_result r = run_fakepump(args);
+		cr_expect_eq(r.exit_status, 2, "case %zu: status %d", i, r.exit_status);
+		cr_expect(strlen(r.err) > 10, "case %zu: no message", i);
+		run_result_free(&r);
+	}
+}
+
+Test(cli, missing_scenario_file_exits_2_naming_it)
+{
+	const char *args[] = {"run", "/nonexistent/day.yaml", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 2);
+	cr_assert(strstr(r.err, "/nonexistent/day.yaml"), "%s", r.err);
+	run_result_free(&r);
+}
+
+/* Every malformed scenario of the test library is refused with file:line:column, exit 2. */
+Test(cli, every_malformed_scenario_exits_2_with_file_line_column)
+{
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/../scenarios/bad", FIXTURE_DIR);
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d, "no %s", dir);
+	int files = 0;
+	struct dirent *ent;
+	while ((ent = readdir(d)) != NULL) {
+		size_t len = strlen(ent->d_name);
+		if (len < 6 || strcmp(ent->d_name + len - 5, ".yaml") != 0)
+			continue;
+		char path[1024], csv[800], pattern[1200];
+		snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+		path_in_tmp(csv, sizeof csv, "should-not-exist.csv");
+		const char *args[] = {"run", path, "--csv", csv, NULL};
+		run_result r = run_fakepump(args);
+		cr_expect_eq(r.exit_status, 2, "%s: status %d", ent->d_name, r.exit_status);
+		snprintf(pattern, sizeof pattern, "^[^\n]*%s:[0-9]+:[0-9]+: [^\n]+", ent->d_name);
+		regex_t re;
+		cr_assert_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE), 0);
+		cr_expect_eq(regexec(&re, r.err, 0, NULL, 0), 0, "%s: stderr was: %s",
+		             ent->d_name, r.err);
+		regfree(&re);
+		cr_expect_null(fopen(csv, "r"), "%s: nothing may run on bad input", ent->d_name);
+		run_result_free(&r);
+		files++;
+	}
+	closedir(d);
+	cr_assert_geq(files, 10, "the issue asks for at least 10 malformed files, found %d", files);
+}
+
+Test(cli, csv_has_one_row_per_minute_and_cgm_every_sample)
+{
+	char yaml[800], csv[800];
+	write_day("day.yaml", 7, yaml, sizeof yaml);
+	path_in_tmp(csv, sizeof csv, "day.csv");
+	const char *args[] = {"run", yaml, "--csv", csv, "--headless", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "day: adult#003") && strstr(r.out, "time in 70-180"), "%s",
+	          r.out);
+	run_result_free(&r);
+
+	csv_table t;
+	cr_assert_eq(csv_load(csv, &t), 0);
+	cr_assert_eq(t.rows, 361, "6 h = 360 minutes + the final state");
+	const char *needed[] = {"t_min", "clock", "bg_mgdl", "gsub_mgdl", "cgm_mgdl",
+	                        "insulin_u_per_min", "cho_g_per_min"};
+	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
+		cr_assert_geq(csv_column(&t, needed[i]), 0, "column %s missing", needed[i]);
+	int tc = csv_column(&t, "t_min"), cc = csv_column(&t, "cgm_mgdl");
+	int clock = csv_column(&t, "clock"), cho = csv_column(&t, "cho_g_per_min");
+	int ins = csv_column(&t, "insulin_u_per_min");
+	double carbs = 0;
+	for (size_t k = 0; k < t.rows; k++) {
+		cr_assert_eq(csv_number(&t, k, tc), (double)k);
+		bool has = !isnan(csv_number(&t, k, cc));
+		cr_assert_eq(has, k % 3 == 0, "Dexcom samples every 3 min (row %zu)", k);
+		if (has)
+			cr_assert(csv_number(&t, k, cc) >= 39 && csv_number(&t, k, cc) <= 600);
+		carbs += csv_number(&t, k, cho);
+	}
+	cr_assert_str_eq(t.cells[0][clock], "06:00");
+	cr_assert_str_eq(t.cells[60][clock], "07:00");
+	cr_assert_float_eq(carbs, 60.0, 1e-9);
+	/* the bolus (instant by default) is in the 07:00 minute, over basal */
+	cr_assert_gt(csv_number(&t, 60, ins), 5.9);
+	cr_assert_lt(csv_number(&t, 61, ins), 0.1);
+	csv_free(&t);
+}
+
+Test(cli, same_seed_gives_the_same_bytes_other_seed_other_noise)
+{
+	char y7[800], y8[800], a[800], b[800], c[800];
+	write_day("seed7.yaml", 7, y7, sizeof y7);
+	write_day("seed8.yaml", 8, y8, sizeof y8);
+	path_in_tmp(a, sizeof a, "a.csv");
+	path_in_tmp(b, sizeof b, "b.csv");
+	path_in_tmp(c, sizeof c, "c.csv");
+	const char *ra[] = {"run", y7, "--csv", a, NULL};
+	const char *rb[] = {"run", y7, "--csv", b, NULL};
+	const char *rc[] = {"run", y8, "--csv", c, NULL};
+	run_result r1 = run_fakepump(ra), r2 = run_fakepump(rb), r3 = run_fakepump(rc);
+	cr_assert(r1.exit_status == 0 && r2.exit_status == 0 && r3.exit_status == 0);
+	cr_assert_str_eq(r1.out, r2.out, "same seed, same summary");
+	size_t la, lb;
+	char *da = read_file(a, &la), *db = read_file(b, &lb), *dc = read_file(c, NULL);
+	cr_assert(la == lb && memcmp(da, db, la) == 0, "same seed must give identical bytes");
+
+	csv_table ta, tc;
+	csv_load(a, &ta);
+	csv_load(c, &tc);
+	int cgm = csv_column(&ta, "cgm_mgdl"), bg = csv_column(&ta, "bg_mgdl");
+	int differing = 0;
+	for (size_t k = 0; k < ta.rows; k += 3) {
+		differing += csv_number(&ta, k, cgm) != csv_number(&tc, k, cgm);
+		cr_assert_eq(csv_number(&ta, k, bg), csv_number(&tc, k, bg),
+		             "the seed moves the sensor noise, never the physiology");
+	}
+	cr_assert_gt(differing, 100, "another seed must give other noise (%d of 121 differ)",
+	             differing);
+	csv_free(&ta);
+	csv_free(&tc);
+	free(da);
+	free(db);
+	free(dc);
+	run_result_free(&r1);
+	run_result_free(&r2);
+	run_result_free(&r3);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* 2 simulated hours at 36000× real time cannot take less than 0.2 s of wall time. */
+Test(cli, speed_paces_the_run_against_the_wall_clock)
+{
+	char yaml[800];
+	path_in_tmp(yaml, sizeof yaml, "paced.yaml");
+	cr_assert_eq(write_file(yaml, "patient: adult#001\nduration: 2h\n"), 0);
+	const char *paced[] = {"run", yaml, "--speed", "36000", "--quiet", NULL};
+	double t0 = now_s();
+	run_result r = run_fakepump(paced);
+	double elapsed = now_s() - t0;
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	cr_assert_geq(elapsed, 0.195, "paced run took only %.3f s", elapsed);
+	run_result_free(&r);
+}
+
+Test(cli, demo_runs_the_embedded_scenario)
+{
+	const char *args[] = {"demo", "--headless", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "demo-day: adult#001"), "%s", r.out);
+	run_result_free(&r);
+}
+
+Test(cli, headless_is_announced_in_one_line_when_there_is_no_display)
+{
+	char yaml[800];
+	path_in_tmp(yaml, sizeof yaml, "short.yaml");
+	cr_assert_eq(write_file(yaml, "patient: child#001\nduration: 10m\n"), 0);
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+	const char *args[] = {"run", yaml, NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0);
+	cr_assert(strstr(r.err, "headless") != NULL, "stderr: %s", r.err);
+	run_result_free(&r);
+}

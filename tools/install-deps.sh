@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian 12 packages FakePump needs to build and test, if any is missing.
+# Idempotent and quiet when everything is there; runs `apt-get update` once, only when
+# something has to be installed. Needs root (or sudo) only in that case.
+set -eu
+
+PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev"
+
+missing=""
+for pkg in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $pkg"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+		echo "install-deps: need root to install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "install-deps: done"
