@@ -50,7 +50,7 @@ enum {
 };
 
 static const double MAX_BASAL_U_PER_H = 35.0;
-static const double MAX_BOLUS_U = 100.0;    /* physical sanity only; pump limits come later */
+static const double MAX_BOLUS_U = 100.0; /* physical sanity only; pump limits come later */
 static const double MAX_MEAL_G = 1000.0;
 static const double MAX_BOLUS_SPEED_U_PER_MIN = 100.0;
 
@@ -102,11 +102,20 @@ static duration_status parse_duration(const char *text, int64_t *out_min)
 	}
 	int64_t unit_s;
 	switch (*p) {
-	case 's': unit_s = 1; break;
-	case 'm': unit_s = 60; break;
-	case 'h': unit_s = 3600; break;
-	case 'd': unit_s = 86400; break;
-	default: return DURATION_SYNTAX;
+	case 's':
+		unit_s = 1;
+		break;
+	case 'm':
+		unit_s = 60;
+		break;
+	case 'h':
+		unit_s = 3600;
+		break;
+	case 'd':
+		unit_s = 86400;
+		break;
+	default:
+		return DURATION_SYNTAX;
 	}
 	if (p[1] != '\0')
 		return DURATION_SYNTAX;
@@ -296,9 +305,8 @@ static const char *suggest_result(const suggestion *s)
 
 typedef struct walker {
 	yaml_document_t *doc;
-	const char *path;   /* names the file in messages */
+	const char *path; /* names the file in messages */
 	scenario_error *err;
-	scenario *s;        /* being filled; fields parsed earlier in table order are set */
 } walker;
 
 /*
@@ -363,8 +371,7 @@ static shown show_text(const char *t, size_t len, const char *quote)
 	for (size_t i = 0; i < cut; i++)
 		body[i] = (unsigned char)t[i] < 0x20 || t[i] == 0x7f ? '?' : t[i];
 	body[cut] = '\0';
-	snprintf(out.text, sizeof out.text, "%s%s%s%s", quote, body, cut < len ? "..." : "",
-	         quote);
+	snprintf(out.text, sizeof out.text, "%s%s%s%s", quote, body, cut < len ? "..." : "", quote);
 	return out;
 }
 
@@ -408,13 +415,14 @@ static bool fail_expected(walker *w, const char *key, const yaml_node_t *n, cons
 }
 
 /*
- * A scalar whose text has no NUL or control characters (tab excepted); `what` describes
+ * A non-empty scalar without NUL or control characters (tab excepted); `what` describes
  * the expected value for the message. Sets *out to the node's text (owned by the document).
  */
 static bool expect_text(walker *w, const char *key, const yaml_node_t *n, const char *what,
                         const char **out)
 {
-	if (!is_scalar(n))
+	*out = ""; /* never read on failure; set so that no caller sees an indeterminate value */
+	if (!is_scalar(n) || n->data.scalar.length == 0)
 		return fail_expected(w, key, n, what);
 	const char *t = scalar_text(n);
 	if (strlen(t) != n->data.scalar.length)
@@ -493,8 +501,7 @@ static number_syntax classify_number(const yaml_node_t *n)
 /* A quoted scalar that would be a number without its quotes. */
 static bool is_quoted_number(const yaml_node_t *n)
 {
-	return is_scalar(n) && !is_plain(n) &&
-	       classify_number_text(scalar_text(n)) != NOT_A_NUMBER;
+	return is_scalar(n) && !is_plain(n) && classify_number_text(scalar_text(n)) != NOT_A_NUMBER;
 }
 
 /*
@@ -544,7 +551,7 @@ static bool expect_number(walker *w, const char *key, const yaml_node_t *n, cons
 typedef struct number_range {
 	const char *what; /* "a rate in U/h" */
 	double lo, hi;
-	bool lo_open;     /* lo itself is not allowed: lo < x <= hi */
+	bool lo_open; /* lo itself is not allowed: lo < x <= hi */
 } number_range;
 
 typedef struct range_text {
@@ -577,8 +584,8 @@ static bool expect_number_in_range(walker *w, const char *key, const yaml_node_t
 }
 
 /* A plain unsigned decimal integer lo … hi (no sign, fraction or exponent). */
-static bool expect_integer_in_range(walker *w, const char *key, const yaml_node_t *n,
-                                    uint64_t lo, uint64_t hi, uint64_t *out)
+static bool expect_integer_in_range(walker *w, const char *key, const yaml_node_t *n, uint64_t lo,
+                                    uint64_t hi, uint64_t *out)
 {
 	char expected[96];
 	snprintf(expected, sizeof expected, "an integer %llu to %llu", (unsigned long long)lo,
@@ -616,16 +623,17 @@ static bool expect_duration(walker *w, const char *key, const yaml_node_t *n, in
 		return true;
 	case DURATION_SYNTAX:
 		if (classify_number(n) == NUMBER_FINITE)
-			return fail(w, n->start_mark, key, "expected %s, got %s (a number without a unit)",
-			            what, show(n).text);
+			return fail(w, n->start_mark, key,
+			            "expected %s, got %s (a number without a unit)", what,
+			            show(n).text);
 		return fail_expected(w, key, n, what);
 	case DURATION_NOT_WHOLE_MINUTES:
 		return fail_expected(w, key, n, "a whole number of minutes");
 	case DURATION_NOT_POSITIVE:
 		return fail_expected(w, key, n, "a duration longer than zero");
 	case DURATION_TOO_LONG:
-		return fail(w, n->start_mark, key, "expected at most %dd, got %s", MAX_DURATION_DAYS,
-		            show(n).text);
+		return fail(w, n->start_mark, key, "expected at most %dd, got %s",
+		            MAX_DURATION_DAYS, show(n).text);
 	}
 	return fail_expected(w, key, n, what);
 }
@@ -637,16 +645,16 @@ static bool expect_duration(walker *w, const char *key, const yaml_node_t *n, in
 static bool expect_clock(walker *w, const char *key, const yaml_node_t *n, bool allow_day,
                          int *out_day, int *out_min_of_day)
 {
-	const char *what = allow_day ? "a clock time \"HH:MM\" or \"dN HH:MM\""
-	                             : "a clock time \"HH:MM\"";
+	const char *what =
+	    allow_day ? "a clock time \"HH:MM\" or \"dN HH:MM\"" : "a clock time \"HH:MM\"";
 	const char *t;
 	if (!expect_text(w, key, n, what, &t))
 		return false;
 	switch (parse_clock(t, out_day, out_min_of_day)) {
 	case CLOCK_OK:
 		if (!allow_day && *out_day != 1)
-			return fail(w, n->start_mark, key, "expected %s without a day, got %s", what,
-			            show(n).text);
+			return fail(w, n->start_mark, key, "expected %s without a day, got %s",
+			            what, show(n).text);
 		return true;
 	case CLOCK_SYNTAX:
 		return fail_expected(w, key, n, what);
@@ -657,8 +665,8 @@ static bool expect_clock(walker *w, const char *key, const yaml_node_t *n, bool 
 	case CLOCK_DAY_ZERO:
 		return fail_expected(w, key, n, "a day d1 or later (days count from 1)");
 	case CLOCK_DAY_TOO_LATE:
-		return fail(w, n->start_mark, key, "expected a day d1 to d%d, got %s", MAX_EVENT_DAY,
-		            show(n).text);
+		return fail(w, n->start_mark, key, "expected a day d1 to d%d, got %s",
+		            MAX_EVENT_DAY, show(n).text);
 	}
 	return fail_expected(w, key, n, what);
 }
@@ -749,15 +757,14 @@ static bool walk_mapping(walker *w, const char *key, yaml_node_t *node, const ma
 			const char *maybe = suggest_result(&sug);
 			list_fields(spec, 0, names, sizeof names);
 			return fail(w, k->start_mark, key,
-			            "unknown key '%s' (expected one of: %s)%s%s%s", show_bare(k).text,
-			            names, maybe ? "; did you mean '" : "", maybe ? maybe : "",
-			            maybe ? "'?" : "");
+			            "unknown key '%s' (expected one of: %s)%s%s%s",
+			            show_bare(k).text, names, maybe ? "; did you mean '" : "",
+			            maybe ? maybe : "", maybe ? "'?" : "");
 		}
 		if (key_of[i] != NULL)
 			return fail(w, k->start_mark, key,
 			            "duplicate key '%s' (first given at line %zu, column %zu)",
-			            show_bare(k).text,
-			            (size_t)key_of[i]->start_mark.line + 1,
+			            show_bare(k).text, (size_t)key_of[i]->start_mark.line + 1,
 			            (size_t)key_of[i]->start_mark.column + 1);
 		key_of[i] = k;
 		value_of[i] = v;
@@ -847,8 +854,9 @@ static bool parse_name(walker *w, const char *key, yaml_node_t *v, void *ctx)
 	if (!expect_text(w, key, v, what, &t))
 		return false;
 	if (*t == '\0' || strlen(t) > MAX_NAME_BYTES)
-		return fail(w, v->start_mark, key, "expected a one-line name of 1 to %d bytes, got %s",
-		            MAX_NAME_BYTES, show(v).text);
+		return fail(w, v->start_mark, key,
+		            "expected a one-line name of 1 to %d bytes, got %s", MAX_NAME_BYTES,
+		            show(v).text);
 	char *copy = strdup(t);
 	if (copy == NULL)
 		return fail(w, v->start_mark, key, "out of memory");
@@ -945,8 +953,8 @@ static bool parse_cgm_model(walker *w, const char *key, yaml_node_t *v, void *ct
 		const cgm_params *p = cgm_params_for((cgm_model)m);
 		if (p == NULL || p->name == NULL)
 			continue;
-		int n = snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
-		                 p->name);
+		int n =
+		    snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", p->name);
 		if (n < 0 || (size_t)n >= sizeof names - used)
 			break;
 		used += (size_t)n;
@@ -983,13 +991,13 @@ static bool parse_cgm_interval(walker *w, const char *key, yaml_node_t *v, void 
 }
 
 static const field_spec cgm_fields[] = {
-	{.name = "model", .parse = parse_cgm_model},
-	{.name = "interval", .parse = parse_cgm_interval},
+    {.name = "model", .parse = parse_cgm_model},
+    {.name = "interval", .parse = parse_cgm_interval},
 };
 
 static const mapping_spec cgm_spec = {
-	.what = "a mapping such as {model: dexcom, interval: 5m}",
-	FIELDS(cgm_fields),
+    .what = "a mapping such as {model: dexcom, interval: 5m}",
+    FIELDS(cgm_fields),
 };
 
 static bool parse_cgm(walker *w, const char *key, yaml_node_t *v, void *ctx)
@@ -1000,7 +1008,7 @@ static bool parse_cgm(walker *w, const char *key, yaml_node_t *v, void *ctx)
 /* --- pump ----------------------------------------------------------------------------- */
 
 static const number_range basal_rate_range = {
-	.what = "a rate in U/h", .lo = 0.0, .hi = MAX_BASAL_U_PER_H, .lo_open = false};
+    .what = "a rate in U/h", .lo = 0.0, .hi = MAX_BASAL_U_PER_H, .lo_open = false};
 
 /* One item of a basal program while it is read. */
 typedef struct basal_draft {
@@ -1023,13 +1031,13 @@ static bool parse_segment_rate(walker *w, const char *key, yaml_node_t *v, void 
 }
 
 static const field_spec basal_segment_fields[] = {
-	{.name = "at", .required = true, .parse = parse_segment_at},
-	{.name = "rate", .required = true, .parse = parse_segment_rate},
+    {.name = "at", .required = true, .parse = parse_segment_at},
+    {.name = "rate", .required = true, .parse = parse_segment_rate},
 };
 
 static const mapping_spec basal_segment_spec = {
-	.what = "a segment such as {at: \"06:00\", rate: 0.8}",
-	FIELDS(basal_segment_fields),
+    .what = "a segment such as {at: \"06:00\", rate: 0.8}",
+    FIELDS(basal_segment_fields),
 };
 
 static bool parse_basal_program(walker *w, const char *key, yaml_node_t *v, scenario *s)
@@ -1055,15 +1063,17 @@ static bool parse_basal_program(walker *w, const char *key, yaml_node_t *v, scen
 		join_key_path(at_key, sizeof at_key, item_key, "at");
 		int start = d.segment.start_min_of_day;
 		if (i == 0 && start != 0)
-			return fail(w, d.at_node->start_mark, at_key,
-			            "expected 00:00 for the first segment (a basal program covers the "
-			            "whole day), got %s",
-			            show(d.at_node).text);
+			return fail(
+			    w, d.at_node->start_mark, at_key,
+			    "expected 00:00 for the first segment (a basal program covers the "
+			    "whole day), got %s",
+			    show(d.at_node).text);
 		if (i > 0 && start <= s->basal_segments[i - 1].start_min_of_day)
-			return fail(w, d.at_node->start_mark, at_key,
-			            "expected a time after %s (segments in increasing order), got %s",
-			            format_clock(s->basal_segments[i - 1].start_min_of_day).text,
-			            show(d.at_node).text);
+			return fail(
+			    w, d.at_node->start_mark, at_key,
+			    "expected a time after %s (segments in increasing order), got %s",
+			    format_clock(s->basal_segments[i - 1].start_min_of_day).text,
+			    show(d.at_node).text);
 		s->basal_segments[i] = d.segment;
 	}
 	s->basal_kind = SCENARIO_BASAL_PROGRAM;
@@ -1087,8 +1097,8 @@ static bool parse_basal(walker *w, const char *key, yaml_node_t *v, void *ctx)
 			return false;
 		s->basal_kind = SCENARIO_BASAL_PROGRAM;
 		s->basal_segment_count = 1;
-		s->basal_segments[0] = (scenario_basal_segment){.start_min_of_day = 0,
-		                                                .rate_u_per_h = rate};
+		s->basal_segments[0] =
+		    (scenario_basal_segment){.start_min_of_day = 0, .rate_u_per_h = rate};
 		return true;
 	}
 	const char *what = "steady-state, a rate in U/h (0 to 35) or a list of {at, rate}";
@@ -1101,8 +1111,9 @@ static bool parse_basal(walker *w, const char *key, yaml_node_t *v, void *ctx)
 		suggest_consider(&sug, "steady-state");
 		const char *maybe = suggest_result(&sug);
 		if (maybe != NULL)
-			return fail(w, v->start_mark, key, "expected %s, got %s; did you mean '%s'?",
-			            what, show(v).text, maybe);
+			return fail(w, v->start_mark, key,
+			            "expected %s, got %s; did you mean '%s'?", what, show(v).text,
+			            maybe);
 	}
 	return fail_expected(w, key, v, what);
 }
@@ -1122,13 +1133,13 @@ static bool parse_bolus_speed(walker *w, const char *key, yaml_node_t *v, void *
 }
 
 static const field_spec pump_fields[] = {
-	{.name = "basal", .parse = parse_basal},
-	{.name = "bolus_speed", .parse = parse_bolus_speed},
+    {.name = "basal", .parse = parse_basal},
+    {.name = "bolus_speed", .parse = parse_bolus_speed},
 };
 
 static const mapping_spec pump_spec = {
-	.what = "a mapping such as {basal: steady-state, bolus_speed: instant}",
-	FIELDS(pump_fields),
+    .what = "a mapping such as {basal: steady-state, bolus_speed: instant}",
+    FIELDS(pump_fields),
 };
 
 static bool parse_pump(walker *w, const char *key, yaml_node_t *v, void *ctx)
@@ -1158,7 +1169,7 @@ static bool parse_event_meal(walker *w, const char *key, yaml_node_t *v, void *c
 {
 	event_draft *d = ctx;
 	static const number_range meal = {
-		.what = "grams of carbohydrate", .lo = 0.0, .hi = MAX_MEAL_G, .lo_open = true};
+	    .what = "grams of carbohydrate", .lo = 0.0, .hi = MAX_MEAL_G, .lo_open = true};
 	d->event.kind = SCENARIO_EVENT_MEAL;
 	return expect_number_in_range(w, key, v, &meal, &d->event.amount);
 }
@@ -1167,20 +1178,20 @@ static bool parse_event_bolus(walker *w, const char *key, yaml_node_t *v, void *
 {
 	event_draft *d = ctx;
 	static const number_range bolus = {
-		.what = "units of insulin", .lo = 0.0, .hi = MAX_BOLUS_U, .lo_open = true};
+	    .what = "units of insulin", .lo = 0.0, .hi = MAX_BOLUS_U, .lo_open = true};
 	d->event.kind = SCENARIO_EVENT_BOLUS;
 	return expect_number_in_range(w, key, v, &bolus, &d->event.amount);
 }
 
 static const field_spec event_fields[] = {
-	{.name = "at", .required = true, .parse = parse_event_at},
-	{.name = "meal", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_meal},
-	{.name = "bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_bolus},
+    {.name = "at", .required = true, .parse = parse_event_at},
+    {.name = "meal", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_meal},
+    {.name = "bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_bolus},
 };
 
 static const mapping_spec event_spec = {
-	.what = "an event such as {at: \"07:00\", meal: 50}",
-	FIELDS(event_fields),
+    .what = "an event such as {at: \"07:00\", meal: 50}",
+    FIELDS(event_fields),
 };
 
 /* "meal of 50 g" / "bolus of 5 U", for messages that must name the event. */
@@ -1234,18 +1245,20 @@ static bool parse_events(walker *w, const char *key, yaml_node_t *v, void *ctx)
 		int64_t clock_min = (int64_t)(d.day - 1) * MIN_PER_DAY + d.min_of_day;
 		int64_t at_min = clock_min - s->start_min_of_day;
 		if (at_min < 0)
-			return fail(w, d.at_node->start_mark, at_key,
-			            "%s at %s is before the start %s (t = %lld min; event times are "
-			            "clock times, use dN HH:MM for later days)",
-			            what, show_bare(d.at_node).text, format_clock(s->start_min_of_day).text,
-			            (long long)at_min);
+			return fail(
+			    w, d.at_node->start_mark, at_key,
+			    "%s at %s is before the start %s (t = %lld min; event times are "
+			    "clock times, use dN HH:MM for later days)",
+			    what, show_bare(d.at_node).text, format_clock(s->start_min_of_day).text,
+			    (long long)at_min);
 		if (at_min >= s->duration_min)
-			return fail(w, d.at_node->start_mark, at_key,
-			            "%s at %s is at or after the end (t = %lld min, duration %lld min: "
-			            "the scenario ends at %s)",
-			            what, show_bare(d.at_node).text, (long long)at_min,
-			            (long long)s->duration_min,
-			            format_clock(s->start_min_of_day + s->duration_min).text);
+			return fail(
+			    w, d.at_node->start_mark, at_key,
+			    "%s at %s is at or after the end (t = %lld min, duration %lld min: "
+			    "the scenario ends at %s)",
+			    what, show_bare(d.at_node).text, (long long)at_min,
+			    (long long)s->duration_min,
+			    format_clock(s->start_min_of_day + s->duration_min).text);
 		d.event.at_min = at_min;
 		d.event.line = (int)item->start_mark.line + 1;
 		d.event.column = (int)item->start_mark.column + 1;
@@ -1260,19 +1273,19 @@ static bool parse_events(walker *w, const char *key, yaml_node_t *v, void *ctx)
 
 /* Table order is parse order: events come after start and duration, which they use. */
 static const field_spec scenario_fields[] = {
-	{.name = "name", .parse = parse_name},
-	{.name = "patient", .required = true, .parse = parse_patient},
-	{.name = "duration", .required = true, .parse = parse_duration_key},
-	{.name = "start", .parse = parse_start},
-	{.name = "seed", .parse = parse_seed},
-	{.name = "cgm", .parse = parse_cgm},
-	{.name = "pump", .parse = parse_pump},
-	{.name = "events", .parse = parse_events},
+    {.name = "name", .parse = parse_name},
+    {.name = "patient", .required = true, .parse = parse_patient},
+    {.name = "duration", .required = true, .parse = parse_duration_key},
+    {.name = "start", .parse = parse_start},
+    {.name = "seed", .parse = parse_seed},
+    {.name = "cgm", .parse = parse_cgm},
+    {.name = "pump", .parse = parse_pump},
+    {.name = "events", .parse = parse_events},
 };
 
 static const mapping_spec scenario_spec = {
-	.what = "a mapping of scenario keys (patient, duration, ...)",
-	FIELDS(scenario_fields),
+    .what = "a mapping of scenario keys (patient, duration, ...)",
+    FIELDS(scenario_fields),
 };
 
 /* ------------------------------------------------------------------------------------ */
@@ -1317,7 +1330,8 @@ static bool fail_yaml(const yaml_parser_t *p, const char *path, const char *text
 		size_t line, column;
 		offset_to_line_column(text, len, p->problem_offset, &line, &column);
 		if (p->problem_value != -1)
-			return fail_plain(err, "%s:%zu:%zu: not readable as YAML text: %s (byte 0x%02X)",
+			return fail_plain(err,
+			                  "%s:%zu:%zu: not readable as YAML text: %s (byte 0x%02X)",
 			                  path, line, column, problem, (unsigned)p->problem_value);
 		return fail_plain(err, "%s:%zu:%zu: not readable as YAML text: %s", path, line,
 		                  column, problem);
@@ -1331,7 +1345,8 @@ static bool fail_yaml(const yaml_parser_t *p, const char *path, const char *text
 		                  "%s:%zu:%zu: YAML syntax error: %s (%s started at line %zu, "
 		                  "column %zu)",
 		                  path, line, column, problem, p->context,
-		                  (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
+		                  (size_t)p->context_mark.line + 1,
+		                  (size_t)p->context_mark.column + 1);
 	return fail_plain(err, "%s:%zu:%zu: YAML syntax error: %s", path, line, column, problem);
 }
 
@@ -1361,7 +1376,7 @@ static bool load_document(yaml_parser_t *parser, const char *text, size_t len, c
 		return fail_yaml(parser, path, text, len, err);
 
 	bool ok = false;
-	walker w = {.doc = &doc, .path = path, .err = err, .s = s};
+	walker w = {.doc = &doc, .path = path, .err = err};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (root == NULL) {
 		fail_plain(err,
@@ -1402,12 +1417,12 @@ bool scenario_load_string(const char *text, size_t len, const char *path, scenar
 	memset(out, 0, sizeof *out);
 
 	scenario s = {
-		.start_min_of_day = 0,
-		.seed = 0,
-		.cgm = CGM_IDEAL,
-		.cgm_interval_min = 0,
-		.basal_kind = SCENARIO_BASAL_STEADY_STATE,
-		.bolus_speed_u_per_min = 0.0,
+	    .start_min_of_day = 0,
+	    .seed = 0,
+	    .cgm = CGM_IDEAL,
+	    .cgm_interval_min = 0,
+	    .basal_kind = SCENARIO_BASAL_STEADY_STATE,
+	    .bolus_speed_u_per_min = 0.0,
 	};
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser))
@@ -1452,8 +1467,8 @@ bool scenario_load_file(const char *path, scenario *out, scenario_error *err)
 	for (;;) {
 		if (len == cap) {
 			if (cap >= MAX_FILE_BYTES) {
-				fail_plain(err, "%s: too large for a scenario (%d MiB or more)", path,
-				           MAX_FILE_BYTES / (1024 * 1024));
+				fail_plain(err, "%s: too large for a scenario (%d MiB or more)",
+				           path, MAX_FILE_BYTES / (1024 * 1024));
 				goto out;
 			}
 			char *bigger = realloc(buf, cap * 2);

@@ -111,9 +111,9 @@ Test(scenario_good, event_clock_times_count_from_a_non_midnight_start)
 		double amount;
 		int line;
 	} want[] = {
-		{0, SCENARIO_EVENT_BOLUS, 1.0, 21},   {60, SCENARIO_EVENT_MEAL, 50.0, 18},
-		{60, SCENARIO_EVENT_BOLUS, 5.0, 19},  {390, SCENARIO_EVENT_MEAL, 70.0, 17},
-		{1500, SCENARIO_EVENT_MEAL, 40.5, 20}, {1799, SCENARIO_EVENT_BOLUS, 0.25, 22},
+	    {0, SCENARIO_EVENT_BOLUS, 1.0, 21},    {60, SCENARIO_EVENT_MEAL, 50.0, 18},
+	    {60, SCENARIO_EVENT_BOLUS, 5.0, 19},   {390, SCENARIO_EVENT_MEAL, 70.0, 17},
+	    {1500, SCENARIO_EVENT_MEAL, 40.5, 20}, {1799, SCENARIO_EVENT_BOLUS, 0.25, 22},
 	};
 	cr_assert_eq(s.event_count, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < s.event_count; i++) {
@@ -144,7 +144,7 @@ Test(scenario_good, basal_program_segments_are_sorted_with_their_rates)
 	cr_assert_eq(s.basal_kind, SCENARIO_BASAL_PROGRAM);
 	cr_assert_eq(s.basal_segment_count, 4);
 	static const scenario_basal_segment want[] = {
-		{0, 0.6}, {5 * 60 + 30, 1.15}, {11 * 60, 0.0}, {22 * 60, 0.75}};
+	    {0, 0.6}, {5 * 60 + 30, 1.15}, {11 * 60, 0.0}, {22 * 60, 0.75}};
 	for (size_t i = 0; i < 4; i++) {
 		cr_assert_eq(s.basal_segments[i].start_min_of_day, want[i].start_min_of_day);
 		cr_assert_float_eq(s.basal_segments[i].rate_u_per_h, want[i].rate_u_per_h, 1e-12);
@@ -202,9 +202,10 @@ Test(scenario_good, late_start_puts_day_two_events_just_after_midnight)
 
 Test(scenario_good, empty_event_list_and_explicit_defaults_load)
 {
-	const char *text = "patient: adult#002\nduration: 1d\nstart: \"00:00\"\nseed: 0\n"
-	                   "cgm: {model: ideal}\npump: {basal: steady-state, bolus_speed: instant}\n"
-	                   "events: []\n";
+	const char *text =
+	    "patient: adult#002\nduration: 1d\nstart: \"00:00\"\nseed: 0\n"
+	    "cgm: {model: ideal}\npump: {basal: steady-state, bolus_speed: instant}\n"
+	    "events: []\n";
 	scenario s;
 	scenario_error err;
 	cr_assert(scenario_load_string(text, strlen(text), "dir/x.y/plain.yaml", &s, &err), "%s",
@@ -260,25 +261,27 @@ Test(scenario_parse_duration, accepts_s_m_h_d_and_decimals_that_make_whole_minut
 		const char *text;
 		int64_t min;
 	} ok[] = {
-		{"90m", 90},   {"1.5h", 90},  {"2d", 2880},     {"120s", 2},         {"0.25h", 15},
-		{"1m", 1},     {"24h", 1440}, {"0.5d", 720},    {"3650d", 5256000},  {"007m", 7},
-		{"1.50h", 90}, {"60.0s", 1},  {"87600h", 5256000},
+	    {"90m", 90},   {"1.5h", 90},  {"2d", 2880},        {"120s", 2},        {"0.25h", 15},
+	    {"1m", 1},     {"24h", 1440}, {"0.5d", 720},       {"3650d", 5256000}, {"007m", 7},
+	    {"1.50h", 90}, {"60.0s", 1},  {"87600h", 5256000},
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		int64_t min = -1;
-		cr_assert(scenario_parse_duration_min(ok[i].text, &min), "'%s' refused", ok[i].text);
+		cr_assert(scenario_parse_duration_min(ok[i].text, &min), "'%s' refused",
+		          ok[i].text);
 		cr_assert_eq(min, ok[i].min, "'%s' gave %lld", ok[i].text, (long long)min);
 	}
 }
 
 Test(scenario_parse_duration, refuses_partial_minutes_zero_signs_no_unit_and_absurd_lengths)
 {
+	/* clang-format off */
 	static const char *const bad[] = {
-		"90s",  "0.5m", "30s",   "0m",    "0h",     "-5m",   "+5m",  "90",    "1.5",
-		"h",    "1.h",  ".5h",   "24hr",  "24H",    "24 h",  " 24h", "24h ", "1e3m",
-		"",     "3651d", "5256001m", "99999999999999999999999999m", "1,5h", "0x10m",
-		"1.0000000001m",
+		"90s", "0.5m", "30s", "0m", "0h", "-5m", "+5m", "90", "1.5", "h", "1.h", ".5h",
+		"24hr", "24H", "24 h", " 24h", "24h ", "1e3m", "", "3651d", "5256001m", "1,5h",
+		"0x10m", "1.0000000001m", "9999999999999999999999m",
 	};
+	/* clang-format on */
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t min = -1;
 		cr_assert_not(scenario_parse_duration_min(bad[i], &min), "'%s' accepted as %lld",
@@ -294,9 +297,8 @@ Test(scenario_parse_clock, reads_day_one_and_later_days)
 		const char *text;
 		int day, min_of_day;
 	} ok[] = {
-		{"00:00", 1, 0},       {"07:00", 1, 420},      {"23:59", 1, 1439},
-		{"7:05", 1, 425},      {"d1 07:00", 1, 420},   {"d2 07:00", 2, 420},
-		{"d10 00:00", 10, 0},  {"d2  12:30", 2, 750},
+	    {"00:00", 1, 0},      {"07:00", 1, 420},    {"23:59", 1, 1439},   {"7:05", 1, 425},
+	    {"d1 07:00", 1, 420}, {"d2 07:00", 2, 420}, {"d10 00:00", 10, 0}, {"d2  12:30", 2, 750},
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		int day = -1, min = -1;
@@ -308,11 +310,10 @@ Test(scenario_parse_clock, reads_day_one_and_later_days)
 
 Test(scenario_parse_clock, refuses_out_of_range_and_malformed_times)
 {
-	static const char *const bad[] = {
-		"24:00", "25:00", "07:60", "d0 07:00", "7",        "07:0",     "07:000", "d2",
-		"d207:00", "D2 07:00", " 07:00", "07:00 ", "-1:00", "d-1 07:00", "07h00", "",
-		"d 07:00", "d2 ", "123:00", "07.00",
-	};
+	static const char *const bad[] = {"24:00",  "25:00",   "07:60", "d0 07:00",  "7",
+	                                  "07:0",   "07:000",  "d2",    "d207:00",   "D2 07:00",
+	                                  " 07:00", "07:00 ",  "-1:00", "d-1 07:00", "07h00",
+	                                  "",       "d 07:00", "d2 ",   "123:00",    "07.00"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int day = -1, min = -1;
 		cr_assert_not(scenario_parse_clock(bad[i], &day, &min), "'%s' accepted", bad[i]);
@@ -374,26 +375,30 @@ Test(scenario_bad, unknown_patient_says_how_to_list_them)
 
 Test(scenario_bad, hour_25_is_refused)
 {
-	expect_bad_file("hour-25.yaml", "5:10", "events[0].at: expected an hour 00 to 23, got \"25:00\"");
+	expect_bad_file("hour-25.yaml", "5:10",
+	                "events[0].at: expected an hour 00 to 23, got \"25:00\"");
 }
 
 Test(scenario_bad, day_zero_is_refused_because_days_count_from_one)
 {
-	expect_bad_file("day-zero.yaml", "5:10",
-	                "events[0].at: expected a day d1 or later (days count from 1), got \"d0 07:00\"");
+	expect_bad_file(
+	    "day-zero.yaml", "5:10",
+	    "events[0].at: expected a day d1 or later (days count from 1), got \"d0 07:00\"");
 }
 
 Test(scenario_bad, event_before_the_start_names_the_event)
 {
-	expect_bad_file("event-before-start.yaml", "7:10",
-	                "events[1].at: bolus of 2 U at 07:00 is before the start 08:00 (t = -60 min");
+	expect_bad_file(
+	    "event-before-start.yaml", "7:10",
+	    "events[1].at: bolus of 2 U at 07:00 is before the start 08:00 (t = -60 min");
 }
 
 Test(scenario_bad, event_at_or_after_the_end_names_the_event)
 {
-	expect_bad_file("event-after-end.yaml", "7:10",
-	                "events[1].at: meal of 70 g at d2 07:00 is at or after the end (t = 1500 min, "
-	                "duration 1440 min");
+	expect_bad_file(
+	    "event-after-end.yaml", "7:10",
+	    "events[1].at: meal of 70 g at d2 07:00 is at or after the end (t = 1500 min, "
+	    "duration 1440 min");
 }
 
 Test(scenario_bad, unclosed_bracket_reports_libyaml_problem_and_where_the_list_began)
@@ -441,9 +446,10 @@ Test(scenario_bad, negative_meal_is_out_of_range)
 
 Test(scenario_bad, nan_bolus_is_not_a_finite_number)
 {
-	expect_bad_file("nan-bolus.yaml", "6:12",
-	                "events[0].bolus: expected units of insulin, more than 0 and at most 100, got "
-	                ".nan (not a finite number)");
+	expect_bad_file(
+	    "nan-bolus.yaml", "6:12",
+	    "events[0].bolus: expected units of insulin, more than 0 and at most 100, got "
+	    ".nan (not a finite number)");
 }
 
 Test(scenario_bad, quoted_number_is_a_string_not_a_number)
@@ -492,9 +498,10 @@ Test(scenario_bad, bolus_over_100_u_is_refused)
 
 Test(scenario_bad, bolus_speed_zero_is_refused)
 {
-	expect_bad_file("bolus-speed-zero.yaml", "5:16",
-	                "pump.bolus_speed: expected instant or a speed in U/min, more than 0 and at "
-	                "most 100, got 0");
+	expect_bad_file(
+	    "bolus-speed-zero.yaml", "5:16",
+	    "pump.bolus_speed: expected instant or a speed in U/min, more than 0 and at "
+	    "most 100, got 0");
 }
 
 Test(scenario_bad, second_yaml_document_is_refused)
@@ -517,44 +524,47 @@ Test(scenario_bad_text, values_of_the_wrong_kind_point_at_the_value)
 	static const struct {
 		const char *text, *where, *fragment;
 	} cases[] = {
-		{"patient: adult#001\nduration: 24h\nseed: -1\n", "3:7",
-		 "seed: expected an integer 0 to 4294967295, got -1"},
-		{"patient: adult#001\nduration: 24h\nseed: 1.5\n", "3:7", "got 1.5"},
-		{"patient: adult#001\nduration: 24h\nseed: \"7\"\n", "3:7", "a quoted string"},
-		{"patient: adult#001\nduration: 24h\ncgm:\n", "3:5",
-		 "cgm: expected a mapping such as {model: dexcom, interval: 5m}, got nothing"},
-		{"patient: adult#001\nduration: 24h\ncgm: {interval: 30s}\n", "3:17",
-		 "cgm.interval: expected a whole number of minutes, got 30s"},
-		{"patient: adult#001\nduration: 0m\n", "2:11", "expected a duration longer than zero"},
-		{"patient: adult#001\nduration: 3651d\n", "2:11", "expected at most 3650d, got 3651d"},
-		{"patient: adult#001\nduration: 24h\npump: {basal: steady_state}\n", "3:15",
-		 "did you mean 'steady-state'?"},
-		{"patient: adult#001\nduration: 24h\npump: {basal: []}\n", "3:15",
-		 "pump.basal: expected 1 to 24 segments, got an empty list"},
-		{"patient: adult#001\nduration: 24h\npump: {basal: [{at: \"00:00\"}]}\n", "3:16",
-		 "pump.basal[0]: missing required key 'rate'"},
-		{"patient: adult#001\nduration: 24h\nevents: [{at: \"07:00\", meal: 1e999}]\n",
-		 "3:30", "got 1e999 (too large to be a number)"},
-		{"patient: adult#001\nduration: 24h\nevents: [{at: \"07:00\", meal: -.inf}]\n",
-		 "3:30", "got -.inf (not a finite number)"},
-		{"patient: adult#001\nduration: 24h\nevents: [{at: 7, meal: 5}]\n", "3:15",
-		 "events[0].at: expected a clock time \"HH:MM\" or \"dN HH:MM\", got 7"},
-		{"patient: adult#001\nduration: 24h\nevents: [{at: \"07:60\", meal: 5}]\n", "3:15",
-		 "expected minutes 00 to 59"},
-		{"patient: Adult#1\nduration: 24h\n", "1:10", "did you mean 'adult#001'?"},
-		{"- patient: adult#001\n", "1:1", "expected a mapping of scenario keys"},
-		{"patient: adult#001\nduration: 24h\n[a]: 1\n", "3:1", "expected a key name, got a list"},
-		{"patient: adult#001\nduration: 24h\nseed: *nothing\n", "3:7",
-		 "YAML syntax error: found undefined alias"},
-		{"# only a comment\n", "1:1", "empty scenario"},
-		{"patient: adult#001\nduration: 24h\nname: \"\"\n", "3:7",
-		 "name: expected a one-line name of 1 to 255 bytes"},
-		{"patient: adult#001\nduration: 24h\nname: \"a\\tb\\nc\"\n", "3:7",
-		 "got text with a control character or line break"},
-		{"patient: adult#001\nduration: 24h\nname: \"a\\0b\"\n", "3:7",
-		 "got text with a NUL character"},
-		{"patient: adult#001\nduration: 24h\nx: \x01\n", "3:4", "control characters"},
-		{"patient: adult#001\nduration: \xff\n", "2:11", "not readable as YAML text"},
+	    {"patient: adult#001\nduration: 24h\nseed: -1\n", "3:7",
+	     "seed: expected an integer 0 to 4294967295, got -1"},
+	    {"patient: adult#001\nduration: 24h\nseed: 1.5\n", "3:7", "got 1.5"},
+	    {"patient: adult#001\nduration: 24h\nseed: \"7\"\n", "3:7", "a quoted string"},
+	    {"patient: adult#001\nduration: 24h\ncgm:\n", "3:5",
+	     "cgm: expected a mapping such as {model: dexcom, interval: 5m}, got nothing"},
+	    {"patient: adult#001\nduration: 24h\ncgm: {interval: 30s}\n", "3:17",
+	     "cgm.interval: expected a whole number of minutes, got 30s"},
+	    {"patient: adult#001\nduration: 0m\n", "2:11", "expected a duration longer than zero"},
+	    {"patient: adult#001\nduration: 3651d\n", "2:11", "expected at most 3650d, got 3651d"},
+	    {"patient: adult#001\nduration: 24h\npump: {basal: steady_state}\n", "3:15",
+	     "did you mean 'steady-state'?"},
+	    {"patient: adult#001\nduration: 24h\npump: {basal: []}\n", "3:15",
+	     "pump.basal: expected 1 to 24 segments, got an empty list"},
+	    {"patient: adult#001\nduration: 24h\npump: {basal: [{at: \"00:00\"}]}\n", "3:16",
+	     "pump.basal[0]: missing required key 'rate'"},
+	    {"patient: adult#001\nduration: 24h\nevents: [{at: \"07:00\", meal: 1e999}]\n", "3:30",
+	     "got 1e999 (too large to be a number)"},
+	    {"patient: adult#001\nduration: 24h\nevents: [{at: \"07:00\", meal: -.inf}]\n", "3:30",
+	     "got -.inf (not a finite number)"},
+	    {"patient: adult#001\nduration: 24h\nevents: [{at: 7, meal: 5}]\n", "3:15",
+	     "events[0].at: expected a clock time \"HH:MM\" or \"dN HH:MM\", got 7"},
+	    {"patient: adult#001\nduration: 24h\nevents: [{at: \"07:60\", meal: 5}]\n", "3:15",
+	     "expected minutes 00 to 59"},
+	    {"patient: Adult#1\nduration: 24h\n", "1:10", "did you mean 'adult#001'?"},
+	    {"- patient: adult#001\n", "1:1", "expected a mapping of scenario keys"},
+	    {"patient: adult#001\nduration: 24h\n[a]: 1\n", "3:1",
+	     "expected a key name, got a list"},
+	    {"patient: adult#001\nduration: 24h\nseed: *nothing\n", "3:7",
+	     "YAML syntax error: found undefined alias"},
+	    {"# only a comment\n", "1:1", "empty scenario"},
+	    {"patient:\nduration: 24h\n", "1:9",
+	     "patient: expected a patient name such as adult#001, got nothing"},
+	    {"patient: adult#001\nduration: 24h\nname: \"\"\n", "3:7",
+	     "name: expected a one-line name, got \"\""},
+	    {"patient: adult#001\nduration: 24h\nname: \"a\\tb\\nc\"\n", "3:7",
+	     "got text with a control character or line break"},
+	    {"patient: adult#001\nduration: 24h\nname: \"a\\0b\"\n", "3:7",
+	     "got text with a NUL character"},
+	    {"patient: adult#001\nduration: 24h\nx: \x01\n", "3:4", "control characters"},
+	    {"patient: adult#001\nduration: \xff\n", "2:11", "not readable as YAML text"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		cr_log_info("case %zu", i);
@@ -567,7 +577,8 @@ Test(scenario_bad_text, basal_program_over_24_segments_points_at_the_25th)
 	char text[4096] = "patient: adult#001\nduration: 24h\npump:\n  basal:\n";
 	for (int i = 0; i < SCENARIO_MAX_BASAL_SEGMENTS + 1; i++) {
 		char line[64];
-		snprintf(line, sizeof line, "    - {at: \"%02d:%02d\", rate: 1}\n", i / 2, (i % 2) * 30);
+		snprintf(line, sizeof line, "    - {at: \"%02d:%02d\", rate: 1}\n", i / 2,
+		         (i % 2) * 30);
 		strcat(text, line);
 	}
 	/* Segment 25 (index 24) is on line 5 + 24 = 29, its mapping at column 7. */
