@@ -27,8 +27,11 @@ demo: build
 
 test: build $(ASAN_BUILD)/build.ninja
 	@ninja -C $(ASAN_BUILD) --quiet
-	$(MESON) test -C $(BUILD) --print-errorlogs
-	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs
+	@status=0; \
+	$(MESON) test -C $(BUILD) --print-errorlogs || status=1; \
+	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
+	python3 tools/test-summary.py $(BUILD) $(ASAN_BUILD) || status=1; \
+	exit $$status
 
 bench: build
 	@sh bench/run.sh $(BUILD)/fakepump

@@ -3,7 +3,7 @@
  *
  * How: libyaml's document API (yaml_parser_load) builds the whole node tree first, so every
  * node keeps its start mark; a table-driven walker then checks it with small typed accessors
- * (expect_mapping, expect_number_in_range, expect_clock, ...). Each accessor that fails writes
+ * (walk_mapping, expect_number_in_range, expect_clock, ...). Each accessor that fails writes
  * one message `path:line:column: key: expected ..., got ...` pointing AT the offending node
  * (the value for a bad value, the key for an unknown or duplicate key) and returns false;
  * callers just return false in turn. Adding a key = one parse function + one table row.
@@ -748,8 +748,9 @@ static bool walk_mapping(walker *w, const char *key, yaml_node_t *node, const ma
 			return fail_expected(w, key, k, "a key name");
 		const char *name = scalar_text(k);
 		size_t i = 0;
-		while (i < spec->field_count && strcmp(spec->fields[i].name, name) != 0)
-			i++;
+		while (i < spec->field_count && (strcmp(spec->fields[i].name, name) != 0 ||
+		                                 strlen(name) != k->data.scalar.length))
+			i++; /* the length check: "patient\0x" is not 'patient' */
 		if (i == spec->field_count) {
 			suggestion sug = suggest_begin(name);
 			for (size_t j = 0; j < spec->field_count; j++)
