@@ -3,7 +3,8 @@
 #   bench/run.sh [FAKEPUMP] [RUNS]
 # Workload (issue "Foundation"): adult#001, 365 days at 1-minute steps, meals of 50, 70 and
 # 80 g at 07:00, 12:00 and 18:30 with a meal bolus of grams / carb ratio (10 g/U) each,
-# Dexcom CGM noise on, headless, no CSV. Prints each run's wall time and the median as
+# Dexcom CGM noise on, headless, no CSV; the pump's reservoir is changed every 3 days and
+# its battery every 10, as a person would. Prints each run's wall time and the median as
 # patient-days per second.
 set -eu
 FAKEPUMP=${1:-build/fakepump}
@@ -27,6 +28,8 @@ scenario="$dir/year-meals.yaml"
 		echo "  - {at: \"d$d 12:00\", bolus: 7.0}"
 		echo "  - {at: \"d$d 18:30\", meal: 80}"
 		echo "  - {at: \"d$d 18:30\", bolus: 8.0}"
+		[ $((d % 3)) -eq 1 ] && echo "  - {at: \"d$d 06:00\", refill: 300}"
+		[ $((d % 10)) -eq 1 ] && echo "  - {at: \"d$d 06:00\", change_battery: true}"
 		d=$((d + 1))
 	done
 } > "$scenario"

@@ -1,7 +1,8 @@
 /*
- * csv_writer — the per-minute trace as CSV, one row per engine row.
- * Columns: t_min,day,clock,bg_mgdl,gsub_mgdl,cgm_mgdl,meal_announced_g,cho_g_per_min,
- * basal_u_per_min,bolus_u_per_min,insulin_u_per_min (cgm_mgdl empty where no sample).
+ * csv_writer — the per-minute trace as CSV, one row per engine row (columns in README.md):
+ * t_min,day,clock,bg_mgdl,gsub_mgdl,cgm_mgdl,meal_announced_g,cho_g_per_min,
+ * insulin_u_per_min,basal_u_per_h,bolus_u,iob_u,reservoir_u,battery_pct,therapy_state,
+ * annunciation (cgm_mgdl empty where no sample, annunciation empty when none is active).
  */
 #ifndef FAKEPUMP_CSV_WRITER_H
 #define FAKEPUMP_CSV_WRITER_H

@@ -1,14 +1,15 @@
 /*
  * engine — one-minute fixed-step loop over patient, pump and CGM (see engine.h).
  *
- * Order within minute k: read the state at t = k (BG, Gsub, CGM sample if due), apply the
- * scenario's events at k (meal announcements, bolus commands), let the pump deliver over
- * [k, k+1), then integrate the patient to t = k + 1. Never touches the wall clock.
+ * Order within minute k: read the state at t = k (BG, Gsub, the CGM sample if one is due),
+ * apply the scenario's events at k (meal announcements, pump commands, faults), let the
+ * pump deliver over [k, k+1) (it sees the CGM reading: low-glucose protection), then
+ * integrate the patient to t = k + 1. Never touches the wall clock.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "engine.h"
-#include "pump_model.h"
 
 struct engine {
 	const scenario *sc;
@@ -18,25 +19,18 @@ struct engine {
 	int64_t t_min;
 	size_t next_event;
 	bool finished;
+	bool detailed_rows;
+	double last_cgm_mgdl; /* the newest reading, NaN before the first */
+	engine_event_fn on_event;
+	void *user_data;
 	const char *error;
 };
 
-static pump_config pump_config_from(const scenario *sc)
+static void forward_pump_event(const pump_event *ev, void *user_data)
 {
-	pump_config cfg = {
-		.start_min_of_day = sc->start_min_of_day,
-		.bolus_speed_u_per_min = sc->bolus_speed_u_per_min,
-	};
-	if (sc->basal_kind == SCENARIO_BASAL_STEADY_STATE) {
-		cfg.steady_basal_u_per_min = patient_basal_u_per_min(sc->patient);
-	} else {
-		cfg.basal_segment_count = sc->basal_segment_count;
-		for (size_t i = 0; i < sc->basal_segment_count; i++) {
-			cfg.basal_segments[i].start_min_of_day = sc->basal_segments[i].start_min_of_day;
-			cfg.basal_segments[i].rate_u_per_h = sc->basal_segments[i].rate_u_per_h;
-		}
-	}
-	return cfg;
+	engine *e = user_data;
+	if (e->on_event)
+		e->on_event(ev, e->user_data);
 }
 
 engine *engine_new(const scenario *sc)
@@ -47,7 +41,11 @@ engine *engine_new(const scenario *sc)
 	if (!e)
 		return NULL;
 	e->sc = sc;
-	pump_config cfg = pump_config_from(sc);
+	e->detailed_rows = true;
+	e->last_cgm_mgdl = NAN;
+	pump_config cfg = sc->pump;
+	cfg.on_event = forward_pump_event;
+	cfg.user_data = e;
 	e->patient = patient_new(sc->patient);
 	e->pump = pump_new(&cfg);
 	e->cgm = cgm_sensor_new(sc->cgm, sc->cgm_interval_min, sc->seed);
@@ -68,9 +66,107 @@ void engine_free(engine *e)
 	free(e);
 }
 
+void engine_on_event(engine *e, engine_event_fn fn, void *user_data)
+{
+	e->on_event = fn;
+	e->user_data = user_data;
+}
+
+void engine_set_detailed_rows(engine *e, bool detailed)
+{
+	e->detailed_rows = detailed;
+}
+
 const char *engine_error(const engine *e)
 {
 	return e->error;
+}
+
+pump *engine_pump(engine *e)
+{
+	return e->pump;
+}
+
+/* The scenario acting as the person at the pump: every event becomes a pump command. */
+static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
+{
+	pump *p = e->pump;
+	const pump_source src = PUMP_SOURCE_PUMP;
+	switch (ev->kind) {
+	case SCENARIO_EVENT_MEAL:
+		row->meal_announced_g += ev->amount;
+		break;
+	case SCENARIO_EVENT_BOLUS: {
+		pump_bolus_request req = {.type = ev->bolus_type, .duration_min = ev->duration_min};
+		if (ev->bolus_type == PUMP_BOLUS_EXTENDED) {
+			req.extended_u = ev->amount;
+		} else {
+			req.immediate_u = ev->amount;
+			req.extended_u = ev->extended_u;
+		}
+		pump_bolus(p, k, src, &req, NULL);
+		break;
+	}
+	case SCENARIO_EVENT_CALCULATED_BOLUS: {
+		pump_bolus_request req = {.type = PUMP_BOLUS_NORMAL,
+		                          .immediate_u = pump_bolus_advice_u(p, k, ev->amount,
+		                                                             e->last_cgm_mgdl)};
+		/* Advice of 0 U is still a command the person made: refused and audited. */
+		pump_bolus(p, k, src, &req, NULL);
+		break;
+	}
+	case SCENARIO_EVENT_TEMP_BASAL:
+		pump_temp_basal(p, k, src, ev->relative ? PUMP_TBR_RELATIVE : PUMP_TBR_ABSOLUTE,
+		                ev->amount, ev->duration_min);
+		break;
+	case SCENARIO_EVENT_CANCEL_BOLUS:
+		pump_cancel_bolus(p, k, src, 0);
+		break;
+	case SCENARIO_EVENT_CANCEL_TEMP_BASAL:
+		pump_cancel_temp_basal(p, k, src);
+		break;
+	case SCENARIO_EVENT_SUSPEND:
+		pump_suspend(p, k, src);
+		break;
+	case SCENARIO_EVENT_RESUME:
+		pump_resume(p, k, src);
+		break;
+	case SCENARIO_EVENT_STOP:
+		pump_stop(p, k, src);
+		break;
+	case SCENARIO_EVENT_PRIME:
+		pump_prime(p, k, src, ev->amount);
+		break;
+	case SCENARIO_EVENT_FILL:
+		pump_fill_reservoir(p, k, src, ev->amount);
+		break;
+	case SCENARIO_EVENT_REFILL: {
+		/* A reservoir change as a person does it: stop, new reservoir, run again. */
+		pump_status st;
+		pump_get_status(p, &st);
+		if (st.therapy != PUMP_THERAPY_STOP)
+			pump_stop(p, k, src);
+		if (pump_fill_reservoir(p, k, src, ev->amount) == PUMP_OK)
+			pump_resume(p, k, src);
+		break;
+	}
+	case SCENARIO_EVENT_CHANGE_BATTERY:
+		pump_change_battery(p, k, src);
+		break;
+	case SCENARIO_EVENT_FAULT:
+		pump_inject_fault(p, k, ev->fault, ev->amount);
+		break;
+	case SCENARIO_EVENT_CONFIRM: {
+		pump_annunciation active[32];
+		size_t n = pump_active_annunciations(p, active, 32);
+		for (size_t i = 0; i < n; i++)
+			if (ev->confirm_all || active[i].type == ev->annunciation)
+				pump_confirm_annunciation(p, k, src, active[i].id);
+		break;
+	}
+	case SCENARIO_EVENT_KIND_COUNT:
+		break;
+	}
 }
 
 engine_status engine_next(engine *e, engine_row *row)
@@ -88,23 +184,27 @@ engine_status engine_next(engine *e, engine_row *row)
 		.gsub_mgdl = patient_gsub_mgdl(e->patient),
 	};
 	row->has_cgm = cgm_sensor_read(e->cgm, k, row->gsub_mgdl, &row->cgm_mgdl);
+	if (row->has_cgm)
+		e->last_cgm_mgdl = row->cgm_mgdl;
 
-	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k) {
-		const scenario_event *ev = &e->sc->events[e->next_event++];
-		switch (ev->kind) {
-		case SCENARIO_EVENT_MEAL:
-			row->meal_announced_g += ev->amount;
-			break;
-		case SCENARIO_EVENT_BOLUS:
-			pump_bolus(e->pump, k, ev->amount);
-			break;
-		}
-	}
+	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
+		apply_event(e, &e->sc->events[e->next_event++], k, row);
 
-	const pump_delivery d = pump_deliver_minute(e->pump, k);
+	const pump_delivery d = pump_tick(e->pump, k, row->has_cgm ? row->cgm_mgdl : NAN);
 	row->basal_u_per_min = d.basal_u;
 	row->bolus_u_per_min = d.bolus_u;
 	row->insulin_u_per_min = d.basal_u + d.bolus_u;
+	if (e->detailed_rows) {
+		pump_status st;
+		pump_get_status(e->pump, &st);
+		pump_annunciation newest;
+		row->basal_u_per_h = st.basal_rate_u_per_h;
+		row->iob_u = pump_iob_u(e->pump, k + 1);
+		row->reservoir_u = st.reservoir_u;
+		row->battery_pct = st.battery_pct;
+		row->therapy_state = (int)st.therapy;
+		row->annunciation = pump_newest_annunciation(e->pump, &newest) ? (int)newest.type : 0;
+	}
 
 	if (k >= e->sc->duration_min) {
 		/* Final state: its inputs are shown, never integrated. */

@@ -25,9 +25,16 @@ typedef struct engine_row {
 	double cgm_mgdl;          /* valid when has_cgm */
 	double meal_announced_g;
 	double cho_g_per_min;     /* eaten over the minute */
-	double basal_u_per_min;
-	double bolus_u_per_min;
+	double basal_u_per_min;   /* delivered this minute */
+	double bolus_u_per_min;   /* delivered this minute (= bolus_u) */
 	double insulin_u_per_min; /* basal + bolus, what the patient receives */
+	/* the pump at t = k (after the minute's commands) */
+	double basal_u_per_h;     /* basal rate in force (0 when not delivering) */
+	double iob_u;             /* insulin on board (boluses) at t = k + 1, U */
+	double reservoir_u;
+	double battery_pct;
+	int therapy_state;        /* pump_therapy_state: 0 stop, 1 pause, 2 run */
+	int annunciation;         /* pump_annunciation_type of the newest active one, 0 none */
 } engine_row;
 
 typedef enum engine_status {
@@ -42,6 +49,19 @@ typedef struct engine engine;
 /* The scenario must outlive the engine. NULL on bad configuration or out of memory. */
 engine *engine_new(const scenario *sc);
 void engine_free(engine *e);
+
+/* Every pump event (the audit trail) as it happens; `ev` is valid during the call only. */
+typedef void (*engine_event_fn)(const pump_event *ev, void *user_data);
+void engine_on_event(engine *e, engine_event_fn fn, void *user_data);
+
+/*
+ * Rows carry the pump's status (rate, IOB, reservoir, battery, therapy, annunciation) by
+ * default; a run that only needs the summary turns that off to save the IOB sums.
+ */
+void engine_set_detailed_rows(engine *e, bool detailed);
+
+/* The pump, for callers that command it between minutes (the virtual phone, the viewer). */
+pump *engine_pump(engine *e);
 
 /* Produce the next row and advance the models one minute. */
 engine_status engine_next(engine *e, engine_row *row);

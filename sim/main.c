@@ -143,6 +143,7 @@ static int run_scenario(const run_options *opt)
 		scenario_free(&sc);
 		return EXIT_RUNTIME;
 	}
+	engine_set_detailed_rows(e, csv != NULL);
 	announce_headless(opt);
 
 	/* Progress only where a person watches: stderr is a terminal and the run is long. */

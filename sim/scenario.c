@@ -50,9 +50,12 @@ enum {
 };
 
 static const double MAX_BASAL_U_PER_H = 35.0;
-static const double MAX_BOLUS_U = 100.0; /* physical sanity only; pump limits come later */
+/* Physical sanity only: whether the pump accepts a dose is its limits' business, at run time. */
+static const double MAX_BOLUS_U = 100.0;
 static const double MAX_MEAL_G = 1000.0;
 static const double MAX_BOLUS_SPEED_U_PER_MIN = 100.0;
+/* The pump's own speed when the file does not say (pump issue: 1.5 U/min). */
+static const double DEFAULT_BOLUS_SPEED_U_PER_MIN = 1.5;
 
 /* ------------------------------------------------------------------------------------ */
 /* Text parsers (no YAML): durations and clock times                                     */
@@ -573,7 +576,7 @@ static bool expect_number_in_range(walker *w, const char *key, const yaml_node_t
                                    const number_range *r, double *out)
 {
 	range_text expected = describe_range(r);
-	double v;
+	double v = 0.0;
 	if (!expect_number(w, key, n, expected.text, &v))
 		return false;
 	bool low_ok = r->lo_open ? v > r->lo : v >= r->lo;
@@ -1133,9 +1136,213 @@ static bool parse_bolus_speed(walker *w, const char *key, yaml_node_t *v, void *
 	return expect_number_in_range(w, key, v, &speed, &s->bolus_speed_u_per_min);
 }
 
+/* A positive amount of some unit (lo exclusive), with the range in the message. */
+static bool parse_number_into(walker *w, const char *key, yaml_node_t *v, double lo, double hi,
+                              bool lo_open, const char *what, double *out)
+{
+	const number_range r = {.what = what, .lo = lo, .hi = hi, .lo_open = lo_open};
+	return expect_number_in_range(w, key, v, &r, out);
+}
+
+/* A duration in whole minutes between lo and hi. */
+static bool parse_minutes_into(walker *w, const char *key, yaml_node_t *v, int64_t lo, int64_t hi,
+                               int *out)
+{
+	int64_t minutes;
+	if (!expect_duration(w, key, v, &minutes))
+		return false;
+	if (minutes < lo || minutes > hi)
+		return fail(w, v->start_mark, key, "expected %lldm to %lldm, got %s", (long long)lo,
+		            (long long)hi, show(v).text);
+	*out = (int)minutes;
+	return true;
+}
+
+/* "on"/"off", "true"/"false", "yes"/"no" (YAML 1.1 booleans people write). */
+static bool expect_bool(walker *w, const char *key, const yaml_node_t *n, bool *out)
+{
+	static const char *const yes[] = {"true", "on", "yes"}, *const no[] = {"false", "off", "no"};
+	if (is_scalar(n) && is_plain(n)) {
+		for (size_t i = 0; i < 3; i++) {
+			if (ascii_equal_nocase(scalar_text(n), yes[i])) {
+				*out = true;
+				return true;
+			}
+			if (ascii_equal_nocase(scalar_text(n), no[i])) {
+				*out = false;
+				return true;
+			}
+		}
+	}
+	return fail_expected(w, key, n, "true or false");
+}
+
+#define PUMP_NUMBER_PARSER(fn, field, lo, hi, lo_open, what)                                  \
+	static bool fn(walker *w, const char *key, yaml_node_t *v, void *ctx)                  \
+	{                                                                                      \
+		scenario *s = ctx;                                                             \
+		return parse_number_into(w, key, v, lo, hi, lo_open, what, &s->pump.field);    \
+	}
+
+PUMP_NUMBER_PARSER(parse_pulse, pulse_u, 0.0, 1.0, true, "a pulse in U")
+PUMP_NUMBER_PARSER(parse_reservoir, reservoir_u, 0.0, 1000.0, false, "a fill in U")
+PUMP_NUMBER_PARSER(parse_reservoir_low, reservoir_low_u, 0.0, 1000.0, false, "an amount in U")
+PUMP_NUMBER_PARSER(parse_battery, battery_pct, 0.0, 100.0, false, "a charge in %")
+PUMP_NUMBER_PARSER(parse_battery_low, battery.low_pct, 0.0, 100.0, false, "a charge in %")
+PUMP_NUMBER_PARSER(parse_battery_drain, battery.drain_pct_per_h, 0.0, 100.0, false,
+                   "a drain in %/h")
+PUMP_NUMBER_PARSER(parse_occlusion_threshold, occlusion_threshold_u, 0.0, 50.0, true,
+                   "missed insulin in U")
+PUMP_NUMBER_PARSER(parse_carb_ratio, carb_ratio_g_per_u, 0.0, 500.0, true, "a ratio in g/U")
+PUMP_NUMBER_PARSER(parse_correction_factor, correction_factor_mgdl_per_u, 0.0, 1000.0, true,
+                   "a factor in mg/dL per U")
+PUMP_NUMBER_PARSER(parse_target, target_mgdl, 40.0, 400.0, false, "a glucose in mg/dL")
+PUMP_NUMBER_PARSER(parse_max_bolus, limits.max_bolus_u, 0.0, 100.0, true, "a dose in U")
+PUMP_NUMBER_PARSER(parse_max_basal, limits.max_basal_u_per_h, 0.0, MAX_BASAL_U_PER_H, false,
+                   "a rate in U/h")
+PUMP_NUMBER_PARSER(parse_max_daily, limits.max_daily_u, 0.0, 500.0, true, "a total in U")
+PUMP_NUMBER_PARSER(parse_max_iob, limits.max_iob_u, 0.0, 200.0, true, "an amount in U")
+PUMP_NUMBER_PARSER(parse_lgs_suspend_below, lgs.suspend_below_mgdl, 0.0, 200.0, false,
+                   "a glucose in mg/dL (0 = off)")
+PUMP_NUMBER_PARSER(parse_lgs_predict_below, lgs.predict_below_mgdl, 0.0, 200.0, false,
+                   "a glucose in mg/dL")
+PUMP_NUMBER_PARSER(parse_lgs_resume_above, lgs.resume_above_mgdl, 0.0, 300.0, false,
+                   "a glucose in mg/dL")
+
+static bool parse_insulin_duration(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	return parse_minutes_into(w, key, v, 60, 24 * 60, &s->pump.insulin_action_min);
+}
+
+static bool parse_insulin_peak(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	return parse_minutes_into(w, key, v, 1, 12 * 60, &s->pump.insulin_peak_min);
+}
+
+static const field_spec insulin_action_fields[] = {
+    {.name = "duration", .parse = parse_insulin_duration},
+    {.name = "peak", .parse = parse_insulin_peak},
+};
+
+static const mapping_spec insulin_action_spec = {
+    .what = "a mapping such as {duration: 5h, peak: 75m}",
+    FIELDS(insulin_action_fields),
+};
+
+static bool parse_insulin_action(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	return walk_mapping(w, key, v, &insulin_action_spec, ctx);
+}
+
+static const field_spec calculator_fields[] = {
+    {.name = "carb_ratio", .parse = parse_carb_ratio},
+    {.name = "correction_factor", .parse = parse_correction_factor},
+    {.name = "target", .parse = parse_target},
+};
+
+static const mapping_spec calculator_spec = {
+    .what = "a mapping such as {carb_ratio: 10, correction_factor: 50, target: 110}",
+    FIELDS(calculator_fields),
+};
+
+static bool parse_bolus_calculator(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	return walk_mapping(w, key, v, &calculator_spec, ctx);
+}
+
+static bool parse_min_bolus_interval(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	if (classify_number(v) == NUMBER_FINITE && strtod_c_locale(scalar_text(v)) == 0.0) {
+		s->pump.limits.min_bolus_interval_min = 0;
+		return true;
+	}
+	return parse_minutes_into(w, key, v, 1, 24 * 60, &s->pump.limits.min_bolus_interval_min);
+}
+
+static const field_spec limits_fields[] = {
+    {.name = "max_bolus", .parse = parse_max_bolus},
+    {.name = "max_basal", .parse = parse_max_basal},
+    {.name = "max_daily", .parse = parse_max_daily},
+    {.name = "max_iob", .parse = parse_max_iob},
+    {.name = "min_bolus_interval", .parse = parse_min_bolus_interval},
+};
+
+static const mapping_spec limits_spec = {
+    .what = "a mapping such as {max_bolus: 10, max_basal: 3, max_daily: 80}",
+    FIELDS(limits_fields),
+};
+
+static bool parse_limits(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	return walk_mapping(w, key, v, &limits_spec, ctx);
+}
+
+static bool parse_lgs_predictive(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	return expect_bool(w, key, v, &s->pump.lgs.predictive);
+}
+
+static bool parse_lgs_horizon(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	return parse_minutes_into(w, key, v, 5, 120, &s->pump.lgs.horizon_min);
+}
+
+static bool parse_lgs_max_suspend(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	return parse_minutes_into(w, key, v, 15, 24 * 60, &s->pump.lgs.max_suspend_min);
+}
+
+static const field_spec lgs_fields[] = {
+    {.name = "suspend_below", .parse = parse_lgs_suspend_below},
+    {.name = "predictive", .parse = parse_lgs_predictive},
+    {.name = "predict_below", .parse = parse_lgs_predict_below},
+    {.name = "horizon", .parse = parse_lgs_horizon},
+    {.name = "resume_above", .parse = parse_lgs_resume_above},
+    {.name = "max_suspend", .parse = parse_lgs_max_suspend},
+};
+
+static const mapping_spec lgs_spec = {
+    .what = "on, off, or a mapping such as {suspend_below: 70, predictive: true}",
+    FIELDS(lgs_fields),
+};
+
+static bool parse_low_glucose_protection(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	if (v->type == YAML_MAPPING_NODE) {
+		s->pump.lgs.enabled = true;
+		return walk_mapping(w, key, v, &lgs_spec, ctx);
+	}
+	if (is_scalar(v)) {
+		bool on;
+		if (!expect_bool(w, key, v, &on))
+			return false;
+		s->pump.lgs.enabled = on;
+		return true;
+	}
+	return fail_expected(w, key, v, lgs_spec.what);
+}
+
 static const field_spec pump_fields[] = {
     {.name = "basal", .parse = parse_basal},
     {.name = "bolus_speed", .parse = parse_bolus_speed},
+    {.name = "pulse", .parse = parse_pulse},
+    {.name = "reservoir", .parse = parse_reservoir},
+    {.name = "reservoir_low", .parse = parse_reservoir_low},
+    {.name = "battery", .parse = parse_battery},
+    {.name = "battery_low", .parse = parse_battery_low},
+    {.name = "battery_drain", .parse = parse_battery_drain},
+    {.name = "occlusion_threshold", .parse = parse_occlusion_threshold},
+    {.name = "insulin_action", .parse = parse_insulin_action},
+    {.name = "bolus_calculator", .parse = parse_bolus_calculator},
+    {.name = "limits", .parse = parse_limits},
+    {.name = "low_glucose_protection", .parse = parse_low_glucose_protection},
 };
 
 static const mapping_spec pump_spec = {
@@ -1143,9 +1350,43 @@ static const mapping_spec pump_spec = {
     FIELDS(pump_fields),
 };
 
+/*
+ * The pump as it will run: the written basal and speed, the patient's own carb ratio and
+ * correction factor unless given; then the pump's own consistency check.
+ */
+static const char *resolve_pump(scenario *s)
+{
+	pump_config *c = &s->pump;
+	c->start_min_of_day = s->start_min_of_day;
+	c->bolus_speed_u_per_min = s->bolus_speed_u_per_min;
+	if (s->basal_kind == SCENARIO_BASAL_STEADY_STATE) {
+		c->steady_basal_u_per_min = patient_basal_u_per_min(s->patient);
+		c->basal_segment_count = 0;
+	} else {
+		c->steady_basal_u_per_min = 0.0;
+		c->basal_segment_count = s->basal_segment_count;
+		for (size_t i = 0; i < s->basal_segment_count; i++) {
+			c->basal_segments[i].start_min_of_day = s->basal_segments[i].start_min_of_day;
+			c->basal_segments[i].rate_u_per_h = s->basal_segments[i].rate_u_per_h;
+		}
+	}
+	if (isnan(c->carb_ratio_g_per_u))
+		c->carb_ratio_g_per_u = s->patient->carb_ratio_g_per_u;
+	if (isnan(c->correction_factor_mgdl_per_u))
+		c->correction_factor_mgdl_per_u = s->patient->correction_factor_mgdl_per_u;
+	s->pump_resolved = true;
+	return pump_config_check(c);
+}
+
 static bool parse_pump(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
-	return walk_mapping(w, key, v, &pump_spec, ctx);
+	scenario *s = ctx;
+	if (!walk_mapping(w, key, v, &pump_spec, ctx))
+		return false;
+	const char *problem = resolve_pump(s);
+	if (problem)
+		return fail(w, v->start_mark, key, "inconsistent pump settings: %s", problem);
+	return true;
 }
 
 /* --- events --------------------------------------------------------------------------- */
@@ -1155,6 +1396,8 @@ typedef struct event_draft {
 	scenario_event event;
 	int day, min_of_day;
 	const yaml_node_t *at_node;
+	const yaml_node_t *item_node;
+	const yaml_node_t *type_node, *extended_node, *duration_node, *drain_node;
 } event_draft;
 
 enum { EVENT_KIND_GROUP = 1 };
@@ -1184,16 +1427,261 @@ static bool parse_event_bolus(walker *w, const char *key, yaml_node_t *v, void *
 	return expect_number_in_range(w, key, v, &bolus, &d->event.amount);
 }
 
+static bool parse_event_calculated_bolus(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->event.kind = SCENARIO_EVENT_CALCULATED_BOLUS;
+	return parse_number_into(w, key, v, 0.0, MAX_MEAL_G, false, "grams of carbohydrate",
+	                         &d->event.amount);
+}
+
+/* "0.5" (U/h) or "50%" (of the programmed rate). */
+static bool parse_event_temp_basal(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->event.kind = SCENARIO_EVENT_TEMP_BASAL;
+	const char *what = "a rate in U/h (0 to 35) or a percentage such as 50%";
+	if (is_scalar(v) && is_plain(v)) {
+		const char *t = scalar_text(v);
+		size_t len = strlen(t);
+		if (len >= 2 && t[len - 1] == '%') {
+			char number[32];
+			if (len - 1 < sizeof number) {
+				memcpy(number, t, len - 1);
+				number[len - 1] = '\0';
+				if (classify_number_text(number) == NUMBER_FINITE) {
+					double pct = strtod_c_locale(number);
+					if (pct >= 0.0 && pct <= 250.0) {
+						d->event.relative = true;
+						d->event.amount = pct;
+						return true;
+					}
+					return fail_expected(w, key, v, "a percentage 0% to 250%");
+				}
+			}
+			return fail_expected(w, key, v, what);
+		}
+	}
+	return parse_number_into(w, key, v, 0.0, MAX_BASAL_U_PER_H, false, what, &d->event.amount);
+}
+
+/* Keys that take no value: `{at: "08:00", suspend}` or `suspend: true`. */
+static bool expect_flag(walker *w, const char *key, const yaml_node_t *v)
+{
+	bool on = true;
+	if (is_scalar(v) && (is_null_word(scalar_text(v)) || v->data.scalar.length == 0))
+		return true;
+	if (!expect_bool(w, key, v, &on))
+		return false;
+	if (!on)
+		return fail(w, v->start_mark, key, "expected true (or no value), got %s",
+		            show(v).text);
+	return true;
+}
+
+#define EVENT_FLAG_PARSER(fn, kind_value)                                                    \
+	static bool fn(walker *w, const char *key, yaml_node_t *v, void *ctx)                  \
+	{                                                                                      \
+		event_draft *d = ctx;                                                          \
+		d->event.kind = kind_value;                                                    \
+		return expect_flag(w, key, v);                                                 \
+	}
+
+EVENT_FLAG_PARSER(parse_event_cancel_bolus, SCENARIO_EVENT_CANCEL_BOLUS)
+EVENT_FLAG_PARSER(parse_event_cancel_temp_basal, SCENARIO_EVENT_CANCEL_TEMP_BASAL)
+EVENT_FLAG_PARSER(parse_event_suspend, SCENARIO_EVENT_SUSPEND)
+EVENT_FLAG_PARSER(parse_event_resume, SCENARIO_EVENT_RESUME)
+EVENT_FLAG_PARSER(parse_event_stop, SCENARIO_EVENT_STOP)
+EVENT_FLAG_PARSER(parse_event_change_battery, SCENARIO_EVENT_CHANGE_BATTERY)
+
+#define EVENT_AMOUNT_PARSER(fn, kind_value, lo, hi, what)                                     \
+	static bool fn(walker *w, const char *key, yaml_node_t *v, void *ctx)                  \
+	{                                                                                      \
+		event_draft *d = ctx;                                                          \
+		d->event.kind = kind_value;                                                    \
+		return parse_number_into(w, key, v, lo, hi, true, what, &d->event.amount);     \
+	}
+
+EVENT_AMOUNT_PARSER(parse_event_prime, SCENARIO_EVENT_PRIME, 0.0, 30.0, "units to prime")
+EVENT_AMOUNT_PARSER(parse_event_fill, SCENARIO_EVENT_FILL, 0.0, 1000.0, "units in the reservoir")
+EVENT_AMOUNT_PARSER(parse_event_refill, SCENARIO_EVENT_REFILL, 0.0, 1000.0,
+                    "units in the new reservoir")
+
+static bool parse_event_fault(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->event.kind = SCENARIO_EVENT_FAULT;
+	const char *t;
+	if (!expect_text(w, key, v, "a fault: occlusion, occlusion_cleared, battery_drain or "
+	                             "reservoir_empty",
+	                 &t))
+		return false;
+	if (pump_fault_from_name(t, &d->event.fault))
+		return true;
+	suggestion sug = suggest_begin(t);
+	for (int f = 0; f < PUMP_FAULT_COUNT; f++)
+		suggest_consider(&sug, pump_fault_name((pump_fault)f));
+	const char *maybe = suggest_result(&sug);
+	return fail(w, v->start_mark, key,
+	            "expected a fault: occlusion, occlusion_cleared, battery_drain or "
+	            "reservoir_empty, got %s%s%s%s",
+	            show(v).text, maybe ? "; did you mean '" : "", maybe ? maybe : "",
+	            maybe ? "'?" : "");
+}
+
+static bool parse_event_confirm(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->event.kind = SCENARIO_EVENT_CONFIRM;
+	const char *what = "an annunciation (occlusion, reservoir_low, battery_low, …) or all";
+	const char *t;
+	if (!expect_text(w, key, v, what, &t))
+		return false;
+	if (strcmp(t, "all") == 0) {
+		d->event.confirm_all = true;
+		return true;
+	}
+	if (pump_annunciation_from_name(t, &d->event.annunciation))
+		return true;
+	return fail_expected(w, key, v, what);
+}
+
+static bool parse_event_type(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	const char *t;
+	const char *what = "a bolus type: normal, extended or multiwave";
+	if (!expect_text(w, key, v, what, &t))
+		return false;
+	if (strcmp(t, "normal") == 0)
+		d->event.bolus_type = PUMP_BOLUS_NORMAL;
+	else if (strcmp(t, "extended") == 0)
+		d->event.bolus_type = PUMP_BOLUS_EXTENDED;
+	else if (strcmp(t, "multiwave") == 0 || strcmp(t, "dual") == 0)
+		d->event.bolus_type = PUMP_BOLUS_MULTIWAVE;
+	else
+		return fail_expected(w, key, v, what);
+	d->type_node = v;
+	return true;
+}
+
+static bool parse_event_extended(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->extended_node = v;
+	return parse_number_into(w, key, v, 0.0, MAX_BOLUS_U, true, "units of insulin",
+	                         &d->event.extended_u);
+}
+
+static bool parse_event_duration(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->duration_node = v;
+	return parse_minutes_into(w, key, v, 1, 24 * 60, &d->event.duration_min);
+}
+
+static bool parse_event_drain(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->drain_node = v;
+	return parse_number_into(w, key, v, 0.0, 1000.0, true, "a drain in %/h", &d->event.amount);
+}
+
 static const field_spec event_fields[] = {
     {.name = "at", .required = true, .parse = parse_event_at},
     {.name = "meal", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_meal},
     {.name = "bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_bolus},
+    {.name = "calculated_bolus", .one_of_group = EVENT_KIND_GROUP,
+     .parse = parse_event_calculated_bolus},
+    {.name = "temp_basal", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_temp_basal},
+    {.name = "cancel_bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_cancel_bolus},
+    {.name = "cancel_temp_basal", .one_of_group = EVENT_KIND_GROUP,
+     .parse = parse_event_cancel_temp_basal},
+    {.name = "suspend", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_suspend},
+    {.name = "resume", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_resume},
+    {.name = "stop", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_stop},
+    {.name = "prime", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_prime},
+    {.name = "fill", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_fill},
+    {.name = "refill", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_refill},
+    {.name = "change_battery", .one_of_group = EVENT_KIND_GROUP,
+     .parse = parse_event_change_battery},
+    {.name = "fault", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_fault},
+    {.name = "confirm", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_confirm},
+    /* modifiers, checked against the kind after parsing */
+    {.name = "type", .parse = parse_event_type},
+    {.name = "extended", .parse = parse_event_extended},
+    {.name = "duration", .parse = parse_event_duration},
+    {.name = "drain", .parse = parse_event_drain},
 };
 
 static const mapping_spec event_spec = {
     .what = "an event such as {at: \"07:00\", meal: 50}",
     FIELDS(event_fields),
 };
+
+static const char *const event_kind_names[SCENARIO_EVENT_KIND_COUNT] = {
+    [SCENARIO_EVENT_MEAL] = "meal",
+    [SCENARIO_EVENT_BOLUS] = "bolus",
+    [SCENARIO_EVENT_CALCULATED_BOLUS] = "calculated_bolus",
+    [SCENARIO_EVENT_TEMP_BASAL] = "temp_basal",
+    [SCENARIO_EVENT_CANCEL_BOLUS] = "cancel_bolus",
+    [SCENARIO_EVENT_CANCEL_TEMP_BASAL] = "cancel_temp_basal",
+    [SCENARIO_EVENT_SUSPEND] = "suspend",
+    [SCENARIO_EVENT_RESUME] = "resume",
+    [SCENARIO_EVENT_STOP] = "stop",
+    [SCENARIO_EVENT_PRIME] = "prime",
+    [SCENARIO_EVENT_FILL] = "fill",
+    [SCENARIO_EVENT_REFILL] = "refill",
+    [SCENARIO_EVENT_CHANGE_BATTERY] = "change_battery",
+    [SCENARIO_EVENT_FAULT] = "fault",
+    [SCENARIO_EVENT_CONFIRM] = "confirm",
+};
+
+const char *scenario_event_kind_name(scenario_event_kind k)
+{
+	return (unsigned)k < SCENARIO_EVENT_KIND_COUNT ? event_kind_names[k] : "event";
+}
+
+/* Modifiers belong to some kinds only; a bolus type needs its parts. */
+static bool check_event_modifiers(walker *w, const char *item_key, event_draft *d)
+{
+	scenario_event *e = &d->event;
+	const char *kind = scenario_event_kind_name(e->kind);
+	char key[KEY_PATH_MAX];
+	const bool is_bolus = e->kind == SCENARIO_EVENT_BOLUS;
+	if (d->type_node && !is_bolus) {
+		join_key_path(key, sizeof key, item_key, "type");
+		return fail(w, d->type_node->start_mark, key, "'type' goes with a bolus, not a %s",
+		            kind);
+	}
+	if (d->extended_node && !(is_bolus && e->bolus_type == PUMP_BOLUS_MULTIWAVE)) {
+		join_key_path(key, sizeof key, item_key, "extended");
+		return fail(w, d->extended_node->start_mark, key,
+		            "'extended' goes with a bolus of type multiwave (the extended part)");
+	}
+	if (d->drain_node &&
+	    !(e->kind == SCENARIO_EVENT_FAULT && e->fault == PUMP_FAULT_BATTERY_DRAIN)) {
+		join_key_path(key, sizeof key, item_key, "drain");
+		return fail(w, d->drain_node->start_mark, key,
+		            "'drain' goes with fault: battery_drain");
+	}
+	const bool timed_bolus = is_bolus && e->bolus_type != PUMP_BOLUS_NORMAL;
+	if (d->duration_node && !timed_bolus && e->kind != SCENARIO_EVENT_TEMP_BASAL) {
+		join_key_path(key, sizeof key, item_key, "duration");
+		return fail(w, d->duration_node->start_mark, key,
+		            "'duration' goes with a temp_basal or an extended or multiwave bolus");
+	}
+	if ((timed_bolus || e->kind == SCENARIO_EVENT_TEMP_BASAL) && !d->duration_node)
+		return fail(w, d->item_node->start_mark, item_key,
+		            "a %s%s needs a duration (e.g. duration: 2h)",
+		            timed_bolus ? (e->bolus_type == PUMP_BOLUS_EXTENDED ? "extended " : "multiwave ")
+		                        : "",
+		            kind);
+	if (is_bolus && e->bolus_type == PUMP_BOLUS_MULTIWAVE && !d->extended_node)
+		return fail(w, d->item_node->start_mark, item_key,
+		            "a multiwave bolus needs its extended part (e.g. extended: 3)");
+	return true;
+}
 
 /* "meal of 50 g" / "bolus of 5 U", for messages that must name the event. */
 static void describe_event(const scenario_event *e, char *buf, size_t len)
@@ -1203,10 +1691,12 @@ static void describe_event(const scenario_event *e, char *buf, size_t len)
 		snprintf(buf, len, "meal of %g g", e->amount);
 		return;
 	case SCENARIO_EVENT_BOLUS:
-		snprintf(buf, len, "bolus of %g U", e->amount);
+		snprintf(buf, len, "bolus of %g U", e->amount + e->extended_u);
+		return;
+	default:
+		snprintf(buf, len, "%s", scenario_event_kind_name(e->kind));
 		return;
 	}
-	snprintf(buf, len, "event");
 }
 
 /* Stable: insertion sort keeps file order for equal times and is linear on sorted input. */
@@ -1238,8 +1728,9 @@ static bool parse_events(walker *w, const char *key, yaml_node_t *v, void *ctx)
 		char item_key[KEY_PATH_MAX], at_key[KEY_PATH_MAX], what[64];
 		yaml_node_t *item = sequence_item(w, v, i);
 		item_key_path(item_key, sizeof item_key, key, i);
-		event_draft d = {.at_node = NULL};
-		if (!walk_mapping(w, item_key, item, &event_spec, &d))
+		event_draft d = {.item_node = item};
+		if (!walk_mapping(w, item_key, item, &event_spec, &d) ||
+		    !check_event_modifiers(w, item_key, &d))
 			return false;
 		join_key_path(at_key, sizeof at_key, item_key, "at");
 		describe_event(&d.event, what, sizeof what);
@@ -1399,6 +1890,12 @@ static bool load_document(yaml_parser_t *parser, const char *text, size_t len, c
 		goto out;
 	}
 	ok = walk_mapping(&w, "", root, &scenario_spec, s);
+	if (ok && !s->pump_resolved) {
+		const char *problem = resolve_pump(s);
+		if (problem)
+			ok = fail(&w, root->start_mark, "pump", "inconsistent pump settings: %s",
+			          problem);
+	}
 out:
 	yaml_document_delete(&doc);
 	return ok;
@@ -1423,8 +1920,12 @@ bool scenario_load_string(const char *text, size_t len, const char *path, scenar
 	    .cgm = CGM_IDEAL,
 	    .cgm_interval_min = 0,
 	    .basal_kind = SCENARIO_BASAL_STEADY_STATE,
-	    .bolus_speed_u_per_min = 0.0,
+	    .bolus_speed_u_per_min = DEFAULT_BOLUS_SPEED_U_PER_MIN,
 	};
+	pump_config_defaults(&s.pump);
+	/* Unless the file says otherwise, the bolus calculator uses the patient's own. */
+	s.pump.carb_ratio_g_per_u = NAN;
+	s.pump.correction_factor_mgdl_per_u = NAN;
 	yaml_parser_t parser;
 	if (!yaml_parser_initialize(&parser))
 		return fail_plain(err, "%s: out of memory", path);

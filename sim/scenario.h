@@ -15,18 +15,45 @@
 #include <stdint.h>
 
 #include "patient_model.h"
+#include "pump_model.h"
 
 enum { SCENARIO_MAX_BASAL_SEGMENTS = 24 };
 
 typedef enum scenario_event_kind {
-	SCENARIO_EVENT_MEAL,  /* amount: grams announced */
-	SCENARIO_EVENT_BOLUS, /* amount: units */
+	SCENARIO_EVENT_MEAL,              /* amount: grams announced */
+	SCENARIO_EVENT_BOLUS,             /* amount: U (the immediate part for multiwave,
+	                                     the whole for extended); bolus_type, extended_u,
+	                                     duration_min */
+	SCENARIO_EVENT_CALCULATED_BOLUS,  /* amount: grams of carbs for the bolus calculator */
+	SCENARIO_EVENT_TEMP_BASAL,        /* amount: U/h, or % when relative; duration_min */
+	SCENARIO_EVENT_CANCEL_BOLUS,
+	SCENARIO_EVENT_CANCEL_TEMP_BASAL,
+	SCENARIO_EVENT_SUSPEND,
+	SCENARIO_EVENT_RESUME,
+	SCENARIO_EVENT_STOP,
+	SCENARIO_EVENT_PRIME,             /* amount: U */
+	SCENARIO_EVENT_FILL,              /* amount: U (new reservoir; pump must be stopped) */
+	SCENARIO_EVENT_REFILL,            /* amount: U (stop, new reservoir, resume) */
+	SCENARIO_EVENT_CHANGE_BATTERY,
+	SCENARIO_EVENT_FAULT,             /* fault; amount: drain %/h for battery_drain */
+	SCENARIO_EVENT_CONFIRM,           /* annunciation (or confirm_all) */
+	SCENARIO_EVENT_KIND_COUNT,
 } scenario_event_kind;
+
+/* "meal", "bolus", … : the event's key in the file. */
+const char *scenario_event_kind_name(scenario_event_kind k);
 
 typedef struct scenario_event {
 	int64_t at_min;            /* minutes from t = 0 */
 	scenario_event_kind kind;
-	double amount;             /* g for a meal, U for a bolus */
+	double amount;             /* see the kind */
+	pump_bolus_type bolus_type;
+	double extended_u;         /* multiwave: the extended part */
+	int duration_min;          /* extended / multiwave bolus, temp basal */
+	bool relative;             /* temp basal in % */
+	pump_fault fault;
+	pump_annunciation_type annunciation;
+	bool confirm_all;
 	int line, column;          /* where it was written (1-based) */
 } scenario_event;
 
@@ -53,6 +80,12 @@ typedef struct scenario {
 	size_t basal_segment_count;        /* sorted by start, first at 0 when a program */
 	scenario_basal_segment basal_segments[SCENARIO_MAX_BASAL_SEGMENTS];
 	double bolus_speed_u_per_min;      /* 0 = instant (whole bolus within one step) */
+	/*
+	 * The pump as configured: defaults, then the file's pump keys, with the basal and
+	 * the bolus calculator resolved for the patient. Ready for pump_new (on_event unset).
+	 */
+	pump_config pump;
+	bool pump_resolved;                /* loader bookkeeping */
 	size_t event_count;
 	scenario_event *events;            /* sorted by at_min, stable (file order kept) */
 } scenario;

@@ -181,9 +181,17 @@ Test(cli, csv_has_one_row_per_minute_and_cgm_every_sample)
 	cr_assert_str_eq(t.cells[0][clock], "06:00");
 	cr_assert_str_eq(t.cells[60][clock], "07:00");
 	cr_assert_float_eq(carbs, 60.0, 1e-9);
-	/* the bolus (instant by default) is in the 07:00 minute, over basal */
-	cr_assert_gt(csv_number(&t, 60, ins), 5.9);
-	cr_assert_lt(csv_number(&t, 61, ins), 0.1);
+	/* the 6 U bolus at the pump's 1.5 U/min: 07:00 to 07:03, then basal only */
+	int bolus = csv_column(&t, "bolus_u");
+	cr_assert_geq(bolus, 0, "column bolus_u missing");
+	double bolus_total = 0;
+	for (size_t k = 60; k < 64; k++) {
+		cr_assert_float_eq(csv_number(&t, k, bolus), 1.5, 1e-9, "row %zu", k);
+		bolus_total += csv_number(&t, k, bolus);
+	}
+	cr_assert_float_eq(bolus_total, 6.0, 1e-9);
+	cr_assert_float_eq(csv_number(&t, 64, bolus), 0.0, 0.0);
+	cr_assert_lt(csv_number(&t, 64, ins), 0.1);
 	csv_free(&t);
 }
 

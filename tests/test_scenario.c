@@ -167,7 +167,14 @@ Test(scenario_good, only_required_keys_gives_the_documented_defaults)
 	cr_assert_eq(s.cgm_interval_min, 0);
 	cr_assert_eq(s.basal_kind, SCENARIO_BASAL_STEADY_STATE);
 	cr_assert_eq(s.basal_segment_count, 0);
-	cr_assert_eq(s.bolus_speed_u_per_min, 0.0, "instant");
+	cr_assert_float_eq(s.bolus_speed_u_per_min, 1.5, 1e-12, "the pump's 1.5 U/min");
+	/* the resolved pump: the patient's own basal, carb ratio and correction factor */
+	cr_assert_eq(s.pump.steady_basal_u_per_min, patient_basal_u_per_min(s.patient));
+	cr_assert_eq(s.pump.carb_ratio_g_per_u, s.patient->carb_ratio_g_per_u);
+	cr_assert_eq(s.pump.correction_factor_mgdl_per_u, s.patient->correction_factor_mgdl_per_u);
+	cr_assert_float_eq(s.pump.reservoir_u, 300.0, 1e-12);
+	cr_assert_float_eq(s.pump.limits.max_bolus_u, 25.0, 1e-12);
+	cr_assert_not(s.pump.lgs.enabled);
 	cr_assert_eq(s.event_count, 0);
 	cr_assert_null(s.events);
 	scenario_free(&s);
@@ -182,6 +189,8 @@ Test(scenario_good, plain_number_basal_is_one_segment_at_midnight)
 	cr_assert_float_eq(s.basal_segments[0].rate_u_per_h, 0.85, 1e-12);
 	cr_assert_eq(s.cgm, CGM_NAVIGATOR);
 	cr_assert_eq(s.bolus_speed_u_per_min, 0.0, "instant");
+	cr_assert_eq(s.pump.basal_segment_count, 1);
+	cr_assert_float_eq(s.pump.basal_segments[0].rate_u_per_h, 0.85, 1e-12);
 	scenario_free(&s);
 }
 
@@ -334,8 +343,10 @@ Test(scenario_bad, unknown_key_points_at_the_key_lists_the_keys_and_suggests)
 Test(scenario_bad, unknown_nested_key_names_its_mapping)
 {
 	expect_bad_file("unknown-pump-key.yaml", "6:3",
-	                "pump: unknown key 'bolus_sped' (expected one of: basal, bolus_speed); "
-	                "did you mean 'bolus_speed'?");
+	                "pump: unknown key 'bolus_sped' (expected one of: basal, bolus_speed, "
+	                "pulse, reservoir, reservoir_low, battery, battery_low, battery_drain, "
+	                "occlusion_threshold, insulin_action, bolus_calculator, limits, "
+	                "low_glucose_protection); did you mean 'bolus_speed'?");
 }
 
 Test(scenario_bad, events_as_a_mapping_is_the_wrong_type)
@@ -462,7 +473,7 @@ Test(scenario_bad, event_with_meal_and_bolus_points_at_the_second_kind)
 {
 	expect_bad_file("meal-and-bolus.yaml", "5:29",
 	                "events[0]: 'bolus' cannot be combined with 'meal' (give exactly one of: "
-	                "meal, bolus)");
+	                "meal, bolus, calculated_bolus, temp_basal, cancel_bolus");
 }
 
 Test(scenario_bad, event_without_meal_or_bolus_is_refused)

@@ -1,0 +1,235 @@
+/*
+ * trace — see trace.h. Two growable arrays (rows, markers), doubled when full so that an
+ * append is amortised O(1); a failed growth leaves the trace as it was.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+struct trace {
+	engine_row *rows;
+	size_t row_count, row_cap;
+	trace_marker *markers;
+	size_t marker_count, marker_cap;
+};
+
+trace *trace_new(void)
+{
+	return calloc(1, sizeof(trace));
+}
+
+void trace_free(trace *t)
+{
+	if (!t)
+		return;
+	free(t->rows);
+	free(t->markers);
+	free(t);
+}
+
+void trace_clear(trace *t)
+{
+	if (!t)
+		return;
+	t->row_count = 0;
+	t->marker_count = 0;
+}
+
+/* Make room for one more element of `size` bytes; false (nothing changed) on overflow or
+ * when memory is short. */
+static bool grow(void **items, size_t *cap, size_t count, size_t size)
+{
+	if (count < *cap)
+		return true;
+	size_t new_cap = *cap ? *cap * 2 : 1024;
+	if (new_cap < *cap || new_cap > SIZE_MAX / size)
+		return false;
+	void *p = realloc(*items, new_cap * size);
+	if (!p)
+		return false;
+	*items = p;
+	*cap = new_cap;
+	return true;
+}
+
+trace_result trace_append_row(trace *t, const engine_row *row)
+{
+	if (!t || !row)
+		return TRACE_INVALID;
+	if (t->row_count > 0 && row->t_min <= t->rows[t->row_count - 1].t_min)
+		return TRACE_OUT_OF_ORDER;
+	if (!grow((void **)&t->rows, &t->row_cap, t->row_count, sizeof *t->rows))
+		return TRACE_NO_MEMORY;
+	t->rows[t->row_count++] = *row;
+	return TRACE_OK;
+}
+
+/* First marker index with t_min > when (upper bound): keeps equal times in arrival order. */
+static size_t marker_upper_bound(const trace *t, int64_t when)
+{
+	size_t lo = 0, hi = t->marker_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->markers[mid].t_min <= when)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+trace_result trace_add_marker(trace *t, const trace_marker *m)
+{
+	if (!t || !m || !isfinite(m->amount) || m->amount < 0.0)
+		return TRACE_INVALID;
+	if (!grow((void **)&t->markers, &t->marker_cap, t->marker_count, sizeof *t->markers))
+		return TRACE_NO_MEMORY;
+	/* In-order arrival is the common case: the insertion point is then the end. */
+	size_t at = t->marker_count;
+	if (at > 0 && t->markers[at - 1].t_min > m->t_min) {
+		at = marker_upper_bound(t, m->t_min);
+		memmove(&t->markers[at + 1], &t->markers[at],
+		        (t->marker_count - at) * sizeof *t->markers);
+	}
+	t->markers[at] = *m;
+	t->markers[at].label[TRACE_LABEL_MAX - 1] = '\0';
+	t->marker_count++;
+	return TRACE_OK;
+}
+
+static trace_result add(trace *t, int64_t t_min, trace_marker_kind kind, double amount, int code,
+                        const char *label)
+{
+	trace_marker m = {.t_min = t_min, .kind = kind, .amount = amount, .code = code};
+	if (label) {
+		size_t n = strlen(label);
+		if (n >= sizeof m.label)
+			n = sizeof m.label - 1;
+		memcpy(m.label, label, n);
+		m.label[n] = '\0';
+	}
+	return trace_add_marker(t, &m);
+}
+
+trace_result trace_add_meal(trace *t, int64_t t_min, double grams)
+{
+	return add(t, t_min, TRACE_MARK_MEAL, grams, 0, NULL);
+}
+
+trace_result trace_add_bolus(trace *t, int64_t t_min, double dose_u)
+{
+	return add(t, t_min, TRACE_MARK_BOLUS, dose_u, 0, NULL);
+}
+
+trace_result trace_add_annunciation(trace *t, int64_t t_min, int type, const char *name)
+{
+	return add(t, t_min, TRACE_MARK_ANNUNCIATION, 0.0, type, name);
+}
+
+trace_result trace_add_fault(trace *t, int64_t t_min, int fault, const char *name)
+{
+	return add(t, t_min, TRACE_MARK_FAULT, 0.0, fault, name);
+}
+
+size_t trace_row_count(const trace *t)
+{
+	return t ? t->row_count : 0;
+}
+
+const engine_row *trace_row(const trace *t, size_t i)
+{
+	return t && i < t->row_count ? &t->rows[i] : NULL;
+}
+
+const engine_row *trace_last_row(const trace *t)
+{
+	return t && t->row_count ? &t->rows[t->row_count - 1] : NULL;
+}
+
+bool trace_time_span(const trace *t, int64_t *first_min, int64_t *last_min)
+{
+	if (!t || t->row_count == 0)
+		return false;
+	if (first_min)
+		*first_min = t->rows[0].t_min;
+	if (last_min)
+		*last_min = t->rows[t->row_count - 1].t_min;
+	return true;
+}
+
+int trace_start_min_of_day(const trace *t)
+{
+	if (!t || t->row_count == 0)
+		return 0;
+	const engine_row *r = &t->rows[0];
+	int64_t m = ((int64_t)r->min_of_day - r->t_min) % 1440;
+	return (int)(m < 0 ? m + 1440 : m);
+}
+
+/* First row index with t_min >= when. */
+static size_t row_lower_bound(const trace *t, int64_t when)
+{
+	size_t lo = 0, hi = t->row_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->rows[mid].t_min < when)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t trace_rows_in(const trace *t, int64_t from_min, int64_t to_min, size_t *first)
+{
+	if (!t) {
+		if (first)
+			*first = 0;
+		return 0;
+	}
+	size_t a = row_lower_bound(t, from_min);
+	size_t b = to_min > from_min ? row_lower_bound(t, to_min) : a;
+	if (first)
+		*first = a;
+	return b - a;
+}
+
+size_t trace_marker_count(const trace *t)
+{
+	return t ? t->marker_count : 0;
+}
+
+const trace_marker *trace_marker_at(const trace *t, size_t i)
+{
+	return t && i < t->marker_count ? &t->markers[i] : NULL;
+}
+
+/* First marker index with t_min >= when. */
+static size_t marker_lower_bound(const trace *t, int64_t when)
+{
+	size_t lo = 0, hi = t->marker_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->markers[mid].t_min < when)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t trace_markers_in(const trace *t, int64_t from_min, int64_t to_min, size_t *first)
+{
+	if (!t) {
+		if (first)
+			*first = 0;
+		return 0;
+	}
+	size_t a = marker_lower_bound(t, from_min);
+	size_t b = to_min > from_min ? marker_lower_bound(t, to_min) : a;
+	if (first)
+		*first = a;
+	return b - a;
+}

@@ -1,0 +1,86 @@
+/*
+ * trace — the run kept in memory for the viewer and the pictures: every engine row (one per
+ * simulated minute) plus the markers the caller adds (meals, boluses, annunciations,
+ * faults), with lookups by time window.
+ *
+ * Pure data: no SDL, no I/O, no clock. Rows are copied in, in increasing time; markers may
+ * come in any order (they are kept sorted by time, stable). Appending is amortised O(1);
+ * window lookups are binary searches, O(log n).
+ *
+ * Pointers returned by the accessors stay valid until the next append to the same trace.
+ */
+#ifndef FAKEPUMP_TRACE_H
+#define FAKEPUMP_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+typedef enum trace_result {
+	TRACE_OK = 0,
+	TRACE_OUT_OF_ORDER, /* a row not later than the last one: nothing stored */
+	TRACE_INVALID,      /* NULL argument, non-finite or negative amount: nothing stored */
+	TRACE_NO_MEMORY,    /* nothing stored, the trace is unchanged */
+} trace_result;
+
+typedef enum trace_marker_kind {
+	TRACE_MARK_MEAL = 0,     /* amount: grams announced */
+	TRACE_MARK_BOLUS,        /* amount: units programmed (immediate + extended) */
+	TRACE_MARK_ANNUNCIATION, /* code: pump_annunciation_type; label: its name */
+	TRACE_MARK_FAULT,        /* code: pump_fault; label: its name */
+} trace_marker_kind;
+
+enum { TRACE_LABEL_MAX = 40 };
+
+typedef struct trace_marker {
+	int64_t t_min;            /* run minute */
+	trace_marker_kind kind;
+	double amount;            /* g (meal) or U (bolus); 0 for the others */
+	int code;                 /* see the kind; 0 for meals and boluses */
+	char label[TRACE_LABEL_MAX]; /* NUL-terminated, truncated to fit; "" when none */
+} trace_marker;
+
+typedef struct trace trace;
+
+/* An empty trace; NULL when memory is short. Free with trace_free. */
+trace *trace_new(void);
+/* Releases the trace and everything it holds. NULL is a no-op. */
+void trace_free(trace *t);
+/* Forget all rows and markers (keeps the memory). */
+void trace_clear(trace *t);
+
+/* Copy a row in; its t_min must be greater than the last row's. */
+trace_result trace_append_row(trace *t, const engine_row *row);
+
+/* Markers. Amounts must be finite and >= 0; `label` may be NULL (stored as ""). */
+trace_result trace_add_marker(trace *t, const trace_marker *m);
+trace_result trace_add_meal(trace *t, int64_t t_min, double grams);
+trace_result trace_add_bolus(trace *t, int64_t t_min, double dose_u);
+trace_result trace_add_annunciation(trace *t, int64_t t_min, int type, const char *name);
+trace_result trace_add_fault(trace *t, int64_t t_min, int fault, const char *name);
+
+size_t trace_row_count(const trace *t);
+/* Row i (0 = oldest), or NULL when i is out of range. Rows are contiguous: row(i) + 1 is
+ * row(i + 1) while i + 1 < count. */
+const engine_row *trace_row(const trace *t, size_t i);
+/* The newest row, or NULL when the trace is empty. */
+const engine_row *trace_last_row(const trace *t);
+/* First and last row minute; false (outputs untouched) when the trace is empty. */
+bool trace_time_span(const trace *t, int64_t *first_min, int64_t *last_min);
+/* Clock minute of day (0 … 1439) at t = 0, from the first row's clock; 0 when empty. */
+int trace_start_min_of_day(const trace *t);
+
+/*
+ * Rows with from_min <= t_min < to_min: returns how many, and stores the index of the
+ * first in *first (the insertion point when there are none). `first` may be NULL.
+ */
+size_t trace_rows_in(const trace *t, int64_t from_min, int64_t to_min, size_t *first);
+
+size_t trace_marker_count(const trace *t);
+const trace_marker *trace_marker_at(const trace *t, size_t i);
+/* Markers with from_min <= t_min < to_min, as trace_rows_in. */
+size_t trace_markers_in(const trace *t, int64_t from_min, int64_t to_min, size_t *first);
+
+#endif
