@@ -665,10 +665,14 @@ static void end_tbr(pump *p, int64_t now, bool annunciate_canceled)
 		raise_annunciation(p, now, PUMP_ANN_TBR_CANCELED, 0.0);
 }
 
-/* Delivery stops (pause, stop, alarm): the bolus and the temp basal end with it. */
+/*
+ * Delivery stops (pause, stop, alarm): the bolus and the temp basal end with it, and any
+ * low-glucose suspension is superseded: only the protection's own pause may end by itself.
+ */
 static void halt_delivery(pump *p, int64_t now, pump_therapy_state to, pump_source src,
                           const char *why, const char *bolus_how)
 {
+	p->lgs_suspended = false;
 	end_bolus(p, now, bolus_how, true);
 	end_tbr(p, now, true);
 	set_therapy(p, now, to, src, why);
@@ -871,10 +875,8 @@ pump_result pump_stop(pump *p, int64_t now, pump_source src)
 {
 	pump_result r = p->therapy == PUMP_THERAPY_STOP ? PUMP_REFUSED_NOT_APPLICABLE : PUMP_OK;
 	command_done(p, now, src, PUMP_CMD_STOP, r, 0, 0, 0);
-	if (r == PUMP_OK) {
-		p->lgs_suspended = false;
+	if (r == PUMP_OK)
 		halt_delivery(p, now, PUMP_THERAPY_STOP, src, "stopped", "canceled");
-	}
 	return r;
 }
 
@@ -1085,12 +1087,12 @@ static void lgs_evaluate(pump *p, int64_t now, double cgm_mgdl)
 		lgs->predictive && has_prediction && predicted < lgs->predict_below_mgdl;
 	if (!low && !heading_low)
 		return;
-	p->lgs_suspended = true;
-	p->lgs_since_min = now;
 	halt_delivery(p, now, PUMP_THERAPY_PAUSE, PUMP_SOURCE_AUTOMATION,
 	              low ? "low-glucose suspend: at threshold"
 	                  : "low-glucose suspend: predicted low",
 	              "canceled");
+	p->lgs_suspended = true;
+	p->lgs_since_min = now;
 	raise_annunciation(p, now, PUMP_ANN_LOW_GLUCOSE_SUSPEND, cgm_mgdl);
 }
 
@@ -1105,7 +1107,6 @@ static void battery_tick(pump *p, int64_t now)
 	if (p->battery_pct <= 0.0) {
 		p->battery_pct = 0.0;
 		if (p->therapy != PUMP_THERAPY_STOP) {
-			p->lgs_suspended = false;
 			halt_delivery(p, now, PUMP_THERAPY_STOP, PUMP_SOURCE_PUMP, "battery empty",
 			              "uncertain");
 			raise_annunciation(p, now, PUMP_ANN_BATTERY_EMPTY, 0.0);
@@ -1228,7 +1229,6 @@ pump_delivery pump_tick(pump *p, int64_t now, double cgm_mgdl)
 		basal = bolus = 0.0;
 		if (p->missed_u >= p->cfg.occlusion_threshold_u - EPS_U && !p->occlusion_alarm) {
 			p->occlusion_alarm = true;
-			p->lgs_suspended = false;
 			halt_delivery(p, now, PUMP_THERAPY_STOP, PUMP_SOURCE_PUMP, "occlusion",
 			              "uncertain");
 			p->occlusion_annunciation_id =
@@ -1310,6 +1310,7 @@ void pump_get_status(const pump *p, pump_status *out)
 		.battery_pct = p->battery_pct,
 		.delivered_total_u = p->delivered_total_u,
 		.primed_total_u = p->primed_total_u,
+		.discarded_u = p->discarded_u,
 		.delivered_24h_u = p->delivered_24h_u,
 		.occluded = p->occluded,
 		.max_bolus_u = p->max_bolus_in_force_u,

@@ -336,6 +336,7 @@ typedef struct pump_status {
 	double battery_pct;
 	double delivered_total_u;      /* to the patient since t = 0 (not priming) */
 	double primed_total_u;
+	double discarded_u;            /* left in replaced or failed reservoirs */
 	double delivered_24h_u;        /* rolling 24 h */
 	bool occluded;                 /* the line is blocked (truth, not what the pump knows) */
 	double max_bolus_u;            /* in force (may be lowered by the phone) */
