@@ -32,6 +32,10 @@ enum {
 	SNOOZE_MIN = 15,
 	LGS_REFRACTORY_MIN = 30,
 	LGS_TREND_WINDOW_MIN = 20,
+	/* Suspend before low only when the reading is within this of the predicted limit,
+	 * resume no sooner than LGS_MIN_SUSPEND_MIN (after Medtronic's SmartGuard rules). */
+	LGS_PREDICTIVE_REACH_MGDL = 50,
+	LGS_MIN_SUSPEND_MIN = 30,
 	RECOMPUTE_SUM_EVERY_MIN = DAY_MIN,
 };
 
@@ -1064,9 +1068,10 @@ static void lgs_evaluate(pump *p, int64_t now, double cgm_mgdl)
 	double predicted = NAN;
 	const bool has_prediction = cgm_predict(p, now, lgs->horizon_min, &predicted);
 	if (p->lgs_suspended) {
-		const bool recovered = cgm_mgdl >= lgs->resume_above_mgdl &&
+		const bool recovered = now - p->lgs_since_min >= LGS_MIN_SUSPEND_MIN &&
+		                       cgm_mgdl >= lgs->resume_above_mgdl &&
 		                       (!lgs->predictive || !has_prediction ||
-		                        predicted >= lgs->predict_below_mgdl);
+		                        predicted >= lgs->resume_above_mgdl);
 		const bool too_long = lgs->max_suspend_min > 0 &&
 		                      now - p->lgs_since_min >= lgs->max_suspend_min;
 		if (recovered || too_long) {
@@ -1083,8 +1088,9 @@ static void lgs_evaluate(pump *p, int64_t now, double cgm_mgdl)
 	if (p->therapy != PUMP_THERAPY_RUN || now < p->lgs_refractory_until_min)
 		return;
 	const bool low = lgs->suspend_below_mgdl > 0.0 && cgm_mgdl <= lgs->suspend_below_mgdl;
-	const bool heading_low =
-		lgs->predictive && has_prediction && predicted < lgs->predict_below_mgdl;
+	const bool heading_low = lgs->predictive && has_prediction &&
+	                         predicted < lgs->predict_below_mgdl &&
+	                         cgm_mgdl <= lgs->predict_below_mgdl + LGS_PREDICTIVE_REACH_MGDL;
 	if (!low && !heading_low)
 		return;
 	halt_delivery(p, now, PUMP_THERAPY_PAUSE, PUMP_SOURCE_AUTOMATION,
