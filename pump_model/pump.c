@@ -178,7 +178,6 @@ static const struct {
 	pump_annunciation_type type;
 	const char *name;
 } annunciation_names[] = {
-	{PUMP_ANN_SYSTEM_ISSUE, "system_issue"},
 	{PUMP_ANN_OCCLUSION, "occlusion"},
 	{PUMP_ANN_RESERVOIR_EMPTY, "reservoir_empty"},
 	{PUMP_ANN_RESERVOIR_LOW, "reservoir_low"},

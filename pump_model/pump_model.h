@@ -136,7 +136,6 @@ bool pump_result_from_name(const char *name, pump_result *out);
 
 /* Annunciation types: the IDS names (values are the IDS code words, ble-protocol §1.2). */
 typedef enum pump_annunciation_type {
-	PUMP_ANN_SYSTEM_ISSUE = 0x000F,
 	PUMP_ANN_OCCLUSION = 0x003C,
 	PUMP_ANN_RESERVOIR_EMPTY = 0x005A,
 	PUMP_ANN_RESERVOIR_LOW = 0x0066,
