@@ -51,6 +51,7 @@ struct patient {
 	ode_dopri5 solver;
 	/* meal state machine (spec §4) */
 	double planned_meal_g;
+	double eat_rate_g_per_min;
 	double last_eaten_g; /* to_eat of the previous minute */
 	double last_qsto_mg;
 	double last_foodtaken_g;
@@ -160,6 +161,7 @@ patient *patient_new(const patient_params *params)
 	for (int i = 0; i < PATIENT_STATE_COUNT; i++)
 		p->x[i] = params->x0[i];
 	p->last_qsto_mg = p->x[PATIENT_QSTO1_MG] + p->x[PATIENT_QSTO2_MG];
+	p->eat_rate_g_per_min = EAT_RATE_G_PER_MIN;
 	ode_dopri5_init(&p->solver, 1e-6, 1e-12);
 	return p;
 }
@@ -175,7 +177,7 @@ static double patient_eat(patient *p, double meal_announced_g)
 	double to_eat = 0.0;
 	p->planned_meal_g += meal_announced_g;
 	if (p->planned_meal_g > 0.0) {
-		to_eat = fmin(EAT_RATE_G_PER_MIN, p->planned_meal_g);
+		to_eat = fmin(p->eat_rate_g_per_min, p->planned_meal_g);
 		p->planned_meal_g = fmax(0.0, p->planned_meal_g - to_eat);
 	}
 	if (to_eat > 0.0 && p->last_eaten_g <= 0.0) {
@@ -220,9 +222,20 @@ static ode_result integrate_minute(patient *p, const rhs_inputs *in)
 patient_step_result patient_step(patient *p, double meal_announced_g, double insulin_u_per_min,
                                  patient_step_info *info)
 {
+	return patient_step_eating(p, meal_announced_g, EAT_RATE_G_PER_MIN, insulin_u_per_min,
+	                           info);
+}
+
+patient_step_result patient_step_eating(patient *p, double meal_announced_g,
+                                        double eat_rate_g_per_min, double insulin_u_per_min,
+                                        patient_step_info *info)
+{
 	if (!(meal_announced_g >= 0.0) || !isfinite(meal_announced_g) ||
-	    !(insulin_u_per_min >= 0.0) || !isfinite(insulin_u_per_min))
+	    !(insulin_u_per_min >= 0.0) || !isfinite(insulin_u_per_min) ||
+	    !(eat_rate_g_per_min > 0.0) || !isfinite(eat_rate_g_per_min))
 		return PATIENT_STEP_BAD_INPUT;
+	if (meal_announced_g > 0.0)
+		p->eat_rate_g_per_min = eat_rate_g_per_min;
 
 	const patient_params *pp = p->params;
 	const double eaten_g = patient_eat(p, meal_announced_g);

@@ -102,6 +102,15 @@ void patient_free(patient *p);
 patient_step_result patient_step(patient *p, double meal_announced_g, double insulin_u_per_min,
                                  patient_step_info *info);
 
+/*
+ * The same with the announced meal's own eating rate (g/min, > 0): the rate applies to
+ * what is left to eat from now on (simglucose eats at a fixed 5 g/min; patient_step is
+ * this with 5). A rate that is not > 0 and finite is PATIENT_STEP_BAD_INPUT.
+ */
+patient_step_result patient_step_eating(patient *p, double meal_announced_g,
+                                        double eat_rate_g_per_min, double insulin_u_per_min,
+                                        patient_step_info *info);
+
 double patient_time_min(const patient *p);
 /* Plasma glucose Gp/Vg, mg/dL: the model's true blood glucose. */
 double patient_bg_mgdl(const patient *p);

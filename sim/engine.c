@@ -21,6 +21,7 @@ struct engine {
 	bool finished;
 	bool detailed_rows;
 	double last_cgm_mgdl; /* the newest reading, NaN before the first */
+	double eat_rate_g_per_min; /* of the meal being eaten */
 	engine_event_fn on_event;
 	void *user_data;
 	const char *error;
@@ -43,6 +44,7 @@ engine *engine_new(const scenario *sc)
 	e->sc = sc;
 	e->detailed_rows = true;
 	e->last_cgm_mgdl = NAN;
+	e->eat_rate_g_per_min = 5.0;
 	pump_config cfg = sc->pump;
 	cfg.on_event = forward_pump_event;
 	cfg.user_data = e;
@@ -91,10 +93,12 @@ pump *engine_pump(engine *e)
 static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
 {
 	pump *p = e->pump;
-	const pump_source src = PUMP_SOURCE_PUMP;
+	const pump_source src = ev->from_phone ? PUMP_SOURCE_PHONE : PUMP_SOURCE_PUMP;
 	switch (ev->kind) {
 	case SCENARIO_EVENT_MEAL:
 		row->meal_announced_g += ev->amount;
+		if (ev->eat_rate_g_per_min > 0.0)
+			e->eat_rate_g_per_min = ev->eat_rate_g_per_min;
 		break;
 	case SCENARIO_EVENT_BOLUS: {
 		pump_bolus_request req = {.type = ev->bolus_type, .duration_min = ev->duration_min};
@@ -164,6 +168,17 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 				pump_confirm_annunciation(p, k, src, active[i].id);
 		break;
 	}
+	case SCENARIO_EVENT_SENSOR_DROPOUT:
+	case SCENARIO_EVENT_SENSOR_DRIFT:
+	case SCENARIO_EVENT_SENSOR_NOISE:
+	case SCENARIO_EVENT_SENSOR_COMPRESSION:
+		/* wired with sim/sensor_faults.c */
+		break;
+	case SCENARIO_EVENT_PHONE_READ:
+	case SCENARIO_EVENT_PHONE_SUBSCRIBE:
+	case SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL:
+		/* reads and subscriptions change nothing in the pump; the BLE layer answers them */
+		break;
 	case SCENARIO_EVENT_KIND_COUNT:
 		break;
 	}
@@ -213,8 +228,9 @@ engine_status engine_next(engine *e, engine_row *row)
 	}
 
 	patient_step_info info = {0};
-	patient_step_result r = patient_step(e->patient, row->meal_announced_g,
-	                                     row->insulin_u_per_min, &info);
+	patient_step_result r =
+		patient_step_eating(e->patient, row->meal_announced_g, e->eat_rate_g_per_min,
+		                    row->insulin_u_per_min, &info);
 	row->cho_g_per_min = info.eaten_g;
 	if (r != PATIENT_STEP_OK) {
 		e->error = r == PATIENT_STEP_BAD_INPUT ? "invalid model input"

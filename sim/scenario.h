@@ -19,6 +19,73 @@
 
 enum { SCENARIO_MAX_BASAL_SEGMENTS = 24 };
 
+/* Security level of the phone's link (a phone: event's `link:`). */
+typedef enum scenario_link {
+	SCENARIO_LINK_AUTHENTICATED = 0, /* LE Secure Connections with MITM (default) */
+	SCENARIO_LINK_ENCRYPTED,         /* encrypted, unauthenticated key (Just Works) */
+	SCENARIO_LINK_UNENCRYPTED,
+} scenario_link;
+
+/* ---- expectations (`expect:`) ------------------------------------------------------- */
+
+typedef enum scenario_expect_kind {
+	SCENARIO_EXPECT_BG,               /* {bg: {min_above, max_below, mean_between}} */
+	SCENARIO_EXPECT_TIME_IN_RANGE,    /* {time_in_range: {low, high, at_least, at_most}} */
+	SCENARIO_EXPECT_ANNUNCIATION,     /* {annunciation: NAME, within, after} or never */
+	SCENARIO_EXPECT_COMMAND,          /* {command: NAME, result, code, source, count} */
+	SCENARIO_EXPECT_INSULIN_DELIVERED,/* {insulin_delivered: {between | at_least | at_most}} */
+	SCENARIO_EXPECT_CARBS,            /* {carbs_eaten: {between …}} */
+	SCENARIO_EXPECT_THERAPY_STATE,    /* {therapy_state: run|pause|stop, at: "HH:MM"} */
+	SCENARIO_EXPECT_KIND_COUNT,
+} scenario_expect_kind;
+
+typedef enum scenario_command_outcome {
+	SCENARIO_OUTCOME_ANY = 0,
+	SCENARIO_OUTCOME_ACCEPTED,
+	SCENARIO_OUTCOME_REJECTED,
+} scenario_command_outcome;
+
+/* A closed interval with optional ends: has_lo/has_hi say which bounds apply. */
+typedef struct scenario_bounds {
+	bool has_lo, has_hi;
+	double lo, hi;
+	bool lo_open, hi_open;     /* min_above (>) vs at_least (>=) */
+} scenario_bounds;
+
+typedef struct scenario_expectation {
+	scenario_expect_kind kind;
+	const char *file;          /* where it was written */
+	int line, column;
+	char text[200];            /* the expectation as written, one line, for reports */
+	/* window: the whole run unless given (minutes from t = 0, [from, to)) */
+	bool has_window;
+	int64_t window_from_min, window_to_min;
+	/* BG (plasma glucose, mg/dL): each bound applies to every sample in the window */
+	scenario_bounds bg;        /* min_above → lo (open), max_below → hi (open) */
+	scenario_bounds bg_mean;
+	/* time in range */
+	double tir_low_mgdl, tir_high_mgdl;
+	scenario_bounds tir_pct;   /* at_least / at_most, in % */
+	/* annunciation */
+	pump_annunciation_type annunciation;
+	bool never;                /* must not be raised (in the window) */
+	bool has_after;
+	int64_t after_min;         /* raised at or after this run minute */
+	int within_min;            /* … and within this many minutes of it (0 = any time) */
+	/* command */
+	pump_command command;
+	bool any_command;          /* `command: any` */
+	scenario_command_outcome outcome;
+	char code[48];             /* a pump result name or an IDS response code name; "" = any */
+	int source;                /* -1 any, else pump_source */
+	scenario_bounds count;     /* how many matching commands (default: at least 1) */
+	/* insulin delivered / carbs eaten, in U / g */
+	scenario_bounds amount;
+	/* therapy state at a moment */
+	pump_therapy_state therapy;
+	int64_t at_min;
+} scenario_expectation;
+
 typedef enum scenario_event_kind {
 	SCENARIO_EVENT_MEAL,              /* amount: grams announced */
 	SCENARIO_EVENT_BOLUS,             /* amount: U (the immediate part for multiwave,
@@ -37,6 +104,16 @@ typedef enum scenario_event_kind {
 	SCENARIO_EVENT_CHANGE_BATTERY,
 	SCENARIO_EVENT_FAULT,             /* fault; amount: drain %/h for battery_drain */
 	SCENARIO_EVENT_CONFIRM,           /* annunciation (or confirm_all) */
+	/* sensor faults, each lasting duration_min */
+	SCENARIO_EVENT_SENSOR_DROPOUT,    /* no readings */
+	SCENARIO_EVENT_SENSOR_DRIFT,      /* amount: mg/dL per hour, growing from 0 */
+	SCENARIO_EVENT_SENSOR_NOISE,      /* amount: extra noise SD, mg/dL (a noise burst) */
+	SCENARIO_EVENT_SENSOR_COMPRESSION,/* amount: mg/dL the reading falls (compression low) */
+	/* phone-only procedures (the phone's pump commands are the pump kinds with
+	 * from_phone set); the BLE issue routes them through the protocol layer */
+	SCENARIO_EVENT_PHONE_READ,        /* phone_target: status, history, annunciations, … */
+	SCENARIO_EVENT_PHONE_SUBSCRIBE,   /* phone_target: cgm, status, … */
+	SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL, /* duration_min */
 	SCENARIO_EVENT_KIND_COUNT,
 } scenario_event_kind;
 
@@ -54,6 +131,11 @@ typedef struct scenario_event {
 	pump_fault fault;
 	pump_annunciation_type annunciation;
 	bool confirm_all;
+	double eat_rate_g_per_min; /* meal: its own eating rate (default 5) */
+	bool from_phone;           /* a phone: event (source PUMP_SOURCE_PHONE) */
+	scenario_link link;        /* phone events: the link's security level */
+	char phone_target[24];     /* PHONE_READ / PHONE_SUBSCRIBE: what */
+	const char *file;          /* the file it was written in (an include: or the scenario) */
 	int line, column;          /* where it was written (1-based) */
 } scenario_event;
 
@@ -88,6 +170,16 @@ typedef struct scenario {
 	bool pump_resolved;                /* loader bookkeeping */
 	size_t event_count;
 	scenario_event *events;            /* sorted by at_min, stable (file order kept) */
+	size_t expectation_count;
+	scenario_expectation *expectations;
+	/*
+	 * `expect_failure: "why"`: the scenario is meant to fail its expectations (a known
+	 * weakness shown on purpose); the runner counts it as passed when it fails. NULL if not.
+	 */
+	char *expect_failure;
+	char *text;                        /* the scenario file's text, as read (for records) */
+	char **included_files;             /* files pulled in by include:, owned */
+	size_t included_count;
 } scenario;
 
 /* Error text, always `path:line:column: message` (or `path: message` for I/O errors). */

@@ -172,3 +172,18 @@ Test(patient, integrator_reuses_the_end_derivative_when_inputs_hold)
 	cr_assert(per_min > 6.0 && per_min < 6.6, "%.3f evaluations a minute", per_min);
 	patient_free(p);
 }
+
+Test(patient, meal_with_its_own_eating_rate_is_eaten_at_that_rate)
+{
+	patient *p = patient_new(patient_params_find("adult#001"));
+	const double expected[] = {2, 2, 2, 1, 0};
+	for (int k = 0; k < 5; k++) {
+		patient_step_info info;
+		cr_assert_eq(patient_step_eating(p, k == 0 ? 7.0 : 0.0, 2.0, 0.02, &info),
+		             PATIENT_STEP_OK);
+		cr_assert_float_eq(info.eaten_g, expected[k], 1e-12, "minute %d ate %g", k,
+		                   info.eaten_g);
+	}
+	cr_assert_eq(patient_step_eating(p, 5.0, 0.0, 0.02, NULL), PATIENT_STEP_BAD_INPUT);
+	patient_free(p);
+}
