@@ -154,6 +154,9 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 			pump_resume(p, k, src);
 		break;
 	}
+	case SCENARIO_EVENT_SET_MAX_BOLUS:
+		pump_set_max_bolus(p, k, src, ev->amount);
+		break;
 	case SCENARIO_EVENT_CHANGE_BATTERY:
 		pump_change_battery(p, k, src);
 		break;

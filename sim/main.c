@@ -1,28 +1,33 @@
 /*
- * fakepump — command-line entry point: parses the command and its options, and runs it.
+ * fakepump — command-line entry point: parses the command and its options and hands over
+ * to run (one scenario), runner (several), or the database readers.
  *
- * Exit status: 0 success, 2 bad input (command line or scenario), 3 runtime error.
+ * Exit status: 0 success (every expectation met), 1 an expectation failed, 2 bad input
+ * (command line or scenario), 3 runtime error.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "csv_writer.h"
-#include "engine.h"
-#include "scenario.h"
-#include "summary.h"
+#include "patient_model.h"
+#include "plot.h"
+#include "recorder.h"
+#include "report.h"
+#include "run.h"
+#include "runner.h"
+#include "trace.h"
 
 #ifndef FAKEPUMP_VERSION
 #define FAKEPUMP_VERSION "unknown"
 #endif
 
 enum { EXIT_OK = 0, EXIT_BAD_INPUT = 2, EXIT_RUNTIME = 3 };
+
+#define DEFAULT_DB "fakepump.db"
 
 static const char usage_text[] =
 	"Usage: fakepump COMMAND [OPTIONS]\n"
@@ -31,22 +36,37 @@ static const char usage_text[] =
 	"UVA/Padova T1DM patient it treats.\n"
 	"\n"
 	"Commands:\n"
-	"  run FILE [options]   play a YAML scenario and print a one-line summary\n"
-	"  demo [options]       run the built-in demo day (scenarios/demo.yaml); takes the\n"
-	"                       options of run\n"
-	"  patients             list the 30 virtual patients and their basal / carb ratio\n"
-	"  help                 show this help\n"
-	"  version              show the version\n"
+	"  run FILE|DIR... [options]  play scenarios; one FILE prints its summary and\n"
+	"                             expectations, several (or a directory, searched for\n"
+	"                             *.yaml) run as separate processes with a summary table\n"
+	"  demo [options]             run the built-in demo day (scenarios/demo.yaml)\n"
+	"  runs [--db FILE]           list the runs recorded in a database\n"
+	"  export RUN_ID --csv OUT [--db FILE]\n"
+	"                             write one recorded run as the trace CSV\n"
+	"  plot RUN_ID --png OUT [--db FILE]\n"
+	"                             draw one recorded run as a PNG picture\n"
+	"  patients                   list the 30 virtual patients\n"
+	"  help, --help               show this help\n"
+	"  version, --version         show the version\n"
 	"\n"
-	"Options of run:\n"
-	"  --speed max|N        max: as fast as possible (default); N: N times real time\n"
-	"                       (1 = real time, 60 = one simulated hour a minute)\n"
-	"  --headless           no window (this build has no viewer yet: always headless)\n"
-	"  --csv OUT            write the per-minute trace to OUT ('-' = stdout)\n"
-	"  -q, --quiet          no progress line and no notices, only the summary\n"
+	"Options of run and demo:\n"
+	"  --speed max|N   max: as fast as possible (default); N: N times real time\n"
+	"                  (1 = real time, 60 = one simulated hour a minute)\n"
+	"  --headless      no window, even when a display is there (a window opens only\n"
+	"                  for one FILE; keys: space pause, +/- speed, arrows pan, z zoom,\n"
+	"                  s screenshot, a acknowledge, q quit)\n"
+	"  --png OUT       draw the whole run's traces to OUT at the end (no display needed)\n"
+	"  --csv OUT       write the per-minute trace to OUT ('-' = stdout); one FILE only\n"
+	"  --db FILE       record the run (samples, events, summary) in an SQLite database\n"
+	"  --junit OUT     write JUnit XML: one testcase per scenario\n"
+	"  -j, --jobs N    run N scenarios at a time (default 1)\n"
+	"  -v, --verbose   show every expectation, not only the failed ones\n"
+	"  -q, --quiet     no progress line and no notices\n"
 	"\n"
-	"Exit status: 0 done, 2 bad input (the message names file:line:column), 3 runtime error.\n"
-	"The scenario format is documented in docs/scenarios.md; the CSV columns in README.md.\n";
+	"Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (the\n"
+	"message names file:line:column), 3 runtime error. The database defaults to\n"
+	"./" DEFAULT_DB " for runs and export. Formats: docs/scenarios.md (scenarios),\n"
+	"docs/database.md (database), README.md (CSV).\n";
 
 static void print_usage(FILE *out)
 {
@@ -69,167 +89,78 @@ static bool parse_speed(const char *text, double *out)
 	return true;
 }
 
-static double monotonic_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void sleep_until(double when_s)
-{
-	struct timespec ts = {.tv_sec = (time_t)when_s,
-	                      .tv_nsec = (long)((when_s - floor(when_s)) * 1e9)};
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
 /* The demo scenario (scenarios/demo.yaml), embedded at build time by tools/embed.py. */
 extern const char demo_scenario_yaml[];
 extern const unsigned long demo_scenario_yaml_len;
 
-typedef struct run_options {
-	const char *scenario_path;
-	const char *scenario_text; /* when set, load this instead of reading scenario_path */
-	double speed;       /* 0 = max */
-	bool headless;
-	bool quiet;
-	const char *csv_path;
-} run_options;
-
-/* One line about why there is no window. */
-static void announce_headless(const run_options *opt)
+/* One scenario in this process: summary line, expectations, exit status. */
+static int run_single(run_options *opt, const char *junit_path, bool verbose)
 {
-	if (opt->quiet || opt->headless)
-		return;
-	const char *display = getenv("DISPLAY");
-	const char *wayland = getenv("WAYLAND_DISPLAY");
-	if ((!display || !*display) && (!wayland || !*wayland))
-		fprintf(stderr, "fakepump: headless: no display (DISPLAY is not set)\n");
-	else
-		fprintf(stderr, "fakepump: headless: this build has no viewer yet\n");
-}
-
-static int run_scenario(const run_options *opt)
-{
-	scenario sc = {0};
-	scenario_error err;
-	bool loaded = opt->scenario_text
-	                      ? scenario_load_string(opt->scenario_text, strlen(opt->scenario_text),
-	                                             opt->scenario_path, &sc, &err)
-	                      : scenario_load_file(opt->scenario_path, &sc, &err);
-	if (!loaded) {
-		fprintf(stderr, "%s\n", err.message);
-		return EXIT_BAD_INPUT;
+	opt->interactive = true;
+	opt->print_summary = true;
+	opt->progress = !opt->quiet && isatty(STDOUT_FILENO) && !opt->csv_path;
+	run_report rep;
+	run_one(opt, &rep);
+	if (rep.status == RUN_BAD_INPUT || rep.status == RUN_ERROR)
+		fprintf(stderr, "%s%s\n",
+		        rep.status == RUN_ERROR || strncmp(rep.message, rep.path, strlen(rep.path))
+		                ? "fakepump: "
+		                : "",
+		        rep.message);
+	FILE *out = opt->csv_path && strcmp(opt->csv_path, "-") == 0 ? stderr : stdout;
+	if (rep.expectation_count) {
+		report_expectations(&rep, !verbose && rep.status != RUN_FAILED, out);
+		if (rep.status == RUN_EXPECTED_FAILURE)
+			fprintf(out, "  failed as it is meant to: %s\n", rep.expect_failure);
+		if (rep.status == RUN_UNEXPECTED_PASS)
+			fprintf(out, "  %s\n", rep.message);
 	}
-
-	FILE *csv = NULL;
-	if (opt->csv_path) {
-		csv = strcmp(opt->csv_path, "-") == 0 ? stdout : fopen(opt->csv_path, "w");
-		if (!csv) {
-			fprintf(stderr, "fakepump: cannot write %s: %s\n", opt->csv_path,
-			        strerror(errno));
-			scenario_free(&sc);
-			return EXIT_BAD_INPUT;
-		}
-	}
-
-	engine *e = engine_new(&sc);
-	if (!e) {
-		fprintf(stderr, "fakepump: %s: cannot set up the run (out of memory?)\n",
-		        opt->scenario_path);
-		if (csv && csv != stdout)
-			fclose(csv);
-		scenario_free(&sc);
-		return EXIT_RUNTIME;
-	}
-	engine_set_detailed_rows(e, csv != NULL);
-	announce_headless(opt);
-
-	/* Progress only where a person watches: stderr is a terminal and the run is long. */
-	const bool show_progress = !opt->quiet && isatty(STDERR_FILENO);
-	const double start_s = monotonic_s();
-	double next_progress_s = start_s + 0.5;
-	bool progress_shown = false;
-
-	summary sum;
-	summary_init(&sum);
-	if (csv)
-		csv_write_header(csv);
-
-	int status = EXIT_OK;
-	engine_row row;
-	for (;;) {
-		engine_status st = engine_next(e, &row);
-		if (st == ENGINE_FAILED) {
-			fprintf(stderr, "fakepump: %s: t = %" PRId64 " min: %s\n", opt->scenario_path,
-			        row.t_min, engine_error(e));
+	if (rep.run_id > 0 && !opt->quiet)
+		fprintf(out, "  recorded as run %lld in %s\n", (long long)rep.run_id, opt->db_path);
+	int status = run_status_exit_code(rep.status);
+	if (junit_path) {
+		char err[600];
+		if (!report_write_junit(&rep, 1, rep.wall_s, junit_path, err, sizeof err)) {
+			fprintf(stderr, "fakepump: %s\n", err);
 			status = EXIT_RUNTIME;
-			break;
-		}
-		if (st == ENGINE_DONE)
-			break;
-		summary_add(&sum, &row, st == ENGINE_ROW);
-		if (csv)
-			csv_write_row(csv, &row);
-		if (st == ENGINE_LAST_ROW)
-			break;
-		if (opt->speed > 0.0)
-			sleep_until(start_s + (double)(row.t_min + 1) * 60.0 / opt->speed);
-		if (show_progress && (row.t_min % 1440 == 0 || opt->speed > 0.0)) {
-			double now = monotonic_s();
-			if (now >= next_progress_s) {
-				fprintf(stderr, "\r  day %d of %.0f (%.0f%%) ", row.day,
-				        ceil((double)sc.duration_min / 1440.0),
-				        100.0 * (double)row.t_min / (double)sc.duration_min);
-				progress_shown = true;
-				next_progress_s = now + 0.5;
-			}
 		}
 	}
-	if (progress_shown)
-		fprintf(stderr, "\r%40s\r", "");
-
-	if (csv && csv != stdout && fclose(csv) != 0) {
-		fprintf(stderr, "fakepump: cannot write %s: %s\n", opt->csv_path, strerror(errno));
-		status = EXIT_RUNTIME;
-	} else if (csv == stdout) {
-		fflush(stdout);
-	}
-	if (status == EXIT_OK) {
-		/* The summary goes to stdout unless the trace does. */
-		FILE *out = csv == stdout ? stderr : stdout;
-		summary_print_line(&sum, sc.name, sc.patient->name, out);
-		fputc('\n', out);
-	}
-	engine_free(e);
-	scenario_free(&sc);
+	run_report_free(&rep);
 	return status;
 }
 
-/* `run FILE [options]`, or `demo [options]` when `embedded` is given. */
+/* `run FILE… [options]`, or `demo [options]` when `embedded` is given. */
 static int cmd_run(int argc, char **argv, const char *embedded)
 {
 	static const struct option long_options[] = {
 		{"speed", required_argument, NULL, 's'},
 		{"headless", no_argument, NULL, 'H'},
 		{"csv", required_argument, NULL, 'c'},
+		{"db", required_argument, NULL, 'd'},
+		{"junit", required_argument, NULL, 'J'},
+		{"png", required_argument, NULL, 'P'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
+	const char *cmd = embedded ? "demo" : "run";
 	run_options opt = {0};
+	const char *junit = NULL;
+	long jobs = 1;
+	bool verbose = false;
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:vqh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!parse_speed(optarg, &opt.speed)) {
 				fprintf(stderr,
-				        "fakepump run: --speed: expected 'max' or a positive number, "
+				        "fakepump %s: --speed: expected 'max' or a positive number, "
 				        "got '%s'\n",
-				        optarg);
+				        cmd, optarg);
 				return EXIT_BAD_INPUT;
 			}
 			break;
@@ -239,6 +170,28 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 		case 'c':
 			opt.csv_path = optarg;
 			break;
+		case 'd':
+			opt.db_path = optarg;
+			break;
+		case 'J':
+			junit = optarg;
+			break;
+		case 'P':
+			opt.png_path = optarg;
+			break;
+		case 'j': {
+			char *end = NULL;
+			jobs = strtol(optarg, &end, 10);
+			if (!end || *end || jobs < 1 || jobs > 64) {
+				fprintf(stderr, "fakepump %s: -j: expected 1 to 64 processes, got '%s'\n",
+				        cmd, optarg);
+				return EXIT_BAD_INPUT;
+			}
+			break;
+		}
+		case 'v':
+			verbose = true;
+			break;
 		case 'q':
 			opt.quiet = true;
 			break;
@@ -246,10 +199,10 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 			print_usage(stdout);
 			return EXIT_OK;
 		case ':':
-			fprintf(stderr, "fakepump run: option '%s' needs a value\n", argv[optind - 1]);
+			fprintf(stderr, "fakepump %s: option '%s' needs a value\n", cmd, argv[optind - 1]);
 			return EXIT_BAD_INPUT;
 		default:
-			fprintf(stderr, "fakepump run: unknown option '%s' (see 'fakepump --help')\n",
+			fprintf(stderr, "fakepump %s: unknown option '%s' (see 'fakepump --help')\n", cmd,
 			        argv[optind - 1]);
 			return EXIT_BAD_INPUT;
 		}
@@ -261,19 +214,241 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 		}
 		opt.scenario_path = "demo.yaml (embedded)";
 		opt.scenario_text = embedded;
-		return run_scenario(&opt);
+		return run_single(&opt, junit, verbose);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "fakepump run: missing scenario FILE (see 'fakepump --help')\n");
 		return EXIT_BAD_INPUT;
 	}
-	if (optind + 1 < argc) {
-		fprintf(stderr, "fakepump run: one scenario FILE at a time (got '%s' too)\n",
-		        argv[optind + 1]);
+	const size_t n = (size_t)(argc - optind);
+	bool single = n == 1;
+	if (single) {
+		char err[300];
+		size_t found = 0;
+		char **files = runner_collect((const char *const *)&argv[optind], 1, &found, err,
+		                              sizeof err);
+		if (!files) {
+			fprintf(stderr, "fakepump run: %s\n", err);
+			return EXIT_BAD_INPUT;
+		}
+		single = found == 1 && strcmp(files[0], argv[optind]) == 0;
+		runner_free_paths(files, found);
+	}
+	if (single) {
+		opt.scenario_path = argv[optind];
+		return run_single(&opt, junit, verbose);
+	}
+	if (opt.csv_path) {
+		fprintf(stderr, "fakepump run: --csv takes one scenario FILE; record several with "
+		                "--db and export them one by one\n");
 		return EXIT_BAD_INPUT;
 	}
-	opt.scenario_path = argv[optind];
-	return run_scenario(&opt);
+	if (opt.speed > 0.0 || opt.png_path) {
+		fprintf(stderr, "fakepump run: --%s goes with one scenario FILE\n",
+		        opt.png_path ? "png" : "speed");
+		return EXIT_BAD_INPUT;
+	}
+	runner_options ro = {.run = opt,
+	                     .paths = (const char *const *)&argv[optind],
+	                     .path_count = n,
+	                     .jobs = (int)jobs,
+	                     .junit_path = junit,
+	                     .verbose = verbose};
+	return runner_run(&ro);
+}
+
+/* --db FILE for runs and export. */
+static const char *db_option(int argc, char **argv, int *consumed_to)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			*consumed_to = i;
+			return argv[i + 1];
+		}
+	*consumed_to = -1;
+	return DEFAULT_DB;
+}
+
+static int cmd_runs(int argc, char **argv)
+{
+	int at;
+	const char *db = db_option(argc, argv, &at);
+	for (int i = 1; i < argc; i++)
+		if (i != at && i != at + 1) {
+			fprintf(stderr, "fakepump runs: unexpected '%s' (usage: fakepump runs [--db "
+			                "FILE])\n",
+			        argv[i]);
+			return EXIT_BAD_INPUT;
+		}
+	if (access(db, F_OK) != 0) {
+		fprintf(stderr, "fakepump runs: %s: no such database (record runs with 'fakepump run "
+		                "FILE --db %s')\n",
+		        db, db);
+		return EXIT_BAD_INPUT;
+	}
+	char err[600];
+	if (recorder_list_runs(db, stdout, err, sizeof err) < 0) {
+		fprintf(stderr, "fakepump runs: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	int at;
+	const char *db = db_option(argc, argv, &at);
+	const char *csv = NULL, *id_text = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (i == at || i == at + 1)
+			continue;
+		if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
+			csv = argv[++i];
+		} else if (!id_text && argv[i][0] != '-') {
+			id_text = argv[i];
+		} else {
+			fprintf(stderr, "fakepump export: unexpected '%s' (usage: fakepump export RUN_ID "
+			                "--csv OUT [--db FILE])\n",
+			        argv[i]);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	char *end = NULL;
+	long long id = id_text ? strtoll(id_text, &end, 10) : 0;
+	if (!id_text || !end || *end || id < 1 || !csv) {
+		fprintf(stderr, "fakepump export: usage: fakepump export RUN_ID --csv OUT [--db FILE]\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (access(db, F_OK) != 0) {
+		fprintf(stderr, "fakepump export: %s: no such database\n", db);
+		return EXIT_BAD_INPUT;
+	}
+	FILE *out = strcmp(csv, "-") == 0 ? stdout : fopen(csv, "w");
+	if (!out) {
+		fprintf(stderr, "fakepump export: cannot write %s: %s\n", csv, strerror(errno));
+		return EXIT_BAD_INPUT;
+	}
+	char err[600];
+	int rows = recorder_export_csv(db, id, out, err, sizeof err);
+	if (out != stdout && fclose(out) != 0 && rows >= 0) {
+		fprintf(stderr, "fakepump export: cannot write %s: %s\n", csv, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (rows < 0) {
+		fprintf(stderr, "fakepump export: %s\n", err);
+		if (out != stdout)
+			remove(csv);
+		return strstr(err, "no run") ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* A recorded run back into a trace, for `plot`. */
+typedef struct replay {
+	trace *t;
+	int start_min_of_day;
+} replay;
+
+static void replay_sample(const recorder_sample *s, void *user_data)
+{
+	replay *r = user_data;
+	const int64_t clock = s->t_min + r->start_min_of_day;
+	engine_row row = {
+		.t_min = s->t_min,
+		.day = (int)(clock / 1440) + 1,
+		.min_of_day = (int)(clock % 1440),
+		.bg_mgdl = s->bg_mgdl,
+		.gsub_mgdl = s->gsub_mgdl,
+		.has_cgm = !isnan(s->cgm_mgdl),
+		.cgm_mgdl = s->cgm_mgdl,
+		.meal_announced_g = s->meal_announced_g,
+		.cho_g_per_min = s->cho_g_per_min,
+		.basal_u_per_min = s->basal_u_per_min,
+		.bolus_u_per_min = s->bolus_u,
+		.insulin_u_per_min = s->insulin_u_per_min,
+		.basal_u_per_h = s->basal_u_per_h,
+		.iob_u = s->iob_u,
+		.reservoir_u = s->reservoir_u,
+		.battery_pct = s->battery_pct,
+		.therapy_state = s->therapy_state,
+		.annunciation = s->annunciation,
+	};
+	trace_append_row(r->t, &row);
+	if (row.meal_announced_g > 0)
+		trace_add_meal(r->t, row.t_min, row.meal_announced_g);
+}
+
+static void replay_event(const recorder_event *e, void *user_data)
+{
+	replay *r = user_data;
+	if (!e->type)
+		return;
+	if (strcmp(e->type, "bolus_started") == 0) {
+		trace_add_bolus(r->t, e->t_min, e->value);
+	} else if (strcmp(e->type, "annunciation") == 0 && e->result &&
+	           strcmp(e->result, "raised") == 0) {
+		pump_annunciation_type type;
+		if (pump_annunciation_from_name(e->name, &type))
+			trace_add_annunciation(r->t, e->t_min, (int)type, e->name);
+	} else if (strcmp(e->type, "fault") == 0) {
+		pump_fault f;
+		if (pump_fault_from_name(e->name, &f))
+			trace_add_fault(r->t, e->t_min, (int)f, e->name);
+	}
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+	int at;
+	const char *db = db_option(argc, argv, &at);
+	const char *png = NULL, *id_text = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (i == at || i == at + 1)
+			continue;
+		if (strcmp(argv[i], "--png") == 0 && i + 1 < argc) {
+			png = argv[++i];
+		} else if (!id_text && argv[i][0] != '-') {
+			id_text = argv[i];
+		} else {
+			fprintf(stderr, "fakepump plot: unexpected '%s' (usage: fakepump plot RUN_ID "
+			                "--png OUT [--db FILE])\n",
+			        argv[i]);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	char *end = NULL;
+	long long id = id_text ? strtoll(id_text, &end, 10) : 0;
+	if (!id_text || !end || *end || id < 1 || !png) {
+		fprintf(stderr, "fakepump plot: usage: fakepump plot RUN_ID --png OUT [--db FILE]\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (access(db, F_OK) != 0) {
+		fprintf(stderr, "fakepump plot: %s: no such database\n", db);
+		return EXIT_BAD_INPUT;
+	}
+	replay r = {.t = trace_new()};
+	char name[128], patient[128], err[600], title[300];
+	int64_t rows = r.t ? recorder_read_run(db, id, &r.start_min_of_day, name, patient,
+	                                       replay_sample, replay_event, &r, err, sizeof err)
+	                   : -1;
+	int status = EXIT_OK;
+	int64_t first, last;
+	if (rows < 0) {
+		fprintf(stderr, "fakepump plot: %s\n", r.t ? err : "out of memory");
+		status = strstr(err, "no run") ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+	} else if (!trace_time_span(r.t, &first, &last)) {
+		fprintf(stderr, "fakepump plot: run %lld has no samples\n", id);
+		status = EXIT_BAD_INPUT;
+	} else {
+		snprintf(title, sizeof title, "%s · %s (run %lld)", name, patient, id);
+		if (!plot_write_png_titled(r.t, first, last + 1, 1600, 900, title, png, err,
+		                           sizeof err)) {
+			fprintf(stderr, "fakepump plot: %s\n", err);
+			status = EXIT_RUNTIME;
+		}
+	}
+	trace_free(r.t);
+	return status;
 }
 
 static int cmd_patients(void)
@@ -284,8 +459,7 @@ static int cmd_patients(void)
 		const patient_params *p = patient_params_at(i);
 		printf("%-15s %8.2f %10.4f %8.0f %8.1f %7.1f\n", p->name, p->BW,
 		       patient_basal_u_per_min(p) * 60.0, p->carb_ratio_g_per_u,
-		       p->correction_factor_mgdl_per_u,
-		       p->x0[PATIENT_GP_MG_PER_KG] / p->Vg);
+		       p->correction_factor_mgdl_per_u, p->x0[PATIENT_GP_MG_PER_KG] / p->Vg);
 	}
 	return EXIT_OK;
 }
@@ -309,6 +483,12 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, NULL);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_run(argc - 1, argv + 1, demo_scenario_yaml);
+	if (strcmp(cmd, "runs") == 0)
+		return cmd_runs(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
+	if (strcmp(cmd, "plot") == 0)
+		return cmd_plot(argc - 1, argv + 1);
 	if (strcmp(cmd, "patients") == 0)
 		return cmd_patients();
 	fprintf(stderr, "fakepump: unknown command '%s' (see 'fakepump --help')\n", cmd);

@@ -44,6 +44,12 @@ enum {
 	MIN_PER_DAY = 24 * 60,
 	SAMPLE_COLUMNS = 16, /* run_id, t_min and the 14 values */
 	EVENT_STRINGS = 5,   /* type, source, name, result, detail */
+	/*
+	 * Samples per INSERT statement in a batch. One statement with 32 VALUES rows inserts
+	 * about 30 % more rows per second than 32 steps of a one-row statement (the per-step setup
+	 * is shared; bench/bench_recorder.c, docs/database.md). 64 and 128 were no faster.
+	 */
+	ROWS_PER_INSERT = 32,
 };
 
 static const char *const VALID_STATUS[] = {"passed", "failed", "error", "done"};
@@ -55,57 +61,63 @@ static const char *const VALID_STATUS[] = {"passed", "failed", "error", "done"};
  * (bench/bench_recorder.c measures it against rowid tables; docs/database.md has the figures).
  */
 static const char SCHEMA_SQL[] =
-	"CREATE TABLE runs (\n"
-	"  id               INTEGER PRIMARY KEY,\n"
-	"  scenario_name    TEXT NOT NULL,\n"
-	"  scenario_path    TEXT,\n"
-	"  scenario_text    TEXT,\n"
-	"  scenario_sha256  TEXT,\n"
-	"  seed             INTEGER NOT NULL,\n"
-	"  patient          TEXT NOT NULL,\n"
-	"  duration_min     INTEGER NOT NULL,\n"
-	"  start_min_of_day INTEGER NOT NULL,\n"
-	"  fakepump_version TEXT,\n"
-	"  sqlite_version   TEXT NOT NULL,\n"
-	"  started_at       TEXT NOT NULL,\n"
-	"  ended_at         TEXT,\n"
-	"  status           TEXT NOT NULL DEFAULT 'running'\n"
-	"                   CHECK (status IN ('running', 'passed', 'failed', 'error', 'done')),\n"
-	"  sample_count     INTEGER NOT NULL DEFAULT 0,\n"
-	"  summary_json     TEXT\n"
-	");\n"
-	"CREATE TABLE samples (\n"
-	"  run_id            INTEGER NOT NULL REFERENCES runs (id),\n"
-	"  t_min             INTEGER NOT NULL,\n"
-	"  bg_mgdl           REAL,\n"
-	"  gsub_mgdl         REAL,\n"
-	"  cgm_mgdl          REAL,\n"
-	"  cho_g_per_min     REAL,\n"
-	"  meal_announced_g  REAL,\n"
-	"  basal_u_per_min   REAL,\n"
-	"  bolus_u           REAL,\n"
-	"  insulin_u_per_min REAL,\n"
-	"  basal_u_per_h     REAL,\n"
-	"  iob_u             REAL,\n"
-	"  reservoir_u       REAL,\n"
-	"  battery_pct       REAL,\n"
-	"  therapy_state     INTEGER,\n"
-	"  annunciation      INTEGER,\n"
-	"  PRIMARY KEY (run_id, t_min)\n"
-	") WITHOUT ROWID;\n"
-	"CREATE TABLE events (\n"
-	"  run_id INTEGER NOT NULL REFERENCES runs (id),\n"
-	"  t_min  INTEGER NOT NULL,\n"
-	"  seq    INTEGER NOT NULL,\n"
-	"  type   TEXT NOT NULL,\n"
-	"  source TEXT,\n"
-	"  name   TEXT,\n"
-	"  result TEXT,\n"
-	"  value  REAL,\n"
-	"  value2 REAL,\n"
-	"  detail TEXT,\n"
-	"  PRIMARY KEY (run_id, seq)\n"
-	") WITHOUT ROWID;\n";
+    "CREATE TABLE runs (\n"
+    "  id               INTEGER PRIMARY KEY,\n"
+    "  scenario_name    TEXT NOT NULL,\n"
+    "  scenario_path    TEXT,\n"
+    "  scenario_text    TEXT,\n"
+    "  scenario_sha256  TEXT,\n"
+    "  seed             INTEGER NOT NULL,\n"
+    "  patient          TEXT NOT NULL,\n"
+    "  duration_min     INTEGER NOT NULL,\n"
+    "  start_min_of_day INTEGER NOT NULL,\n"
+    "  fakepump_version TEXT,\n"
+    "  sqlite_version   TEXT NOT NULL,\n"
+    "  started_at       TEXT NOT NULL,\n"
+    "  ended_at         TEXT,\n"
+    "  status           TEXT NOT NULL DEFAULT 'running'\n"
+    "                   CHECK (status IN ('running', 'passed', 'failed', 'error', 'done')),\n"
+    "  sample_count     INTEGER NOT NULL DEFAULT 0,\n"
+    "  summary_json     TEXT\n"
+    ");\n"
+    "CREATE TABLE samples (\n"
+    "  run_id            INTEGER NOT NULL REFERENCES runs (id),\n"
+    "  t_min             INTEGER NOT NULL,\n"
+    "  bg_mgdl           REAL,\n"
+    "  gsub_mgdl         REAL,\n"
+    "  cgm_mgdl          REAL,\n"
+    "  cho_g_per_min     REAL,\n"
+    "  meal_announced_g  REAL,\n"
+    "  basal_u_per_min   REAL,\n"
+    "  bolus_u           REAL,\n"
+    "  insulin_u_per_min REAL,\n"
+    "  basal_u_per_h     REAL,\n"
+    "  iob_u             REAL,\n"
+    "  reservoir_u       REAL,\n"
+    "  battery_pct       REAL,\n"
+    "  therapy_state     INTEGER,\n"
+    "  annunciation      INTEGER,\n"
+    "  PRIMARY KEY (run_id, t_min)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE events (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs (id),\n"
+    "  t_min  INTEGER NOT NULL,\n"
+    "  seq    INTEGER NOT NULL,\n"
+    "  type   TEXT NOT NULL,\n"
+    "  source TEXT,\n"
+    "  name   TEXT,\n"
+    "  result TEXT,\n"
+    "  value  REAL,\n"
+    "  value2 REAL,\n"
+    "  detail TEXT,\n"
+    "  PRIMARY KEY (run_id, seq)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE codes (\n"
+    "  kind TEXT NOT NULL,\n"
+    "  code INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  PRIMARY KEY (kind, code)\n"
+    ") WITHOUT ROWID;\n";
 
 /* An event waiting for its batch: strings live in recorder.arena at these offsets. */
 typedef struct pending_event {
@@ -124,7 +136,8 @@ typedef struct busy_state {
 struct recorder {
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *insert_sample;
+	sqlite3_stmt *insert_sample;  /* one row */
+	sqlite3_stmt *insert_samples; /* ROWS_PER_INSERT rows */
 	sqlite3_stmt *insert_event;
 	sqlite3_stmt *update_count;
 	busy_state busy;
@@ -272,8 +285,9 @@ static bool ensure_schema(recorder *r)
 	}
 	if (version == 0 && objects == 0) {
 		char pragmas[96];
-		snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d",
-		         APPLICATION_ID, SCHEMA_VERSION);
+		snprintf(pragmas, sizeof pragmas,
+		         "PRAGMA application_id = %d; PRAGMA user_version = %d", APPLICATION_ID,
+		         SCHEMA_VERSION);
 		if (!exec_sql(r->db, SCHEMA_SQL) || !exec_sql(r->db, pragmas)) {
 			set_sqlite_error(r, "cannot create the schema");
 			goto out;
@@ -309,6 +323,7 @@ static bool prepare(recorder *r, const char *sql, sqlite3_stmt **out)
 static void free_recorder(recorder *r)
 {
 	sqlite3_finalize(r->insert_sample);
+	sqlite3_finalize(r->insert_samples);
 	sqlite3_finalize(r->insert_event);
 	sqlite3_finalize(r->update_count);
 	sqlite3_close(r->db);
@@ -335,8 +350,7 @@ bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen
 		free_recorder(r);
 		return false;
 	}
-	r->db = open_db(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &r->busy, err,
-	                errlen);
+	r->db = open_db(db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &r->busy, err, errlen);
 	if (!r->db) {
 		free_recorder(r);
 		return false;
@@ -361,9 +375,21 @@ bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen
 	}
 	if (!ensure_schema(r))
 		goto fail;
-	if (!prepare(r,
-	             "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	             "?13, ?14, ?15, ?16)",
+	/* "INSERT INTO samples VALUES (?,…16),(?,…16),…": numbered by position, 1 … 16 * rows. */
+	static const char row_sql[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	static const char head_sql[] = "INSERT INTO samples VALUES ";
+	char insert_sql[sizeof head_sql + ROWS_PER_INSERT * sizeof row_sql];
+	size_t len = strlen(head_sql);
+	memcpy(insert_sql, head_sql, len);
+	for (int k = 0; k < ROWS_PER_INSERT; k++) {
+		if (k)
+			insert_sql[len++] = ',';
+		memcpy(insert_sql + len, row_sql, sizeof row_sql - 1);
+		len += sizeof row_sql - 1;
+	}
+	insert_sql[len] = '\0';
+	if (!prepare(r, insert_sql, &r->insert_samples) ||
+	    !prepare(r, "INSERT INTO samples VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	             &r->insert_sample) ||
 	    !prepare(r,
 	             "INSERT INTO events (run_id, t_min, seq, type, source, name, result, value, "
@@ -392,33 +418,45 @@ static int bind_arena_text(recorder *r, sqlite3_stmt *st, int i, size_t off)
 	return sqlite3_bind_text(st, i, r->arena + off, -1, SQLITE_STATIC);
 }
 
+/* Binds sample s as row `row` (0-based) of a multi-row INSERT: parameters 16*row+1 … +16. */
+static inline void bind_sample(sqlite3_stmt *st, int row, int64_t run_id, const recorder_sample *s)
+{
+	const int b = row * SAMPLE_COLUMNS;
+	sqlite3_bind_int64(st, b + 1, run_id);
+	sqlite3_bind_int64(st, b + 2, s->t_min);
+	bind_real(st, b + 3, s->bg_mgdl);
+	bind_real(st, b + 4, s->gsub_mgdl);
+	bind_real(st, b + 5, s->cgm_mgdl);
+	bind_real(st, b + 6, s->cho_g_per_min);
+	bind_real(st, b + 7, s->meal_announced_g);
+	bind_real(st, b + 8, s->basal_u_per_min);
+	bind_real(st, b + 9, s->bolus_u);
+	bind_real(st, b + 10, s->insulin_u_per_min);
+	bind_real(st, b + 11, s->basal_u_per_h);
+	bind_real(st, b + 12, s->iob_u);
+	bind_real(st, b + 13, s->reservoir_u);
+	bind_real(st, b + 14, s->battery_pct);
+	sqlite3_bind_int(st, b + 15, s->therapy_state);
+	sqlite3_bind_int(st, b + 16, s->annunciation);
+}
+
+/* Chunks of ROWS_PER_INSERT through the multi-row statement, the rest one by one. */
 static bool insert_samples(recorder *r)
 {
-	sqlite3_stmt *st = r->insert_sample;
-	for (size_t i = 0; i < r->n_samples; i++) {
-		const recorder_sample *s = &r->samples[i];
-		sqlite3_bind_int64(st, 1, r->run_id);
-		sqlite3_bind_int64(st, 2, s->t_min);
-		bind_real(st, 3, s->bg_mgdl);
-		bind_real(st, 4, s->gsub_mgdl);
-		bind_real(st, 5, s->cgm_mgdl);
-		bind_real(st, 6, s->cho_g_per_min);
-		bind_real(st, 7, s->meal_announced_g);
-		bind_real(st, 8, s->basal_u_per_min);
-		bind_real(st, 9, s->bolus_u);
-		bind_real(st, 10, s->insulin_u_per_min);
-		bind_real(st, 11, s->basal_u_per_h);
-		bind_real(st, 12, s->iob_u);
-		bind_real(st, 13, s->reservoir_u);
-		bind_real(st, 14, s->battery_pct);
-		sqlite3_bind_int(st, 15, s->therapy_state);
-		sqlite3_bind_int(st, 16, s->annunciation);
+	size_t i = 0;
+	while (i < r->n_samples) {
+		const bool multi = r->n_samples - i >= ROWS_PER_INSERT;
+		sqlite3_stmt *st = multi ? r->insert_samples : r->insert_sample;
+		const int rows = multi ? ROWS_PER_INSERT : 1;
+		for (int k = 0; k < rows; k++)
+			bind_sample(st, k, r->run_id, &r->samples[i + (size_t)k]);
 		const int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {
 			set_sqlite_error(r, "cannot insert a sample");
 			return false;
 		}
+		i += (size_t)rows;
 	}
 	return true;
 }
@@ -501,6 +539,38 @@ static bool flush(recorder *r, const char *end_status, const char *summary_json)
 	return true;
 }
 
+bool recorder_define_code(recorder *r, const char *kind, int code, const char *name)
+{
+	if (!kind || !*kind || !name || !*name) {
+		set_error(r, "define_code: kind and name are required");
+		return false;
+	}
+	/* Autocommit: between batches no transaction is open (the rows wait in memory). */
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO codes VALUES (?1, ?2, ?3)", -1,
+	                             &st, NULL) == SQLITE_OK;
+	if (ok) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, code);
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	if (!ok)
+		set_sqlite_error(r, "cannot define a code");
+	sqlite3_finalize(st);
+	return ok;
+}
+
+bool recorder_set_busy_timeout(recorder *r, int timeout_ms)
+{
+	if (timeout_ms < 0) {
+		set_error(r, "busy timeout must be >= 0 ms, got %d", timeout_ms);
+		return false;
+	}
+	r->busy.timeout_ms = timeout_ms;
+	return true;
+}
+
 bool recorder_set_batch(recorder *r, size_t samples_per_commit)
 {
 	if (samples_per_commit == 0) {
@@ -519,8 +589,8 @@ bool recorder_set_batch(recorder *r, size_t samples_per_commit)
 	return true;
 }
 
-bool recorder_begin_run(recorder *r, const recorder_run_info *info, int64_t *out_run_id,
-                        char *err, size_t errlen)
+bool recorder_begin_run(recorder *r, const recorder_run_info *info, int64_t *out_run_id, char *err,
+                        size_t errlen)
 {
 	bool ok = false;
 	sqlite3_stmt *st = NULL;
@@ -536,8 +606,9 @@ bool recorder_begin_run(recorder *r, const recorder_run_info *info, int64_t *out
 	}
 	if (info->duration_min < 0 || info->start_min_of_day < 0 ||
 	    info->start_min_of_day >= MIN_PER_DAY) {
-		set_error(r, "begin_run: expected duration_min >= 0 and start_min_of_day in 0 … 1439, "
-		             "got %" PRId64 " and %d",
+		set_error(r,
+		          "begin_run: expected duration_min >= 0 and start_min_of_day 0 to 1439, "
+		          "got %" PRId64 " and %d",
 		          info->duration_min, info->start_min_of_day);
 		goto out;
 	}
@@ -597,7 +668,9 @@ bool recorder_add_sample(recorder *r, const recorder_sample *s)
 	if (r->n_samples == r->batch && !flush(r, NULL, NULL))
 		return false;
 	if (r->have_t && s->t_min <= r->last_t_min) {
-		set_error(r, "add_sample: t_min %" PRId64 " does not follow the previous sample's %" PRId64,
+		set_error(r,
+		          "add_sample: t_min %" PRId64
+		          " does not follow the previous sample's %" PRId64,
 		          s->t_min, r->last_t_min);
 		return false;
 	}
@@ -694,7 +767,8 @@ bool recorder_end_run(recorder *r, const char *status, const char *summary_json)
 	if (summary_json) {
 		int64_t is_json = 0;
 		sqlite3_stmt *st = NULL;
-		if (sqlite3_prepare_v2(r->db, "SELECT json_valid(?1)", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(r->db, "SELECT json_valid(?1)", -1, &st, NULL) ==
+		    SQLITE_OK) {
 			sqlite3_bind_text(st, 1, summary_json, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW)
 				is_json = sqlite3_column_int64(st, 0);
@@ -768,8 +842,8 @@ enum { LIST_COLUMNS = 8 };
 int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen)
 {
 	static const char *const header[LIST_COLUMNS] = {
-		"id", "scenario", "patient", "seed", "started", "ended", "status", "samples"};
-	static const bool right[LIST_COLUMNS] = {true, false, false, true,
+	    "id", "scenario", "patient", "seed", "started", "ended", "status", "samples"};
+	static const bool right[LIST_COLUMNS] = {true,  false, false, true,
 	                                         false, false, false, true};
 	busy_state busy;
 	sqlite3 *db = open_existing(db_path, &busy, err, errlen);
@@ -827,15 +901,37 @@ out:
 	return rows;
 }
 
-/* A REAL column in the trace CSV's format: %.10g, empty for NULL. */
-static void put_real(FILE *out, sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) != SQLITE_NULL)
-		fprintf(out, "%.10g", sqlite3_column_double(st, col));
-}
+/*
+ * The trace CSV's columns after t_min, day and clock (sim/csv_writer.c: same names, same
+ * printf formats; NULL prints as an empty cell). fmt NULL: the text as it is.
+ */
+static const struct export_column {
+	const char *header;
+	const char *expr; /* over samples s, codes ts (therapy_state) and an (annunciation) */
+	const char *fmt;
+} EXPORT_COLUMNS[] = {
+    {"bg_mgdl", "s.bg_mgdl", "%.10g"},
+    {"gsub_mgdl", "s.gsub_mgdl", "%.10g"},
+    {"cgm_mgdl", "s.cgm_mgdl", "%.10g"},
+    {"meal_announced_g", "s.meal_announced_g", "%.10g"},
+    {"cho_g_per_min", "s.cho_g_per_min", "%.10g"},
+    {"insulin_u_per_min", "s.insulin_u_per_min", "%.10g"},
+    {"basal_u_per_h", "s.basal_u_per_h", "%.10g"},
+    {"bolus_u", "s.bolus_u", "%.10g"},
+    {"iob_u", "s.iob_u", "%.6g"},
+    {"reservoir_u", "s.reservoir_u", "%.6g"},
+    {"battery_pct", "s.battery_pct", "%.4f"},
+    /* names from the codes table; the number when the writer defined none */
+    {"therapy_state", "coalesce(ts.name, s.therapy_state)", NULL},
+    {"annunciation",
+     "CASE WHEN s.annunciation = 0 THEN NULL "
+     "ELSE coalesce(an.name, s.annunciation) END",
+     NULL},
+};
 
-int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *err,
-                        size_t errlen)
+enum { EXPORT_COLUMN_COUNT = sizeof EXPORT_COLUMNS / sizeof EXPORT_COLUMNS[0] };
+
+int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *err, size_t errlen)
 {
 	busy_state busy;
 	sqlite3 *db = open_existing(db_path, &busy, err, errlen);
@@ -844,39 +940,49 @@ int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *er
 	sqlite3_stmt *st = NULL;
 	int rows = -1;
 	int64_t start_min_of_day = 0;
-	char sql[96];
+	char sql[1024];
 	snprintf(sql, sizeof sql, "SELECT start_min_of_day FROM runs WHERE id = %" PRId64, run_id);
 	if (!query_int(db, sql, &start_min_of_day)) {
 		if (err && errlen > 0)
-			snprintf(err, errlen, "%s: no run %" PRId64 " (see 'fakepump runs')", db_path,
-			         run_id);
+			snprintf(err, errlen, "%s: no run %" PRId64 " (see 'fakepump runs')",
+			         db_path, run_id);
 		goto out;
 	}
-	/* A transaction: the rows and their count are read from one snapshot. */
-	if (!exec_sql(db, "BEGIN") ||
-	    sqlite3_prepare_v2(db,
-	                       "SELECT t_min, bg_mgdl, gsub_mgdl, cgm_mgdl, meal_announced_g, "
-	                       "cho_g_per_min, basal_u_per_min, bolus_u, insulin_u_per_min "
-	                       "FROM samples WHERE run_id = ?1 ORDER BY t_min",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT s.t_min");
+	for (int c = 0; c < EXPORT_COLUMN_COUNT; c++)
+		len +=
+		    (size_t)snprintf(sql + len, sizeof sql - len, ", %s", EXPORT_COLUMNS[c].expr);
+	snprintf(sql + len, sizeof sql - len,
+	         " FROM samples s"
+	         " LEFT JOIN codes ts ON ts.kind = 'therapy_state' AND ts.code = s.therapy_state"
+	         " LEFT JOIN codes an ON an.kind = 'annunciation' AND an.code = s.annunciation"
+	         " WHERE s.run_id = ?1 ORDER BY s.t_min");
+	/* A transaction: all rows from one snapshot, even while a writer commits batches. */
+	if (!exec_sql(db, "BEGIN") || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		if (err && errlen > 0)
 			snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, run_id);
-	fputs("t_min,day,clock,bg_mgdl,gsub_mgdl,cgm_mgdl,meal_announced_g,cho_g_per_min,"
-	      "basal_u_per_min,bolus_u_per_min,insulin_u_per_min\n",
-	      out);
+	fputs("t_min,day,clock", out);
+	for (int c = 0; c < EXPORT_COLUMN_COUNT; c++)
+		fprintf(out, ",%s", EXPORT_COLUMNS[c].header);
+	fputc('\n', out);
 	int n = 0, rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const int64_t t = sqlite3_column_int64(st, 0);
 		const int64_t clock_min = t + start_min_of_day;
-		fprintf(out, "%" PRId64 ",%d,%02d:%02d,", t, (int)(clock_min / MIN_PER_DAY) + 1,
+		fprintf(out, "%" PRId64 ",%d,%02d:%02d", t, (int)(clock_min / MIN_PER_DAY) + 1,
 		        (int)(clock_min % MIN_PER_DAY / 60), (int)(clock_min % 60));
-		for (int c = 1; c <= 8; c++) {
-			if (c > 1)
-				fputc(',', out);
-			put_real(out, st, c);
+		for (int c = 0; c < EXPORT_COLUMN_COUNT; c++) {
+			fputc(',', out);
+			if (sqlite3_column_type(st, c + 1) == SQLITE_NULL)
+				continue;
+			if (EXPORT_COLUMNS[c].fmt)
+				fprintf(out, EXPORT_COLUMNS[c].fmt,
+				        sqlite3_column_double(st, c + 1));
+			else
+				fputs((const char *)sqlite3_column_text(st, c + 1), out);
 		}
 		fputc('\n', out);
 		n++;
@@ -888,13 +994,14 @@ int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *er
 	}
 	if (ferror(out)) {
 		if (err && errlen > 0)
-			snprintf(err, errlen, "export: cannot write: %s", strerror(errno));
+			snprintf(err, errlen, "%s: export: cannot write: %s", db_path,
+			         strerror(errno));
 		goto out;
 	}
 	rows = n;
 out:
 	sqlite3_finalize(st);
-	if (db && !sqlite3_get_autocommit(db))
+	if (!sqlite3_get_autocommit(db))
 		exec_sql(db, "COMMIT");
 	sqlite3_close(db);
 	return rows;
@@ -906,16 +1013,14 @@ out:
 
 /* §4.2.2: the first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
 static const uint32_t SHA256_K[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
 static inline uint32_t rotr32(uint32_t x, unsigned n)
@@ -939,8 +1044,8 @@ static void sha256_block(uint32_t h[8], const uint8_t block[64])
 	for (int t = 0; t < 64; t++) {
 		const uint32_t t1 = k + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) +
 		                    ((e & f) ^ (~e & g)) + SHA256_K[t] + w[t];
-		const uint32_t t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) +
-		                    ((a & b) ^ (a & c) ^ (b & c));
+		const uint32_t t2 =
+		    (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		k = g;
 		g = f;
 		f = e;
@@ -987,4 +1092,108 @@ void recorder_sha256_hex(const void *data, size_t len, char hex[65])
 		hex[2 * i + 1] = digits[byte & 0xf];
 	}
 	hex[64] = '\0';
+}
+
+static double column_or_nan(sqlite3_stmt *st, int c)
+{
+	return sqlite3_column_type(st, c) == SQLITE_NULL ? NAN : sqlite3_column_double(st, c);
+}
+
+static const char *column_text_or_null(sqlite3_stmt *st, int c)
+{
+	return sqlite3_column_type(st, c) == SQLITE_NULL ? NULL
+	                                                 : (const char *)sqlite3_column_text(st, c);
+}
+
+int64_t recorder_read_run(const char *db_path, int64_t run_id, int *start_min_of_day,
+                          char *scenario_name, char *patient, recorder_sample_fn on_sample,
+                          recorder_event_fn on_event, void *user_data, char *err,
+                          size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t count = -1;
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open: %s", db_path, db ? sqlite3_errmsg(db) : "?");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT start_min_of_day, scenario_name, patient FROM runs "
+	                       "WHERE id = ?",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: not a fakepump database (%s)", db_path, sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: no run %" PRId64, db_path, run_id);
+		goto out;
+	}
+	*start_min_of_day = sqlite3_column_int(st, 0);
+	snprintf(scenario_name, 128, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(patient, 128, "%s", (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT t_min, bg_mgdl, gsub_mgdl, cgm_mgdl, cho_g_per_min, "
+	                       "meal_announced_g, basal_u_per_min, bolus_u, insulin_u_per_min, "
+	                       "basal_u_per_h, iob_u, reservoir_u, battery_pct, therapy_state, "
+	                       "annunciation FROM samples WHERE run_id = ? ORDER BY t_min",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto sql_error;
+	sqlite3_bind_int64(st, 1, run_id);
+	count = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		recorder_sample s = {
+			.t_min = sqlite3_column_int64(st, 0),
+			.bg_mgdl = column_or_nan(st, 1),
+			.gsub_mgdl = column_or_nan(st, 2),
+			.cgm_mgdl = column_or_nan(st, 3),
+			.cho_g_per_min = column_or_nan(st, 4),
+			.meal_announced_g = column_or_nan(st, 5),
+			.basal_u_per_min = column_or_nan(st, 6),
+			.bolus_u = column_or_nan(st, 7),
+			.insulin_u_per_min = column_or_nan(st, 8),
+			.basal_u_per_h = column_or_nan(st, 9),
+			.iob_u = column_or_nan(st, 10),
+			.reservoir_u = column_or_nan(st, 11),
+			.battery_pct = column_or_nan(st, 12),
+			.therapy_state = sqlite3_column_int(st, 13),
+			.annunciation = sqlite3_column_int(st, 14),
+		};
+		if (on_sample)
+			on_sample(&s, user_data);
+		count++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT t_min, type, source, name, result, value, value2, detail "
+	                       "FROM events WHERE run_id = ? ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto sql_error;
+	sqlite3_bind_int64(st, 1, run_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		recorder_event e = {
+			.t_min = sqlite3_column_int64(st, 0),
+			.type = column_text_or_null(st, 1),
+			.source = column_text_or_null(st, 2),
+			.name = column_text_or_null(st, 3),
+			.result = column_text_or_null(st, 4),
+			.value = column_or_nan(st, 5),
+			.value2 = column_or_nan(st, 6),
+			.detail = column_text_or_null(st, 7),
+		};
+		if (on_event)
+			on_event(&e, user_data);
+	}
+	goto out;
+sql_error:
+	snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
+	count = -1;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return count;
 }

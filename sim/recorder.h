@@ -32,13 +32,13 @@ typedef struct recorder recorder;
 
 /* What is known about a run before it starts. Strings are copied; NULL where noted. */
 typedef struct recorder_run_info {
-	const char *scenario_name;    /* required */
-	const char *scenario_path;    /* may be NULL (built-in scenario) */
-	const char *scenario_text;    /* the YAML as loaded; may be NULL. Its SHA-256 is stored. */
+	const char *scenario_name; /* required */
+	const char *scenario_path; /* may be NULL (built-in scenario) */
+	const char *scenario_text; /* the YAML as loaded; may be NULL. Its SHA-256 is stored. */
 	uint32_t seed;
-	const char *patient;          /* required, e.g. "adult#001" */
-	int64_t duration_min;         /* >= 0 */
-	int start_min_of_day;         /* clock time of t = 0, 0 … 1439 (for day/clock in exports) */
+	const char *patient;  /* required, e.g. "adult#001" */
+	int64_t duration_min; /* >= 0 */
+	int start_min_of_day; /* clock time of t = 0, 0 … 1439 (for day/clock in exports) */
 	const char *fakepump_version; /* may be NULL */
 } recorder_run_info;
 
@@ -61,8 +61,8 @@ typedef struct recorder_sample {
 	double iob_u;             /* insulin on board */
 	double reservoir_u;
 	double battery_pct;
-	int therapy_state;        /* pump_therapy_state: 0 stop, 1 pause, 2 run */
-	int annunciation;         /* newest active annunciation type, 0 none */
+	int therapy_state; /* pump_therapy_state: 0 stop, 1 pause, 2 run */
+	int annunciation;  /* newest active annunciation type, 0 none */
 } recorder_sample;
 
 /* One event. Strings are copied; every string but type may be NULL; NAN values = none. */
@@ -82,12 +82,18 @@ typedef struct recorder_event {
 
 /*
  * Opens (creating if needed) the database at db_path and its schema; sets WAL,
- * synchronous=NORMAL and a busy timeout of 10 s (waiting for another process's commit). On success *out owns the
- * recorder (free with recorder_close). On failure *out is NULL and err (if errlen > 0) says
- * why: a path that cannot be opened, a file that is not a database, a schema newer than this
- * build.
+ * synchronous=NORMAL and a busy timeout of 10 s (waiting for another process's commit). On success
+ * *out owns the recorder (free with recorder_close). On failure *out is NULL and err (if errlen >
+ * 0) says why: a path that cannot be opened, a file that is not a database, a schema newer than
+ * this build.
  */
 bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen);
+
+/*
+ * How long a commit waits for another process's write lock before failing with "database is
+ * locked", in ms (>= 0; 10 000 after recorder_open). False (nothing changed) when negative.
+ */
+bool recorder_set_busy_timeout(recorder *r, int timeout_ms);
 
 /*
  * Samples per transaction, >= 1. Commits what is pending first. Use small values in tests;
@@ -101,8 +107,8 @@ bool recorder_set_batch(recorder *r, size_t samples_per_commit);
  * and its SHA-256, and commits it at once, so a run killed before its first batch is still
  * listed. One run at a time per recorder: false if one is in progress or on bad info.
  */
-bool recorder_begin_run(recorder *r, const recorder_run_info *info, int64_t *out_run_id,
-                        char *err, size_t errlen);
+bool recorder_begin_run(recorder *r, const recorder_run_info *info, int64_t *out_run_id, char *err,
+                        size_t errlen);
 
 /*
  * Buffers one sample of the current run; every batch-th sample commits the batch (with the
@@ -124,10 +130,21 @@ bool recorder_add_event(recorder *r, const recorder_event *e);
  */
 bool recorder_end_run(recorder *r, const char *status, const char *summary_json);
 
+/*
+ * Names a code for readers: kind "therapy_state" or "annunciation" (any kind is stored), the
+ * integer as recorded in samples, its name (e.g. pump_therapy_state_name). Stored in the
+ * codes table at once, for all runs in the file; defining a code again replaces its name.
+ * The writer defines them (the recorder knows no pump types); exports print the names.
+ */
+bool recorder_define_code(recorder *r, const char *kind, int code, const char *name);
+
 /* Samples of the current run known to be committed (0 with no run). */
 int64_t recorder_committed_samples(const recorder *r);
 
-/* Commits what is pending (a run not ended stays 'running') and frees r. NULL is fine. */
+/*
+ * Commits what is pending (a run not ended stays 'running') and frees r. NULL is fine. If that
+ * last commit fails, the pending rows are lost; call recorder_end_run first to know.
+ */
 void recorder_close(recorder *r);
 
 /* The last error message ("" if none). Owned by r, valid until the next call on r. */
@@ -142,17 +159,32 @@ const char *recorder_error(const recorder *r);
 int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen);
 
 /*
- * The samples of run_id as CSV, with the same columns and number format as the trace CSV
- * (sim/csv_writer.h): t_min,day,clock,bg_mgdl,gsub_mgdl,cgm_mgdl,meal_announced_g,
- * cho_g_per_min,basal_u_per_min,bolus_u_per_min,insulin_u_per_min. -1 if there is no such run.
+ * The samples of run_id as CSV, with the same columns and number formats as the trace CSV
+ * (sim/csv_writer.c): t_min,day,clock,bg_mgdl,gsub_mgdl,cgm_mgdl,meal_announced_g,
+ * cho_g_per_min,insulin_u_per_min,basal_u_per_h,bolus_u,iob_u,reservoir_u,battery_pct,
+ * therapy_state,annunciation. day and clock come from the run's start_min_of_day; the two
+ * codes print as the names given to recorder_define_code (the number if none; annunciation 0
+ * is empty). Missing values (NULL) are empty cells. -1 if there is no such run.
  */
-int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *err,
-                        size_t errlen);
+int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *err, size_t errlen);
 
 /*
  * SHA-256 (FIPS 180-4) of len bytes as 64 lowercase hex digits and a NUL in hex[65].
  * Exposed for the tests and for callers that want to match runs.scenario_sha256.
  */
 void recorder_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/*
+ * Read one recorded run back: `on_sample` for every sample in time order, then `on_event`
+ * for every event in order (either may be NULL). *start_min_of_day and the names are
+ * filled first (name and patient buffers of at least 128 bytes). Returns the number of
+ * samples, or -1 with `err` filled (no such run, not a fakepump database).
+ */
+typedef void (*recorder_sample_fn)(const recorder_sample *s, void *user_data);
+typedef void (*recorder_event_fn)(const recorder_event *e, void *user_data);
+int64_t recorder_read_run(const char *db_path, int64_t run_id, int *start_min_of_day,
+                          char *scenario_name, char *patient, recorder_sample_fn on_sample,
+                          recorder_event_fn on_event, void *user_data, char *err,
+                          size_t errlen);
 
 #endif

@@ -1,6 +1,5 @@
 /*
- * summary — per-run glucose and dose statistics (see summary.h).
- * Time in range counts state samples with 70 <= BG <= 180 mg/dL on plasma glucose.
+ * summary — per-run glucose and dose statistics (see summary.h for the definitions).
  */
 #include <math.h>
 
@@ -11,40 +10,109 @@ void summary_init(summary *s)
 	*s = (summary){.bg_min_mgdl = INFINITY, .bg_max_mgdl = -INFINITY};
 }
 
+/* Kovatchev's symmetrised risk of one BG value: adds to the low or the high index. */
+static void add_risk(summary *s, double bg)
+{
+	const double clamped = bg < 20.0 ? 20.0 : (bg > 600.0 ? 600.0 : bg);
+	const double f = 1.509 * (pow(log(clamped), 1.084) - 5.381);
+	const double risk = 10.0 * f * f;
+	if (f < 0)
+		s->lbgi_sum += risk;
+	else
+		s->hbgi_sum += risk;
+}
+
 void summary_add(summary *s, const engine_row *row, int integrated)
 {
 	const double bg = row->bg_mgdl;
 	s->samples++;
 	s->bg_sum_mgdl += bg;
+	s->bg_sum2_mgdl2 += bg * bg;
 	if (bg < s->bg_min_mgdl)
 		s->bg_min_mgdl = bg;
 	if (bg > s->bg_max_mgdl)
 		s->bg_max_mgdl = bg;
-	if (bg >= 70.0 && bg <= 180.0)
-		s->in_range_70_180++;
+	s->in_70_180 += bg >= 70.0 && bg <= 180.0;
+	s->below_70 += bg < 70.0;
+	s->below_54 += bg < 54.0;
+	s->above_180 += bg > 180.0;
+	s->above_250 += bg > 250.0;
+	add_risk(s, bg);
 	if (integrated) {
 		s->minutes++;
-		s->insulin_u += row->insulin_u_per_min;
+		s->basal_u += row->basal_u_per_min;
+		s->bolus_u += row->bolus_u_per_min;
 		s->carbs_g += row->cho_g_per_min;
 	}
 }
 
-double summary_mean_bg_mgdl(const summary *s)
+void summary_add_event(summary *s, const pump_event *ev)
 {
-	return s->samples ? s->bg_sum_mgdl / (double)s->samples : NAN;
+	if (ev->kind == PUMP_EV_ANNUNCIATION && ev->detail && ev->detail[0] == 'r')
+		s->annunciations++; /* "raised" */
+	if (ev->kind == PUMP_EV_COMMAND) {
+		s->commands++;
+		s->refused += ev->result != PUMP_OK;
+	}
 }
 
-double summary_time_in_range_pct(const summary *s)
+void summary_figures_of(const summary *s, summary_figures *f)
 {
-	return s->samples ? 100.0 * (double)s->in_range_70_180 / (double)s->samples : NAN;
+	const double n = (double)s->samples;
+	*f = (summary_figures){.days = (double)s->minutes / 1440.0,
+	                       .min_mgdl = s->bg_min_mgdl,
+	                       .max_mgdl = s->bg_max_mgdl,
+	                       .basal_u = s->basal_u,
+	                       .bolus_u = s->bolus_u,
+	                       .insulin_u = s->basal_u + s->bolus_u,
+	                       .carbs_g = s->carbs_g,
+	                       .annunciations = s->annunciations,
+	                       .commands = s->commands,
+	                       .refused = s->refused};
+	if (n <= 0) {
+		f->mean_mgdl = f->sd_mgdl = f->cv_pct = f->gmi_pct = NAN;
+		return;
+	}
+	f->mean_mgdl = s->bg_sum_mgdl / n;
+	const double var = s->bg_sum2_mgdl2 / n - f->mean_mgdl * f->mean_mgdl;
+	f->sd_mgdl = var > 0 ? sqrt(var) : 0.0;
+	f->cv_pct = f->mean_mgdl > 0 ? 100.0 * f->sd_mgdl / f->mean_mgdl : NAN;
+	f->gmi_pct = 3.31 + 0.02392 * f->mean_mgdl;
+	f->tir_70_180_pct = 100.0 * (double)s->in_70_180 / n;
+	f->below_70_pct = 100.0 * (double)s->below_70 / n;
+	f->below_54_pct = 100.0 * (double)s->below_54 / n;
+	f->above_180_pct = 100.0 * (double)s->above_180 / n;
+	f->above_250_pct = 100.0 * (double)s->above_250 / n;
+	f->lbgi = s->lbgi_sum / n;
+	f->hbgi = s->hbgi_sum / n;
 }
 
 void summary_print_line(const summary *s, const char *name, const char *patient_name, FILE *out)
 {
+	summary_figures f;
+	summary_figures_of(s, &f);
 	fprintf(out,
 	        "%s: %s, %.2f d: BG mean %.1f mg/dL (min %.1f, max %.1f), time in 70-180 %.1f%%, "
 	        "insulin %.2f U, carbs %.1f g",
-	        name, patient_name, (double)s->minutes / 1440.0, summary_mean_bg_mgdl(s),
-	        s->bg_min_mgdl, s->bg_max_mgdl, summary_time_in_range_pct(s), s->insulin_u,
-	        s->carbs_g);
+	        name, patient_name, f.days, f.mean_mgdl, f.min_mgdl, f.max_mgdl, f.tir_70_180_pct,
+	        f.insulin_u, f.carbs_g);
+}
+
+size_t summary_json(const summary *s, char *buf, size_t cap)
+{
+	summary_figures f;
+	summary_figures_of(s, &f);
+	int n = snprintf(
+		buf, cap,
+		"{\"days\":%.6g,\"bg_mean_mgdl\":%.6g,\"bg_sd_mgdl\":%.6g,\"bg_cv_pct\":%.6g,"
+		"\"gmi_pct\":%.6g,\"bg_min_mgdl\":%.6g,\"bg_max_mgdl\":%.6g,"
+		"\"tir_70_180_pct\":%.6g,\"below_70_pct\":%.6g,\"below_54_pct\":%.6g,"
+		"\"above_180_pct\":%.6g,\"above_250_pct\":%.6g,\"lbgi\":%.6g,\"hbgi\":%.6g,"
+		"\"insulin_u\":%.6g,\"basal_u\":%.6g,\"bolus_u\":%.6g,\"carbs_g\":%.6g,"
+		"\"annunciations\":%lld,\"commands\":%lld,\"refused\":%lld}",
+		f.days, f.mean_mgdl, f.sd_mgdl, f.cv_pct, f.gmi_pct, f.min_mgdl, f.max_mgdl,
+		f.tir_70_180_pct, f.below_70_pct, f.below_54_pct, f.above_180_pct, f.above_250_pct,
+		f.lbgi, f.hbgi, f.insulin_u, f.basal_u, f.bolus_u, f.carbs_g,
+		(long long)f.annunciations, (long long)f.commands, (long long)f.refused);
+	return n < 0 ? 0 : (size_t)n;
 }

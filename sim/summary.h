@@ -1,30 +1,54 @@
 /*
- * summary — the statistics of a run, accumulated row by row (no storage of the trace).
+ * summary — the statistics of a run, accumulated row by row and event by event (no storage
+ * of the trace): glucose mean, SD, CV, GMI, time in ranges, LBGI/HBGI, insulin (basal and
+ * bolus), carbohydrate and annunciations.
+ *
+ * Glucose statistics are on plasma glucose (bg_mgdl), one sample per state row
+ * (t = 0 … duration). LBGI/HBGI: Kovatchev et al. 1997/2000, f(BG) = 1.509 (ln(BG)^1.084
+ * − 5.381), risk = 10 f², averaged over all samples (BG at or below 20 mg/dL counts as
+ * 20, at or above 600 as 600). GMI (%) = 3.31 + 0.02392 × mean glucose (Bergenstal 2018).
  */
 #ifndef FAKEPUMP_SUMMARY_H
 #define FAKEPUMP_SUMMARY_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "engine.h"
 
 typedef struct summary {
-	int64_t samples;         /* state rows seen (t = 0 … duration) */
-	double bg_sum_mgdl;
+	int64_t samples;            /* state rows seen (t = 0 … duration) */
+	double bg_sum_mgdl, bg_sum2_mgdl2;
 	double bg_min_mgdl, bg_max_mgdl;
-	int64_t in_range_70_180; /* rows with 70 <= BG <= 180 */
-	double insulin_u;        /* delivered over [0, duration) */
-	double carbs_g;          /* eaten over [0, duration) */
-	int64_t minutes;         /* integrated minutes */
+	int64_t in_70_180, below_70, below_54, above_180, above_250;
+	double lbgi_sum, hbgi_sum;
+	double basal_u, bolus_u;    /* delivered over [0, duration) */
+	double carbs_g;             /* eaten over [0, duration) */
+	int64_t minutes;            /* integrated minutes */
+	int64_t annunciations;      /* raised */
+	int64_t commands, refused;  /* pump commands and how many were refused */
 } summary;
 
 void summary_init(summary *s);
 /* `integrated` is false for the final row, whose inputs are never applied. */
 void summary_add(summary *s, const engine_row *row, int integrated);
-double summary_mean_bg_mgdl(const summary *s);
-double summary_time_in_range_pct(const summary *s);
+void summary_add_event(summary *s, const pump_event *ev);
+
+/* The figures, computed from the sums. */
+typedef struct summary_figures {
+	double days;
+	double mean_mgdl, sd_mgdl, cv_pct, gmi_pct, min_mgdl, max_mgdl;
+	double tir_70_180_pct, below_70_pct, below_54_pct, above_180_pct, above_250_pct;
+	double lbgi, hbgi;
+	double insulin_u, basal_u, bolus_u, carbs_g;
+	int64_t annunciations, commands, refused;
+} summary_figures;
+
+void summary_figures_of(const summary *s, summary_figures *out);
 /* One line, no trailing newline: "name: patient, D d: BG mean … ". */
 void summary_print_line(const summary *s, const char *name, const char *patient_name, FILE *out);
+/* The figures as a JSON object (for the run database); returns the length written. */
+size_t summary_json(const summary *s, char *buf, size_t cap);
 
 #endif

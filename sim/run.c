@@ -1,0 +1,686 @@
+/*
+ * run — one scenario from start to end (see run.h). Owns the wall clock (pacing for
+ * --speed), the outputs (CSV, database) and the verdict; the engine stays clock-free.
+ *
+ * Must never: start a run whose scenario or outputs are bad (bad input ends before the
+ * first minute, with nothing written), or lose what was recorded before an error.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv_writer.h"
+#include "engine.h"
+#include "expect.h"
+#include "plot.h"
+#include "recorder.h"
+#include "run.h"
+#include "scenario.h"
+#include "trace.h"
+#include "viewer.h"
+
+#ifndef FAKEPUMP_VERSION
+#define FAKEPUMP_VERSION "unknown"
+#endif
+
+static const char *const status_names[] = {
+	[RUN_PASSED] = "passed",
+	[RUN_FAILED] = "failed",
+	[RUN_EXPECTED_FAILURE] = "expected-failure",
+	[RUN_UNEXPECTED_PASS] = "unexpected-pass",
+	[RUN_BAD_INPUT] = "bad-input",
+	[RUN_ERROR] = "error",
+};
+
+const char *run_status_name(run_status s)
+{
+	return (unsigned)s <= RUN_ERROR ? status_names[s] : "unknown";
+}
+
+int run_status_exit_code(run_status s)
+{
+	switch (s) {
+	case RUN_PASSED:
+	case RUN_EXPECTED_FAILURE:
+		return 0;
+	case RUN_FAILED:
+	case RUN_UNEXPECTED_PASS:
+		return 1;
+	case RUN_BAD_INPUT:
+		return 2;
+	case RUN_ERROR:
+		return 3;
+	}
+	return 3;
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void sleep_until(double when_s)
+{
+	struct timespec ts = {.tv_sec = (time_t)when_s,
+	                      .tv_nsec = (long)((when_s - floor(when_s)) * 1e9)};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* What the run's observers need from each pump event. */
+typedef struct observers {
+	summary *sum;
+	expect_eval *expect;
+	recorder *rec;
+	trace *trace;
+} observers;
+
+static void observe_event(const pump_event *ev, void *user_data)
+{
+	observers *o = user_data;
+	summary_add_event(o->sum, ev);
+	if (o->trace)
+		trace_add_pump_event(o->trace, ev);
+	if (o->expect)
+		expect_eval_event(o->expect, ev);
+	if (!o->rec)
+		return;
+	const char *name = NULL, *result = NULL;
+	const char *sources[] = {"pump", "phone", "automation"};
+	switch (ev->kind) {
+	case PUMP_EV_COMMAND:
+		name = pump_command_name(ev->command);
+		result = pump_result_name(ev->result);
+		break;
+	case PUMP_EV_ANNUNCIATION:
+		name = pump_annunciation_name(ev->annunciation.type);
+		result = ev->detail;
+		break;
+	case PUMP_EV_FAULT:
+		name = pump_fault_name(ev->fault);
+		break;
+	case PUMP_EV_THERAPY_STATE:
+		name = pump_therapy_state_name(ev->state);
+		break;
+	case PUMP_EV_BOLUS_ENDED:
+		result = ev->detail;
+		break;
+	default:
+		break;
+	}
+	recorder_event re = {
+		.t_min = ev->t_min,
+		.type = pump_event_kind_name(ev->kind),
+		.source = (unsigned)ev->source < 3 ? sources[ev->source] : NULL,
+		.name = name,
+		.result = result,
+		.value = ev->value,
+		.value2 = ev->value2,
+		.detail = ev->kind == PUMP_EV_THERAPY_STATE ? ev->detail : NULL,
+	};
+	recorder_add_event(o->rec, &re);
+}
+
+static void record_sample(recorder *rec, const engine_row *row)
+{
+	recorder_sample s = {
+		.t_min = row->t_min,
+		.bg_mgdl = row->bg_mgdl,
+		.gsub_mgdl = row->gsub_mgdl,
+		.cgm_mgdl = row->has_cgm ? row->cgm_mgdl : NAN,
+		.cho_g_per_min = row->cho_g_per_min,
+		.meal_announced_g = row->meal_announced_g,
+		.basal_u_per_min = row->basal_u_per_min,
+		.bolus_u = row->bolus_u_per_min,
+		.insulin_u_per_min = row->insulin_u_per_min,
+		.basal_u_per_h = row->basal_u_per_h,
+		.iob_u = row->iob_u,
+		.reservoir_u = row->reservoir_u,
+		.battery_pct = row->battery_pct,
+		.therapy_state = row->therapy_state,
+		.annunciation = row->annunciation,
+	};
+	recorder_add_sample(rec, &s);
+}
+
+/* The names the database shows for coded columns. */
+static void define_codes(recorder *rec)
+{
+	for (int s = PUMP_THERAPY_STOP; s <= PUMP_THERAPY_RUN; s++)
+		recorder_define_code(rec, "therapy_state", s,
+		                     pump_therapy_state_name((pump_therapy_state)s));
+	static const pump_annunciation_type types[] = {
+		PUMP_ANN_OCCLUSION,         PUMP_ANN_RESERVOIR_EMPTY, PUMP_ANN_RESERVOIR_LOW,
+		PUMP_ANN_BATTERY_EMPTY,     PUMP_ANN_BATTERY_LOW,     PUMP_ANN_BOLUS_CANCELED,
+		PUMP_ANN_TBR_OVER,          PUMP_ANN_TBR_CANCELED,    PUMP_ANN_MAX_DELIVERY,
+		PUMP_ANN_LOW_GLUCOSE_SUSPEND, PUMP_ANN_LOW_GLUCOSE_RESUME,
+	};
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		recorder_define_code(rec, "annunciation", (int)types[i],
+		                     pump_annunciation_name(types[i]));
+}
+
+/* Copy, cut to fit (report fields are for people: a cut message is still useful). */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The verdict and the report's expectation lines. */
+static void conclude(run_report *rep, const scenario *sc, const expect_eval *x)
+{
+	rep->expectation_count = expect_eval_count(x);
+	rep->expectations = calloc(rep->expectation_count ? rep->expectation_count : 1,
+	                           sizeof *rep->expectations);
+	const size_t failed = expect_eval_failed(x);
+	for (size_t i = 0; rep->expectations && i < rep->expectation_count; i++) {
+		const expect_result *res = expect_eval_result(x, i);
+		run_expectation_line *line = &rep->expectations[i];
+		copy_text(line->text, sizeof line->text, res->expectation->text);
+		snprintf(line->where, sizeof line->where, "%s:%d:%d",
+		         res->expectation->file ? res->expectation->file : sc->path,
+		         res->expectation->line, res->expectation->column);
+		line->passed = res->passed;
+		copy_text(line->measured, sizeof line->measured, res->measured);
+		if (!res->passed && !rep->message[0])
+			snprintf(rep->message, sizeof rep->message, "%s: expected %s, measured %s",
+			         line->where, line->text, line->measured);
+	}
+	if (sc->expect_failure)
+		rep->status = failed ? RUN_EXPECTED_FAILURE : RUN_UNEXPECTED_PASS;
+	else
+		rep->status = failed ? RUN_FAILED : RUN_PASSED;
+	if (rep->status == RUN_UNEXPECTED_PASS)
+		snprintf(rep->message, sizeof rep->message,
+		         "meant to fail (%s) but every expectation was met", sc->expect_failure);
+}
+
+/* The database's vocabulary: passed / failed when there were expectations, else done. */
+static const char *recorder_status_of(run_status s, size_t expectations)
+{
+	switch (s) {
+	case RUN_PASSED:
+	case RUN_EXPECTED_FAILURE:
+		return expectations ? "passed" : "done";
+	case RUN_FAILED:
+	case RUN_UNEXPECTED_PASS:
+		return "failed";
+	default:
+		return "error";
+	}
+}
+
+/* The pump's screen for the viewer: the row, and what only the pump knows. */
+static void fill_screen(viewer_pump_screen *s, const engine_row *row, engine *e)
+{
+	viewer_pump_screen_from_row(s, row);
+	pump *p = engine_pump(e);
+	pump_status ps;
+	pump_get_status(p, &ps);
+	s->suspended_by_lgs = ps.suspended_by_lgs;
+	s->programmed_basal_u_per_h = ps.programmed_basal_u_per_h;
+	s->temp_basal_active = ps.temp_basal_active;
+	s->temp_basal_relative = ps.temp_basal_type == PUMP_TBR_RELATIVE;
+	s->temp_basal_value = ps.temp_basal_value;
+	s->temp_basal_end_min = ps.temp_basal_end_min;
+	s->bolus_active = ps.bolus_active;
+	s->bolus_programmed_u = ps.bolus_programmed_u;
+	s->bolus_delivered_u = ps.bolus_delivered_u;
+	s->reservoir_full_u = pump_get_config(p)->reservoir_u;
+	pump_annunciation a;
+	if (pump_newest_annunciation(p, &a))
+		s->annunciation_id = a.id;
+}
+
+/* The live window's keys. Returns false when the person asked to quit. */
+typedef struct live {
+	viewer *v;
+	double speed;    /* current pacing, 0 = max */
+	bool paused;
+	double anchor_s; /* wall time of anchor_min at the current speed */
+	int64_t anchor_min;
+} live;
+
+static const double speed_ladder[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 0};
+
+static double next_speed(double speed, int direction)
+{
+	const size_t n = sizeof speed_ladder / sizeof speed_ladder[0];
+	size_t i = 0;
+	while (i < n - 1 && speed_ladder[i] != 0 && speed > 0 && speed_ladder[i] < speed)
+		i++;
+	if (speed == 0)
+		i = n - 1;
+	if (direction > 0 && i < n - 1)
+		i++;
+	if (direction < 0 && i > 0)
+		i--;
+	return speed_ladder[i];
+}
+
+static bool handle_input(live *lv, engine *e, int64_t now_min)
+{
+	viewer_input in;
+	while (viewer_poll(lv->v, &in)) {
+		switch (in.action) {
+		case VIEWER_ACTION_QUIT:
+			return false;
+		case VIEWER_ACTION_PAUSE:
+			lv->paused = !lv->paused;
+			break;
+		case VIEWER_ACTION_FASTER:
+		case VIEWER_ACTION_SLOWER:
+			lv->speed = next_speed(lv->speed, in.action == VIEWER_ACTION_FASTER ? 1 : -1);
+			break;
+		case VIEWER_ACTION_ACKNOWLEDGE:
+			if (in.annunciation_id)
+				pump_confirm_annunciation(engine_pump(e), now_min, PUMP_SOURCE_PUMP,
+				                          in.annunciation_id);
+			break;
+		case VIEWER_ACTION_OPEN_PAIRING:
+		case VIEWER_ACTION_NONE:
+			break;
+		}
+		lv->anchor_s = monotonic_s();
+		lv->anchor_min = now_min;
+		viewer_set_run_state(lv->v, lv->speed, lv->paused);
+	}
+	return true;
+}
+
+void run_one(const run_options *opt, run_report *rep)
+{
+	*rep = (run_report){.status = RUN_ERROR};
+	const double start_s = monotonic_s();
+	copy_text(rep->path, sizeof rep->path, opt->scenario_path);
+
+	scenario sc = {0};
+	scenario_error err;
+	bool loaded = opt->scenario_text
+	                      ? scenario_load_string(opt->scenario_text, strlen(opt->scenario_text),
+	                                             opt->scenario_path, &sc, &err)
+	                      : scenario_load_file(opt->scenario_path, &sc, &err);
+	if (!loaded) {
+		rep->status = RUN_BAD_INPUT;
+		copy_text(rep->message, sizeof rep->message, err.message);
+		return;
+	}
+	copy_text(rep->name, sizeof rep->name, sc.name);
+	copy_text(rep->patient, sizeof rep->patient, sc.patient->name);
+	copy_text(rep->expect_failure, sizeof rep->expect_failure, sc.expect_failure);
+
+	FILE *csv = NULL;
+	recorder *rec = NULL;
+	engine *e = NULL;
+	expect_eval *x = NULL;
+	trace *tr = NULL;
+	live lv = {.speed = opt->speed};
+	char msg[600];
+	if (opt->csv_path) {
+		csv = strcmp(opt->csv_path, "-") == 0 ? stdout : fopen(opt->csv_path, "w");
+		if (!csv) {
+			rep->status = RUN_BAD_INPUT;
+			snprintf(rep->message, sizeof rep->message, "cannot write %s: %s", opt->csv_path,
+			         strerror(errno));
+			goto out;
+		}
+	}
+	if (opt->db_path) {
+		if (!recorder_open(opt->db_path, &rec, msg, sizeof msg)) {
+			copy_text(rep->message, sizeof rep->message, msg);
+			goto out;
+		}
+		define_codes(rec);
+		recorder_run_info info = {
+			.scenario_name = sc.name,
+			.scenario_path = opt->scenario_text ? NULL : sc.path,
+			.scenario_text = opt->scenario_text ? opt->scenario_text : sc.text,
+			.seed = sc.seed,
+			.patient = sc.patient->name,
+			.duration_min = sc.duration_min,
+			.start_min_of_day = sc.start_min_of_day,
+			.fakepump_version = FAKEPUMP_VERSION,
+		};
+		if (!recorder_begin_run(rec, &info, &rep->run_id, msg, sizeof msg)) {
+			copy_text(rep->message, sizeof rep->message, msg);
+			goto out;
+		}
+	}
+	e = engine_new(&sc);
+	x = expect_eval_new(&sc);
+	if (!e || !x) {
+		snprintf(rep->message, sizeof rep->message, "cannot set up the run (out of memory)");
+		goto out;
+	}
+	if (opt->interactive && !opt->headless) {
+		char why[256], title[200];
+		snprintf(title, sizeof title, "%s · %s", sc.name, sc.patient->name);
+		lv.v = viewer_open(&(viewer_options){.title = title, .quiet = opt->quiet}, why,
+		                   sizeof why);
+		if (!lv.v && !opt->quiet)
+			fprintf(stderr, "fakepump: headless: %s\n", why);
+		if (lv.v)
+			viewer_set_run_state(lv.v, lv.speed, false);
+	}
+	if (lv.v || opt->png_path) {
+		tr = trace_new();
+		if (!tr) {
+			snprintf(rep->message, sizeof rep->message, "out of memory for the trace");
+			goto out;
+		}
+	}
+	summary sum;
+	summary_init(&sum);
+	observers obs = {
+		.sum = &sum, .expect = sc.expectation_count ? x : NULL, .rec = rec, .trace = tr};
+	engine_on_event(e, observe_event, &obs);
+	engine_set_detailed_rows(e, csv || rec || tr || sc.expectation_count);
+	lv.anchor_s = start_s;
+
+	double next_progress_s = start_s + 0.5;
+	bool progress_shown = false;
+	if (csv)
+		csv_write_header(csv);
+	engine_row row;
+	for (;;) {
+		engine_status st = engine_next(e, &row);
+		if (st == ENGINE_FAILED) {
+			snprintf(rep->message, sizeof rep->message, "t = %" PRId64 " min: %s", row.t_min,
+			         engine_error(e));
+			goto out;
+		}
+		if (st == ENGINE_DONE)
+			break;
+		const bool integrated = st == ENGINE_ROW;
+		summary_add(&sum, &row, integrated);
+		if (sc.expectation_count)
+			expect_eval_row(x, &row, integrated);
+		if (csv)
+			csv_write_row(csv, &row);
+		if (rec)
+			record_sample(rec, &row);
+		if (tr) {
+			trace_append_row(tr, &row);
+			if (row.meal_announced_g > 0)
+				trace_add_meal(tr, row.t_min, row.meal_announced_g);
+		}
+		if (lv.v) {
+			if (viewer_frame_due(lv.v)) {
+				viewer_pump_screen screen;
+				fill_screen(&screen, &row, e);
+				viewer_update(lv.v, tr, &screen);
+			}
+			/* Pace (or hold while paused) in slices, so the window stays alive. */
+			for (;;) {
+				if (!handle_input(&lv, e, row.t_min + 1)) {
+					rep->status = RUN_ERROR;
+					snprintf(rep->message, sizeof rep->message,
+					         "stopped from the window at t = %" PRId64 " min",
+					         row.t_min);
+					goto stopped;
+				}
+				double due = lv.speed > 0 ? lv.anchor_s + (double)(row.t_min + 1 -
+				                                                   lv.anchor_min) *
+				                                                  60.0 / lv.speed
+				                          : 0;
+				double wait_s = due - monotonic_s();
+				if (!lv.paused && wait_s <= 0)
+					break;
+				viewer_pump_screen screen;
+				fill_screen(&screen, &row, e);
+				viewer_update(lv.v, tr, &screen);
+				viewer_wait(lv.v, lv.paused ? 16 : (int)fmin(16.0, wait_s * 1000.0) + 1);
+			}
+		} else if (opt->speed > 0.0) {
+			sleep_until(start_s + (double)(row.t_min + 1) * 60.0 / opt->speed);
+		}
+		if (!integrated)
+			break;
+		if (opt->progress && (row.t_min % 1440 == 0 || opt->speed > 0.0)) {
+			double now = monotonic_s();
+			if (now >= next_progress_s) {
+				printf("\r  %s: day %d of %.0f (%.0f%%) ", sc.name, row.day,
+				       ceil((double)sc.duration_min / 1440.0),
+				       100.0 * (double)row.t_min / (double)sc.duration_min);
+				fflush(stdout);
+				progress_shown = true;
+				next_progress_s = now + 0.5;
+			}
+		}
+	}
+	if (progress_shown) {
+		printf("\r%60s\r", "");
+		fflush(stdout);
+	}
+stopped:
+	if (opt->png_path && tr) {
+		int64_t first, last;
+		char title[200];
+		snprintf(title, sizeof title, "%s · %s", sc.name, sc.patient->name);
+		if (trace_time_span(tr, &first, &last) &&
+		    !plot_write_png_titled(tr, first, last + 1, 1600, 900, title, opt->png_path, msg,
+		                           sizeof msg)) {
+			snprintf(rep->message, sizeof rep->message, "%s", msg);
+			goto out;
+		}
+	}
+	if (rep->status == RUN_ERROR && rep->message[0])
+		goto out;
+	expect_eval_finish(x);
+	summary_figures_of(&sum, &rep->figures);
+	rep->has_figures = true;
+	conclude(rep, &sc, x);
+
+	if (csv && csv != stdout) {
+		FILE *f = csv;
+		csv = NULL;
+		if (fclose(f) != 0) {
+			rep->status = RUN_ERROR;
+			snprintf(rep->message, sizeof rep->message, "cannot write %s: %s", opt->csv_path,
+			         strerror(errno));
+		}
+	}
+	if (rec) {
+		char json[1024];
+		summary_json(&sum, json, sizeof json);
+		if (!recorder_end_run(rec, recorder_status_of(rep->status, sc.expectation_count),
+		                      json)) {
+			rep->status = RUN_ERROR;
+			snprintf(rep->message, sizeof rep->message, "%s: %s", opt->db_path,
+			         recorder_error(rec));
+		}
+	}
+	if (opt->print_summary && rep->status != RUN_ERROR) {
+		FILE *out = opt->csv_path && strcmp(opt->csv_path, "-") == 0 ? stderr : stdout;
+		summary_print_line(&sum, sc.name, sc.patient->name, out);
+		fputc('\n', out);
+		fflush(out);
+	}
+	if (lv.v) {
+		/* The run is over; the window stays for panning, zooming and screenshots. */
+		viewer_pump_screen screen;
+		fill_screen(&screen, &row, e);
+		viewer_set_run_state(lv.v, lv.speed, true);
+		viewer_draw(lv.v, tr, &screen);
+		while (handle_input(&lv, e, row.t_min)) {
+			viewer_update(lv.v, tr, &screen);
+			viewer_wait(lv.v, 16);
+		}
+	}
+out:
+	if (csv && csv != stdout)
+		fclose(csv);
+	else if (csv)
+		fflush(stdout);
+	recorder_close(rec);
+	viewer_close(lv.v);
+	trace_free(tr);
+	expect_eval_free(x);
+	engine_free(e);
+	scenario_free(&sc);
+	rep->wall_s = monotonic_s() - start_s;
+}
+
+void run_report_free(run_report *r)
+{
+	free(r->expectations);
+	r->expectations = NULL;
+	r->expectation_count = 0;
+}
+
+/* ---- the report across a pipe: "key\tvalue" lines, tabs and newlines escaped -------- */
+
+static void put(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, "%s\t", key);
+	for (const char *p = value; p && *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p == '\\')
+			fputs("\\\\", out);
+		else
+			fputc(*p, out);
+	}
+	fputc('\n', out);
+}
+
+static void put_number(FILE *out, const char *key, double v)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%.17g", v);
+	put(out, key, buf);
+}
+
+void run_report_write(const run_report *r, FILE *out)
+{
+	put(out, "name", r->name);
+	put(out, "path", r->path);
+	put(out, "patient", r->patient);
+	put(out, "status", run_status_name(r->status));
+	put(out, "message", r->message);
+	put(out, "expect_failure", r->expect_failure);
+	put_number(out, "wall_s", r->wall_s);
+	put_number(out, "run_id", (double)r->run_id);
+	if (r->has_figures) {
+		const summary_figures *f = &r->figures;
+		const double v[] = {f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
+		                    f->min_mgdl, f->max_mgdl, f->tir_70_180_pct, f->below_70_pct,
+		                    f->below_54_pct, f->above_180_pct, f->above_250_pct, f->lbgi,
+		                    f->hbgi, f->insulin_u, f->basal_u, f->bolus_u, f->carbs_g,
+		                    (double)f->annunciations, (double)f->commands, (double)f->refused};
+		char buf[1024];
+		size_t used = 0;
+		for (size_t i = 0; i < sizeof v / sizeof v[0] && used < sizeof buf; i++)
+			used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%.17g", i ? " " : "",
+			                         v[i]);
+		put(out, "figures", buf);
+	}
+	for (size_t i = 0; i < r->expectation_count; i++) {
+		const run_expectation_line *l = &r->expectations[i];
+		put(out, "expectation", l->passed ? "passed" : "failed");
+		put(out, "text", l->text);
+		put(out, "where", l->where);
+		put(out, "measured", l->measured);
+	}
+	fflush(out);
+}
+
+static void unescape_into(char *dst, size_t cap, const char *src, size_t len)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < len && w + 1 < cap; i++) {
+		if (src[i] == '\\' && i + 1 < len) {
+			char c = src[++i];
+			dst[w++] = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+		} else {
+			dst[w++] = src[i];
+		}
+	}
+	dst[w] = '\0';
+}
+
+bool run_report_read(const char *text, run_report *r)
+{
+	*r = (run_report){.status = RUN_ERROR};
+	size_t cap = 0;
+	bool any = false;
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		const char *tab = memchr(line, '\t', len);
+		if (tab) {
+			const size_t klen = (size_t)(tab - line);
+			const char *v = tab + 1;
+			const size_t vlen = len - klen - 1;
+			char value[1100];
+			unescape_into(value, sizeof value, v, vlen);
+			any = true;
+#define KEY(k) (klen == strlen(k) && strncmp(line, k, klen) == 0)
+			if (KEY("name"))
+				copy_text(r->name, sizeof r->name, value);
+			else if (KEY("path"))
+				copy_text(r->path, sizeof r->path, value);
+			else if (KEY("patient"))
+				copy_text(r->patient, sizeof r->patient, value);
+			else if (KEY("message"))
+				copy_text(r->message, sizeof r->message, value);
+			else if (KEY("expect_failure"))
+				copy_text(r->expect_failure, sizeof r->expect_failure, value);
+			else if (KEY("wall_s"))
+				r->wall_s = strtod(value, NULL);
+			else if (KEY("run_id"))
+				r->run_id = (int64_t)strtod(value, NULL);
+			else if (KEY("status")) {
+				for (int s = RUN_PASSED; s <= RUN_ERROR; s++)
+					if (strcmp(value, status_names[s]) == 0)
+						r->status = (run_status)s;
+			} else if (KEY("figures")) {
+				summary_figures *f = &r->figures;
+				double v[21] = {0};
+				char *p = value;
+				for (int i = 0; i < 21; i++)
+					v[i] = strtod(p, &p);
+				*f = (summary_figures){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
+				                       v[8], v[9], v[10], v[11], v[12], v[13], v[14],
+				                       v[15], v[16], v[17], (int64_t)v[18],
+				                       (int64_t)v[19], (int64_t)v[20]};
+				r->has_figures = true;
+			} else if (KEY("expectation")) {
+				if (r->expectation_count == cap) {
+					cap = cap ? 2 * cap : 8;
+					run_expectation_line *grown =
+						realloc(r->expectations, cap * sizeof *grown);
+					if (!grown)
+						return false;
+					r->expectations = grown;
+				}
+				run_expectation_line *l = &r->expectations[r->expectation_count++];
+				*l = (run_expectation_line){.passed = strcmp(value, "passed") == 0};
+			} else if (r->expectation_count > 0) {
+				run_expectation_line *l = &r->expectations[r->expectation_count - 1];
+				if (KEY("text"))
+					copy_text(l->text, sizeof l->text, value);
+				else if (KEY("where"))
+					copy_text(l->where, sizeof l->where, value);
+				else if (KEY("measured"))
+					copy_text(l->measured, sizeof l->measured, value);
+			}
+#undef KEY
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return any;
+}

@@ -1,0 +1,73 @@
+/*
+ * run — plays one scenario from start to end: engine, CSV trace, run database, expectations
+ * and summary; and the report of how it went, which can cross a pipe (the runner plays
+ * several scenarios in child processes) and become JUnit XML.
+ */
+#ifndef FAKEPUMP_RUN_H
+#define FAKEPUMP_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "summary.h"
+
+typedef struct run_options {
+	const char *scenario_path;
+	const char *scenario_text; /* when set, load this instead of reading scenario_path */
+	double speed;              /* 0 = as fast as possible, else a real-time multiple */
+	bool headless;
+	bool quiet;                /* no notices, no progress */
+	bool progress;             /* a progress line on stdout (a terminal) */
+	const char *csv_path;      /* NULL = no trace; "-" = stdout */
+	const char *db_path;       /* NULL = not recorded */
+	const char *png_path;      /* NULL = no picture; else the whole run's traces at the end */
+	bool interactive;          /* open a window if a display is there (unless headless) */
+	bool print_summary;        /* the one-line summary on stdout */
+} run_options;
+
+typedef enum run_status {
+	RUN_PASSED = 0,           /* every expectation met (or none) */
+	RUN_FAILED,               /* an expectation failed */
+	RUN_EXPECTED_FAILURE,     /* marked expect_failure, and it failed: counts as a pass */
+	RUN_UNEXPECTED_PASS,      /* marked expect_failure, yet it passed: counts as a failure */
+	RUN_BAD_INPUT,            /* the scenario (or an option) is wrong: nothing ran */
+	RUN_ERROR,                /* a runtime error (model, file system, database) */
+} run_status;
+
+const char *run_status_name(run_status s);
+/* 0 passed, 1 failed, 2 bad input, 3 runtime error. */
+int run_status_exit_code(run_status s);
+
+typedef struct run_expectation_line {
+	char text[200];
+	char where[96];    /* "file:line:column" */
+	bool passed;
+	char measured[200];
+} run_expectation_line;
+
+typedef struct run_report {
+	char name[128];
+	char path[512];
+	char patient[32];
+	run_status status;
+	char message[700];         /* the error, or why it failed */
+	char expect_failure[200];  /* the reason it is meant to fail, if it is */
+	summary_figures figures;
+	bool has_figures;
+	size_t expectation_count;
+	run_expectation_line *expectations; /* owned */
+	double wall_s;
+	int64_t run_id;            /* in the database, 0 if not recorded */
+} run_report;
+
+/* Play one scenario. Always fills `report` (free with run_report_free). */
+void run_one(const run_options *opt, run_report *report);
+void run_report_free(run_report *r);
+
+/* The report as text lines for a pipe, and back. */
+void run_report_write(const run_report *r, FILE *out);
+bool run_report_read(const char *text, run_report *r);
+
+#endif
