@@ -36,7 +36,7 @@ typedef struct plot_view {
 	int64_t to_min;    /* end of the window (exclusive), > from_min */
 	int64_t now_min;   /* live runs: a "now" line, the future greyed; < 0: none */
 	SDL_Rect area;     /* target rectangle in renderer pixels */
-	const char *title; /* headline left of the legend (e.g. "demo-day · adult#001"); NULL: none */
+	const char *title; /* headline left of the legend, e.g. "demo · adult#001"; may be NULL */
 } plot_view;
 
 /*
@@ -46,16 +46,16 @@ typedef struct plot_view {
  */
 typedef struct plot_layout {
 	SDL_Rect area;
-	SDL_Rect legend;           /* title and legend line */
-	SDL_Rect glucose;          /* data rectangles (inside the frames) */
+	SDL_Rect legend;  /* title and legend line */
+	SDL_Rect glucose; /* data rectangles (inside the frames) */
 	SDL_Rect insulin;
 	SDL_Rect basal;
-	SDL_Rect alarms;           /* the flag strip above the time labels */
+	SDL_Rect alarms; /* the flag strip above the time labels */
 	SDL_Rect time_labels;
 	int64_t from_min, to_min;
-	double bg_lo_mgdl, bg_hi_mgdl;   /* glucose axis range */
-	double insulin_hi_u;             /* insulin axis: 0 … this */
-	double basal_hi_u_per_h;         /* basal axis: 0 … this */
+	double bg_lo_mgdl, bg_hi_mgdl; /* glucose axis range */
+	double insulin_hi_u;           /* insulin axis: 0 … this */
+	double basal_hi_u_per_h;       /* basal axis: 0 … this */
 	int font_px;
 } plot_layout;
 
@@ -81,21 +81,21 @@ typedef enum plot_colour {
 	PLOT_COLOUR_GRID_DAY,
 	PLOT_COLOUR_TEXT,
 	PLOT_COLOUR_TEXT_DIM,
-	PLOT_COLOUR_TARGET_BAND,   /* 70–180 mg/dL */
-	PLOT_COLOUR_LIMIT_LINE,    /* 54 and 250 mg/dL, dashed */
-	PLOT_COLOUR_BG_LINE,       /* true (plasma) glucose */
-	PLOT_COLOUR_CGM,           /* CGM readings */
+	PLOT_COLOUR_TARGET_BAND, /* 70–180 mg/dL */
+	PLOT_COLOUR_LIMIT_LINE,  /* 54 and 250 mg/dL, dashed */
+	PLOT_COLOUR_BG_LINE,     /* true (plasma) glucose */
+	PLOT_COLOUR_CGM,         /* CGM readings */
 	PLOT_COLOUR_MEAL,
 	PLOT_COLOUR_BOLUS,
 	PLOT_COLOUR_IOB,
 	PLOT_COLOUR_IOB_FILL,
 	PLOT_COLOUR_BASAL,
 	PLOT_COLOUR_BASAL_FILL,
-	PLOT_COLOUR_SUSPENDED,     /* zero basal: hatch */
+	PLOT_COLOUR_SUSPENDED, /* zero basal: hatch */
 	PLOT_COLOUR_SUSPENDED_FILL,
 	PLOT_COLOUR_ANNUNCIATION,
 	PLOT_COLOUR_FAULT,
-	PLOT_COLOUR_FUTURE,        /* right of "now" */
+	PLOT_COLOUR_FUTURE, /* right of "now" */
 	PLOT_COLOUR_NOW,
 	PLOT_COLOUR_COUNT,
 } plot_colour;
@@ -112,7 +112,7 @@ typedef struct plot plot;
 
 /*
  * A plot drawing into `r` (not owned: it must outlive the plot). `font_px` is the size of
- * tick labels in pixels (other text scales from it), 8 … 64; 0 picks 13.
+ * tick labels in pixels (other text scales from it), 8 … 96; 0 picks 13.
  * The font is DejaVu Sans (Debian: fonts-dejavu-core), found at a list of known paths or
  * at $FAKEPUMP_FONT. NULL with the reason in `err` when no font can be opened or memory is
  * short.
@@ -165,13 +165,16 @@ int plot_line_height(const plot *p, plot_font font);
 bool plot_render_to_surface(const trace *t, const plot_view *v, SDL_Surface *dst, int font_px,
                             char *err, size_t errlen);
 
-/* The whole picture of [from_min, to_min) as a PNG file of width × height pixels. */
+/*
+ * The whole picture of [from_min, to_min) as a PNG file of width × height pixels, drawn at
+ * twice the size and averaged down (smooth lines). Needs no display: SDL_VIDEODRIVER and
+ * DISPLAY may be unset. False with `path: why` in err.
+ */
 bool plot_write_png(const trace *t, int64_t from_min, int64_t to_min, int width, int height,
                     const char *path, char *err, size_t errlen);
 /* Same, with a title line (NULL: none). */
-bool plot_write_png_titled(const trace *t, int64_t from_min, int64_t to_min, int width,
-                           int height, const char *title, const char *path, char *err,
-                           size_t errlen);
+bool plot_write_png_titled(const trace *t, int64_t from_min, int64_t to_min, int width, int height,
+                           const char *title, const char *path, char *err, size_t errlen);
 
 /* The font size plot_render_to_surface picks for a picture `height` pixels high. */
 int plot_default_font_px(int height);

@@ -133,6 +133,25 @@ trace_result trace_add_fault(trace *t, int64_t t_min, int fault, const char *nam
 	return add(t, t_min, TRACE_MARK_FAULT, 0.0, fault, name);
 }
 
+trace_result trace_add_pump_event(trace *t, const pump_event *ev)
+{
+	if (!t || !ev)
+		return TRACE_INVALID;
+	switch (ev->kind) {
+	case PUMP_EV_BOLUS_STARTED:
+		return trace_add_bolus(t, ev->t_min, ev->value);
+	case PUMP_EV_ANNUNCIATION:
+		if (!ev->detail || strcmp(ev->detail, "raised") != 0)
+			return TRACE_OK; /* snoozed, confirmed: the flag marks the raising only */
+		return trace_add_annunciation(t, ev->t_min, (int)ev->annunciation.type,
+		                              pump_annunciation_name(ev->annunciation.type));
+	case PUMP_EV_FAULT:
+		return trace_add_fault(t, ev->t_min, (int)ev->fault, pump_fault_name(ev->fault));
+	default:
+		return TRACE_OK;
+	}
+}
+
 size_t trace_row_count(const trace *t)
 {
 	return t ? t->row_count : 0;

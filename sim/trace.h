@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "pump_model.h"
 
 typedef enum trace_result {
 	TRACE_OK = 0,
@@ -35,10 +36,10 @@ typedef enum trace_marker_kind {
 enum { TRACE_LABEL_MAX = 40 };
 
 typedef struct trace_marker {
-	int64_t t_min;            /* run minute */
+	int64_t t_min; /* run minute */
 	trace_marker_kind kind;
-	double amount;            /* g (meal) or U (bolus); 0 for the others */
-	int code;                 /* see the kind; 0 for meals and boluses */
+	double amount;               /* g (meal) or U (bolus); 0 for the others */
+	int code;                    /* see the kind; 0 for meals and boluses */
 	char label[TRACE_LABEL_MAX]; /* NUL-terminated, truncated to fit; "" when none */
 } trace_marker;
 
@@ -60,6 +61,15 @@ trace_result trace_add_meal(trace *t, int64_t t_min, double grams);
 trace_result trace_add_bolus(trace *t, int64_t t_min, double dose_u);
 trace_result trace_add_annunciation(trace *t, int64_t t_min, int type, const char *name);
 trace_result trace_add_fault(trace *t, int64_t t_min, int fault, const char *name);
+
+/*
+ * The markers a pump event stands for (give it every event of engine_on_event):
+ * PUMP_EV_BOLUS_STARTED → a bolus of the programmed units (immediate + extended);
+ * PUMP_EV_ANNUNCIATION raised → an annunciation with its pump_annunciation_name;
+ * PUMP_EV_FAULT → a fault with its pump_fault_name. Other events add nothing (TRACE_OK).
+ * Meals are not pump events: add them from the rows (row->meal_announced_g > 0).
+ */
+trace_result trace_add_pump_event(trace *t, const pump_event *ev);
 
 size_t trace_row_count(const trace *t);
 /* Row i (0 = oldest), or NULL when i is out of range. Rows are contiguous: row(i) + 1 is
