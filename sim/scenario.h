@@ -114,6 +114,8 @@ typedef enum scenario_event_kind {
 	SCENARIO_EVENT_PHONE_READ,        /* phone_target: status, history, annunciations, … */
 	SCENARIO_EVENT_PHONE_SUBSCRIBE,   /* phone_target: cgm, status, … */
 	SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL, /* duration_min */
+	SCENARIO_EVENT_SET_MAX_BOLUS,     /* amount: U, the pump's new bolus limit
+	                                     (a phone's `set_max_bolus`, or the person's) */
 	SCENARIO_EVENT_KIND_COUNT,
 } scenario_event_kind;
 
