@@ -10,12 +10,15 @@
 #include <stdlib.h>
 
 #include "engine.h"
+#include "sensor_faults.h"
 
 struct engine {
 	const scenario *sc;
 	patient *patient;
 	pump *pump;
 	cgm_sensor *cgm;
+	sensor_faults *sensor_faults;
+	double cgm_min_mgdl, cgm_max_mgdl;
 	int64_t t_min;
 	size_t next_event;
 	bool finished;
@@ -51,7 +54,12 @@ engine *engine_new(const scenario *sc)
 	e->patient = patient_new(sc->patient);
 	e->pump = pump_new(&cfg);
 	e->cgm = cgm_sensor_new(sc->cgm, sc->cgm_interval_min, sc->seed);
-	if (!e->patient || !e->pump || !e->cgm) {
+	/* A stream of its own, so that a noise burst never shifts the sensor's own noise. */
+	e->sensor_faults = sensor_faults_new(sc->seed ^ 0x5E45u);
+	const cgm_params *cp = cgm_params_for(sc->cgm);
+	e->cgm_min_mgdl = cp ? cp->min_mgdl : 0.0;
+	e->cgm_max_mgdl = cp && cp->max_mgdl > 0 ? cp->max_mgdl : 1e9;
+	if (!e->patient || !e->pump || !e->cgm || !e->sensor_faults) {
 		engine_free(e);
 		return NULL;
 	}
@@ -65,6 +73,7 @@ void engine_free(engine *e)
 	patient_free(e->patient);
 	pump_free(e->pump);
 	cgm_sensor_free(e->cgm);
+	sensor_faults_free(e->sensor_faults);
 	free(e);
 }
 
@@ -175,7 +184,7 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 	case SCENARIO_EVENT_SENSOR_DRIFT:
 	case SCENARIO_EVENT_SENSOR_NOISE:
 	case SCENARIO_EVENT_SENSOR_COMPRESSION:
-		/* wired with sim/sensor_faults.c */
+		/* started before the minute's reading (engine_next) */
 		break;
 	case SCENARIO_EVENT_PHONE_READ:
 	case SCENARIO_EVENT_PHONE_SUBSCRIBE:
@@ -201,7 +210,16 @@ engine_status engine_next(engine *e, engine_row *row)
 		.bg_mgdl = patient_bg_mgdl(e->patient),
 		.gsub_mgdl = patient_gsub_mgdl(e->patient),
 	};
+	/* Sensor faults starting now shape this minute's reading: start them first. */
+	for (size_t i = e->next_event;
+	     i < e->sc->event_count && e->sc->events[i].at_min == k; i++)
+		if (e->sc->events[i].kind >= SCENARIO_EVENT_SENSOR_DROPOUT &&
+		    e->sc->events[i].kind <= SCENARIO_EVENT_SENSOR_COMPRESSION)
+			sensor_faults_start(e->sensor_faults, &e->sc->events[i]);
 	row->has_cgm = cgm_sensor_read(e->cgm, k, row->gsub_mgdl, &row->cgm_mgdl);
+	if (row->has_cgm)
+		row->has_cgm = sensor_faults_apply(e->sensor_faults, k, &row->cgm_mgdl,
+		                                   e->cgm_min_mgdl, e->cgm_max_mgdl);
 	if (row->has_cgm)
 		e->last_cgm_mgdl = row->cgm_mgdl;
 

@@ -2004,13 +2004,15 @@ static bool check_event_modifiers(walker *w, const char *item_key, const event_d
 		if (d->duration_node && !needs_duration) {
 			join_key_path(key, sizeof key, item_key, "duration");
 			if (e->kind == SCENARIO_EVENT_SENSOR_DROPOUT)
-				return fail(w, d->duration_node->start_mark, key,
-				            "'duration' does not go with sensor_dropout: its value is "
-				            "the duration (e.g. sensor_dropout: 45m)");
+				return fail(
+				    w, d->duration_node->start_mark, key,
+				    "'duration' does not go with sensor_dropout: its value is "
+				    "the duration (e.g. sensor_dropout: 45m)");
 			if (e->kind == SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL)
-				return fail(w, d->duration_node->start_mark, key,
-				            "'duration' does not go with set_cgm_interval: its value is "
-				            "the interval (e.g. set_cgm_interval: 5m)");
+				return fail(
+				    w, d->duration_node->start_mark, key,
+				    "'duration' does not go with set_cgm_interval: its value is "
+				    "the interval (e.g. set_cgm_interval: 5m)");
 			return fail(w, d->duration_node->start_mark, key,
 			            "'duration' goes with a temp_basal, an extended or multiwave "
 			            "bolus, or a sensor_drift, sensor_noise or compression_low");
@@ -2035,8 +2037,9 @@ static bool check_event_modifiers(walker *w, const char *item_key, const event_d
 	if (!d->every_node) {
 		if (d->until_node) {
 			join_key_path(key, sizeof key, item_key, "until");
-			return fail(w, d->until_node->start_mark, key,
-			            "'until' goes with 'every' (e.g. every: 1d, until: \"d7 00:00\")");
+			return fail(
+			    w, d->until_node->start_mark, key,
+			    "'until' goes with 'every' (e.g. every: 1d, until: \"d7 00:00\")");
 		}
 		if (d->count_node) {
 			join_key_path(key, sizeof key, item_key, "count");
@@ -2044,7 +2047,8 @@ static bool check_event_modifiers(walker *w, const char *item_key, const event_d
 			            "'count' goes with 'every' (e.g. every: 8h, count: 3)");
 		}
 	} else if (d->until_node && d->count_node) {
-		const bool count_later = d->count_node->start_mark.index > d->until_node->start_mark.index;
+		const bool count_later =
+		    d->count_node->start_mark.index > d->until_node->start_mark.index;
 		join_key_path(key, sizeof key, item_key, count_later ? "count" : "until");
 		return fail(w, (count_later ? d->count_node : d->until_node)->start_mark, key,
 		            "'%s' cannot be combined with '%s' (a repeat ends at a time or after a "
@@ -2185,11 +2189,12 @@ static bool append_event(walker *w, const char *item_key, const event_draft *d)
 			    clock_to_run_min(s, d->until_day, d->until_min_of_day);
 			if (until_min <= e->at_min) {
 				join_key_path(key, sizeof key, item_key, "until");
-				return fail(w, d->until_node->start_mark, key,
-				            "expected a time after the first occurrence at %s (until "
-				            "is exclusive), got %s",
-				            format_clock(s->start_min_of_day + e->at_min).text,
-				            show(d->until_node).text);
+				return fail(
+				    w, d->until_node->start_mark, key,
+				    "expected a time after the first occurrence at %s (until "
+				    "is exclusive), got %s",
+				    format_clock(s->start_min_of_day + e->at_min).text,
+				    show(d->until_node).text);
 			}
 			if (until_min < end_min)
 				end_min = until_min;
@@ -2259,11 +2264,12 @@ static bool parse_events(walker *w, const char *key, yaml_node_t *v, void *ctx)
 		int64_t at_min;
 		if (d.relative_at) {
 			if (!have_previous)
-				return fail(w, d.at_node->start_mark, at_key,
-				            "expected a clock time \"HH:MM\" or \"dN HH:MM\" for the "
-				            "first event (a relative time counts from the event before "
-				            "it), got %s",
-				            show(d.at_node).text);
+				return fail(
+				    w, d.at_node->start_mark, at_key,
+				    "expected a clock time \"HH:MM\" or \"dN HH:MM\" for the "
+				    "first event (a relative time counts from the event before "
+				    "it), got %s",
+				    show(d.at_node).text);
 			at_min = previous_at_min + d.offset_min;
 			snprintf(at_text, sizeof at_text, "%s (%s)", show_bare(d.at_node).text,
 			         format_clock(s->start_min_of_day + at_min).text);
@@ -2632,7 +2638,9 @@ static const char *const ids_response_code_names[] = {
     "plausibility_check_failed",
     "maximum_bolus_number_reached",
 };
-enum { IDS_RESPONSE_CODE_COUNT = sizeof ids_response_code_names / sizeof ids_response_code_names[0] };
+enum {
+	IDS_RESPONSE_CODE_COUNT = sizeof ids_response_code_names / sizeof ids_response_code_names[0]
+};
 
 static bool parse_expect_command(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
@@ -2992,7 +3000,8 @@ static bool check_expect_modifiers(walker *w, const char *item_key, expect_draft
 			join_key_path(key, sizeof key, item_key, "code");
 			return fail(w, d->code_node->start_mark, key,
 			            "expected a code of %s command, got %s (a code of %s command)",
-			            accepted ? "a rejected" : "an accepted", show(d->code_node).text,
+			            accepted ? "a rejected" : "an accepted",
+			            show(d->code_node).text,
 			            accepted ? "an accepted" : "a rejected");
 		}
 	}

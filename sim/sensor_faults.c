@@ -30,8 +30,8 @@ typedef struct active_fault {
 struct sensor_faults {
 	active_fault active[SENSOR_FAULTS_MAX_ACTIVE];
 	size_t count;
-	bool applied;          /* apply was called at least once … */
-	int64_t latest_t_min;  /* … and this is the latest minute it was called for */
+	bool applied;         /* apply was called at least once … */
+	int64_t latest_t_min; /* … and this is the latest minute it was called for */
 	rng noise;
 };
 

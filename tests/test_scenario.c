@@ -644,7 +644,8 @@ Test(scenario_language, core_files_load_as_before_with_nothing_of_the_new_keys)
 	cr_assert_eq(s.included_count, 0);
 	cr_assert_null(s.included_files);
 	for (size_t i = 0; i < s.event_count; i++) {
-		cr_assert_eq(s.events[i].file, s.path, "event %zu points at the scenario's path", i);
+		cr_assert_eq(s.events[i].file, s.path, "event %zu points at the scenario's path",
+		             i);
 		cr_assert_not(s.events[i].from_phone);
 		cr_assert_eq(s.events[i].link, SCENARIO_LINK_AUTHENTICATED);
 		if (s.events[i].kind == SCENARIO_EVENT_MEAL)
@@ -696,7 +697,8 @@ Test(scenario_language, repeats_expand_by_count_until_and_to_the_end_with_relati
 	cr_assert_eq(s.event_count, sizeof want / sizeof want[0], "%zu events", s.event_count);
 	for (size_t i = 0; i < s.event_count; i++) {
 		const scenario_event *e = &s.events[i];
-		cr_assert_eq(e->at_min, want[i].at_min, "event %zu at %lld", i, (long long)e->at_min);
+		cr_assert_eq(e->at_min, want[i].at_min, "event %zu at %lld", i,
+		             (long long)e->at_min);
 		cr_assert_eq(e->kind, want[i].kind, "event %zu kind", i);
 		cr_assert_float_eq(e->amount, want[i].amount, 1e-12, "event %zu amount", i);
 		cr_assert_eq(e->line, want[i].line, "event %zu keeps its definition's line", i);
@@ -1077,9 +1079,10 @@ Test(scenario_bad_language, count_and_until_together_point_at_the_later)
 
 Test(scenario_bad_language, the_first_event_cannot_be_relative)
 {
-	expect_bad_file("relative-first-event.yaml", "5:10",
-	                "events[0].at: expected a clock time \"HH:MM\" or \"dN HH:MM\" for the first "
-	                "event (a relative time counts from the event before it), got \"+90m\"");
+	expect_bad_file(
+	    "relative-first-event.yaml", "5:10",
+	    "events[0].at: expected a clock time \"HH:MM\" or \"dN HH:MM\" for the first "
+	    "event (a relative time counts from the event before it), got \"+90m\"");
 }
 
 Test(scenario_bad_language, relative_time_with_an_unknown_unit_is_refused)
@@ -1229,9 +1232,10 @@ Test(scenario_bad_language, phone_command_modifiers_go_inside_phone)
 
 Test(scenario_bad_language, phone_read_of_an_unknown_target_lists_the_targets)
 {
-	expect_bad_file("phone-unknown-read.yaml", "5:33",
-	                "events[0].phone.read: expected what to read (one of: status, "
-	                "annunciations, history, features, cgm, battery, device_info), got glucose");
+	expect_bad_file(
+	    "phone-unknown-read.yaml", "5:33",
+	    "events[0].phone.read: expected what to read (one of: status, "
+	    "annunciations, history, features, cgm, battery, device_info), got glucose");
 }
 
 Test(scenario_bad_language, sensor_drift_without_duration_is_refused)
@@ -1287,29 +1291,35 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	     "3:38", "events[0].sensor_noise: expected an extra noise SD in mg/dL, more than 0"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", sensor_drift: 0, "
 	     "duration: 1h}]\n",
-	     "3:38", "events[0].sensor_drift: expected a drift in mg/dL per hour, -500 to 500 and "
-	             "not 0, got 0"},
+	     "3:38",
+	     "events[0].sensor_drift: expected a drift in mg/dL per hour, -500 to 500 and "
+	     "not 0, got 0"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", compression_low: 40}]\n",
 	     "3:10", "events[0]: a compression_low needs a duration"},
-	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", meal: 5, eat_rate: 101}]\n",
-	     "3:43", "events[0].eat_rate: expected an eating rate in g/min, more than 0 and at "
-	             "most 100, got 101"},
+	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", meal: 5, eat_rate: "
+	     "101}]\n",
+	     "3:43",
+	     "events[0].eat_rate: expected an eating rate in g/min, more than 0 and at "
+	     "most 100, got 101"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", phone: {bolus: 3}, link: "
 	     "tls}]\n",
-	     "3:49", "events[0].link: expected a link security level (one of: authenticated, "
-	             "encrypted, unencrypted), got tls"},
+	     "3:49",
+	     "events[0].link: expected a link security level (one of: authenticated, "
+	     "encrypted, unencrypted), got tls"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", phone: bolus}]\n", "3:31",
 	     "events[0].phone: expected a phone command such as {bolus: 3}, got bolus"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", phone: {refill: 200}}]\n",
 	     "3:32", "events[0].phone: unknown key 'refill'"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", phone: {subscribe: "
 	     "battery}}]\n",
-	     "3:43", "events[0].phone.subscribe: expected what to subscribe to (one of: cgm, "
-	             "status, annunciations, history), got battery"},
+	     "3:43",
+	     "events[0].phone.subscribe: expected what to subscribe to (one of: cgm, "
+	     "status, annunciations, history), got battery"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", phone: {set_max_bolus: "
 	     "0}}]\n",
-	     "3:47", "events[0].phone.set_max_bolus: expected a bolus limit in U, more than 0 "
-	             "and at most 100, got 0"},
+	     "3:47",
+	     "events[0].phone.set_max_bolus: expected a bolus limit in U, more than 0 "
+	     "and at most 100, got 0"},
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", phone: "
 	     "{set_cgm_interval: 5m, duration: 1h}}]\n",
 	     "3:64", "events[0].phone.duration: 'duration' does not go with set_cgm_interval"},
@@ -1320,8 +1330,9 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	    {"patient: adult#001\nduration: 1d\nexpect: [{bg: {min_above: 100, max_below: 80}}]\n",
 	     "3:43", "expect[0].bg.max_below: expected more than min_above (100), got 80"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{bg: {mean_between: [160, 100]}}]\n",
-	     "3:36", "expect[0].bg.mean_between[1]: expected a high end at least the low end 160, "
-	             "got 100"},
+	     "3:36",
+	     "expect[0].bg.mean_between[1]: expected a high end at least the low end 160, "
+	     "got 100"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{bg: {mean_between: [100]}}]\n", "3:30",
 	     "got a list of 1"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{time_in_range: {low: 70}}]\n", "3:26",
@@ -1340,13 +1351,15 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	     "3:43", "expect[0].never: expected true (or no value), got false"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{annunciation: occlusion, after: "
 	     "\"d2 00:00\"}]\n",
-	     "3:43", "expect[0].after: expected a time within the run, 00:00 to d2 00:00 "
-	             "(exclusive), got \"d2 00:00\""},
+	     "3:43",
+	     "expect[0].after: expected a time within the run, 00:00 to d2 00:00 "
+	     "(exclusive), got \"d2 00:00\""},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolsu}]\n", "3:20",
 	     "did you mean 'bolus'?"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, result: refused}]\n",
-	     "3:35", "expect[0].result: expected a result (one of: accepted, rejected, any), got "
-	             "refused"},
+	     "3:35",
+	     "expect[0].result: expected a result (one of: accepted, rejected, any), got "
+	     "refused"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, source: ble}]\n", "3:35",
 	     "expect[0].source: expected a source (one of: phone, pump, automation), got ble"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, count: -1}]\n", "3:34",
@@ -1357,8 +1370,8 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	    {"patient: adult#001\nduration: 1d\nexpect: [{insulin_delivered: {}}]\n", "3:30",
 	     "expect[0].insulin_delivered: expected one of: between, at_least, at_most, got an "
 	     "empty mapping"},
-	    {"patient: adult#001\nduration: 1d\nexpect: [{carbs_eaten: {at_least: -1}}]\n",
-	     "3:35", "expect[0].carbs_eaten.at_least: expected grams of carbohydrate, 0 to 1e+06"},
+	    {"patient: adult#001\nduration: 1d\nexpect: [{carbs_eaten: {at_least: -1}}]\n", "3:35",
+	     "expect[0].carbs_eaten.at_least: expected grams of carbohydrate, 0 to 1e+06"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{therapy_state: running, at: "
 	     "\"12:00\"}]\n",
 	     "3:26", "expected a therapy state (one of: run, pause, stop), got running"},
@@ -1370,8 +1383,9 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	     "3:40", "expect[0].window: expected a window [FROM, TO] of two clock times"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{bg: {min_above: 54}, window: "
 	     "[\"00:00\", \"d2 00:01\"]}]\n",
-	     "3:50", "expect[0].window[1]: expected a time within the run, 00:00 to d2 00:00 "
-	             "(inclusive), got \"d2 00:01\""},
+	     "3:50",
+	     "expect[0].window[1]: expected a time within the run, 00:00 to d2 00:00 "
+	     "(inclusive), got \"d2 00:01\""},
 	    {"patient: adult#001\nduration: 1d\nexpect_failure: 42\n", "3:17",
 	     "expect_failure: expected the reason as one line of text"},
 	    {"patient: adult#001\nduration: 1d\nexpect_failure: [a]\n", "3:17",
