@@ -1,5 +1,6 @@
 #!/bin/sh
-# Benchmark: one patient-year, the whole fakepump process timed.
+# Benchmarks, the whole fakepump process timed: one patient-year headless, the same with the
+# run database on, and the scenario library with -j 2.
 #   bench/run.sh [FAKEPUMP] [RUNS]
 # Workload (issue "Foundation"): adult#001, 365 days at 1-minute steps, meals of 50, 70 and
 # 80 g at 07:00, 12:00 and 18:30 with a meal bolus of grams / carb ratio (10 g/U) each,
@@ -34,23 +35,37 @@ scenario="$dir/year-meals.yaml"
 	done
 } > "$scenario"
 
-"$FAKEPUMP" run "$scenario" --headless --quiet >/dev/null # warm the page cache
-times=""
-i=1
-while [ "$i" -le "$RUNS" ]; do
-	start=$(date +%s.%N)
-	"$FAKEPUMP" run "$scenario" --headless --quiet >/dev/null
-	end=$(date +%s.%N)
-	t=$(echo "$end - $start" | awk '{print $1 - $3}')
-	times="$times $t"
-	printf 'run %d: %.3f s\n' "$i" "$t"
-	i=$((i + 1))
-done
-echo "$times" | tr ' ' '\n' | grep . | sort -g | awk -v runs="$RUNS" '
-	{ t[NR] = $1 }
-	END {
-		m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-		printf "patient-year (365 d, 3 meals + boluses/day, Dexcom noise, headless):\n"
-		printf "  median %.3f s over %d runs (min %.3f, max %.3f) = %.0f patient-days/s\n",
-		       m, NR, t[1], t[NR], 365 / m
-	}'
+# time_runs LABEL DAYS COMMAND...: RUNS timed runs after a warm-up; the median.
+time_runs() {
+	label=$1 days=$2
+	shift 2
+	"$@" >/dev/null 2>&1 # warm the page cache
+	times=""
+	i=1
+	while [ "$i" -le "$RUNS" ]; do
+		rm -f "$dir/bench.db" "$dir/bench.db-wal" "$dir/bench.db-shm"
+		start=$(date +%s.%N)
+		"$@" >/dev/null 2>&1
+		end=$(date +%s.%N)
+		times="$times $(echo "$end $start" | awk '{print $1 - $2}')"
+		i=$((i + 1))
+	done
+	echo "$times" | tr ' ' '\n' | grep . | sort -g | awk -v label="$label" -v days="$days" '
+		{ t[NR] = $1 }
+		END {
+			m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+			printf "%s\n  median %.3f s over %d runs (min %.3f, max %.3f)", label, m, NR,
+			       t[1], t[NR]
+			if (days > 0)
+				printf " = %.0f patient-days/s", days / m
+			printf "\n"
+		}'
+}
+
+time_runs "patient-year (365 d, 3 meals + boluses/day, Dexcom noise, headless, no CSV):" 365 \
+	"$FAKEPUMP" run "$scenario" --headless --quiet
+time_runs "the same with the recorder on (every minute a row in SQLite):" 365 \
+	"$FAKEPUMP" run "$scenario" --headless --quiet --db "$dir/bench.db"
+library=$(dirname "$0")/../scenarios
+time_runs "the scenario library ($(find "$library" -name '*.yaml' -not -path '*/fragments/*' | wc -l) scenarios) with -j 2:" 0 \
+	"$FAKEPUMP" run "$library" -j 2 --quiet

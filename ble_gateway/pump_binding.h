@@ -25,4 +25,31 @@ const char *ids_rc_name(ids_rc rc);
 /* Name → code; false when the name is not a Command CP response code. */
 bool ids_rc_from_name(const char *name, ids_rc *out);
 
+/* ---- pump state and requests as IDS values (used by the GATT server, ble_server.c) ---- */
+
+/* Therapy Control State: RUN → Run 0x55, PAUSE → Pause 0x3C, STOP → Stop 0x33. */
+uint8_t ids_tcs_for_pump(pump_therapy_state s);
+/* Operational State (FakePump's reading, docs/ble.md): battery empty → Off; Stop →
+ * Standby; Pause and Run → Ready (the device can deliver once therapy runs). */
+uint8_t ids_opstate_for_pump(const pump_status *s);
+/* IDD Status from the pump: TCS, operational state, reservoir (U), reservoir attached. */
+void ids_status_from_pump(const pump_status *s, ids_status *out);
+/* Annunciation Status value: PENDING → 0x33, SNOOZED → 0x3C, CONFIRMED → 0x55. */
+uint8_t ids_annunciation_status_for_pump(pump_annunciation_status s);
+/* IDD Annunciation Status for the pump's newest active annunciation (NULL: none present).
+ * Types are the IDS code words (pump_model.h); FakePump's own ≥ 0xF000 pass as vendor
+ * codes. AuxInfo1 carries the annunciation's aux value in hundredths, when it fits. */
+void ids_annunciation_from_pump(const pump_annunciation *a, ids_annunciation_status *out);
+/* Bolus Type code word for a pump bolus type (NORMAL → Fast). */
+uint8_t ids_bolus_type_for_pump(pump_bolus_type t);
+/*
+ * A decoded Set Bolus as a pump request: Fast → NORMAL (immediate = fast), Extended →
+ * EXTENDED (extended over duration), Multiwave → MULTIWAVE. False when the type is not one
+ * of the three (the decoder never lets that through).
+ */
+bool ids_bolus_to_pump(const ids_set_bolus *b, pump_bolus_request *out);
+/* TBR Type: Absolute → PUMP_TBR_ABSOLUTE (U/h), Relative → PUMP_TBR_RELATIVE (%). */
+bool ids_tbr_type_to_pump(uint8_t ids_type, pump_temp_basal_type *out);
+uint8_t ids_tbr_type_for_pump(pump_temp_basal_type t);
+
 #endif

@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include "patient_model.h"
-#include "plot.h"
 #include "recorder.h"
 #include "report.h"
 #include "run.h"
 #include "runner.h"
 #include "trace.h"
+#include "viewer_plugin.h"
 
 #ifndef FAKEPUMP_VERSION
 #define FAKEPUMP_VERSION "unknown"
@@ -441,8 +441,9 @@ static int cmd_plot(int argc, char **argv)
 		status = EXIT_BAD_INPUT;
 	} else {
 		snprintf(title, sizeof title, "%s · %s (run %lld)", name, patient, id);
-		if (!plot_write_png_titled(r.t, first, last + 1, 1600, 900, title, png, err,
-		                           sizeof err)) {
+		const viewer_api *ui = viewer_api_get(err, sizeof err);
+		if (!ui || !ui->write_png(r.t, first, last + 1, 1600, 900, title, png, err,
+		                          sizeof err)) {
 			fprintf(stderr, "fakepump plot: %s\n", err);
 			status = EXIT_RUNTIME;
 		}

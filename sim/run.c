@@ -16,12 +16,11 @@
 #include "csv_writer.h"
 #include "engine.h"
 #include "expect.h"
-#include "plot.h"
 #include "recorder.h"
 #include "run.h"
 #include "scenario.h"
 #include "trace.h"
-#include "viewer.h"
+#include "viewer_plugin.h"
 
 #ifndef FAKEPUMP_VERSION
 #define FAKEPUMP_VERSION "unknown"
@@ -222,9 +221,10 @@ static const char *recorder_status_of(run_status s, size_t expectations)
 }
 
 /* The pump's screen for the viewer: the row, and what only the pump knows. */
-static void fill_screen(viewer_pump_screen *s, const engine_row *row, engine *e)
+static void fill_screen(const viewer_api *ui, viewer_pump_screen *s, const engine_row *row,
+                        engine *e)
 {
-	viewer_pump_screen_from_row(s, row);
+	ui->screen_from_row(s, row);
 	pump *p = engine_pump(e);
 	pump_status ps;
 	pump_get_status(p, &ps);
@@ -245,6 +245,7 @@ static void fill_screen(viewer_pump_screen *s, const engine_row *row, engine *e)
 
 /* The live window's keys. Returns false when the person asked to quit. */
 typedef struct live {
+	const viewer_api *ui;
 	viewer *v;
 	double speed;    /* current pacing, 0 = max */
 	bool paused;
@@ -272,7 +273,7 @@ static double next_speed(double speed, int direction)
 static bool handle_input(live *lv, engine *e, int64_t now_min)
 {
 	viewer_input in;
-	while (viewer_poll(lv->v, &in)) {
+	while (lv->ui->poll(lv->v, &in)) {
 		switch (in.action) {
 		case VIEWER_ACTION_QUIT:
 			return false;
@@ -294,7 +295,7 @@ static bool handle_input(live *lv, engine *e, int64_t now_min)
 		}
 		lv->anchor_s = monotonic_s();
 		lv->anchor_min = now_min;
-		viewer_set_run_state(lv->v, lv->speed, lv->paused);
+		lv->ui->set_run_state(lv->v, lv->speed, lv->paused);
 	}
 	return true;
 }
@@ -363,15 +364,28 @@ void run_one(const run_options *opt, run_report *rep)
 		snprintf(rep->message, sizeof rep->message, "cannot set up the run (out of memory)");
 		goto out;
 	}
-	if (opt->interactive && !opt->headless) {
+	const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+	const bool has_display = (display && *display) || (wayland && *wayland);
+	if (opt->interactive && !opt->headless && !has_display && !opt->quiet)
+		fprintf(stderr, "fakepump: headless: no display (DISPLAY is not set)\n");
+	if ((opt->interactive && !opt->headless && has_display) || opt->png_path) {
+		lv.ui = viewer_api_get(msg, sizeof msg);
+		if (!lv.ui && opt->png_path) {
+			snprintf(rep->message, sizeof rep->message, "--png: %s", msg);
+			goto out;
+		}
+		if (!lv.ui && !opt->quiet)
+			fprintf(stderr, "fakepump: headless: %s\n", msg);
+	}
+	if (lv.ui && opt->interactive && !opt->headless && has_display) {
 		char why[256], title[200];
 		snprintf(title, sizeof title, "%s · %s", sc.name, sc.patient->name);
-		lv.v = viewer_open(&(viewer_options){.title = title, .quiet = opt->quiet}, why,
+		lv.v = lv.ui->open(&(viewer_options){.title = title, .quiet = opt->quiet}, why,
 		                   sizeof why);
 		if (!lv.v && !opt->quiet)
 			fprintf(stderr, "fakepump: headless: %s\n", why);
 		if (lv.v)
-			viewer_set_run_state(lv.v, lv.speed, false);
+			lv.ui->set_run_state(lv.v, lv.speed, false);
 	}
 	if (lv.v || opt->png_path) {
 		tr = trace_new();
@@ -416,10 +430,10 @@ void run_one(const run_options *opt, run_report *rep)
 				trace_add_meal(tr, row.t_min, row.meal_announced_g);
 		}
 		if (lv.v) {
-			if (viewer_frame_due(lv.v)) {
+			if (lv.ui->frame_due(lv.v)) {
 				viewer_pump_screen screen;
-				fill_screen(&screen, &row, e);
-				viewer_update(lv.v, tr, &screen);
+				fill_screen(lv.ui, &screen, &row, e);
+				lv.ui->update(lv.v, tr, &screen);
 			}
 			/* Pace (or hold while paused) in slices, so the window stays alive. */
 			for (;;) {
@@ -438,9 +452,9 @@ void run_one(const run_options *opt, run_report *rep)
 				if (!lv.paused && wait_s <= 0)
 					break;
 				viewer_pump_screen screen;
-				fill_screen(&screen, &row, e);
-				viewer_update(lv.v, tr, &screen);
-				viewer_wait(lv.v, lv.paused ? 16 : (int)fmin(16.0, wait_s * 1000.0) + 1);
+				fill_screen(lv.ui, &screen, &row, e);
+				lv.ui->update(lv.v, tr, &screen);
+				lv.ui->wait(lv.v, lv.paused ? 16 : (int)fmin(16.0, wait_s * 1000.0) + 1);
 			}
 		} else if (opt->speed > 0.0) {
 			sleep_until(start_s + (double)(row.t_min + 1) * 60.0 / opt->speed);
@@ -469,8 +483,8 @@ stopped:
 		char title[200];
 		snprintf(title, sizeof title, "%s · %s", sc.name, sc.patient->name);
 		if (trace_time_span(tr, &first, &last) &&
-		    !plot_write_png_titled(tr, first, last + 1, 1600, 900, title, opt->png_path, msg,
-		                           sizeof msg)) {
+		    !lv.ui->write_png(tr, first, last + 1, 1600, 900, title, opt->png_path, msg,
+		                      sizeof msg)) {
 			snprintf(rep->message, sizeof rep->message, "%s", msg);
 			goto out;
 		}
@@ -510,12 +524,12 @@ stopped:
 	if (lv.v) {
 		/* The run is over; the window stays for panning, zooming and screenshots. */
 		viewer_pump_screen screen;
-		fill_screen(&screen, &row, e);
-		viewer_set_run_state(lv.v, lv.speed, true);
-		viewer_draw(lv.v, tr, &screen);
+		fill_screen(lv.ui, &screen, &row, e);
+		lv.ui->set_run_state(lv.v, lv.speed, true);
+		lv.ui->draw(lv.v, tr, &screen);
 		while (handle_input(&lv, e, row.t_min)) {
-			viewer_update(lv.v, tr, &screen);
-			viewer_wait(lv.v, 16);
+			lv.ui->update(lv.v, tr, &screen);
+			lv.ui->wait(lv.v, 16);
 		}
 	}
 out:
@@ -524,7 +538,8 @@ out:
 	else if (csv)
 		fflush(stdout);
 	recorder_close(rec);
-	viewer_close(lv.v);
+	if (lv.v)
+		lv.ui->close(lv.v);
 	trace_free(tr);
 	expect_eval_free(x);
 	engine_free(e);
