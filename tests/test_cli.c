@@ -279,3 +279,60 @@ Test(cli, headless_is_announced_in_one_line_when_there_is_no_display)
 	cr_assert(strstr(r.err, "headless") != NULL, "stderr: %s", r.err);
 	run_result_free(&r);
 }
+
+/* A recorded run comes back out of the database as the same CSV and the same picture. */
+Test(cli, recorded_run_exports_the_same_csv_and_plots_without_a_display)
+{
+	char yaml[800], db[800], csv_run[800], csv_export[800], png_run[800], png_db[800];
+	write_day("rec.yaml", 3, yaml, sizeof yaml);
+	path_in_tmp(db, sizeof db, "runs.db");
+	path_in_tmp(csv_run, sizeof csv_run, "run.csv");
+	path_in_tmp(csv_export, sizeof csv_export, "export.csv");
+	path_in_tmp(png_run, sizeof png_run, "run.png");
+	path_in_tmp(png_db, sizeof png_db, "db.png");
+	unsetenv("DISPLAY");
+	const char *run[] = {"run", yaml, "--db", db, "--csv", csv_run, "--png", png_run, NULL};
+	run_result r = run_fakepump(run);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	run_result_free(&r);
+
+	const char *runs[] = {"runs", "--db", db, NULL};
+	r = run_fakepump(runs);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "day") && strstr(r.out, "adult#003") && strstr(r.out, "361"),
+	          "%s", r.out);
+	run_result_free(&r);
+
+	const char *export[] = {"export", "1", "--db", db, "--csv", csv_export, NULL};
+	r = run_fakepump(export);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	run_result_free(&r);
+	size_t la, lb;
+	char *a = read_file(csv_run, &la), *b = read_file(csv_export, &lb);
+	cr_assert(a && b && la == lb && memcmp(a, b, la) == 0, "export must equal the run's CSV");
+	free(a);
+	free(b);
+
+	const char *plot[] = {"plot", "1", "--db", db, "--png", png_db, NULL};
+	r = run_fakepump(plot);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	run_result_free(&r);
+	const char *pngs[] = {png_run, png_db};
+	for (int i = 0; i < 2; i++) {
+		size_t len;
+		unsigned char *png = (unsigned char *)read_file(pngs[i], &len);
+		cr_assert(png && len > 20000, "%s: a picture, not %zu bytes", pngs[i], len);
+		cr_assert(memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", pngs[i]);
+		/* IHDR: 1600 × 900 */
+		unsigned w = (unsigned)png[16] << 24 | png[17] << 16 | png[18] << 8 | png[19];
+		unsigned h = (unsigned)png[20] << 24 | png[21] << 16 | png[22] << 8 | png[23];
+		cr_assert(w == 1600 && h == 900, "%ux%u", w, h);
+		free(png);
+	}
+
+	const char *missing[] = {"export", "7", "--db", db, "--csv", csv_export, NULL};
+	r = run_fakepump(missing);
+	cr_assert_eq(r.exit_status, 2, "no such run is bad input");
+	cr_assert(strstr(r.err, "no run 7"), "%s", r.err);
+	run_result_free(&r);
+}
