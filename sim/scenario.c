@@ -1651,7 +1651,8 @@ static bool parse_event_temp_basal(walker *w, const char *key, yaml_node_t *v, v
 	event_draft *d = ctx;
 	d->event.kind = SCENARIO_EVENT_TEMP_BASAL;
 	const char *what = "a rate in U/h (0 to 35) or a percentage such as 50%";
-	if (is_scalar(v) && is_plain(v)) {
+	/* A percentage is text: written plain (50%) or quoted ("50%"), both read the same. */
+	if (is_scalar(v)) {
 		const char *t = scalar_text(v);
 		size_t len = strlen(t);
 		if (len >= 2 && t[len - 1] == '%') {
