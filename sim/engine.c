@@ -191,6 +191,9 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 	case SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL:
 		/* reads and subscriptions change nothing in the pump; the BLE layer answers them */
 		break;
+	case SCENARIO_EVENT_ATTACK:
+		/* the BLE layer plays attacks (engine_ble) */
+		break;
 	case SCENARIO_EVENT_KIND_COUNT:
 		break;
 	}

@@ -110,6 +110,7 @@ void expect_eval_row(expect_eval *x, const engine_row *row, bool integrated)
 			break;
 		case SCENARIO_EXPECT_ANNUNCIATION:
 		case SCENARIO_EXPECT_COMMAND:
+		case SCENARIO_EXPECT_REFUSED:
 		case SCENARIO_EXPECT_KIND_COUNT:
 			break;
 		}
@@ -248,9 +249,31 @@ static void decide(expect_eval *x, size_t i)
 			r->passed = a->state == (int)e->therapy;
 		}
 		break;
+	case SCENARIO_EXPECT_REFUSED: {
+		snprintf(r->measured, sizeof r->measured, "%lld refusal%s%s%s", (long long)a->matches,
+		         a->matches == 1 ? "" : "s", e->code[0] ? " for " : "", e->code);
+		scenario_bounds count = e->count;
+		if (!count.has_lo && !count.has_hi) {
+			count.has_lo = true;
+			count.lo = 1;
+		}
+		r->passed = within(&count, (double)a->matches);
+		break;
+	}
 	case SCENARIO_EXPECT_KIND_COUNT:
 		r->passed = false;
 		break;
+	}
+}
+
+void expect_eval_refusal(expect_eval *x, int64_t t_min, const char *reason, unsigned count)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		const scenario_expectation *e = &x->sc->expectations[i];
+		if (e->kind != SCENARIO_EXPECT_REFUSED || !in_window(e, t_min))
+			continue;
+		if (!e->code[0] || (reason && strstr(reason, e->code)))
+			x->acc[i].matches += count;
 	}
 }
 

@@ -29,6 +29,9 @@ void expect_eval_free(expect_eval *x);
 /* Every row in order; `integrated` is false for the final row (its inputs never apply). */
 void expect_eval_row(expect_eval *x, const engine_row *row, bool integrated);
 void expect_eval_event(expect_eval *x, const pump_event *ev);
+/* A refusal of the pump's Bluetooth server (an audit event): its reason, and how many
+ * refusals it stands for (an aggregated flood counts them all). */
+void expect_eval_refusal(expect_eval *x, int64_t t_min, const char *reason, unsigned count);
 /* Decide every expectation; call once, after the last row. */
 void expect_eval_finish(expect_eval *x);
 

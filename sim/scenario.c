@@ -1927,6 +1927,7 @@ static const char *const event_kind_names[SCENARIO_EVENT_KIND_COUNT] = {
     [SCENARIO_EVENT_PHONE_SUBSCRIBE] = "subscribe",
     [SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL] = "set_cgm_interval",
     [SCENARIO_EVENT_SET_MAX_BOLUS] = "set_max_bolus",
+    [SCENARIO_EVENT_ATTACK] = "attack",
 };
 
 const char *scenario_event_kind_name(scenario_event_kind k)
@@ -1971,11 +1972,11 @@ static bool check_event_modifiers(walker *w, const char *item_key, const event_d
 		if (!check_event_modifiers(w, key, &command))
 			return false;
 	} else {
-		if (d->link_node) {
+		if (d->link_node && e->kind != SCENARIO_EVENT_ATTACK) {
 			join_key_path(key, sizeof key, item_key, "link");
 			return fail(w, d->link_node->start_mark, key,
-			            "'link' goes with a phone: event (the security of the phone's "
-			            "link), not a %s",
+			            "'link' goes with a phone: or attack: event (the security of "
+			            "the phone's link), not a %s",
 			            kind);
 		}
 		if (d->type_node && !is_bolus) {
@@ -2108,6 +2109,213 @@ static bool parse_event_phone(walker *w, const char *key, yaml_node_t *v, void *
 	return true;
 }
 
+
+/* --- attacks: a hostile phone ------------------------------------------------------- */
+
+static const char *const attack_names[SCENARIO_ATTACK_COUNT] = {
+    [SCENARIO_ATTACK_REPLAY] = "replay",
+    [SCENARIO_ATTACK_TAMPER] = "tamper",
+    [SCENARIO_ATTACK_RAW] = "raw",
+    [SCENARIO_ATTACK_STALE_COUNTER] = "stale_counter",
+    [SCENARIO_ATTACK_WRONG_COUNTER] = "wrong_counter",
+    [SCENARIO_ATTACK_OUT_OF_RANGE] = "out_of_range",
+    [SCENARIO_ATTACK_SPECIAL_VALUE] = "special_value",
+    [SCENARIO_ATTACK_FLOOD] = "flood",
+    [SCENARIO_ATTACK_SUBSCRIPTION_STORM] = "subscription_storm",
+};
+
+const char *scenario_attack_name(scenario_attack a)
+{
+	return (unsigned)a < SCENARIO_ATTACK_COUNT ? attack_names[a] : "attack";
+}
+
+/* What an attack mapping may say, and whether it said it (for the per-kind checks). */
+typedef struct attack_draft {
+	scenario_event *e;
+	const yaml_node_t *kind_node, *of_node, *byte_node, *characteristic_node, *bytes_node,
+	    *dose_node, *value_node, *count_node;
+} attack_draft;
+
+static bool parse_attack_kind(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	size_t i = 0;
+	a->kind_node = v;
+	if (!expect_word(w, key, v, "an attack", attack_names, SCENARIO_ATTACK_COUNT, &i))
+		return false;
+	a->e->attack = (scenario_attack)i;
+	return true;
+}
+
+static bool parse_attack_of(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	int day, min_of_day;
+	a->of_node = v;
+	if (!expect_clock(w, key, v, true, &day, &min_of_day))
+		return false;
+	a->e->has_attack_of = true;
+	a->e->attack_of_min = clock_to_run_min(w->ls->s, day, min_of_day);
+	return true;
+}
+
+static bool parse_attack_byte(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	uint64_t byte = 0;
+	a->byte_node = v;
+	if (!expect_integer_in_range(w, key, v, 0, 511, &byte))
+		return false;
+	a->e->attack_byte = (int)byte;
+	return true;
+}
+
+static bool parse_attack_characteristic(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	const char *t;
+	a->characteristic_node = v;
+	if (!expect_text(w, key, v, "a characteristic such as idd_command_cp", &t))
+		return false;
+	if (strlen(t) >= sizeof a->e->attack_characteristic)
+		return fail_expected(w, key, v, "a characteristic name (at most 39 characters)");
+	snprintf(a->e->attack_characteristic, sizeof a->e->attack_characteristic, "%s", t);
+	return true;
+}
+
+/* "0f 55 …": pairs of hex digits, spaces allowed between bytes. */
+static bool parse_attack_bytes(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	const char *what = "bytes in hex such as \"4B 11 00 33\" (at most 64)";
+	const char *t;
+	a->bytes_node = v;
+	if (!expect_text(w, key, v, what, &t))
+		return false;
+	size_t digits = 0, out = 0;
+	for (const char *p = t; *p; p++) {
+		if (*p == ' ')
+			continue;
+		bool hex = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		           (*p >= 'A' && *p <= 'F');
+		if (!hex || out + 2 >= sizeof a->e->attack_hex)
+			return fail_expected(w, key, v, what);
+		a->e->attack_hex[out++] = *p;
+		digits++;
+		if (digits % 2 == 0 && p[1] != '\0' && p[1] != ' ' && out + 1 < sizeof a->e->attack_hex)
+			a->e->attack_hex[out++] = ' ';
+	}
+	a->e->attack_hex[out] = '\0';
+	if (digits == 0 || digits % 2 != 0 || digits > 128)
+		return fail_expected(w, key, v, what);
+	return true;
+}
+
+static bool parse_attack_dose(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	a->dose_node = v;
+	return parse_number_into(w, key, v, -1000.0, 100000.0, false, "units (any, to attack)",
+	                         &a->e->attack_dose_u);
+}
+
+static bool parse_attack_value(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	static const char *const specials[] = {"nan", "nres", "+inf", "-inf", "reserved"};
+	size_t i = 0;
+	a->value_node = v;
+	if (!expect_word(w, key, v, "an SFLOAT special", specials, 5, &i))
+		return false;
+	snprintf(a->e->attack_value, sizeof a->e->attack_value, "%s", specials[i]);
+	return true;
+}
+
+static bool parse_attack_count(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	uint64_t n = 0;
+	a->count_node = v;
+	if (!expect_integer_in_range(w, key, v, 1, 100000, &n))
+		return false;
+	a->e->attack_count = (int)n;
+	return true;
+}
+
+static const field_spec attack_fields[] = {
+    {.name = "kind", .required = true, .parse = parse_attack_kind},
+    {.name = "of", .parse = parse_attack_of},
+    {.name = "byte", .parse = parse_attack_byte},
+    {.name = "characteristic", .parse = parse_attack_characteristic},
+    {.name = "bytes", .parse = parse_attack_bytes},
+    {.name = "dose", .parse = parse_attack_dose},
+    {.name = "value", .parse = parse_attack_value},
+    {.name = "count", .parse = parse_attack_count},
+};
+
+static const mapping_spec attack_spec = {
+    .what = "an attack such as replay, or {kind: flood, count: 1000}",
+    FIELDS(attack_fields),
+};
+
+/* Options that an attack kind takes, and the ones it needs. */
+static bool check_attack(walker *w, const char *key, const attack_draft *a)
+{
+	const scenario_attack k = a->e->attack;
+	const struct {
+		const yaml_node_t *node;
+		const char *name;
+		bool allowed;
+	} options[] = {
+	    {a->of_node, "of", k == SCENARIO_ATTACK_REPLAY || k == SCENARIO_ATTACK_TAMPER},
+	    {a->byte_node, "byte", k == SCENARIO_ATTACK_TAMPER},
+	    {a->characteristic_node, "characteristic", k == SCENARIO_ATTACK_RAW},
+	    {a->bytes_node, "bytes", k == SCENARIO_ATTACK_RAW},
+	    {a->dose_node, "dose", k == SCENARIO_ATTACK_OUT_OF_RANGE},
+	    {a->value_node, "value", k == SCENARIO_ATTACK_SPECIAL_VALUE},
+	    {a->count_node, "count",
+	     k == SCENARIO_ATTACK_FLOOD || k == SCENARIO_ATTACK_SUBSCRIPTION_STORM},
+	};
+	char child[KEY_PATH_MAX];
+	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+		if (options[i].node && !options[i].allowed) {
+			join_key_path(child, sizeof child, key, options[i].name);
+			return fail(w, options[i].node->start_mark, child,
+			            "'%s' does not go with attack %s", options[i].name,
+			            attack_names[k]);
+		}
+	if (k == SCENARIO_ATTACK_RAW && (!a->characteristic_node || !a->bytes_node))
+		return fail(w, a->kind_node->start_mark, key,
+		            "attack raw needs characteristic and bytes (e.g. {kind: raw, "
+		            "characteristic: idd_command_cp, bytes: \"4B 11\"})");
+	return true;
+}
+
+/* attack: WORD, or attack: {kind: WORD, options}. */
+static bool parse_event_attack(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	scenario_event *e = &d->event;
+	e->kind = SCENARIO_EVENT_ATTACK;
+	e->from_phone = true;
+	e->attack_byte = -1;
+	e->attack_count = 1000;
+	e->attack_dose_u = 1000.0;
+	snprintf(e->attack_value, sizeof e->attack_value, "nan");
+	attack_draft a = {.e = e};
+	if (v->type == YAML_MAPPING_NODE)
+		return walk_mapping(w, key, v, &attack_spec, &a) && check_attack(w, key, &a);
+	size_t i = 0;
+	if (!expect_word(w, key, v, "an attack", attack_names, SCENARIO_ATTACK_COUNT, &i))
+		return false;
+	e->attack = (scenario_attack)i;
+	if (e->attack == SCENARIO_ATTACK_RAW)
+		return fail(w, v->start_mark, key,
+		            "attack raw needs characteristic and bytes (e.g. {kind: raw, "
+		            "characteristic: idd_command_cp, bytes: \"4B 11\"})");
+	return true;
+}
+
 /* Table order is parse order: the kind comes before the modifiers that depend on it. */
 static const field_spec event_fields[] = {
     {.name = "at", .required = true, .parse = parse_event_at},
@@ -2138,6 +2346,7 @@ static const field_spec event_fields[] = {
     {.name = "compression_low", .one_of_group = EVENT_KIND_GROUP,
      .parse = parse_event_compression_low},
     {.name = "phone", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_phone},
+    {.name = "attack", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_attack},
     /* modifiers, checked against the kind after parsing */
     {.name = "type", .parse = parse_event_type},
     {.name = "extended", .parse = parse_event_extended},
@@ -2382,6 +2591,7 @@ static const char *const expect_kind_names[SCENARIO_EXPECT_KIND_COUNT] = {
     [SCENARIO_EXPECT_INSULIN_DELIVERED] = "insulin_delivered",
     [SCENARIO_EXPECT_CARBS] = "carbs_eaten",
     [SCENARIO_EXPECT_THERAPY_STATE] = "therapy_state",
+    [SCENARIO_EXPECT_REFUSED] = "refused",
 };
 
 static const number_range glucose_range = {
@@ -2919,6 +3129,24 @@ static bool parse_expect_window(walker *w, const char *key, yaml_node_t *v, void
 	return true;
 }
 
+/*
+ * refused: any | REASON — refusals of the pump's Bluetooth server (audit events); REASON is
+ * matched as part of the audit's reason ("replay", "e2e", "authentication", "rate limit",
+ * "invalid operand", …; docs/ble.md lists them).
+ */
+static bool parse_expect_refused(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	expect_draft *d = ctx;
+	const char *t;
+	d->e.kind = SCENARIO_EXPECT_REFUSED;
+	if (!expect_text(w, key, v, "any, or a reason such as replay, e2e or authentication", &t))
+		return false;
+	if (strlen(t) >= sizeof d->e.code || !*t)
+		return fail_expected(w, key, v, "a reason of at most 47 characters");
+	snprintf(d->e.code, sizeof d->e.code, "%s", strcmp(t, "any") == 0 ? "" : t);
+	return true;
+}
+
 /* Table order is parse order: the kind first (modifiers may depend on it). */
 static const field_spec expect_fields[] = {
     {.name = "bg", .one_of_group = EXPECT_KIND_GROUP, .parse = parse_expect_bg},
@@ -2932,6 +3160,7 @@ static const field_spec expect_fields[] = {
     {.name = "carbs_eaten", .one_of_group = EXPECT_KIND_GROUP, .parse = parse_expect_carbs},
     {.name = "therapy_state", .one_of_group = EXPECT_KIND_GROUP,
      .parse = parse_expect_therapy_state},
+    {.name = "refused", .one_of_group = EXPECT_KIND_GROUP, .parse = parse_expect_refused},
     /* modifiers, checked against the kind after parsing */
     {.name = "window", .parse = parse_expect_window},
     {.name = "within", .parse = parse_expect_within},
@@ -2971,6 +3200,8 @@ static bool check_expect_modifiers(walker *w, const char *item_key, expect_draft
 	for (size_t i = 0; i < sizeof modifiers / sizeof modifiers[0]; i++) {
 		if (modifiers[i].node == NULL || modifiers[i].kind == kind)
 			continue;
+		if (kind == SCENARIO_EXPECT_REFUSED && modifiers[i].node == d->count_node)
+			continue; /* a count of refusals */
 		join_key_path(key, sizeof key, item_key, modifiers[i].name);
 		return fail(w, modifiers[i].node->start_mark, key, "'%s' goes with %s, not %s",
 		            modifiers[i].name, expect_kind_names[modifiers[i].kind],
@@ -3526,6 +3757,23 @@ static bool parse_include(walker *w, const char *key, yaml_node_t *v, void *ctx)
  * Table order is parse order: events come after start and duration, which they use;
  * include comes after the file's own events and expectations (merge order, see docs).
  */
+static bool parse_security(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	static const char *const profiles[] = {"hardened", "legacy-vulnerable"};
+	size_t i = 0;
+	if (!expect_word(w, key, v, "a security profile", profiles, 2, &i))
+		return false;
+	s->security = i == 0 ? SCENARIO_SECURITY_HARDENED : SCENARIO_SECURITY_LEGACY_VULNERABLE;
+	return true;
+}
+
+static bool parse_e2e(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	scenario *s = ctx;
+	return expect_bool(w, key, v, &s->e2e);
+}
+
 static const field_spec scenario_fields[] = {
     {.name = "name", .parse = parse_name},
     {.name = "patient", .required = true, .parse = parse_patient},
@@ -3534,6 +3782,8 @@ static const field_spec scenario_fields[] = {
     {.name = "seed", .parse = parse_seed},
     {.name = "cgm", .parse = parse_cgm},
     {.name = "pump", .parse = parse_pump},
+    {.name = "security", .parse = parse_security},
+    {.name = "e2e", .parse = parse_e2e},
     {.name = "events", .parse = parse_events},
     {.name = "expect", .parse = parse_expect},
     {.name = "include", .parse = parse_include},
@@ -3619,6 +3869,7 @@ bool scenario_load_string(const char *text, size_t len, const char *path, scenar
 	    .cgm = CGM_IDEAL,
 	    .cgm_interval_min = 0,
 	    .basal_kind = SCENARIO_BASAL_STEADY_STATE,
+	    .e2e = true,
 	    .bolus_speed_u_per_min = DEFAULT_BOLUS_SPEED_U_PER_MIN,
 	};
 	pump_config_defaults(&s.pump);

@@ -36,6 +36,7 @@ typedef enum scenario_expect_kind {
 	SCENARIO_EXPECT_INSULIN_DELIVERED,/* {insulin_delivered: {between | at_least | at_most}} */
 	SCENARIO_EXPECT_CARBS,            /* {carbs_eaten: {between …}} */
 	SCENARIO_EXPECT_THERAPY_STATE,    /* {therapy_state: run|pause|stop, at: "HH:MM"} */
+	SCENARIO_EXPECT_REFUSED,          /* {refused: any|REASON, count}: BLE refusals audited */
 	SCENARIO_EXPECT_KIND_COUNT,
 } scenario_expect_kind;
 
@@ -116,8 +117,30 @@ typedef enum scenario_event_kind {
 	SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL, /* duration_min */
 	SCENARIO_EVENT_SET_MAX_BOLUS,     /* amount: U, the pump's new bolus limit
 	                                     (a phone's `set_max_bolus`, or the person's) */
+	SCENARIO_EVENT_ATTACK,            /* a hostile phone: attack, with the link of the event */
 	SCENARIO_EVENT_KIND_COUNT,
 } scenario_event_kind;
+
+/* What a hostile phone does (docs/scenarios.md "Attacks"). */
+typedef enum scenario_attack {
+	SCENARIO_ATTACK_REPLAY = 0,       /* a captured write again (attack_of_min: at/before) */
+	SCENARIO_ATTACK_TAMPER,           /* a captured write with one byte flipped */
+	SCENARIO_ATTACK_RAW,              /* raw bytes to a characteristic */
+	SCENARIO_ATTACK_STALE_COUNTER,    /* a valid command with an old E2E counter */
+	SCENARIO_ATTACK_WRONG_COUNTER,    /* a valid command with a counter ahead */
+	SCENARIO_ATTACK_OUT_OF_RANGE,     /* Set Bolus of attack_dose_u, whatever the limits */
+	SCENARIO_ATTACK_SPECIAL_VALUE,    /* Set Bolus with an SFLOAT special (attack_value) */
+	SCENARIO_ATTACK_FLOOD,            /* attack_count writes within the minute */
+	SCENARIO_ATTACK_SUBSCRIPTION_STORM, /* attack_count CCCD toggles within the minute */
+	SCENARIO_ATTACK_COUNT,
+} scenario_attack;
+
+const char *scenario_attack_name(scenario_attack a);
+
+typedef enum scenario_security {
+	SCENARIO_SECURITY_HARDENED = 0,
+	SCENARIO_SECURITY_LEGACY_VULNERABLE, /* for side-by-side demos only */
+} scenario_security;
 
 /* "meal", "bolus", … : the event's key in the file. */
 const char *scenario_event_kind_name(scenario_event_kind k);
@@ -137,6 +160,15 @@ typedef struct scenario_event {
 	bool from_phone;           /* a phone: event (source PUMP_SOURCE_PHONE) */
 	scenario_link link;        /* phone events: the link's security level */
 	char phone_target[24];     /* PHONE_READ / PHONE_SUBSCRIBE: what */
+	scenario_attack attack;    /* ATTACK */
+	bool has_attack_of;
+	int64_t attack_of_min;     /* replay / tamper: the captured write at or before this */
+	int attack_byte;           /* tamper: byte index (0-based; -1 = the operand's first) */
+	int attack_count;          /* flood / storm: how many */
+	double attack_dose_u;      /* out_of_range */
+	char attack_value[12];     /* special_value: nan, nres, +inf, -inf, reserved */
+	char attack_characteristic[40]; /* raw: the characteristic's name */
+	char attack_hex[200];      /* raw: the bytes, hex */
 	const char *file;          /* the file it was written in (an include: or the scenario) */
 	int line, column;          /* where it was written (1-based) */
 } scenario_event;
@@ -180,6 +212,8 @@ typedef struct scenario {
 	 */
 	char *expect_failure;
 	char *text;                        /* the scenario file's text, as read (for records) */
+	scenario_security security;        /* `security:` hardened (default) | legacy-vulnerable */
+	bool e2e;                          /* `e2e:` the pump's E2E protection (default true) */
 	char **included_files;             /* files pulled in by include:, owned */
 	size_t included_count;
 } scenario;

@@ -353,7 +353,7 @@ Test(scenario_bad, unknown_key_points_at_the_key_lists_the_keys_and_suggests)
 {
 	expect_bad_file("unknown-key.yaml", "3:1",
 	                "unknown key 'patinet' (expected one of: name, patient, duration, start, "
-	                "seed, cgm, pump, events, expect, include, expect_failure); did you mean "
+	                "seed, cgm, pump, security, e2e, events, expect, include, expect_failure); did you mean "
 	                "'patient'?");
 }
 
@@ -1145,7 +1145,7 @@ Test(scenario_bad_language, unknown_expectation_kind_lists_the_kinds)
 	expect_bad_file("expect-unknown-kind.yaml", "5:6",
 	                "expect[0]: unknown key 'glucose' (expected one of: bg, time_in_range, "
 	                "annunciation, command, insulin_delivered, carbs_eaten, therapy_state, "
-	                "window");
+	                "refused, window");
 }
 
 Test(scenario_bad_language, percentage_over_100_is_refused)
@@ -1213,8 +1213,8 @@ Test(scenario_bad_language, between_with_at_least_is_refused)
 Test(scenario_bad_language, link_on_a_pump_event_is_refused)
 {
 	expect_bad_file("link-on-pump-event.yaml", "5:35",
-	                "events[0].link: 'link' goes with a phone: event (the security of the "
-	                "phone's link), not a bolus");
+	                "events[0].link: 'link' goes with a phone: or attack: event (the security "
+	                "of the phone's link), not a bolus");
 }
 
 Test(scenario_bad_language, phone_with_two_commands_points_at_the_second)
