@@ -4,6 +4,8 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MESON      ?= meson
+# libFuzzer over every BLE decoder and write handler, with ASan/UBSan, bounded in time.
+FUZZ_SECONDS ?= 30
 
 .PHONY: all demo test build deps bench clean
 
@@ -30,6 +32,7 @@ test: build $(ASAN_BUILD)/build.ninja
 	@status=0; \
 	$(MESON) test -C $(BUILD) --print-errorlogs || status=1; \
 	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) || status=1; \
 	python3 tools/test-summary.py $(BUILD) $(ASAN_BUILD) || status=1; \
 	exit $$status
 
