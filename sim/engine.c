@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "engine.h"
+#include "engine_ble.h"
 #include "sensor_faults.h"
 
 struct engine {
@@ -27,14 +28,26 @@ struct engine {
 	double eat_rate_g_per_min; /* of the meal being eaten */
 	engine_event_fn on_event;
 	void *user_data;
+	engine_ble *ble;          /* the pump's Bluetooth side, when the scenario uses it */
+	ble_audit_fn on_audit;
+	void *audit_user_data;
 	const char *error;
 };
 
 static void forward_pump_event(const pump_event *ev, void *user_data)
 {
 	engine *e = user_data;
+	if (e->ble)
+		engine_ble_pump_event(e->ble, ev);
 	if (e->on_event)
 		e->on_event(ev, e->user_data);
+}
+
+static void forward_audit(const ble_audit_event *ev, void *user_data)
+{
+	engine *e = user_data;
+	if (e->on_audit)
+		e->on_audit(ev, e->audit_user_data);
 }
 
 engine *engine_new(const scenario *sc)
@@ -59,7 +72,10 @@ engine *engine_new(const scenario *sc)
 	const cgm_params *cp = cgm_params_for(sc->cgm);
 	e->cgm_min_mgdl = cp ? cp->min_mgdl : 0.0;
 	e->cgm_max_mgdl = cp && cp->max_mgdl > 0 ? cp->max_mgdl : 1e9;
-	if (!e->patient || !e->pump || !e->cgm || !e->sensor_faults) {
+	if (e->pump && engine_ble_needed(sc))
+		e->ble = engine_ble_new(sc, e->pump, forward_audit, e);
+	if (!e->patient || !e->pump || !e->cgm || !e->sensor_faults ||
+	    (engine_ble_needed(sc) && !e->ble)) {
 		engine_free(e);
 		return NULL;
 	}
@@ -71,9 +87,10 @@ void engine_free(engine *e)
 	if (!e)
 		return;
 	patient_free(e->patient);
-	pump_free(e->pump);
 	cgm_sensor_free(e->cgm);
 	sensor_faults_free(e->sensor_faults);
+	engine_ble_free(e->ble); /* before the pump it is bound to */
+	pump_free(e->pump);
 	free(e);
 }
 
@@ -81,6 +98,12 @@ void engine_on_event(engine *e, engine_event_fn fn, void *user_data)
 {
 	e->on_event = fn;
 	e->user_data = user_data;
+}
+
+void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data)
+{
+	e->on_audit = fn;
+	e->audit_user_data = user_data;
 }
 
 void engine_set_detailed_rows(engine *e, bool detailed)
@@ -102,7 +125,11 @@ pump *engine_pump(engine *e)
 static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
 {
 	pump *p = e->pump;
-	const pump_source src = ev->from_phone ? PUMP_SOURCE_PHONE : PUMP_SOURCE_PUMP;
+	const pump_source src = PUMP_SOURCE_PUMP;
+	/* The phone's events go through the protocol: encoded, written, decoded, checked. */
+	if (e->ble && (ev->from_phone || ev->kind == SCENARIO_EVENT_ATTACK) &&
+	    engine_ble_apply(e->ble, ev, k))
+		return;
 	switch (ev->kind) {
 	case SCENARIO_EVENT_MEAL:
 		row->meal_announced_g += ev->amount;
@@ -189,11 +216,11 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 	case SCENARIO_EVENT_PHONE_READ:
 	case SCENARIO_EVENT_PHONE_SUBSCRIBE:
 	case SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL:
-		/* reads and subscriptions change nothing in the pump; the BLE layer answers them */
+		if (e->ble)
+			engine_ble_apply(e->ble, ev, k);
 		break;
 	case SCENARIO_EVENT_ATTACK:
-		/* the BLE layer plays attacks (engine_ble) */
-		break;
+		break; /* played by engine_ble above */
 	case SCENARIO_EVENT_KIND_COUNT:
 		break;
 	}
@@ -223,13 +250,18 @@ engine_status engine_next(engine *e, engine_row *row)
 	if (row->has_cgm)
 		row->has_cgm = sensor_faults_apply(e->sensor_faults, k, &row->cgm_mgdl,
 		                                   e->cgm_min_mgdl, e->cgm_max_mgdl);
-	if (row->has_cgm)
+	if (row->has_cgm) {
 		e->last_cgm_mgdl = row->cgm_mgdl;
+		if (e->ble)
+			engine_ble_cgm(e->ble, k, row->cgm_mgdl);
+	}
 
 	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
 		apply_event(e, &e->sc->events[e->next_event++], k, row);
 
 	const pump_delivery d = pump_tick(e->pump, k, row->has_cgm ? row->cgm_mgdl : NAN);
+	if (e->ble)
+		engine_ble_tick(e->ble, k, &d);
 	row->basal_u_per_min = d.basal_u;
 	row->bolus_u_per_min = d.bolus_u;
 	row->insulin_u_per_min = d.basal_u + d.bolus_u;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ble_server.h"
 #include "scenario.h"
 
 /*
@@ -53,6 +54,13 @@ void engine_free(engine *e);
 /* Every pump event (the audit trail) as it happens; `ev` is valid during the call only. */
 typedef void (*engine_event_fn)(const pump_event *ev, void *user_data);
 void engine_on_event(engine *e, engine_event_fn fn, void *user_data);
+
+/*
+ * Every audit event of the pump's Bluetooth server (phone commands accepted and refused,
+ * attacks, reads, subscriptions) as it happens. Only scenarios with phone: or attack:
+ * events have the server. Set before the first engine_next.
+ */
+void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data);
 
 /*
  * Rows carry the pump's status (rate, IOB, reservoir, battery, therapy, annunciation) by

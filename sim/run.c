@@ -126,6 +126,38 @@ static void observe_event(const pump_event *ev, void *user_data)
 	recorder_add_event(o->rec, &re);
 }
 
+/* The pump's Bluetooth server: what the phone (or an attacker) did, and the decision. */
+static void observe_audit(const ble_audit_event *ev, void *user_data)
+{
+	observers *o = user_data;
+	const bool refused = ev->decision == BLE_DECISION_REFUSED;
+	if (refused) {
+		o->sum->refused_over_ble += ev->count;
+		if (o->expect)
+			expect_eval_refusal(o->expect, ev->t_min, ev->reason, ev->count);
+	}
+	if (!o->rec)
+		return;
+	char detail[700];
+	snprintf(detail, sizeof detail,
+	         "{\"link\":\"%s\",\"security\":\"%s\",\"att_error\":%u,\"response_code\":%u,"
+	         "\"count\":%u,\"bytes\":\"%s\",\"detail\":\"%s\"}",
+	         ev->link_identity ? ev->link_identity : "",
+	         ble_link_security_name(ev->link_security), ev->att_error, ev->response_code,
+	         ev->count, ev->raw_hex ? ev->raw_hex : "", ev->detail ? ev->detail : "");
+	recorder_event re = {
+		.t_min = ev->t_min,
+		.type = refused ? "ble_refused" : "ble_accepted",
+		.source = "phone",
+		.name = ev->char_name,
+		.result = ev->reason,
+		.value = ev->att_error,
+		.value2 = ev->count,
+		.detail = detail,
+	};
+	recorder_add_event(o->rec, &re);
+}
+
 static void record_sample(recorder *rec, const engine_row *row)
 {
 	recorder_sample s = {
@@ -399,6 +431,7 @@ void run_one(const run_options *opt, run_report *rep)
 	observers obs = {
 		.sum = &sum, .expect = sc.expectation_count ? x : NULL, .rec = rec, .trace = tr};
 	engine_on_event(e, observe_event, &obs);
+	engine_on_ble_audit(e, observe_audit, &obs);
 	engine_set_detailed_rows(e, csv || rec || tr || sc.expectation_count);
 	lv.anchor_s = start_s;
 

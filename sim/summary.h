@@ -28,6 +28,7 @@ typedef struct summary {
 	int64_t minutes;            /* integrated minutes */
 	int64_t annunciations;      /* raised */
 	int64_t commands, refused;  /* pump commands and how many were refused */
+	int64_t refused_over_ble;   /* refusals of the pump's Bluetooth server (audit) */
 } summary;
 
 void summary_init(summary *s);

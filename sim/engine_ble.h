@@ -1,0 +1,30 @@
+/*
+ * engine_ble — the engine's Bluetooth side (see engine_ble.c): the pump's GATT server and
+ * the virtual phones that play `phone:` and `attack:` events through it as bytes.
+ */
+#ifndef FAKEPUMP_ENGINE_BLE_H
+#define FAKEPUMP_ENGINE_BLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ble_server.h"
+#include "scenario.h"
+
+typedef struct engine_ble engine_ble;
+
+/* Whether the scenario talks to the pump over Bluetooth at all. */
+bool engine_ble_needed(const scenario *sc);
+/* The server (profile and E2E from the scenario) bound to `p`; audit events go to on_audit. */
+engine_ble *engine_ble_new(const scenario *sc, pump *p, ble_audit_fn on_audit, void *user_data);
+void engine_ble_free(engine_ble *b);
+ble_server *engine_ble_server(engine_ble *b);
+
+void engine_ble_pump_event(engine_ble *b, const pump_event *ev);
+void engine_ble_cgm(engine_ble *b, int64_t now_min, double mgdl);
+void engine_ble_tick(engine_ble *b, int64_t now_min, const pump_delivery *delivered);
+/* Play a phone's event (pump commands from the phone, reads, subscriptions, attacks);
+ * false when the event is not a phone's. */
+bool engine_ble_apply(engine_ble *b, const scenario_event *ev, int64_t now_min);
+
+#endif
