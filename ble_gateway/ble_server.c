@@ -36,7 +36,9 @@
 #include "codec.h"
 #include "pump_binding.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#ifndef FAKEPUMP_VERSION
+#define FAKEPUMP_VERSION "unknown" /* set by meson.build */
+#endif
 
 enum {
 	HISTORY_MAX = 512,
@@ -87,10 +89,10 @@ typedef struct flood_agg {
 
 typedef struct racp_proc {
 	bool active;
-	bool cgms;          /* CGM RACP, else IDD RACP */
-	uint64_t cursor;    /* next absolute record index (IDS: = sequence number) */
-	uint64_t end;       /* last absolute index included */
-	uint32_t min, max;  /* filter on sequence number / time offset */
+	bool cgms;         /* CGM RACP, else IDD RACP */
+	uint64_t cursor;   /* next absolute record index (IDS: = sequence number) */
+	uint64_t end;      /* last absolute index included */
+	uint32_t min, max; /* filter on sequence number / time offset */
 	uint32_t sent;
 } racp_proc;
 
@@ -314,8 +316,8 @@ bool ble_profile_from_name(const char *name, ble_profile *out)
 
 const char *ble_audit_kind_name(ble_audit_kind k)
 {
-	static const char *const names[BLE_AUDIT_KIND_COUNT] = {
-	    "read", "write", "subscribe", "connection", "flood", "storm"};
+	static const char *const names[BLE_AUDIT_KIND_COUNT] = {"read",       "write", "subscribe",
+	                                                        "connection", "flood", "storm"};
 	return (unsigned)k < BLE_AUDIT_KIND_COUNT ? names[k] : "unknown";
 }
 
@@ -342,7 +344,9 @@ void ble_server_config_defaults(ble_server_config *cfg, ble_profile profile)
 	    .software_revision = FAKEPUMP_VERSION,
 	    .system_id_manufacturer = 0x0000000001u,
 	    .system_id_oui = 0x000000u,
-	    .pnp_id = {.vendor_id_source = 2, .vendor_id = 0xFFFF, .product_id = 0x0001,
+	    .pnp_id = {.vendor_id_source = 2,
+	               .vendor_id = 0xFFFF,
+	               .product_id = 0x0001,
 	               .product_version = 0x0001},
 	    .duplicate_window_min = 15,
 	    .max_writes_per_min = hardened ? 30 : 0,
@@ -399,8 +403,14 @@ static ble_date_time date_at(const ble_server *srv, int64_t t_min, uint8_t *day_
 	int64_t y = 0;
 	unsigned m = 0, d = 0;
 	civil_from_days(days, &y, &m, &d);
-	ble_date_time dt = {(uint16_t)(y < 1582 ? 1582 : y > 9999 ? 9999 : y), (uint8_t)m,
-	                    (uint8_t)d, (uint8_t)(mod / 60), (uint8_t)(mod % 60), 0};
+	ble_date_time dt = {(uint16_t)(y < 1582   ? 1582
+	                               : y > 9999 ? 9999
+	                                          : y),
+	                    (uint8_t)m,
+	                    (uint8_t)d,
+	                    (uint8_t)(mod / 60),
+	                    (uint8_t)(mod % 60),
+	                    0};
 	if (day_of_week) {
 		int64_t w = (days % 7 + 7 + 4) % 7; /* 0 = Sunday (1970-01-01 was a Thursday) */
 		*day_of_week = (uint8_t)(w == 0 ? 7 : w);
@@ -604,8 +614,9 @@ static void flood_flush(ble_server *srv, const ble_link *link, flood_agg *f,
 	ev.count = f->refused;
 	ev.first_min = f->first_min;
 	ev.last_min = f->last_min;
-	snprintf(srv->detail, sizeof srv->detail, "%u requests refused over budget, t=%lld … %lld min",
-	         (unsigned)f->refused, (long long)f->first_min, (long long)f->last_min);
+	snprintf(srv->detail, sizeof srv->detail,
+	         "%u requests refused over budget, t=%lld … %lld min", (unsigned)f->refused,
+	         (long long)f->first_min, (long long)f->last_min);
 	ev.detail = srv->detail;
 	audit_emit(srv, &ev, NULL, 0);
 	f->active = false;
@@ -625,6 +636,9 @@ static void link_flush(ble_server *srv, link_state *ls, int64_t now, bool force)
 static void send_value(ble_server *srv, link_state *ls, int64_t now, gatt_char_id id,
                        bool indication, const uint8_t *v, size_t len)
 {
+	/* Never to a link that has not enabled it (its CCCD is the collector's consent). */
+	if (!(ls->subscribed & bit(id)))
+		return;
 	srv->stats.notifications++;
 	pump_radio_event(srv->p, now);
 	if (srv->cfg.on_notify)
@@ -647,8 +661,8 @@ static ble_result seal_ids(const ble_server *srv, link_state *ls, gatt_char_id i
 	return ids_e2e_seal(&ls->ids.tx[ch], buf, len, cap, out_len);
 }
 
-static void send_ids(ble_server *srv, link_state *ls, int64_t now, gatt_char_id id,
-                     bool indication, uint8_t *buf, size_t len, size_t cap)
+static void send_ids(ble_server *srv, link_state *ls, int64_t now, gatt_char_id id, bool indication,
+                     uint8_t *buf, size_t len, size_t cap)
 {
 	size_t n = 0;
 	if (seal_ids(srv, ls, id, buf, len, cap, &n) == BLE_OK)
@@ -659,10 +673,19 @@ static void send_ids(ble_server *srv, link_state *ls, int64_t now, gatt_char_id 
 /* Links                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
+/* The caller's link, its identity terminated (it comes from a transport). */
+static ble_link safe_link(const ble_link *link)
+{
+	ble_link l = *link;
+	l.identity[BLE_LINK_IDENTITY_MAX - 1] = '\0';
+	return l;
+}
+
 static link_state *link_find(ble_server *srv, const char *identity)
 {
 	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++)
-		if (srv->links[i].used && strcmp(srv->links[i].link.identity, identity) == 0)
+		if (srv->links[i].used &&
+		    strncmp(srv->links[i].link.identity, identity, BLE_LINK_IDENTITY_MAX) == 0)
 			return &srv->links[i];
 	return NULL;
 }
@@ -682,8 +705,8 @@ static void link_reset(link_state *ls, const ble_link *link)
 	ls->writes.window_min = ls->reads.window_min = ls->cccd.window_min = INT64_MIN;
 }
 
-static void audit_connection(ble_server *srv, const ble_link *link, int64_t now,
-                             ble_decision d, const char *reason)
+static void audit_connection(ble_server *srv, const ble_link *link, int64_t now, ble_decision d,
+                             const char *reason)
 {
 	ble_audit_event ev = audit_start(link, now, BLE_AUDIT_CONNECTION, GATT_CHAR_COUNT);
 	ev.decision = d;
@@ -738,8 +761,9 @@ static link_state *link_get(ble_server *srv, const ble_link *link, int64_t now)
 	return ls ? ls : link_open(srv, link, now);
 }
 
-bool ble_server_connect(ble_server *srv, const ble_link *link, int64_t now_min)
+bool ble_server_connect(ble_server *srv, const ble_link *link_in, int64_t now_min)
 {
+	const ble_link l = safe_link(link_in), *link = &l;
 	link_state *ls = link_find(srv, link->identity);
 	if (ls) {
 		link_flush(srv, ls, now_min, true);
@@ -755,7 +779,8 @@ void ble_server_disconnect(ble_server *srv, const char *identity, int64_t now_mi
 		return;
 	link_flush(srv, ls, now_min, true);
 	audit_connection(srv, &ls->link, now_min, BLE_DECISION_ACCEPTED,
-	                 ls->racp.active ? "disconnected (RACP procedure aborted)" : "disconnected");
+	                 ls->racp.active ? "disconnected (RACP procedure aborted)"
+	                                 : "disconnected");
 	ls->used = false;
 }
 
@@ -791,13 +816,12 @@ static void hist_reference_time(ble_server *srv, int64_t t_min, uint8_t reason)
 	hist_put(srv, t_min, IDS_EV_REFERENCE_TIME, d, w.len);
 }
 
-static void hist_put(ble_server *srv, int64_t t_min, uint16_t type, const uint8_t *data,
-                     size_t len)
+static void hist_put(ble_server *srv, int64_t t_min, uint16_t type, const uint8_t *data, size_t len)
 {
-	if (type != IDS_EV_REFERENCE_TIME &&
-	    (!srv->has_ref || t_min < srv->ref_min || (t_min - srv->ref_min) * 60 > REFERENCE_REBASE_S))
-		hist_reference_time(srv, t_min, srv->has_ref ? REF_REASON_PERIODIC
-		                                             : REF_REASON_UNDETERMINED);
+	if (type != IDS_EV_REFERENCE_TIME && (!srv->has_ref || t_min < srv->ref_min ||
+	                                      (t_min - srv->ref_min) * 60 > REFERENCE_REBASE_S))
+		hist_reference_time(srv, t_min,
+		                    srv->has_ref ? REF_REASON_PERIODIC : REF_REASON_UNDETERMINED);
 	ids_history_event *e = &srv->hist[srv->hist_total % HISTORY_MAX];
 	*e = (ids_history_event){0};
 	e->event_type = type;
@@ -856,7 +880,8 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 	case PUMP_CMD_TEMP_BASAL: {
 		if (srv->tbr_active)
 			hist_tbr_ended(srv, ev->t_min, END_REASON_CANCELED);
-		pump_temp_basal_type type = ev->value2 > 0.5 ? PUMP_TBR_RELATIVE : PUMP_TBR_ABSOLUTE;
+		pump_temp_basal_type type =
+		    ev->value2 > 0.5 ? PUMP_TBR_RELATIVE : PUMP_TBR_ABSOLUTE;
 		srv->tbr_active = true;
 		srv->tbr_start_min = ev->t_min;
 		srv->tbr_duration_min = (int)ev->value3;
@@ -896,7 +921,7 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 		break;
 	case PUMP_EV_BOLUS_STARTED: {
 		double ext = ev->value2, fast = ev->value - ev->value2;
-		uint8_t type = ext <= 0.0 ? IDS_BOLUS_FAST
+		uint8_t type = ext <= 0.0     ? IDS_BOLUS_FAST
 		               : fast <= 1e-9 ? IDS_BOLUS_EXTENDED
 		                              : IDS_BOLUS_MULTIWAVE;
 		srv->bolus.valid = true;
@@ -921,7 +946,8 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 			ext = ev->value - fast;
 			dur = srv->bolus.duration_min;
 		}
-		hist_bolus_part1(srv, t, IDS_EV_BOLUS_DELIVERED_1, ev->bolus_id, type, fast, ext, dur);
+		hist_bolus_part1(srv, t, IDS_EV_BOLUS_DELIVERED_1, ev->bolus_id, type, fast, ext,
+		                 dur);
 		uint8_t reason = END_REASON_DURATION_OVER;
 		if (ev->detail && strcmp(ev->detail, "canceled") == 0)
 			reason = END_REASON_CANCELED;
@@ -955,7 +981,8 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 		wire_put_u16(&w, (uint16_t)a->type);
 		wire_put_u8(&w, ids_annunciation_status_for_pump(a->status));
 		hist_put(srv, t, IDS_EV_ANNUNCIATION_STATUS_CHANGED_1, d, w.len);
-		if (a->status == PUMP_ANN_PENDING && ev->detail && strcmp(ev->detail, "raised") == 0) {
+		if (a->status == PUMP_ANN_PENDING && ev->detail &&
+		    strcmp(ev->detail, "raised") == 0) {
 			if (a->type == PUMP_ANN_TBR_OVER)
 				hist_tbr_ended(srv, t, END_REASON_DURATION_OVER);
 			else if (a->type == PUMP_ANN_TBR_CANCELED)
@@ -1151,8 +1178,8 @@ static ble_result encode_value(ble_server *srv, link_state *ls, int64_t now, gat
 		r = dis_string_encode(srv->dis[id - GATT_DIS_MANUFACTURER_NAME], buf, cap, &n);
 		break;
 	case GATT_DIS_SYSTEM_ID:
-		r = dis_system_id_encode(srv->cfg.system_id_manufacturer, srv->cfg.system_id_oui, buf,
-		                         cap, &n);
+		r = dis_system_id_encode(srv->cfg.system_id_manufacturer, srv->cfg.system_id_oui,
+		                         buf, cap, &n);
 		break;
 	case GATT_DIS_PNP_ID:
 		r = dis_pnp_id_encode(&srv->cfg.pnp_id, buf, cap, &n);
@@ -1230,10 +1257,10 @@ ble_server *ble_server_new(pump *p, const ble_server_config *cfg)
 	srv->last_basal_u_per_h = st.basal_rate_u_per_h;
 	srv->last_max_bolus_u = st.max_bolus_u;
 	srv->session_running = cfg->cgm_session_running;
-	srv->cgm_interval_min = cfg->cgm_interval_min > 0 && cfg->cgm_interval_min <
-	                                                         cfg->cgm_min_interval_min
-	                            ? cfg->cgm_min_interval_min
-	                            : cfg->cgm_interval_min;
+	srv->cgm_interval_min =
+	    cfg->cgm_interval_min > 0 && cfg->cgm_interval_min < cfg->cgm_min_interval_min
+	        ? cfg->cgm_min_interval_min
+	        : cfg->cgm_interval_min;
 	const double levels[6] = {250, 70, 55, 300, 2, 2};
 	memcpy(srv->alert_level, levels, sizeof levels);
 	srv->day_index = INT64_MIN;
@@ -1304,9 +1331,10 @@ int ble_server_cgm_interval(const ble_server *srv)
 /* Reads                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
-uint8_t ble_server_read(ble_server *srv, const ble_link *link, int64_t now_min, gatt_char_id id,
+uint8_t ble_server_read(ble_server *srv, const ble_link *link_in, int64_t now_min, gatt_char_id id,
                         uint8_t *out, size_t cap, size_t *len)
 {
+	const ble_link l = safe_link(link_in), *link = &l;
 	srv->stats.reads++;
 	*len = 0;
 	link_state *ls = link_get(srv, link, now_min);
@@ -1314,13 +1342,14 @@ uint8_t ble_server_read(ble_server *srv, const ble_link *link, int64_t now_min, 
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
 	if (!ls)
-		return refuse(srv, link, now_min, BLE_AUDIT_READ, id, ATT_ERR_INSUFFICIENT_RESOURCES,
-		              "no link slot", NULL, NULL, 0);
+		return refuse(srv, link, now_min, BLE_AUDIT_READ, id,
+		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, NULL, 0);
 	if (!def)
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id, ATT_ERR_INVALID_HANDLE,
 		              "no such characteristic", NULL, NULL, 0);
 	if (!budget_take(&ls->reads, srv->cfg.max_reads_per_min, now_min))
-		return over_budget(srv, link, now_min, &ls->read_flood, BLE_AUDIT_READ, id, NULL, 0);
+		return over_budget(srv, link, now_min, &ls->read_flood, BLE_AUDIT_READ, id, NULL,
+		                   0);
 	if (!(def->properties & GATT_PROP_READ))
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id, ATT_ERR_READ_NOT_PERMITTED,
 		              "not readable", NULL, NULL, 0);
@@ -1344,7 +1373,7 @@ uint8_t ble_server_read(ble_server *srv, const ble_link *link, int64_t now_min, 
 
 typedef struct cp_outcome {
 	uint16_t request_opcode;
-	uint8_t code;    /* the response code (the CP's success code for specific responses) */
+	uint8_t code; /* the response code (the CP's success code for specific responses) */
 	bool success;
 	const char *reason;
 	bool pump_called;
@@ -1531,6 +1560,7 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		pr = snooze ? pump_snooze_annunciation(p, now, PUMP_SOURCE_PHONE, id)
 		            : pump_confirm_annunciation(p, now, PUMP_SOURCE_PHONE, id);
 		if (pr == PUMP_OK) {
+			*resp = (ids_ccp_response){0};
 			resp->opcode = snooze ? IDS_CCP_SNOOZE_ANNUNCIATION_RESPONSE
 			                      : IDS_CCP_CONFIRM_ANNUNCIATION_RESPONSE;
 			resp->u.annunciation_id = id;
@@ -1557,9 +1587,13 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 			ids_ccp_response d = {0};
 			const ids_template_range *b = &srv->profile.templates[IDS_TK_BASAL];
 			d.opcode = IDS_CCP_GET_TEMPLATE_STATUS_RESPONSE;
-			d.u.template_status = (ids_template_status){
-			    IDS_TEMPLATE_BASAL_RATE, b->first, b->count, srv->profile.max_time_blocks,
-			    0, (uint16_t)((1u << b->count) - 1)};
+			d.u.template_status =
+			    (ids_template_status){IDS_TEMPLATE_BASAL_RATE,
+			                          b->first,
+			                          b->count,
+			                          srv->profile.max_time_blocks,
+			                          0,
+			                          (uint16_t)((1u << b->count) - 1)};
 			command_data(srv, ls, now, &d);
 		}
 		break;
@@ -1567,6 +1601,7 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 	case IDS_CCP_GET_ACTIVATED_TEMPLATES:
 		/* The one basal template is always the active one. */
 		called = false;
+		*resp = (ids_ccp_response){0};
 		resp->opcode = cmd->opcode == IDS_CCP_ACTIVATE_TEMPLATES
 		                   ? IDS_CCP_ACTIVATE_TEMPLATES_RESPONSE
 		                   : IDS_CCP_GET_ACTIVATED_TEMPLATES_RESPONSE;
@@ -1597,7 +1632,8 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 			rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
 			o->reason = "a TBR is active and Change TBR is not set";
 		} else {
-			pr = pump_temp_basal(p, now, PUMP_SOURCE_PHONE, type, t->value, t->duration_min);
+			pr = pump_temp_basal(p, now, PUMP_SOURCE_PHONE, type, t->value,
+			                     t->duration_min);
 		}
 		snprintf(srv->detail, sizeof srv->detail, "TBR %s %.2f %s for %u min",
 		         type == PUMP_TBR_RELATIVE ? "relative" : "absolute", t->value,
@@ -1610,7 +1646,8 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 	case IDS_CCP_SET_BOLUS: {
 		const ids_set_bolus *b = &cmd->u.set_bolus;
 		const dup_entry *dup = NULL;
-		snprintf(srv->detail, sizeof srv->detail, "bolus %s fast %.2f U extended %.2f U over %u min",
+		snprintf(srv->detail, sizeof srv->detail,
+		         "bolus %s fast %.2f U extended %.2f U over %u min",
 		         ids_code_name(&ids_bolus_type_table, b->type), b->fast_u, b->extended_u,
 		         b->duration_min);
 		if (!legacy(srv) && srv->cfg.duplicate_window_min > 0 &&
@@ -1636,6 +1673,7 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 			srv->bolus.fast_u = b->type == IDS_BOLUS_EXTENDED ? 0.0 : b->fast_u;
 			srv->bolus.extended_u = b->type == IDS_BOLUS_FAST ? 0.0 : b->extended_u;
 			srv->bolus.duration_min = b->duration_min;
+			*resp = (ids_ccp_response){0};
 			resp->opcode = IDS_CCP_SET_BOLUS_RESPONSE;
 			resp->u.bolus_id = id;
 		}
@@ -1652,12 +1690,14 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		}
 		pr = pump_cancel_bolus(p, now, PUMP_SOURCE_PHONE, cmd->u.bolus_id);
 		if (pr == PUMP_OK) {
+			*resp = (ids_ccp_response){0};
 			resp->opcode = IDS_CCP_CANCEL_BOLUS_RESPONSE;
 			resp->u.bolus_id = cmd->u.bolus_id;
 		}
 		break;
 	case IDS_CCP_GET_AVAILABLE_BOLUSES:
 		called = false;
+		*resp = (ids_ccp_response){0};
 		resp->opcode = IDS_CCP_GET_AVAILABLE_BOLUSES_RESPONSE;
 		resp->u.available_boluses = 0;
 		if (st.therapy == PUMP_THERAPY_RUN && !st.bolus_active) {
@@ -1693,6 +1733,7 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		break;
 	case IDS_CCP_GET_MAX_BOLUS:
 		called = false;
+		*resp = (ids_ccp_response){0};
 		resp->opcode = IDS_CCP_GET_MAX_BOLUS_RESPONSE;
 		resp->u.max_bolus_u = st.max_bolus_u;
 		break;
@@ -1767,6 +1808,13 @@ static double clamp_nonneg(double v)
 	return v > 0.0 ? v : 0.0;
 }
 
+/* A total summed minute by minute (60 × 1/60 U may come out a hair under 1 U): rounded
+ * down to 0.01 U after a nudge far below that resolution, so that it encodes exactly. */
+static double total_u(double v)
+{
+	return v > 0.0 ? floor(v * 100.0 + 1e-6) / 100.0 : 0.0;
+}
+
 static uint8_t write_srcp(ble_server *srv, link_state *ls, int64_t now, const uint8_t *b,
                           size_t len)
 {
@@ -1794,6 +1842,7 @@ static uint8_t write_srcp(ble_server *srv, link_state *ls, int64_t now, const ui
 			ls->sc_flags &= (uint16_t)~q.u.reset_flags;
 			break;
 		case IDS_SRCP_GET_ACTIVE_BOLUS_IDS:
+			r = (ids_status_response){0};
 			r.opcode = IDS_SRCP_GET_ACTIVE_BOLUS_IDS_RESPONSE;
 			r.u.bolus_ids.count = st.bolus_active ? 1 : 0;
 			r.u.bolus_ids.ids[0] = st.bolus_active ? st.bolus_id : 0;
@@ -1823,7 +1872,9 @@ static uint8_t write_srcp(ble_server *srv, link_state *ls, int64_t now, const ui
 				fast = clamp_nonneg(fast - (over - cut));
 			}
 			double del = st.bolus_delivered_u;
-			double fast_del = del < fast ? del : fast, ext_del = clamp_nonneg(del - fast_del);
+			double fast_del = del < fast ? del : fast,
+			       ext_del = clamp_nonneg(del - fast_del);
+			r = (ids_status_response){0};
 			r.opcode = IDS_SRCP_GET_ACTIVE_BOLUS_DELIVERY_RESPONSE;
 			r.u.bolus_delivery.bolus_id = id;
 			r.u.bolus_delivery.bolus.type = type;
@@ -1845,48 +1896,58 @@ static uint8_t write_srcp(ble_server *srv, link_state *ls, int64_t now, const ui
 			break;
 		}
 		case IDS_SRCP_GET_ACTIVE_BASAL_DELIVERY:
+			r = (ids_status_response){0};
 			r.opcode = IDS_SRCP_GET_ACTIVE_BASAL_DELIVERY_RESPONSE;
-			r.u.basal_delivery.template_number = srv->profile.templates[IDS_TK_BASAL].first;
+			r.u.basal_delivery.template_number =
+			    srv->profile.templates[IDS_TK_BASAL].first;
 			r.u.basal_delivery.rate_u_per_h = st.programmed_basal_u_per_h;
 			if (st.temp_basal_active) {
 				int64_t left = st.temp_basal_end_min - now;
-				int prog = srv->tbr_active ? srv->tbr_duration_min : (int)(left > 0 ? left : 0);
+				int prog = srv->tbr_active ? srv->tbr_duration_min
+				                           : (int)(left > 0 ? left : 0);
 				r.u.basal_delivery.flags = IDS_BASAL_DELIVERY_TBR;
-				r.u.basal_delivery.tbr_type = ids_tbr_type_for_pump(st.temp_basal_type);
+				r.u.basal_delivery.tbr_type =
+				    ids_tbr_type_for_pump(st.temp_basal_type);
 				r.u.basal_delivery.tbr_value = st.temp_basal_value;
 				r.u.basal_delivery.tbr_duration_programmed_min = (uint16_t)prog;
 				r.u.basal_delivery.tbr_duration_remaining_min =
-				    (uint16_t)(left < 0 ? 0 : left > 65535 ? 65535 : left);
+				    (uint16_t)(left < 0       ? 0
+				               : left > 65535 ? 65535
+				                              : left);
 			}
 			break;
 		case IDS_SRCP_GET_TOTAL_DAILY_INSULIN:
+			r = (ids_status_response){0};
 			r.opcode = IDS_SRCP_GET_TOTAL_DAILY_INSULIN_RESPONSE;
-			r.u.total_daily.bolus_u = srv->day_bolus_u;
-			r.u.total_daily.basal_u = srv->day_basal_u;
-			r.u.total_daily.total_u = srv->day_bolus_u + srv->day_basal_u;
+			r.u.total_daily.bolus_u = total_u(srv->day_bolus_u);
+			r.u.total_daily.basal_u = total_u(srv->day_basal_u);
+			r.u.total_daily.total_u = total_u(srv->day_bolus_u + srv->day_basal_u);
 			break;
 		case IDS_SRCP_GET_COUNTER:
 			if (q.u.counter.value_selection != IDS_COUNTER_ELAPSED ||
 			    (q.u.counter.type != IDS_COUNTER_LIFETIME &&
 			     q.u.counter.type != IDS_COUNTER_RESERVOIR_INSULIN_OPERATION_TIME)) {
 				rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
-				o.reason = "counter not kept (only elapsed lifetime and reservoir time)";
+				o.reason =
+				    "counter not kept (only elapsed lifetime and reservoir time)";
 				break;
 			}
+			r = (ids_status_response){0};
 			r.opcode = IDS_SRCP_GET_COUNTER_RESPONSE;
 			r.u.counter.type = q.u.counter.type;
 			r.u.counter.value_selection = q.u.counter.value_selection;
-			r.u.counter.value_min =
-			    (int32_t)(q.u.counter.type == IDS_COUNTER_LIFETIME
-			                  ? now
-			                  : now - srv->reservoir_since_min);
+			r.u.counter.value_min = (int32_t)(q.u.counter.type == IDS_COUNTER_LIFETIME
+			                                      ? now
+			                                      : now - srv->reservoir_since_min);
 			break;
 		case IDS_SRCP_GET_DELIVERED_INSULIN:
+			r = (ids_status_response){0};
 			r.opcode = IDS_SRCP_GET_DELIVERED_INSULIN_RESPONSE;
-			r.u.delivered.bolus_u = srv->life_bolus_u;
-			r.u.delivered.basal_u = srv->life_basal_u;
+			r.u.delivered.bolus_u = total_u(srv->life_bolus_u);
+			r.u.delivered.basal_u = total_u(srv->life_basal_u);
 			break;
 		case IDS_SRCP_GET_INSULIN_ON_BOARD:
+			r = (ids_status_response){0};
 			r.opcode = IDS_SRCP_GET_INSULIN_ON_BOARD_RESPONSE;
 			r.u.iob.iob_u = pump_iob_u(srv->p, now);
 			break;
@@ -1940,8 +2001,8 @@ static uint32_t racp_count(const ble_server *srv, const racp_proc *pr)
 {
 	uint32_t n = 0;
 	uint64_t oldest = pr->cgms ? cgm_oldest(srv) : hist_oldest(srv);
-	for (uint64_t i = pr->cursor < oldest ? oldest : pr->cursor; i <= pr->end && i != UINT64_MAX;
-	     i++)
+	for (uint64_t i = pr->cursor < oldest ? oldest : pr->cursor;
+	     i <= pr->end && i != UINT64_MAX; i++)
 		n += racp_match(srv, pr, i);
 	return n;
 }
@@ -1979,7 +2040,8 @@ static void racp_respond(ble_server *srv, link_state *ls, int64_t now, bool cgms
 	size_t n = 0;
 	if (cgms) {
 		cgms_racp_response r = {number ? RACP_NUMBER_RESPONSE : RACP_RESPONSE_CODE,
-		                        request_opcode, code, (uint16_t)(count > 65535 ? 65535 : count)};
+		                        request_opcode, code,
+		                        (uint16_t)(count > 65535 ? 65535 : count)};
 		if (cgms_racp_response_encode(&r, buf, sizeof buf, &n) == BLE_OK)
 			send_value(srv, ls, now, GATT_CGM_RACP, true, buf, n);
 	} else {
@@ -2010,6 +2072,18 @@ static void racp_continue(ble_server *srv, link_state *ls, int64_t now)
 	racp_proc *pr = &ls->racp;
 	if (!pr->active)
 		return;
+	gatt_char_id data = pr->cgms ? GATT_CGM_MEASUREMENT : GATT_IDD_HISTORY_DATA;
+	if (!(ls->subscribed & bit(data))) {
+		/* The collector turned the data off mid-stream: the procedure ends unfinished. */
+		pr->active = false;
+		if (pr->cgms)
+			racp_respond(srv, ls, now, true, RACP_REPORT_STORED_RECORDS,
+			             RACP_RC_PROCEDURE_NOT_COMPLETED, false, 0);
+		else
+			racp_respond(srv, ls, now, false, IDS_RACP_REPORT_STORED_RECORDS,
+			             IDS_RACP_RC_PROCEDURE_NOT_COMPLETED, false, 0);
+		return;
+	}
 	uint64_t oldest = pr->cgms ? cgm_oldest(srv) : hist_oldest(srv);
 	if (pr->cursor < oldest)
 		pr->cursor = oldest; /* records dropped out of the ring while streaming */
@@ -2023,9 +2097,10 @@ static void racp_continue(ble_server *srv, link_state *ls, int64_t now)
 		} else {
 			uint8_t buf[OUT_MAX];
 			size_t n = 0;
-			if (ids_history_encode(&srv->hist[i % HISTORY_MAX], buf, sizeof buf - 3, &n) ==
-			    BLE_OK)
-				send_ids(srv, ls, now, GATT_IDD_HISTORY_DATA, false, buf, n, sizeof buf);
+			if (ids_history_encode(&srv->hist[i % HISTORY_MAX], buf, sizeof buf - 3,
+			                       &n) == BLE_OK)
+				send_ids(srv, ls, now, GATT_IDD_HISTORY_DATA, false, buf, n,
+				         sizeof buf);
 		}
 		pr->sent++;
 		burst++;
@@ -2033,8 +2108,8 @@ static void racp_continue(ble_server *srv, link_state *ls, int64_t now)
 	if (pr->cursor > pr->end) {
 		pr->active = false;
 		if (pr->cgms)
-			racp_respond(srv, ls, now, true, RACP_REPORT_STORED_RECORDS, RACP_RC_SUCCESS,
-			             false, 0);
+			racp_respond(srv, ls, now, true, RACP_REPORT_STORED_RECORDS,
+			             RACP_RC_SUCCESS, false, 0);
 		else
 			racp_respond(srv, ls, now, false, IDS_RACP_REPORT_STORED_RECORDS,
 			             IDS_RACP_RC_SUCCESS, false, 0);
@@ -2133,8 +2208,8 @@ static uint8_t write_cgm_racp(ble_server *srv, link_state *ls, int64_t now, cons
 	uint32_t count = 0;
 	if (rc == RACP_RC_SUCCESS) {
 		racp_proc sel;
-		bool any = racp_select(srv, &sel, true, RACP_OP_ALL, RACP_OP_FIRST, RACP_OP_LAST, q.op,
-		                       q.min_offset_min, q.max_offset_min);
+		bool any = racp_select(srv, &sel, true, RACP_OP_ALL, RACP_OP_FIRST, RACP_OP_LAST,
+		                       q.op, q.min_offset_min, q.max_offset_min);
 		switch (q.opcode) {
 		case RACP_ABORT:
 			ls->racp.active = false;
@@ -2316,8 +2391,8 @@ static void audit_value_write(ble_server *srv, link_state *ls, int64_t now, gatt
 	audit_emit(srv, &ev, b, len);
 }
 
-static uint8_t write_session_start(ble_server *srv, link_state *ls, int64_t now,
-                                   const uint8_t *b, size_t len)
+static uint8_t write_session_start(ble_server *srv, link_state *ls, int64_t now, const uint8_t *b,
+                                   size_t len)
 {
 	size_t n = 0;
 	uint8_t e = e2e_in(srv, ls, now, GATT_CGM_SESSION_START_TIME, b, len, 9, &n);
@@ -2327,7 +2402,8 @@ static uint8_t write_session_start(ble_server *srv, link_state *ls, int64_t now,
 	ble_result r = cgms_session_start_time_decode(b, n, false, &t);
 	if (r != BLE_OK)
 		return refuse(srv, &ls->link, now, BLE_AUDIT_WRITE, GATT_CGM_SESSION_START_TIME,
-		              r == BLE_ERR_LENGTH ? ATT_ERR_INVALID_VALUE_LENGTH : ATT_ERR_OUT_OF_RANGE,
+		              r == BLE_ERR_LENGTH ? ATT_ERR_INVALID_VALUE_LENGTH
+		                                  : ATT_ERR_OUT_OF_RANGE,
 		              "invalid session start time", ble_result_name(r), b, len);
 	srv->has_session_start_time = true;
 	srv->session_start_time = t;
@@ -2341,11 +2417,13 @@ static uint8_t write_current_time(ble_server *srv, link_state *ls, int64_t now, 
 {
 	cts_current_time t;
 	ble_result r = cts_current_time_decode(b, len, &t);
-	if (r == BLE_OK && (t.date_time.year == 0 || t.date_time.month == 0 || t.date_time.day == 0))
+	if (r == BLE_OK &&
+	    (t.date_time.year == 0 || t.date_time.month == 0 || t.date_time.day == 0))
 		r = BLE_ERR_RANGE; /* "unknown" is no time to set the pump to */
 	if (r != BLE_OK)
 		return refuse(srv, &ls->link, now, BLE_AUDIT_WRITE, GATT_CTS_CURRENT_TIME,
-		              r == BLE_ERR_LENGTH ? ATT_ERR_INVALID_VALUE_LENGTH : ATT_ERR_OUT_OF_RANGE,
+		              r == BLE_ERR_LENGTH ? ATT_ERR_INVALID_VALUE_LENGTH
+		                                  : ATT_ERR_OUT_OF_RANGE,
 		              "invalid current time", ble_result_name(r), b, len);
 	int64_t want = epoch_min_of(&t.date_time);
 	srv->cts_adjust_min = want - (srv->base_epoch_min + now);
@@ -2360,10 +2438,10 @@ static uint8_t write_current_time(ble_server *srv, link_state *ls, int64_t now, 
 /* Writes                                                                              */
 /* ---------------------------------------------------------------------------------- */
 
-uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min,
-                         gatt_char_id id, const uint8_t *bytes, size_t len,
-                         const ble_write_options *opts)
+uint8_t ble_server_write(ble_server *srv, const ble_link *link_in, int64_t now_min, gatt_char_id id,
+                         const uint8_t *bytes, size_t len, const ble_write_options *opts)
 {
+	const ble_link l = safe_link(link_in), *link = &l;
 	srv->stats.writes++;
 	if (!bytes)
 		len = 0;
@@ -2374,8 +2452,8 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min,
 	/* The audit shows at most one attribute value of what was sent. */
 	size_t shown = len < BLE_ATT_MAX_VALUE ? len : BLE_ATT_MAX_VALUE;
 	if (!ls)
-		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_INSUFFICIENT_RESOURCES,
-		              "no link slot", NULL, bytes, shown);
+		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
+		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, bytes, shown);
 	if (!def)
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_INVALID_HANDLE,
 		              "no such characteristic", NULL, bytes, shown);
@@ -2386,7 +2464,8 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min,
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_WRITE_NOT_PERMITTED,
 		              "not writable", NULL, bytes, shown);
 	if (opts && opts->command)
-		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_REQUEST_NOT_SUPPORTED,
+		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
+		              ATT_ERR_REQUEST_NOT_SUPPORTED,
 		              "write without response on a characteristic that needs a request",
 		              NULL, bytes, shown);
 	if (opts && opts->offset)
@@ -2438,16 +2517,16 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min,
 /* Subscriptions                                                                       */
 /* ---------------------------------------------------------------------------------- */
 
-uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link, int64_t now_min,
+uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link_in, int64_t now_min,
                              gatt_char_id id, bool on)
 {
+	const ble_link l = safe_link(link_in), *link = &l;
 	srv->stats.subscriptions++;
 	link_state *ls = link_get(srv, link, now_min);
 	pump_radio_event(srv->p, now_min);
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
-	uint8_t v[2] = {on ? (def && (def->properties & GATT_PROP_INDICATE) ? 0x02 : 0x01) : 0,
-	                0};
+	uint8_t v[2] = {on ? (def && (def->properties & GATT_PROP_INDICATE) ? 0x02 : 0x01) : 0, 0};
 	if (!ls)
 		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id,
 		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, v, 2);

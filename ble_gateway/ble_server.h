@@ -158,17 +158,17 @@ typedef struct ble_audit_event {
 	gatt_char_id char_id;  /* GATT_CHAR_COUNT when none */
 	const char *char_name; /* "IDD Command Control Point", or "" */
 	ble_decision decision;
-	uint8_t att_error;        /* 0 when the ATT request itself succeeded */
-	bool has_response;        /* a control-point response was sent */
-	uint16_t request_opcode;  /* the procedure's opcode when one was readable */
-	uint8_t response_code;    /* its response code (IDS rc, SOCP rc, RACP rc) */
-	const char *reason;       /* static: "accepted", "replay/duplicate", "e2e: invalid crc" … */
-	const char *detail;       /* free text for people, e.g. "bolus 2.00 U, id 3" */
-	const char *raw_hex;      /* the bytes written, "4B 11 00 …" ("" for reads) */
+	uint8_t att_error;       /* 0 when the ATT request itself succeeded */
+	bool has_response;       /* a control-point response was sent */
+	uint16_t request_opcode; /* the procedure's opcode when one was readable */
+	uint8_t response_code;   /* its response code (IDS rc, SOCP rc, RACP rc) */
+	const char *reason;  /* static: "accepted", "replay/duplicate", "e2e: invalid crc" … */
+	const char *detail;  /* free text for people, e.g. "bolus 2.00 U, id 3" */
+	const char *raw_hex; /* the bytes written, "4B 11 00 …" ("" for reads) */
 	size_t raw_len;
-	bool pump_called;         /* the pump was commanded … */
-	pump_result pump_result;  /* … and answered this */
-	uint32_t count;           /* refusals this event stands for (1 unless aggregated) */
+	bool pump_called;        /* the pump was commanded … */
+	pump_result pump_result; /* … and answered this */
+	uint32_t count;          /* refusals this event stands for (1 unless aggregated) */
 	int64_t first_min, last_min;
 } ble_audit_event;
 
@@ -306,9 +306,8 @@ typedef struct ble_write_options {
  * indicated through the notify callback, after any Command Data / History Data / CGM
  * Measurement notifications of the procedure. A refused write never changes the pump.
  */
-uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min,
-                         gatt_char_id id, const uint8_t *bytes, size_t len,
-                         const ble_write_options *opts);
+uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min, gatt_char_id id,
+                         const uint8_t *bytes, size_t len, const ble_write_options *opts);
 
 /*
  * A CCCD write: enable (`on`) or disable notifications/indications of `id` on this link.
@@ -354,22 +353,22 @@ void ble_server_flush_audit(ble_server *srv, int64_t now_min);
 /* ---- numbers for tests, reports and expectations ---- */
 
 typedef struct ble_server_stats {
-	uint64_t reads, writes, subscriptions;     /* requests received (any outcome) */
-	uint64_t refused;                          /* requests answered with an ATT error */
-	uint64_t responses;                        /* control-point responses indicated */
-	uint64_t commands_accepted;                /* CP procedures answered with success */
-	uint64_t commands_refused;                 /* CP procedures answered with a failure code */
-	uint64_t e2e_refused;                      /* 0x80/0x81/0x82 */
-	uint64_t auth_refused;                     /* 0x05 */
-	uint64_t duplicates_refused;               /* replay/duplicate 0x74 */
-	uint64_t rate_limited;                     /* writes and reads over budget */
-	uint64_t storm_refused;                    /* CCCD writes over budget */
+	uint64_t reads, writes, subscriptions; /* requests received (any outcome) */
+	uint64_t refused;                      /* requests answered with an ATT error */
+	uint64_t responses;                    /* control-point responses indicated */
+	uint64_t commands_accepted;            /* CP procedures answered with success */
+	uint64_t commands_refused;             /* CP procedures answered with a failure code */
+	uint64_t e2e_refused;                  /* 0x80/0x81/0x82 */
+	uint64_t auth_refused;                 /* 0x05 */
+	uint64_t duplicates_refused;           /* replay/duplicate 0x74 */
+	uint64_t rate_limited;                 /* writes and reads over budget */
+	uint64_t storm_refused;                /* CCCD writes over budget */
 	uint64_t connections, connections_refused;
-	uint64_t notifications;                    /* notifications + indications sent */
+	uint64_t notifications; /* notifications + indications sent */
 	uint64_t audit_events;
-	uint64_t history_events;                   /* IDS history records made (all time) */
-	uint64_t cgm_records;                      /* CGM records stored (all time) */
-	uint64_t pump_commands;                    /* pump calls made by the server */
+	uint64_t history_events; /* IDS history records made (all time) */
+	uint64_t cgm_records;    /* CGM records stored (all time) */
+	uint64_t pump_commands;  /* pump calls made by the server */
 } ble_server_stats;
 
 void ble_server_get_stats(const ble_server *srv, ble_server_stats *out);

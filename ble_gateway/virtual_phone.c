@@ -189,8 +189,8 @@ static void decode_response(virtual_phone *vp, gatt_char_id cp, vp_answer *a)
 	if (!a->indicated) {
 		/* Value writes (Session Start Time, Current Time) have no response. */
 		a->ok = a->att_error == 0 && cp != GATT_IDD_COMMAND_CP &&
-		        cp != GATT_IDD_STATUS_READER_CP && cp != GATT_IDD_RACP && cp != GATT_CGM_RACP &&
-		        cp != GATT_CGM_SOCP;
+		        cp != GATT_IDD_STATUS_READER_CP && cp != GATT_IDD_RACP &&
+		        cp != GATT_CGM_RACP && cp != GATT_CGM_SOCP;
 		return;
 	}
 	switch (cp) {
@@ -225,7 +225,8 @@ static void decode_response(virtual_phone *vp, gatt_char_id cp, vp_answer *a)
 		if (ids_racp_response_decode(b, n, &r) != BLE_OK)
 			break;
 		a->response_opcode = r.opcode;
-		a->code = r.opcode == IDS_RACP_NUMBER_RESPONSE ? (uint8_t)IDS_RACP_RC_SUCCESS : r.code;
+		a->code =
+		    r.opcode == IDS_RACP_NUMBER_RESPONSE ? (uint8_t)IDS_RACP_RC_SUCCESS : r.code;
 		a->count = r.count;
 		a->ok = a->code == IDS_RACP_RC_SUCCESS;
 		break;
@@ -318,8 +319,7 @@ static void ensure_subscribed(virtual_phone *vp, int64_t now, gatt_char_id id)
 	if (!vp->auto_subscribe || (unsigned)id >= GATT_CHAR_COUNT)
 		return;
 	const gatt_characteristic_def *d = gatt_characteristic(id);
-	if (!d || d->descriptor_count == 0 ||
-	    ble_server_subscribed(vp->srv, vp->link.identity, id))
+	if (!d || d->descriptor_count == 0 || ble_server_subscribed(vp->srv, vp->link.identity, id))
 		return;
 	ble_server_subscribe(vp->srv, &vp->link, now, id, true);
 }
@@ -495,17 +495,28 @@ vp_answer vp_cancel_bolus(virtual_phone *vp, int64_t now_min, uint16_t bolus_id)
 	return vp_command(vp, now_min, &c);
 }
 
-vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type,
-                        double value, int duration_min, bool change)
+vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type, double value,
+                        int duration_min, bool change)
 {
+	if (change) {
+		/* Replace only what runs: ask first, as an app that watches the status does. */
+		ids_status_request q = {0};
+		q.opcode = IDS_SRCP_GET_ACTIVE_BASAL_DELIVERY;
+		vp_answer a = vp_status_request(vp, now_min, &q);
+		if (a.att_error)
+			return a;
+		change = a.ok &&
+		         vp->last_srcp.opcode == IDS_SRCP_GET_ACTIVE_BASAL_DELIVERY_RESPONSE &&
+		         (vp->last_srcp.u.basal_delivery.flags & IDS_BASAL_DELIVERY_TBR);
+	}
 	ids_command c = {0};
 	c.opcode = IDS_CCP_SET_TBR;
 	c.u.set_tbr.flags = change ? IDS_TBR_FLAG_CHANGE : 0;
 	c.u.set_tbr.type = type == PUMP_TBR_RELATIVE ? IDS_TBR_RELATIVE : IDS_TBR_ABSOLUTE;
-	c.u.set_tbr.value =
-	    type == PUMP_TBR_RELATIVE ? floor(value + 1e-9) : floor_to(value, 0.01);
-	c.u.set_tbr.duration_min =
-	    (uint16_t)(duration_min < 0 ? 0 : duration_min > 65535 ? 65535 : duration_min);
+	c.u.set_tbr.value = type == PUMP_TBR_RELATIVE ? floor(value + 1e-9) : floor_to(value, 0.01);
+	c.u.set_tbr.duration_min = (uint16_t)(duration_min < 0       ? 0
+	                                      : duration_min > 65535 ? 65535
+	                                                             : duration_min);
 	return vp_command(vp, now_min, &c);
 }
 
@@ -748,9 +759,9 @@ static vp_answer srcp_simple(virtual_phone *vp, int64_t now, uint16_t opcode)
 }
 
 static const char *const read_targets[] = {
-    "status",      "annunciations", "history",      "features",    "cgm",
-    "cgm_status",  "battery",       "device_info",  "max_bolus",   "active_bolus",
-    "basal",       "total_daily",   "iob",          "delivered",
+    "status",     "annunciations", "history",     "features",  "cgm",
+    "cgm_status", "battery",       "device_info", "max_bolus", "active_bolus",
+    "basal",      "total_daily",   "iob",         "delivered",
 };
 
 static const char *const subscribe_targets[] = {"cgm", "status", "annunciations", "history",
@@ -904,8 +915,7 @@ vp_answer vp_attack_replay(virtual_phone *vp, int64_t now_min, size_t index)
 	return send_bytes(vp, now_min, copy.char_id, copy.bytes, copy.len, true);
 }
 
-vp_answer vp_attack_replay_at(virtual_phone *vp, int64_t now_min, int64_t at_min,
-                              gatt_char_id id)
+vp_answer vp_attack_replay_at(virtual_phone *vp, int64_t now_min, int64_t at_min, gatt_char_id id)
 {
 	size_t i = 0;
 	if (!vp_capture_find(vp, at_min, id, &i))
@@ -968,12 +978,16 @@ vp_answer vp_attack_bolus_raw(virtual_phone *vp, int64_t now_min, uint8_t flags,
                               uint16_t fast_raw, uint16_t extended_raw, uint16_t duration_min)
 {
 	const uint8_t p[] = {
-	    (uint8_t)(IDS_CCP_SET_BOLUS & 0xFF), (uint8_t)(IDS_CCP_SET_BOLUS >> 8),
+	    (uint8_t)(IDS_CCP_SET_BOLUS & 0xFF),
+	    (uint8_t)(IDS_CCP_SET_BOLUS >> 8),
 	    flags,
 	    type,
-	    (uint8_t)(fast_raw & 0xFF),          (uint8_t)(fast_raw >> 8),
-	    (uint8_t)(extended_raw & 0xFF),      (uint8_t)(extended_raw >> 8),
-	    (uint8_t)(duration_min & 0xFF),      (uint8_t)(duration_min >> 8),
+	    (uint8_t)(fast_raw & 0xFF),
+	    (uint8_t)(fast_raw >> 8),
+	    (uint8_t)(extended_raw & 0xFF),
+	    (uint8_t)(extended_raw >> 8),
+	    (uint8_t)(duration_min & 0xFF),
+	    (uint8_t)(duration_min >> 8),
 	};
 	return send_payload(vp, now_min, GATT_IDD_COMMAND_CP, p, sizeof p);
 }

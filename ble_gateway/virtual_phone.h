@@ -36,17 +36,17 @@
  * att_error == 0 (and the value decoded, for the typed reads).
  */
 typedef struct vp_answer {
-	bool sent;              /* false: nothing was sent (bad capture index, encoding) */
+	bool sent; /* false: nothing was sent (bad capture index, encoding) */
 	uint8_t att_error;
 	bool indicated;         /* a CP response arrived during the write */
 	uint8_t cp_indications; /* how many (exactly one for every accepted CP write) */
 	bool ok;
 	uint16_t response_opcode;
 	uint8_t code;
-	uint16_t id;            /* bolus ID (Set/Cancel Bolus Response), annunciation ID */
-	uint32_t count;         /* RACP Number of Stored Records */
-	size_t data_count;      /* Command Data / History Data / CGM records received */
-	bool e2e_ok;            /* the response's E2E tail checked out (true when E2E is off) */
+	uint16_t id;       /* bolus ID (Set/Cancel Bolus Response), annunciation ID */
+	uint32_t count;    /* RACP Number of Stored Records */
+	size_t data_count; /* Command Data / History Data / CGM records received */
+	bool e2e_ok;       /* the response's E2E tail checked out (true when E2E is off) */
 } vp_answer;
 
 /* "att 0x05 insufficient_authentication", "response 0x1177 ok id 3", "response 0x0F55
@@ -89,10 +89,12 @@ vp_answer vp_bolus(virtual_phone *vp, int64_t now_min, pump_bolus_type type, dou
 /* Cancel Bolus; bolus_id 0 = the last bolus this phone set, else the first active one
  * (asked with Get Active Bolus IDs). */
 vp_answer vp_cancel_bolus(virtual_phone *vp, int64_t now_min, uint16_t bolus_id);
-/* Set TBR Adjustment: absolute U/h (0.01) or relative % (whole); `change` replaces a running
- * TBR (Change TBR bit; the server refuses to replace one silently). */
-vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type,
-                        double value, int duration_min, bool change);
+/* Set TBR Adjustment: absolute U/h (0.01) or relative % (whole). `change` = replace a running
+ * TBR if there is one: the phone asks first (Get Active Basal Rate Delivery) and sets the
+ * Change TBR bit only when a TBR runs (the server refuses Change with none running, and
+ * refuses to replace a running one without it). `change` false sends the bit clear as is. */
+vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type, double value,
+                        int duration_min, bool change);
 vp_answer vp_cancel_temp_basal(virtual_phone *vp, int64_t now_min);
 /* Set Therapy Control State: RUN (resume), PAUSE (suspend), STOP. */
 vp_answer vp_therapy_state(virtual_phone *vp, int64_t now_min, pump_therapy_state state);
@@ -172,8 +174,7 @@ bool vp_capture_find(const virtual_phone *vp, int64_t at_min, gatt_char_id id, s
 /* Replay capture `index` bit-exact (same E2E counter and CRC): R1/R2. */
 vp_answer vp_attack_replay(virtual_phone *vp, int64_t now_min, size_t index);
 /* Replay the last write at or before at_min (GATT_CHAR_COUNT: to any characteristic). */
-vp_answer vp_attack_replay_at(virtual_phone *vp, int64_t now_min, int64_t at_min,
-                              gatt_char_id id);
+vp_answer vp_attack_replay_at(virtual_phone *vp, int64_t now_min, int64_t at_min, gatt_char_id id);
 /* Replay capture `index` with a fresh, valid E2E tail: the counter "happens to fit" (a new
  * connection, or an attacker who recomputes the CRC — a CRC is no MAC): R1 second half, R5. */
 vp_answer vp_attack_replay_resealed(virtual_phone *vp, int64_t now_min, size_t index);

@@ -116,6 +116,18 @@ const char *engine_error(const engine *e)
 	return e->error;
 }
 
+ble_server *engine_enable_ble(engine *e)
+{
+	if (!e->ble && e->pump)
+		e->ble = engine_ble_new(e->sc, e->pump, forward_audit, e);
+	return engine_server(e);
+}
+
+ble_server *engine_server(engine *e)
+{
+	return e->ble ? engine_ble_server(e->ble) : NULL;
+}
+
 pump *engine_pump(engine *e)
 {
 	return e->pump;

@@ -68,6 +68,15 @@ void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data);
  */
 void engine_set_detailed_rows(engine *e, bool detailed);
 
+/*
+ * The pump's Bluetooth server even when the scenario has no phone events (`run --ble`: a
+ * real phone talks to it through the BlueZ gateway). Returns it, or NULL when memory is
+ * short. Call before the first engine_next.
+ */
+ble_server *engine_enable_ble(engine *e);
+/* The server, or NULL when the run has none. */
+ble_server *engine_server(engine *e);
+
 /* The pump, for callers that command it between minutes (the virtual phone, the viewer). */
 pump *engine_pump(engine *e);
 

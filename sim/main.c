@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bluez_gateway.h"
 #include "patient_model.h"
 #include "recorder.h"
 #include "report.h"
@@ -46,6 +47,8 @@ static const char usage_text[] =
 	"  plot RUN_ID --png OUT [--db FILE]\n"
 	"                             draw one recorded run as a PNG picture\n"
 	"  patients                   list the 30 virtual patients\n"
+	"  bonds [--adapter hciN] [--remove ADDRESS|all]\n"
+	"                             list (or remove) the phones bonded with the adapter\n"
 	"  help, --help               show this help\n"
 	"  version, --version         show the version\n"
 	"\n"
@@ -62,6 +65,20 @@ static const char usage_text[] =
 	"  -j, --jobs N    run N scenarios at a time (default 1)\n"
 	"  -v, --verbose   show every expectation, not only the failed ones\n"
 	"  -q, --quiet     no progress line and no notices\n"
+	"  --events FILE   write the run's events as JSON Lines to FILE ('-' = stdout),\n"
+	"                  one flushed line each: commands, refusals, annunciations, CGM,\n"
+	"                  pairing passkey, connections (docs/events.md)\n"
+	"\n"
+	"On the air (one FILE, Linux with BlueZ 5.66 or later; see README 'Pairing a phone'):\n"
+	"  --ble           advertise the pump through bluetoothd (GATT IDS/CGMS/DIS/BAS/CTS);\n"
+	"                  real time unless --speed is given; without an adapter or\n"
+	"                  bluetoothd one line is printed and the run goes on without it\n"
+	"  --adapter hciN  the adapter to use (default: the first powered one)\n"
+	"  --pair-window DURATION\n"
+	"                  allow pairing for DURATION of wall-clock time from the start\n"
+	"                  (90s, 2m, 1h; default: closed, bonded phones only); the passkey\n"
+	"                  to type on the phone is printed and sent to --events\n"
+	"  --hold          keep serving after the scenario's end until Ctrl-C/SIGTERM\n"
 	"\n"
 	"Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (the\n"
 	"message names file:line:column), 3 runtime error. The database defaults to\n"
@@ -87,6 +104,25 @@ static bool parse_speed(const char *text, double *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/* --pair-window: "90s", "2m", "1h" or plain seconds → seconds (> 0, at most a day). */
+static bool parse_duration(const char *text, double *out_s)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || !isfinite(v) || v <= 0.0)
+		return false;
+	double unit = 1.0;
+	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		unit = 60.0;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600.0;
+	else if (*end != '\0' && strcmp(end, "s") != 0)
+		return false;
+	*out_s = v * unit;
+	return *out_s <= 86400.0;
 }
 
 /* The demo scenario (scenarios/demo.yaml), embedded at build time by tools/embed.py. */
@@ -143,9 +179,15 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
+		{"events", required_argument, NULL, 'E'},
+		{"ble", no_argument, NULL, 'B'},
+		{"adapter", required_argument, NULL, 'A'},
+		{"pair-window", required_argument, NULL, 'W'},
+		{"hold", no_argument, NULL, 'O'},
 		{0, 0, 0, 0},
 	};
 	const char *cmd = embedded ? "demo" : "run";
+	bool speed_given = false;
 	run_options opt = {0};
 	const char *junit = NULL;
 	long jobs = 1;
@@ -163,6 +205,28 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 				        cmd, optarg);
 				return EXIT_BAD_INPUT;
 			}
+			speed_given = true;
+			break;
+		case 'E':
+			opt.events_path = optarg;
+			break;
+		case 'B':
+			opt.ble = true;
+			break;
+		case 'A':
+			opt.adapter = optarg;
+			break;
+		case 'W':
+			if (!parse_duration(optarg, &opt.pair_window_s)) {
+				fprintf(stderr,
+				        "fakepump %s: --pair-window: expected a duration like 90s, 2m or "
+				        "1h (at most 24h), got '%s'\n",
+				        cmd, optarg);
+				return EXIT_BAD_INPUT;
+			}
+			break;
+		case 'O':
+			opt.hold = true;
 			break;
 		case 'H':
 			opt.headless = true;
@@ -207,6 +271,13 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 			return EXIT_BAD_INPUT;
 		}
 	}
+	if ((opt.adapter || opt.pair_window_s > 0) && !opt.ble) {
+		fprintf(stderr, "fakepump %s: --%s goes with --ble\n", cmd,
+		        opt.adapter ? "adapter" : "pair-window");
+		return EXIT_BAD_INPUT;
+	}
+	if (opt.ble && !speed_given)
+		opt.speed = 1.0; /* a phone talks in real time */
 	if (embedded) {
 		if (optind < argc) {
 			fprintf(stderr, "fakepump demo: takes no FILE (got '%s')\n", argv[optind]);
@@ -241,6 +312,11 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 	if (opt.csv_path) {
 		fprintf(stderr, "fakepump run: --csv takes one scenario FILE; record several with "
 		                "--db and export them one by one\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (opt.ble || opt.hold || opt.events_path) {
+		fprintf(stderr, "fakepump run: --%s goes with one scenario FILE\n",
+		        opt.ble ? "ble" : opt.hold ? "hold" : "events");
 		return EXIT_BAD_INPUT;
 	}
 	if (opt.speed > 0.0 || opt.png_path) {
@@ -452,6 +528,36 @@ static int cmd_plot(int argc, char **argv)
 	return status;
 }
 
+/* `bonds [--adapter hciN] [--remove ADDRESS|all]`: Adapter1.RemoveDevice through BlueZ. */
+static int cmd_bonds(int argc, char **argv)
+{
+	const char *adapter = NULL, *remove = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--adapter") == 0 && i + 1 < argc) {
+			adapter = argv[++i];
+		} else if (strcmp(argv[i], "--remove") == 0 && i + 1 < argc) {
+			remove = argv[++i];
+		} else {
+			fprintf(stderr, "fakepump bonds: unexpected '%s' (usage: fakepump bonds "
+			                "[--adapter hciN] [--remove ADDRESS|all])\n",
+			        argv[i]);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	GError *err = NULL;
+	int n = remove ? bluez_bonds_remove(adapter, remove, stdout, &err)
+	               : bluez_bonds_list(adapter, stdout, &err);
+	if (n < 0) {
+		fprintf(stderr, "fakepump bonds: %s\n", err ? err->message : "failed");
+		const bool not_found = err && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+		g_clear_error(&err);
+		return not_found ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+	}
+	if (remove && strcmp(remove, "all") == 0 && n == 0)
+		printf("no bonds to remove\n");
+	return EXIT_OK;
+}
+
 static int cmd_patients(void)
 {
 	printf("%-15s %8s %10s %8s %8s %7s\n", "patient", "BW kg", "basal U/h", "CR g/U",
@@ -492,6 +598,8 @@ int main(int argc, char **argv)
 		return cmd_plot(argc - 1, argv + 1);
 	if (strcmp(cmd, "patients") == 0)
 		return cmd_patients();
+	if (strcmp(cmd, "bonds") == 0)
+		return cmd_bonds(argc - 1, argv + 1);
 	fprintf(stderr, "fakepump: unknown command '%s' (see 'fakepump --help')\n", cmd);
 	return EXIT_BAD_INPUT;
 }

@@ -8,13 +8,16 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bluez_gateway.h"
 #include "csv_writer.h"
 #include "engine.h"
+#include "event_stream.h"
 #include "expect.h"
 #include "recorder.h"
 #include "run.h"
@@ -78,11 +81,23 @@ typedef struct observers {
 	expect_eval *expect;
 	recorder *rec;
 	trace *trace;
+	event_stream *events; /* --events */
+	int64_t now_min;      /* the minute requests from outside (BlueZ) belong to */
 } observers;
+
+/* SIGINT/SIGTERM during a --ble run or a --hold: end the run cleanly. */
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
 
 static void observe_event(const pump_event *ev, void *user_data)
 {
 	observers *o = user_data;
+	event_stream_pump_event(o->events, ev);
 	summary_add_event(o->sum, ev);
 	if (o->trace)
 		trace_add_pump_event(o->trace, ev);
@@ -130,6 +145,7 @@ static void observe_event(const pump_event *ev, void *user_data)
 static void observe_audit(const ble_audit_event *ev, void *user_data)
 {
 	observers *o = user_data;
+	event_stream_audit(o->events, ev);
 	const bool refused = ev->decision == BLE_DECISION_REFUSED;
 	if (refused) {
 		o->sum->refused_over_ble += ev->count;
@@ -156,6 +172,68 @@ static void observe_audit(const ble_audit_event *ev, void *user_data)
 		.detail = detail,
 	};
 	recorder_add_event(o->rec, &re);
+}
+
+/* What happened on the air (pairing, bonds, connections) into the event stream. */
+static void observe_bluez(const bluez_event *ev, void *user_data)
+{
+	observers *o = user_data;
+	if (!o->events)
+		return;
+	event_stream_begin(o->events, o->now_min, bluez_event_kind_name(ev->kind));
+	if (ev->adapter && ev->adapter[0])
+		event_stream_str(o->events, "adapter", ev->adapter);
+	switch (ev->kind) {
+	case BLUEZ_EV_PASSKEY_DISPLAYED: {
+		char passkey[8];
+		snprintf(passkey, sizeof passkey, "%06u", (unsigned)(ev->passkey % 1000000u));
+		event_stream_str(o->events, "passkey", passkey);
+		event_stream_str(o->events, "peer", ev->address);
+		break;
+	}
+	case BLUEZ_EV_CONNECTED:
+	case BLUEZ_EV_SECURITY_CHANGED:
+		event_stream_str(o->events, "peer", ev->address);
+		event_stream_str(o->events, "device", ev->device);
+		event_stream_str(o->events, "security", ble_link_security_name(ev->security));
+		event_stream_bool(o->events, "bonded", ev->bonded);
+		break;
+	case BLUEZ_EV_DISCONNECTED:
+	case BLUEZ_EV_BOND_CREATED:
+	case BLUEZ_EV_BOND_REMOVED:
+	case BLUEZ_EV_PAIRING_REFUSED:
+		event_stream_str(o->events, "peer", ev->address);
+		event_stream_str(o->events, "device", ev->device);
+		break;
+	case BLUEZ_EV_ADVERTISING_STARTED:
+		event_stream_str(o->events, "name", ev->name);
+		break;
+	case BLUEZ_EV_PAIRING_WINDOW_OPENED:
+		event_stream_num(o->events, "seconds", ev->seconds);
+		break;
+	default:
+		break;
+	}
+	if (ev->detail)
+		event_stream_str(o->events, "detail", ev->detail);
+	event_stream_end(o->events);
+}
+
+/* Wait until the monotonic time `when_s`, serving Bluetooth meanwhile when it is on. */
+static void wait_until(bluez_gateway *gw, double when_s)
+{
+	if (!gw) {
+		sleep_until(when_s);
+		return;
+	}
+	for (;;) {
+		double left_s = when_s - monotonic_s();
+		if (left_s <= 0 || stop_requested) {
+			bluez_gateway_poll(gw, 0);
+			return;
+		}
+		bluez_gateway_poll(gw, (int)fmin(50.0, ceil(left_s * 1000.0)));
+	}
 }
 
 static void record_sample(recorder *rec, const engine_row *row)
@@ -358,6 +436,11 @@ void run_one(const run_options *opt, run_report *rep)
 	engine *e = NULL;
 	expect_eval *x = NULL;
 	trace *tr = NULL;
+	event_stream *events = NULL;
+	bluez_gateway *gw = NULL;
+	struct sigaction old_int, old_term;
+	const bool catch_signals = opt->ble || opt->hold;
+	bool signals_caught = false;
 	live lv = {.speed = opt->speed};
 	char msg[600];
 	if (opt->csv_path) {
@@ -390,9 +473,17 @@ void run_one(const run_options *opt, run_report *rep)
 			goto out;
 		}
 	}
+	if (opt->events_path) {
+		events = event_stream_open(opt->events_path, msg, sizeof msg);
+		if (!events) {
+			rep->status = RUN_BAD_INPUT;
+			snprintf(rep->message, sizeof rep->message, "--events: %s", msg);
+			goto out;
+		}
+	}
 	e = engine_new(&sc);
 	x = expect_eval_new(&sc);
-	if (!e || !x) {
+	if (!e || !x || (opt->ble && !engine_enable_ble(e))) {
 		snprintf(rep->message, sizeof rep->message, "cannot set up the run (out of memory)");
 		goto out;
 	}
@@ -428,10 +519,52 @@ void run_one(const run_options *opt, run_report *rep)
 	}
 	summary sum;
 	summary_init(&sum);
-	observers obs = {
-		.sum = &sum, .expect = sc.expectation_count ? x : NULL, .rec = rec, .trace = tr};
+	observers obs = {.sum = &sum,
+	                 .expect = sc.expectation_count ? x : NULL,
+	                 .rec = rec,
+	                 .trace = tr,
+	                 .events = events};
 	engine_on_event(e, observe_event, &obs);
 	engine_on_ble_audit(e, observe_audit, &obs);
+	if (events) {
+		event_stream_begin(events, 0, "run_started");
+		event_stream_str(events, "scenario", sc.name);
+		event_stream_str(events, "patient", sc.patient->name);
+		event_stream_num(events, "speed", opt->speed);
+		event_stream_bool(events, "ble", opt->ble);
+		event_stream_end(events);
+	}
+	stop_requested = 0;
+	if (catch_signals) {
+		struct sigaction sa = {.sa_handler = request_stop};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		signals_caught = true;
+	}
+	if (opt->ble) {
+		GError *gerr = NULL;
+		const bluez_options bo = {.adapter = opt->adapter,
+		                          .pair_window_s = opt->pair_window_s,
+		                          .quiet = opt->quiet,
+		                          .on_event = observe_bluez,
+		                          .user_data = &obs};
+		gw = bluez_gateway_new(engine_server(e), &bo, &gerr);
+		if (!gw) {
+			/* No system bus: no bluetoothd either. One line; the run goes on headless. */
+			fprintf(stderr, "fakepump: bluetooth: no system D-Bus (%s); the simulation goes on without "
+			                "Bluetooth\n",
+			        gerr ? gerr->message : "cannot reach the system D-Bus");
+			if (events) {
+				event_stream_begin(events, 0, "bluetooth_notice");
+				event_stream_str(events, "detail", gerr ? gerr->message : "no system bus");
+				event_stream_end(events);
+			}
+			g_clear_error(&gerr);
+		} else {
+			bluez_gateway_poll(gw, 0);
+		}
+	}
 	engine_set_detailed_rows(e, csv || rec || tr || sc.expectation_count);
 	lv.anchor_s = start_s;
 
@@ -450,6 +583,13 @@ void run_one(const run_options *opt, run_report *rep)
 		if (st == ENGINE_DONE)
 			break;
 		const bool integrated = st == ENGINE_ROW;
+		obs.now_min = row.t_min + 1;
+		bluez_gateway_set_now(gw, obs.now_min);
+		if (events && row.has_cgm) {
+			event_stream_begin(events, row.t_min, "cgm");
+			event_stream_num(events, "mgdl", row.cgm_mgdl);
+			event_stream_end(events);
+		}
 		summary_add(&sum, &row, integrated);
 		if (sc.expectation_count)
 			expect_eval_row(x, &row, integrated);
@@ -487,12 +627,18 @@ void run_one(const run_options *opt, run_report *rep)
 				viewer_pump_screen screen;
 				fill_screen(lv.ui, &screen, &row, e);
 				lv.ui->update(lv.v, tr, &screen);
+				if (gw)
+					bluez_gateway_poll(gw, 0);
 				lv.ui->wait(lv.v, lv.paused ? 16 : (int)fmin(16.0, wait_s * 1000.0) + 1);
 			}
 		} else if (opt->speed > 0.0) {
-			sleep_until(start_s + (double)(row.t_min + 1) * 60.0 / opt->speed);
+			wait_until(gw, start_s + (double)(row.t_min + 1) * 60.0 / opt->speed);
+		} else if (gw) {
+			bluez_gateway_poll(gw, 0);
 		}
 		if (!integrated)
+			break;
+		if (stop_requested)
 			break;
 		if (opt->progress && (row.t_min % 1440 == 0 || opt->speed > 0.0)) {
 			double now = monotonic_s();
@@ -509,6 +655,23 @@ void run_one(const run_options *opt, run_report *rep)
 	if (progress_shown) {
 		printf("\r%60s\r", "");
 		fflush(stdout);
+	}
+	if (opt->hold && !stop_requested) {
+		/* The pump's clock stops at the scenario's end; GATT stays served for QA. */
+		if (!opt->quiet)
+			fprintf(stderr, "fakepump: scenario over at t = %" PRId64
+			                " min; holding (Ctrl-C to stop)\n",
+			        row.t_min);
+		if (events) {
+			event_stream_begin(events, row.t_min, "holding");
+			event_stream_end(events);
+		}
+		while (!stop_requested) {
+			if (gw)
+				bluez_gateway_poll(gw, 200);
+			else
+				sleep_until(monotonic_s() + 0.2);
+		}
 	}
 stopped:
 	if (opt->png_path && tr) {
@@ -548,6 +711,12 @@ stopped:
 			         recorder_error(rec));
 		}
 	}
+	if (events) {
+		event_stream_begin(events, row.t_min, "run_ended");
+		event_stream_str(events, "status", run_status_name(rep->status));
+		event_stream_bool(events, "interrupted", stop_requested != 0);
+		event_stream_end(events);
+	}
 	if (opt->print_summary && rep->status != RUN_ERROR) {
 		FILE *out = opt->csv_path && strcmp(opt->csv_path, "-") == 0 ? stderr : stdout;
 		summary_print_line(&sum, sc.name, sc.patient->name, out);
@@ -566,6 +735,12 @@ stopped:
 		}
 	}
 out:
+	bluez_gateway_free(gw); /* before the engine whose server it serves */
+	if (signals_caught) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	event_stream_close(events);
 	if (csv && csv != stdout)
 		fclose(csv);
 	else if (csv)

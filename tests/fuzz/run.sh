@@ -1,13 +1,18 @@
 #!/bin/sh
-# Build the BLE decoder fuzzer with clang (libFuzzer + ASan + UBSan) straight from the
-# ble_gateway sources and run it for a bounded time on the seed corpus.
+# Build the BLE fuzzers with clang (libFuzzer + ASan + UBSan) straight from the sources and
+# run each for a bounded time on its seed corpus:
+#   fuzz_ble_decoders  every decoder of the protocol layer (inputs: one PDU, ≤ 512 bytes,
+#                      the largest ATT attribute value; seeds tests/fuzz/corpus/);
+#   fuzz_ble_server    every write handler of the GATT server bound to a real pump, on links
+#                      of every security level (inputs: operation scripts, ≤ 4096 bytes;
+#                      seeds tests/fuzz/corpus_server/, made by make_server_seeds.py).
 #
-#   tests/fuzz/run.sh [SECONDS] [extra libFuzzer flags…]     (default 60 s)
+#   tests/fuzz/run.sh [SECONDS] [extra libFuzzer flags…]     (default 60 s per target)
+#   FUZZ_TARGETS="server" tests/fuzz/run.sh 600 -jobs=2 -workers=2
 #
 # Needs clang with the libFuzzer runtime (Debian 12: clang-14 + libclang-rt-14-dev).
-# Inputs are capped at 512 bytes, the largest ATT attribute value. New corpus entries and
-# crash artifacts go to $FUZZ_WORK (default build-fuzz/ at the
-# repository root), never into the committed seed corpus. Exits non-zero on a crash.
+# New corpus entries and crash artifacts go to $FUZZ_WORK (default build-fuzz/ at the
+# repository root), never into the committed seed corpora. Exits non-zero on a crash.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,37 +21,52 @@ seconds=${1:-60}
 [ $# -gt 0 ] && shift
 work=${FUZZ_WORK:-$root/build-fuzz}
 cc=${CC_FUZZ:-clang}
+targets=${FUZZ_TARGETS:-decoders server}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
 	echo "fuzz: $cc not found (apt-get install clang libclang-rt-14-dev)" >&2
 	exit 2
 fi
 
-# The protocol layer's sources, as in ble_gateway/meson.build (not the pump binding).
-src=""
+# The protocol layer's sources, as in ble_gateway/meson.build.
+protocol=""
 for f in ieee11073 e2e ids_codes ids_values ids_ccp ids_srcp cgms gatt_values gatt_model; do
-	src="$src $root/ble_gateway/$f.c"
+	protocol="$protocol $root/ble_gateway/$f.c"
 done
+server="$protocol $root/ble_gateway/pump_binding.c $root/ble_gateway/ble_server.c \
+	$root/pump_model/pump.c"
 
-mkdir -p "$work/corpus" "$work/artifacts"
-"$cc" -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -Wall -Wextra -Werror \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I"$root/ble_gateway" \
-	"$here/fuzz_ble_decoders.c" $src -lm \
-	-o "$work/fuzz_ble_decoders"
-
-log="$work/fuzz.log"
 status=0
-"$work/fuzz_ble_decoders" "$work/corpus" "$here/corpus" \
-	-max_total_time="$seconds" -max_len=512 -print_final_stats=1 \
-	-artifact_prefix="$work/artifacts/" "$@" >"$log" 2>&1 || status=$?
+for t in $targets; do
+	case $t in
+	decoders) src=$protocol corpus=$here/corpus max_len=512 ;;
+	server) src=$server corpus=$here/corpus_server max_len=4096 ;;
+	*) echo "fuzz: unknown target $t" >&2; exit 2 ;;
+	esac
+	name=fuzz_ble_$t
+	mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
+	# shellcheck disable=SC2086 # word splitting of the source list is intended
+	"$cc" -std=c11 -D_POSIX_C_SOURCE=200809L -DFAKEPUMP_VERSION='"fuzz"' -g -O1 \
+		-Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-I"$root/ble_gateway" -I"$root/pump_model" \
+		"$here/$name.c" $src -lm -o "$work/$name"
 
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-crashes=$(find "$work/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' \
-	-o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
-echo "fuzz_ble_decoders: ${runs:-?} executions in ${seconds} s, $crashes crash artifacts" \
-	"(status $status, log $log)"
-if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
-	tail -n 40 "$log" >&2
-	exit 1
-fi
+	log="$work/$t/fuzz.log"
+	rc=0
+	# -jobs/-workers leave one log per job (fuzz-N.log) in the working directory.
+	(cd "$work/$t" && "$work/$name" "$work/$t/corpus" "$corpus" \
+		-max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 \
+		-artifact_prefix="$work/$t/artifacts/" "$@") >"$log" 2>&1 || rc=$?
+
+	runs=$(cat "$log" "$work/$t"/fuzz-*.log 2>/dev/null |
+		sed -n 's/^stat::number_of_executed_units: *//p' | awk '{s += $1} END {print s + 0}')
+	crashes=$(find "$work/$t/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' \
+		-o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+	echo "$name: $runs executions in ${seconds} s, $crashes crash artifacts" \
+		"(status $rc, log $log)"
+	if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
+		tail -n 40 "$log" >&2
+		status=1
+	fi
+done
+exit $status

@@ -1,0 +1,99 @@
+/*
+ * ble_gateway/bluez_gateway.h — the thin BlueZ adapter: puts the pump's GATT server
+ * (ble_server.h) on the air through bluetoothd 5.66 over D-Bus (GLib GIO GDBus).
+ *
+ * It exports the server's services as a BlueZ GATT application, advertises the pump
+ * (0x183A, 0x181F, Appearance 0x0D41, "FakePump-XXXX"), registers a DisplayOnly default
+ * agent that shows the passkey and refuses Just Works, keeps pairing closed outside the
+ * pairing window, and follows bluetoothd (re-registers when org.bluez comes back). Every
+ * ATT request it receives goes to ble_server_read/write/subscribe with the requesting
+ * Device1 path as the link identity; every refusal answers with a D-Bus error that
+ * bluetoothd turns into an ATT error (ble-protocol.md §3.4).
+ *
+ * Must never: hold protocol logic (that is ble_server's), block the run on Bluetooth (no
+ * adapter or no bluetoothd is one line and the run goes on), or leave a D-Bus method call
+ * unanswered. Spec: shared/spec/ble-protocol.md §3; README "On the air"; docs/events.md.
+ */
+#ifndef FAKEPUMP_BLUEZ_GATEWAY_H
+#define FAKEPUMP_BLUEZ_GATEWAY_H
+
+#include <gio/gio.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ble_server.h"
+
+typedef enum bluez_event_kind {
+	BLUEZ_EV_NOTICE = 0,            /* detail: a line for people (adapter missing, …) */
+	BLUEZ_EV_ADVERTISING_STARTED,   /* detail: adapter; name: LocalName */
+	BLUEZ_EV_ADVERTISING_STOPPED,   /* detail: why */
+	BLUEZ_EV_PAIRING_WINDOW_OPENED, /* seconds: how long */
+	BLUEZ_EV_PAIRING_WINDOW_CLOSED,
+	BLUEZ_EV_PASSKEY_DISPLAYED,     /* address, passkey */
+	BLUEZ_EV_PAIRING_REFUSED,       /* address, detail: why */
+	BLUEZ_EV_BOND_CREATED,          /* address */
+	BLUEZ_EV_BOND_REMOVED,          /* address */
+	BLUEZ_EV_CONNECTED,             /* address, security, bonded */
+	BLUEZ_EV_DISCONNECTED,          /* address */
+	BLUEZ_EV_SECURITY_CHANGED,      /* address, security */
+} bluez_event_kind;
+
+const char *bluez_event_kind_name(bluez_event_kind k);
+
+typedef struct bluez_event {
+	bluez_event_kind kind;
+	const char *adapter;  /* "hci0", or NULL */
+	const char *device;   /* Device1 object path, or NULL */
+	const char *address;  /* "AA:BB:…", or NULL */
+	gatt_security security;
+	bool bonded;
+	uint32_t passkey;     /* BLUEZ_EV_PASSKEY_DISPLAYED */
+	double seconds;       /* BLUEZ_EV_PAIRING_WINDOW_OPENED */
+	const char *name;     /* advertised LocalName */
+	const char *detail;
+} bluez_event;
+
+/* Called from bluez_gateway_poll (pointers valid during the call only). */
+typedef void (*bluez_event_fn)(const bluez_event *ev, void *user_data);
+
+typedef struct bluez_options {
+	const char *adapter;     /* "hci0"; NULL = the first powered adapter */
+	double pair_window_s;    /* pairing allowed for this many wall-clock seconds from the
+	                            start; 0 = closed (bonded phones only) */
+	const char *local_name;  /* NULL = "FakePump-XXXX" from the server's DIS serial */
+	bool quiet;              /* no console lines (the passkey line is printed anyway) */
+	bluez_event_fn on_event; /* may be NULL */
+	void *user_data;
+} bluez_options;
+
+typedef struct bluez_gateway bluez_gateway;
+
+/*
+ * Connect to the system bus, export the application, agent and advertisement objects and
+ * start following org.bluez. `srv` is borrowed and must outlive the gateway. Returns NULL
+ * with *err set only when the system bus cannot be reached (the caller prints one line and
+ * goes on headless); a missing bluetoothd or adapter is not an error: it is reported as a
+ * NOTICE event and the gateway registers when they appear.
+ */
+bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError **err);
+/* Unregister (best effort), close the pairing window, free. NULL is fine. */
+void bluez_gateway_free(bluez_gateway *gw);
+
+/* The simulated minute used for the requests that arrive from now on. */
+void bluez_gateway_set_now(bluez_gateway *gw, int64_t now_min);
+/* Run the default GMainContext for up to max_wait_ms (0 = only what is ready). */
+void bluez_gateway_poll(bluez_gateway *gw, int max_wait_ms);
+/* Whether the application and advertisement are registered with bluetoothd now. */
+bool bluez_gateway_registered(const bluez_gateway *gw);
+
+/* ---- bonds (`fakepump bonds`) ---- */
+
+/* Print the bonded devices of the adapter (NULL = first powered) to `out`: address,
+ * name, connected. Returns the count, or -1 with *err set. */
+int bluez_bonds_list(const char *adapter, FILE *out, GError **err);
+/* Remove the bond with `address` ("all" = every bonded device) via Adapter1.RemoveDevice.
+ * Returns how many were removed, or -1 with *err set. */
+int bluez_bonds_remove(const char *adapter, const char *address, FILE *out, GError **err);
+
+#endif

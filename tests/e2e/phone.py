@@ -1,0 +1,422 @@
+#!/usr/bin/python3
+"""The phone stand-in of the e2e test: three centrals against FakePump on the real stack.
+
+Runs in the QEMU guest (tests/e2e/guest.sh) with one bluetoothd and three btvirt
+controllers: hci0 is the pump (fakepump run --ble --adapter hci0), hci1 the phone that pairs
+by passkey entry, hci2 a stranger (unpaired, then Just Works). Reads the pump's event stream
+(--events, docs/events.md) for the passkey and for what the pump did.
+
+Needs Debian's python3-bleak (with dbus_fast). Prints one "E2E-CHECK PASS|FAIL name" line
+per check and exits 0 when every check passed.
+
+usage: phone.py EVENTS_FILE
+"""
+import asyncio
+import json
+import sys
+import time
+
+from bleak import BleakClient
+from bleak.backends.device import BLEDevice
+from dbus_fast import BusType, Message, Variant
+from dbus_fast.aio import MessageBus
+from dbus_fast.service import ServiceInterface, method
+
+EVENTS = sys.argv[1]
+PUMP, PHONE, STRANGER = "/org/bluez/hci0", "/org/bluez/hci1", "/org/bluez/hci2"
+T0 = time.monotonic()
+results = []
+
+
+def uuid(u16):
+    return f"0000{u16:04x}-0000-1000-8000-00805f9b34fb"
+
+
+IDS, CGMS, DIS = 0x183A, 0x181F, 0x180A
+IDD_STATUS, IDD_CCP, CGM_MEASUREMENT, MANUFACTURER = 0x2B21, 0x2B25, 0x2AA7, 0x2A29
+
+
+def log(*a):
+    print(f"[{time.monotonic() - T0:6.2f}] phone:", *a, flush=True)
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(f"E2E-CHECK {'PASS' if ok else 'FAIL'} {name}{': ' + str(detail) if detail else ''}",
+          flush=True)
+    return ok
+
+
+def crc16_mcrf4xx(data):
+    """E2E-CRC (ble-protocol.md §1.6): reflected 0x8408, init 0xFFFF, no final XOR."""
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+    return crc
+
+
+def e2e_ok(value):
+    return len(value) >= 3 and crc16_mcrf4xx(value[:-2]) == int.from_bytes(value[-2:], "little")
+
+
+def sfloat(b):
+    v = int.from_bytes(b, "little")
+    m, e = v & 0x0FFF, v >> 12
+    m -= 0x1000 if m >= 0x800 else 0
+    e -= 16 if e >= 8 else 0
+    return m * 10.0 ** e
+
+
+def events(since=0.0):
+    out = []
+    try:
+        with open(EVENTS) as f:
+            for line in f:
+                if line.strip():
+                    ev = json.loads(line)
+                    out.append(ev)
+    except FileNotFoundError:
+        pass
+    return out
+
+
+async def wait_event(pred, timeout_s, start=0):
+    """The first event (index >= start) that matches, or None."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        evs = events()
+        for ev in evs[start:]:
+            if pred(ev):
+                return ev
+        await asyncio.sleep(0.2)
+    return None
+
+
+class Agent(ServiceInterface):
+    """A central's agent: KeyboardOnly types the passkey the pump shows (from --events);
+    NoInputNoOutput is the Just Works stranger."""
+
+    def __init__(self, tag):
+        super().__init__("org.bluez.Agent1")
+        self.tag = tag   # never self.name: dbus_fast's interface name (recipe pitfall 4)
+        self.typed = None
+
+    @method()
+    def Release(self):
+        pass
+
+    @method()
+    def Cancel(self):
+        log(f"agent {self.tag}: Cancel")
+
+    @method()
+    def RequestAuthorization(self, device: "o"):
+        log(f"agent {self.tag}: RequestAuthorization {device}")
+
+    @method()
+    def AuthorizeService(self, device: "o", uuid: "s"):
+        pass
+
+    @method()
+    def RequestConfirmation(self, device: "o", passkey: "u"):
+        log(f"agent {self.tag}: RequestConfirmation {passkey:06d}")
+
+    @method()
+    def DisplayPasskey(self, device: "o", passkey: "u", entered: "q"):
+        pass
+
+    @method()
+    async def RequestPasskey(self, device: "o") -> "u":
+        ev = await wait_event(lambda e: e.get("type") == "passkey_displayed", 30)
+        self.typed = int(ev["passkey"]) if ev else 0
+        log(f"agent {self.tag}: typing the pump's passkey {self.typed:06d}")
+        return self.typed
+
+
+async def call(bus, path, iface, member, sig="", body=()):
+    r = await bus.call(Message(destination="org.bluez", path=path, interface=iface,
+                               member=member, signature=sig, body=list(body)))
+    if r.message_type.name == "ERROR":
+        raise RuntimeError(f"{member}: {r.error_name} {r.body}")
+    return r.body
+
+
+async def objects(bus):
+    return (await call(bus, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"))[0]
+
+
+async def agent_bus(path, capability):
+    bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    agent = Agent(capability)
+    bus.export(path, agent)
+    await call(bus, "/org/bluez", "org.bluez.AgentManager1", "RegisterAgent", "os",
+               [path, capability])
+    return bus, agent
+
+
+async def discover(bus, adapter, timeout_s=60):
+    """Scan on `adapter` for a device advertising IDS; restart the scan every 4 s
+    (recipe pitfalls 5, 11). Returns (path, address, name)."""
+    await call(bus, adapter, "org.bluez.Adapter1", "SetDiscoveryFilter", "a{sv}",
+               [{"Transport": Variant("s", "le"), "UUIDs": Variant("as", [uuid(IDS)])}])
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            await call(bus, adapter, "org.bluez.Adapter1", "StartDiscovery")
+        except RuntimeError as e:
+            log("StartDiscovery:", e)
+        for _ in range(20):
+            for path, ifaces in (await objects(bus)).items():
+                d = ifaces.get("org.bluez.Device1")
+                if d and path.startswith(adapter + "/") and uuid(IDS) in d.get(
+                        "UUIDs", Variant("as", [])).value:
+                    try:
+                        await call(bus, adapter, "org.bluez.Adapter1", "StopDiscovery")
+                    except RuntimeError:
+                        pass
+                    name = d["Name"].value if "Name" in d else ""
+                    return path, d["Address"].value, name
+            await asyncio.sleep(0.2)
+        try:
+            await call(bus, adapter, "org.bluez.Adapter1", "StopDiscovery")
+        except RuntimeError:
+            pass
+    return None, None, None
+
+
+async def connect(bus, path):
+    """Device1.Connect by hand, then bleak is given the connected device (recipe pitfall 3:
+    with one bluetoothd for both ends bleak's own connect() can miss Connected)."""
+    for attempt in range(3):
+        try:
+            await call(bus, path, "org.bluez.Device1", "Connect")
+        except RuntimeError as e:
+            log("Connect:", e)
+            await asyncio.sleep(1)
+            continue
+        for _ in range(100):
+            p = (await call(bus, path, "org.freedesktop.DBus.Properties", "GetAll", "s",
+                            ["org.bluez.Device1"]))[0]
+            if p["ServicesResolved"].value:
+                return True
+            await asyncio.sleep(0.1)
+    return False
+
+
+def char(client, svc16, chr16):
+    """A characteristic looked up inside its service (bluetoothd adds a DIS of its own)."""
+    for s in client.services:
+        if s.uuid == uuid(svc16):
+            for c in s.characteristics:
+                if c.uuid == uuid(chr16):
+                    return c
+    raise KeyError(f"{svc16:04x}/{chr16:04x}")
+
+
+async def refused(coro):
+    try:
+        await coro
+        return False, "accepted"
+    except Exception as e:  # bleak raises BleakError/BleakDBusError with the ATT code
+        return True, str(e)[:120]
+
+
+async def phone(bus):
+    """hci1: scan, pair by passkey entry, CGM, IDD Status, an E2E-protected bolus, a replay."""
+    path, address, name = await discover(bus, PHONE)
+    if not check("phone finds the pump advertising IDS 0x183A", path is not None):
+        return
+    check("advertised name is FakePump-XXXX", name.startswith("FakePump-"), name)
+    if not check("phone connects", await connect(bus, path)):
+        return
+    abus, agent = await agent_bus("/e2e/phone_agent", "KeyboardOnly")
+    try:
+        await call(abus, path, "org.bluez.Device1", "Pair")
+        paired = True
+    except RuntimeError as e:
+        log("Pair:", e)
+        paired = False
+    check("phone pairs by passkey entry with the passkey from the event stream",
+          paired and agent.typed is not None and agent.typed > 0, f"passkey {agent.typed}")
+    bond = await wait_event(lambda e: e.get("type") == "bond_created", 10)
+    check("event stream: bond_created", bond is not None)
+    if not paired:
+        return
+    dev = BLEDevice(address, name, {"path": path, "props": {}}, -50)
+    async with BleakClient(dev, adapter="hci1", timeout=30) as cl:
+        st = bytes(await cl.read_gatt_char(char(cl, IDS, IDD_STATUS)))
+        check("IDD Status reads on the LE SC link, E2E CRC valid", e2e_ok(st), st.hex(" "))
+        sec = await wait_event(lambda e: e.get("type") == "security_changed" and
+                               "LE SC" in e.get("security", ""), 5)
+        check("event stream: link is LE SC + MITM", sec is not None)
+
+        got = []
+        await cl.start_notify(char(cl, CGMS, CGM_MEASUREMENT),
+                              lambda _c, d: got.append((time.time(), bytes(d))))
+        for _ in range(200):
+            if len(got) >= 3:
+                break
+            await asyncio.sleep(0.1)
+        cgm = [e["mgdl"] for e in events() if e.get("type") == "cgm"]
+        values = [min(400.0, max(40.0, sfloat(v[2:4]))) for _t, v in got]
+        matched = [v for v in values if any(abs(v - min(400.0, max(40.0, c))) <= 1.0
+                                            for c in cgm)]
+        check("CGM Measurement notifications arrive (>= 3)", len(got) >= 3, len(got))
+        check("CGM values match the run's CGM samples", values and matched == values,
+              f"{values[:5]}")
+        check("CGM records carry a valid E2E-CRC", got and all(e2e_ok(v) for _t, v in got))
+
+        ind = []
+        await cl.start_notify(char(cl, IDS, IDD_CCP), lambda _c, d: ind.append(bytes(d)))
+        n_before = len(events())
+        body = bytes([0x4B, 0x11, 0x00, 0x33, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01])
+        pdu = body + crc16_mcrf4xx(body).to_bytes(2, "little")
+        ok, why = True, ""
+        try:
+            await cl.write_gatt_char(char(cl, IDS, IDD_CCP), pdu, response=True)
+        except Exception as e:
+            ok, why = False, str(e)
+        check("Set Bolus 2.00 U (E2E counter 1) is accepted", ok, why)
+        for _ in range(50):
+            if ind:
+                break
+            await asyncio.sleep(0.1)
+        resp = ind[0] if ind else b""
+        check("Set Bolus Response indicated (0x1177, E2E valid)",
+              resp[:2] == b"\x77\x11" and e2e_ok(resp), resp.hex(" "))
+        started = await wait_event(lambda e: e.get("type") == "bolus_started" and
+                                   e.get("source") == "phone", 10, n_before)
+        check("event stream: the pump started the 2.00 U bolus",
+              started is not None and abs(started["programmed_u"] - 2.0) < 1e-6)
+        ended = await wait_event(lambda e: e.get("type") == "bolus_ended", 30, n_before)
+        check("event stream: the pump delivered 2.00 U",
+              ended is not None and abs(ended["delivered_u"] - 2.0) < 0.01,
+              ended and ended.get("delivered_u"))
+
+        n_before = len(events())
+        ind.clear()
+        bad, why = await refused(cl.write_gatt_char(char(cl, IDS, IDD_CCP), pdu, response=True))
+        check("the replayed Set Bolus write is refused", bad, why)
+        await asyncio.sleep(3)
+        later = events()[n_before:]
+        check("nothing delivered for the replay",
+              not any(e.get("type") == "bolus_started" for e in later))
+        check("event stream: the replay's refusal has a reason",
+              any(e.get("type") == "ble_refused" and e.get("reason") for e in later),
+              [e.get("reason") for e in later if e.get("type") == "ble_refused"][:1])
+        latency_report(got)
+    await call(bus, path, "org.bluez.Device1", "Disconnect")
+
+
+def latency_report(got):
+    """CGM sample in the engine (its "cgm" event line, written right after the engine's
+    minute that notified it) to the notification at the central, same clock (one guest)."""
+    from datetime import datetime
+    cgm = [(datetime.fromisoformat(e["wall"].replace("Z", "+00:00")).timestamp(), e["mgdl"])
+           for e in events() if e.get("type") == "cgm"]
+    lat = []
+    for t, v in got:
+        value = sfloat(v[2:4])
+        cands = [w for w, m in cgm if w <= t + 0.05 and abs(min(400, max(40, m)) - value) <= 1]
+        if cands:
+            lat.append((t - max(cands)) * 1000.0)
+    if lat:
+        lat.sort()
+        p99 = lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))]
+        print(f"E2E-LATENCY cgm->notification median {lat[len(lat) // 2]:.1f} ms "
+              f"p99 {p99:.1f} ms n={len(lat)}", flush=True)
+
+
+async def stranger_op(bus, adapter, what, op):
+    """One request from the stranger on a fresh connection: a refused request makes the
+    central's bluetoothd try to pair (recipe pitfall 13), which fails and drops the link."""
+    for attempt in range(3):
+        path, address, name = await discover(bus, adapter, 30)
+        if path is None or not await connect(bus, path):
+            continue
+        dev = BLEDevice(address, name, {"path": path, "props": {}}, -50)
+        ran = False
+        try:
+            async with BleakClient(dev, adapter=adapter.split("/")[-1], timeout=30) as cl:
+                ran = True
+                return await op(cl)
+        except Exception as e:  # the link may be torn down by the failed pairing
+            log(f"{what} (attempt {attempt + 1}): {e!r}"[:160])
+            if ran:
+                return None
+    check(f"stranger gets a GATT connection for: {what}", False)
+    return None
+
+
+async def stranger(bus):
+    """hci2: unpaired — DIS reads, IDS refused; then Just Works — IDS and CGMS still refused."""
+    t = time.monotonic()
+    n_before = len(events())
+
+    async def dis_then_ids(cl):
+        try:
+            m = bytes(await cl.read_gatt_char(char(cl, DIS, MANUFACTURER)))
+        except Exception as e:
+            return check("unpaired central reads Device Information", False, repr(e)[:100])
+        check("unpaired central reads Device Information", len(m) > 0,
+              m.decode(errors="replace"))
+        bad, why = await refused(cl.read_gatt_char(char(cl, IDS, IDD_STATUS)))
+        return check("unpaired central: IDD Status read refused", bad, why)
+    if await stranger_op(bus, STRANGER, "DIS + IDS reads", dis_then_ids) is None:
+        check("unpaired central: DIS and IDS requests were made", False)
+
+    # Just Works: a NoInputNoOutput agent on its own connection asks for pairing.
+    path, _a, _n = await discover(bus, STRANGER, 30)
+    paired = False
+    if path and await connect(bus, path):
+        abus, _agent = await agent_bus("/e2e/jw_agent", "NoInputNoOutput")
+        try:
+            await call(abus, path, "org.bluez.Device1", "Pair")
+            paired = True
+        except RuntimeError as e:
+            log("Just Works Pair():", e)
+    log(f"Just Works pairing {'succeeded (unauthenticated key)' if paired else 'failed'}")
+    pwr = crc16_mcrf4xx(bytes.fromhex("4b11003302000000000001")).to_bytes(2, "little")
+    ops = [
+        ("IDD Status read", lambda cl: cl.read_gatt_char(char(cl, IDS, IDD_STATUS))),
+        ("CGM Measurement subscription",
+         lambda cl: cl.start_notify(char(cl, CGMS, CGM_MEASUREMENT), lambda *_: None)),
+        ("Set Bolus write", lambda cl: cl.write_gatt_char(
+            char(cl, IDS, IDD_CCP), bytes.fromhex("4b11003302000000000001") + pwr,
+            response=True)),
+    ]
+    for what, op in ops:
+        async def attempt(cl, op=op):
+            return await refused(op(cl))
+        r = await stranger_op(bus, STRANGER, what, attempt)
+        bad, why = r if r else (True, "link dropped by the failed pairing")
+        check(f"Just Works central: {what} refused", bad, why)
+    later = events()[n_before:]
+    check("event stream: Just Works pairing refused by the pump's agent",
+          any(e.get("type") == "pairing_refused" for e in later))
+    check("no command reached the pump from the stranger",
+          not any(e.get("type") in ("command", "bolus_started") for e in later))
+    check("no bond was created for the stranger",
+          not any(e.get("type") == "bond_created" for e in later))
+    log(f"stranger done in {time.monotonic() - t:.1f} s")
+
+
+async def main():
+    bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    adv = await wait_event(lambda e: e.get("type") == "advertising_started", 60)
+    if not check("fakepump advertises (event stream)", adv is not None):
+        return
+    await phone(bus)
+    log("phone done")
+    await stranger(bus)
+
+
+try:
+    asyncio.run(asyncio.wait_for(main(), 140))
+except Exception as e:
+    check("phone script ran to the end", False, repr(e)[:200])
+passed = sum(results)
+print(f"E2E-PHONE {passed} passed, {len(results) - passed} failed", flush=True)
+sys.exit(0 if results and all(results) else 1)

@@ -1,0 +1,91 @@
+#!/bin/sh
+# tests/e2e/run.sh [RUNS] — the real-stack end-to-end test: FakePump on BlueZ in a QEMU guest.
+#
+# Boots Debian's kernel under QEMU (TCG: the CI machines have no nested KVM) with a tiny
+# initramfs that mounts this machine's root read-only over 9p and chroots into it, so the
+# guest runs the host's bluetoothd, btvirt, python3-bleak and build/fakepump. guest.sh
+# brings up three virtual LE controllers and plays the phone (phone.py).
+#
+# Needs: root (apt and the guest's chroot), and the Debian packages below (installed when
+# missing; `apt-get update` once if needed). Prints "e2e: N passed, N failed" last; exit 0
+# when every run passed. Logs: $BUILD/e2e/run-N/ (console, fakepump, phone, bluetoothd,
+# events.jsonl, btmon.snoop).
+set -u
+HERE=$(dirname "$(readlink -f "$0")")
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+RUNS=${1:-1}
+PACKAGES="qemu-system-x86 linux-image-amd64 busybox-static cpio bluez bluez-test-tools dbus \
+python3-dbus python3-gi python3-bleak"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "e2e: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1 ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null; } ||
+		{ echo "e2e: cannot install:$missing"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+fi
+ninja -C "$BUILD" --quiet || { echo "e2e: build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
+
+KV=${KV:-$(ls /lib/modules | sort -V | tail -1)}
+KERNEL=/boot/vmlinuz-$KV
+INITRD=$BUILD/e2e/initramfs-$KV.cpio.gz
+mkdir -p "$BUILD/e2e"
+if [ ! -f "$INITRD" ] || [ "$HERE/guest-init" -nt "$INITRD" ]; then
+	D=$(mktemp -d)
+	mkdir -p "$D/bin" "$D/sbin" "$D/proc" "$D/sys" "$D/dev" "$D/host" "$D/mods"
+	cp /bin/busybox "$D/bin/busybox"
+	for a in sh mount insmod mkdir chroot sleep cat poweroff echo sed; do
+		ln -s busybox "$D/bin/$a"
+	done
+	# insmod does not follow dependencies: the virtio + 9p modules in load order.
+	MODS="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs \
+fscache 9pnet 9pnet_virtio 9p"
+	for m in $MODS; do cp "$(modinfo -k "$KV" -n $m)" "$D/mods/"; done
+	echo $MODS > "$D/mods/order"
+	cp "$HERE/guest-init" "$D/init"
+	chmod +x "$D/init"
+	# The kernel's request_module runs /sbin/modprobe in the initramfs root, not in the
+	# chroot: hand it to the host's kmod (af_alg, cmac, ecb for btvirt and SMP).
+	printf '#!/bin/sh\nexec chroot /host /sbin/modprobe "$@"\n' > "$D/sbin/modprobe"
+	chmod +x "$D/sbin/modprobe"
+	(cd "$D" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$INITRD"
+	rm -rf "$D"
+fi
+
+passed=0
+failed=0
+i=0
+while [ $i -lt "$RUNS" ]; do
+	i=$((i + 1))
+	OUT=$BUILD/e2e/run${E2E_VARIANT:+-$E2E_VARIANT}-$i
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+	echo "$BUILD" > "$OUT/build-dir"
+	echo "${E2E_VARIANT:-}" > "$OUT/variant"
+	t0=$(date +%s.%N)
+	timeout 300 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh" \
+		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$OUT",mount_tag=out,security_model=none \
+		</dev/null > "$OUT/console.log" 2>&1
+	t1=$(date +%s.%N)
+	wall=$(echo "$t1 - $t0" | bc)
+	if grep -aq "E2E-RESULT rc=0" "$OUT/console.log"; then
+		passed=$((passed + 1))
+		echo "e2e run $i: PASS (${wall%.*} s)"
+	else
+		failed=$((failed + 1))
+		echo "e2e run $i: FAIL (${wall%.*} s) — $OUT"
+		grep -a "E2E-CHECK FAIL\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
+	fi
+done
+echo "e2e: $passed passed, $failed failed"
+[ $failed = 0 ]
