@@ -46,60 +46,60 @@
 enum { MAX_SERVICES = 8, MAX_CHARS = GATT_CHAR_COUNT, CALL_TIMEOUT_MS = 5000 };
 
 static const char introspection_xml[] =
-	"<node>"
-	" <interface name='org.freedesktop.DBus.ObjectManager'>"
-	"  <method name='GetManagedObjects'>"
-	"   <arg name='objects' type='a{oa{sa{sv}}}' direction='out'/>"
-	"  </method>"
-	" </interface>"
-	" <interface name='org.bluez.GattService1'>"
-	"  <property name='UUID' type='s' access='read'/>"
-	"  <property name='Primary' type='b' access='read'/>"
-	" </interface>"
-	" <interface name='org.bluez.GattCharacteristic1'>"
-	"  <method name='ReadValue'>"
-	"   <arg name='options' type='a{sv}' direction='in'/>"
-	"   <arg name='value' type='ay' direction='out'/>"
-	"  </method>"
-	"  <method name='WriteValue'>"
-	"   <arg name='value' type='ay' direction='in'/>"
-	"   <arg name='options' type='a{sv}' direction='in'/>"
-	"  </method>"
-	"  <method name='StartNotify'/>"
-	"  <method name='StopNotify'/>"
-	"  <method name='Confirm'/>"
-	"  <property name='UUID' type='s' access='read'/>"
-	"  <property name='Service' type='o' access='read'/>"
-	"  <property name='Value' type='ay' access='read'/>"
-	"  <property name='Notifying' type='b' access='read'/>"
-	"  <property name='Flags' type='as' access='read'/>"
-	" </interface>"
-	" <interface name='org.bluez.LEAdvertisement1'>"
-	"  <method name='Release'/>"
-	"  <property name='Type' type='s' access='read'/>"
-	"  <property name='ServiceUUIDs' type='as' access='read'/>"
-	"  <property name='LocalName' type='s' access='read'/>"
-	"  <property name='Appearance' type='q' access='read'/>"
-	"  <property name='Discoverable' type='b' access='read'/>"
-	" </interface>"
-	" <interface name='org.bluez.Agent1'>"
-	"  <method name='Release'/>"
-	"  <method name='RequestPinCode'><arg type='o' direction='in'/>"
-	"   <arg type='s' direction='out'/></method>"
-	"  <method name='DisplayPinCode'><arg type='o' direction='in'/>"
-	"   <arg type='s' direction='in'/></method>"
-	"  <method name='RequestPasskey'><arg type='o' direction='in'/>"
-	"   <arg type='u' direction='out'/></method>"
-	"  <method name='DisplayPasskey'><arg type='o' direction='in'/>"
-	"   <arg type='u' direction='in'/><arg type='q' direction='in'/></method>"
-	"  <method name='RequestConfirmation'><arg type='o' direction='in'/>"
-	"   <arg type='u' direction='in'/></method>"
-	"  <method name='RequestAuthorization'><arg type='o' direction='in'/></method>"
-	"  <method name='AuthorizeService'><arg type='o' direction='in'/>"
-	"   <arg type='s' direction='in'/></method>"
-	"  <method name='Cancel'/>"
-	" </interface>"
-	"</node>";
+    "<node>"
+    " <interface name='org.freedesktop.DBus.ObjectManager'>"
+    "  <method name='GetManagedObjects'>"
+    "   <arg name='objects' type='a{oa{sa{sv}}}' direction='out'/>"
+    "  </method>"
+    " </interface>"
+    " <interface name='org.bluez.GattService1'>"
+    "  <property name='UUID' type='s' access='read'/>"
+    "  <property name='Primary' type='b' access='read'/>"
+    " </interface>"
+    " <interface name='org.bluez.GattCharacteristic1'>"
+    "  <method name='ReadValue'>"
+    "   <arg name='options' type='a{sv}' direction='in'/>"
+    "   <arg name='value' type='ay' direction='out'/>"
+    "  </method>"
+    "  <method name='WriteValue'>"
+    "   <arg name='value' type='ay' direction='in'/>"
+    "   <arg name='options' type='a{sv}' direction='in'/>"
+    "  </method>"
+    "  <method name='StartNotify'/>"
+    "  <method name='StopNotify'/>"
+    "  <method name='Confirm'/>"
+    "  <property name='UUID' type='s' access='read'/>"
+    "  <property name='Service' type='o' access='read'/>"
+    "  <property name='Value' type='ay' access='read'/>"
+    "  <property name='Notifying' type='b' access='read'/>"
+    "  <property name='Flags' type='as' access='read'/>"
+    " </interface>"
+    " <interface name='org.bluez.LEAdvertisement1'>"
+    "  <method name='Release'/>"
+    "  <property name='Type' type='s' access='read'/>"
+    "  <property name='ServiceUUIDs' type='as' access='read'/>"
+    "  <property name='LocalName' type='s' access='read'/>"
+    "  <property name='Appearance' type='q' access='read'/>"
+    "  <property name='Discoverable' type='b' access='read'/>"
+    " </interface>"
+    " <interface name='org.bluez.Agent1'>"
+    "  <method name='Release'/>"
+    "  <method name='RequestPinCode'><arg type='o' direction='in'/>"
+    "   <arg type='s' direction='out'/></method>"
+    "  <method name='DisplayPinCode'><arg type='o' direction='in'/>"
+    "   <arg type='s' direction='in'/></method>"
+    "  <method name='RequestPasskey'><arg type='o' direction='in'/>"
+    "   <arg type='u' direction='out'/></method>"
+    "  <method name='DisplayPasskey'><arg type='o' direction='in'/>"
+    "   <arg type='u' direction='in'/><arg type='q' direction='in'/></method>"
+    "  <method name='RequestConfirmation'><arg type='o' direction='in'/>"
+    "   <arg type='u' direction='in'/></method>"
+    "  <method name='RequestAuthorization'><arg type='o' direction='in'/></method>"
+    "  <method name='AuthorizeService'><arg type='o' direction='in'/>"
+    "   <arg type='s' direction='in'/></method>"
+    "  <method name='Cancel'/>"
+    " </interface>"
+    "</node>";
 
 typedef struct gw_char {
 	bluez_gateway *gw;
@@ -138,12 +138,12 @@ struct bluez_gateway {
 	size_t service_count;
 	gw_char chars[MAX_CHARS];
 	size_t char_count;
-	GHashTable *devices; /* path → gw_device* */
+	GHashTable *devices;   /* path → gw_device* */
 	char adapter_path[64]; /* chosen adapter, "" when none */
 	char adapter_name[16];
 	bool bluez_up;
-	bool registered;       /* application + advertisement accepted */
-	bool registering;      /* calls in flight */
+	bool registered;  /* application + advertisement accepted */
+	bool registering; /* calls in flight */
 	bool window_open;
 	char last_notice[256];
 	int64_t now_min;
@@ -152,18 +152,18 @@ struct bluez_gateway {
 const char *bluez_event_kind_name(bluez_event_kind k)
 {
 	static const char *const names[] = {
-		[BLUEZ_EV_NOTICE] = "bluetooth_notice",
-		[BLUEZ_EV_ADVERTISING_STARTED] = "advertising_started",
-		[BLUEZ_EV_ADVERTISING_STOPPED] = "advertising_stopped",
-		[BLUEZ_EV_PAIRING_WINDOW_OPENED] = "pairing_window_opened",
-		[BLUEZ_EV_PAIRING_WINDOW_CLOSED] = "pairing_window_closed",
-		[BLUEZ_EV_PASSKEY_DISPLAYED] = "passkey_displayed",
-		[BLUEZ_EV_PAIRING_REFUSED] = "pairing_refused",
-		[BLUEZ_EV_BOND_CREATED] = "bond_created",
-		[BLUEZ_EV_BOND_REMOVED] = "bond_removed",
-		[BLUEZ_EV_CONNECTED] = "connected",
-		[BLUEZ_EV_DISCONNECTED] = "disconnected",
-		[BLUEZ_EV_SECURITY_CHANGED] = "security_changed",
+	    [BLUEZ_EV_NOTICE] = "bluetooth_notice",
+	    [BLUEZ_EV_ADVERTISING_STARTED] = "advertising_started",
+	    [BLUEZ_EV_ADVERTISING_STOPPED] = "advertising_stopped",
+	    [BLUEZ_EV_PAIRING_WINDOW_OPENED] = "pairing_window_opened",
+	    [BLUEZ_EV_PAIRING_WINDOW_CLOSED] = "pairing_window_closed",
+	    [BLUEZ_EV_PASSKEY_DISPLAYED] = "passkey_displayed",
+	    [BLUEZ_EV_PAIRING_REFUSED] = "pairing_refused",
+	    [BLUEZ_EV_BOND_CREATED] = "bond_created",
+	    [BLUEZ_EV_BOND_REMOVED] = "bond_removed",
+	    [BLUEZ_EV_CONNECTED] = "connected",
+	    [BLUEZ_EV_DISCONNECTED] = "disconnected",
+	    [BLUEZ_EV_SECURITY_CHANGED] = "security_changed",
 	};
 	return (unsigned)k < G_N_ELEMENTS(names) ? names[k] : "unknown";
 }
@@ -301,8 +301,8 @@ static gw_device *device_for_request(bluez_gateway *gw, const char *path)
 		return d;
 	d = device_get(gw, path);
 	GVariant *r = g_dbus_connection_call_sync(
-		gw->conn, BLUEZ, path, IFACE_PROPS, "GetAll", g_variant_new("(s)", IFACE_DEVICE),
-		G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+	    gw->conn, BLUEZ, path, IFACE_PROPS, "GetAll", g_variant_new("(s)", IFACE_DEVICE),
+	    G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
 	if (r) {
 		GVariant *props = g_variant_get_child_value(r, 0);
 		device_update(gw, path, props);
@@ -376,8 +376,7 @@ static ble_link request_link(bluez_gateway *gw, GVariant *options, const gw_char
 	return link_of(d);
 }
 
-static void char_read(bluez_gateway *gw, gw_char *c, GVariant *params,
-                      GDBusMethodInvocation *inv)
+static void char_read(bluez_gateway *gw, gw_char *c, GVariant *params, GDBusMethodInvocation *inv)
 {
 	GVariant *options = g_variant_get_child_value(params, 0);
 	ble_link link = request_link(gw, options, c);
@@ -386,7 +385,8 @@ static void char_read(bluez_gateway *gw, gw_char *c, GVariant *params,
 	g_variant_unref(options);
 	uint8_t buf[BLE_ATT_MAX_VALUE];
 	size_t len = 0;
-	uint8_t rc = ble_server_read(gw->srv, &link, gw->now_min, c->def->id, buf, sizeof buf, &len);
+	uint8_t rc =
+	    ble_server_read(gw->srv, &link, gw->now_min, c->def->id, buf, sizeof buf, &len);
 	if (rc) {
 		return_att_error(inv, rc);
 		return;
@@ -396,12 +396,11 @@ static void char_read(bluez_gateway *gw, gw_char *c, GVariant *params,
 		return;
 	}
 	g_dbus_method_invocation_return_value(
-		inv, g_variant_new("(@ay)", g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, buf + offset,
-		                                                      len - offset, 1)));
+	    inv, g_variant_new("(@ay)", g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, buf + offset,
+	                                                          len - offset, 1)));
 }
 
-static void char_write(bluez_gateway *gw, gw_char *c, GVariant *params,
-                       GDBusMethodInvocation *inv)
+static void char_write(bluez_gateway *gw, gw_char *c, GVariant *params, GDBusMethodInvocation *inv)
 {
 	GVariant *value = g_variant_get_child_value(params, 0);
 	GVariant *options = g_variant_get_child_value(params, 1);
@@ -524,7 +523,8 @@ static GVariant *managed_objects(bluez_gateway *gw)
 	for (size_t i = 0; i < gw->service_count; i++) {
 		GVariantBuilder props;
 		g_variant_builder_init(&props, G_VARIANT_TYPE("a{sv}"));
-		g_variant_builder_add(&props, "{sv}", "UUID", service_property(&gw->services[i], "UUID"));
+		g_variant_builder_add(&props, "{sv}", "UUID",
+		                      service_property(&gw->services[i], "UUID"));
 		g_variant_builder_add(&props, "{sv}", "Primary",
 		                      service_property(&gw->services[i], "Primary"));
 		g_variant_builder_add_parsed(&objs, "{%o, {%s: %a{sv}}}", gw->services[i].path,
@@ -537,8 +537,8 @@ static GVariant *managed_objects(bluez_gateway *gw)
 		for (size_t k = 0; k < G_N_ELEMENTS(names); k++)
 			g_variant_builder_add(&props, "{sv}", names[k],
 			                      char_property(&gw->chars[i], names[k]));
-		g_variant_builder_add_parsed(&objs, "{%o, {%s: %a{sv}}}", gw->chars[i].path, IFACE_CHAR,
-		                             &props);
+		g_variant_builder_add_parsed(&objs, "{%o, {%s: %a{sv}}}", gw->chars[i].path,
+		                             IFACE_CHAR, &props);
 	}
 	return g_variant_new("(@a{oa{sa{sv}}})", g_variant_builder_end(&objs));
 }
@@ -581,7 +581,8 @@ static void agent_call(bluez_gateway *gw, const char *method, GVariant *params,
 		if (d && !gw->window_open) {
 			emit_device(gw, BLUEZ_EV_PAIRING_REFUSED, d, "pairing window closed");
 		} else if (d && d->last_passkey != passkey + 1) {
-			d->last_passkey = passkey + 1; /* shown once, however often `entered` moves */
+			d->last_passkey =
+			    passkey + 1; /* shown once, however often `entered` moves */
 			fprintf(stderr,
 			        "\n  ******************************************************\n"
 			        "  **  FakePump pairing passkey:  %06u  (for %s)\n"
@@ -597,14 +598,15 @@ static void agent_call(bluez_gateway *gw, const char *method, GVariant *params,
 		g_dbus_method_invocation_return_value(inv, NULL);
 		return;
 	}
-	if (strcmp(method, "RequestConfirmation") == 0 || strcmp(method, "RequestAuthorization") == 0 ||
-	    strcmp(method, "RequestPasskey") == 0 || strcmp(method, "RequestPinCode") == 0) {
+	if (strcmp(method, "RequestConfirmation") == 0 ||
+	    strcmp(method, "RequestAuthorization") == 0 || strcmp(method, "RequestPasskey") == 0 ||
+	    strcmp(method, "RequestPinCode") == 0) {
 		/* Just Works / numeric comparison / legacy PIN: never. The pump shows a passkey. */
 		if (d)
 			emit_device(gw, BLUEZ_EV_PAIRING_REFUSED, d,
 			            strcmp(method, "RequestAuthorization") == 0
-			                    ? "Just Works refused: passkey entry required"
-			                    : "refused: only passkey entry (the pump displays it)");
+			                ? "Just Works refused: passkey entry required"
+			                : "refused: only passkey entry (the pump displays it)");
 		g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.Rejected",
 		                                           "FakePump pairs by passkey entry only");
 		return;
@@ -627,7 +629,8 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *p
 	} else if (strcmp(iface, IFACE_CHAR) == 0) {
 		gw_char *c = char_by_path(gw, path);
 		if (!c)
-			g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.Failed", "0x0e");
+			g_dbus_method_invocation_return_dbus_error(inv, "org.bluez.Error.Failed",
+			                                           "0x0e");
 		else if (strcmp(method, "ReadValue") == 0)
 			char_read(gw, c, params, inv);
 		else if (strcmp(method, "WriteValue") == 0)
@@ -663,7 +666,8 @@ static GVariant *get_property(GDBusConnection *conn, const char *sender, const c
 		v = adv_property(gw, name);
 	}
 	if (!v)
-		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "no property %s", name);
+		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_PROPERTY, "no property %s",
+		            name);
 	return v;
 }
 
@@ -691,15 +695,26 @@ static void set_pairable(bluez_gateway *gw)
 	                       NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL, NULL);
 }
 
+/* Still registered from before (the adapter was powered off and on): as good as done. */
+static bool already_registered(const GError *e)
+{
+	g_autofree char *remote = g_dbus_error_get_remote_error(e);
+	return remote && strcmp(remote, "org.bluez.Error.AlreadyExists") == 0;
+}
+
 static void registered_app(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	bluez_gateway *gw = user_data;
 	GError *e = NULL;
 	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &e);
+	if (!r && already_registered(e)) {
+		g_error_free(e);
+		return;
+	}
 	if (!r) {
 		char line[256];
-		snprintf(line, sizeof line, "RegisterApplication on %s failed: %s", gw->adapter_name,
-		         e->message);
+		snprintf(line, sizeof line, "RegisterApplication on %s failed: %s",
+		         gw->adapter_name, e->message);
 		notice(gw, line);
 		g_error_free(e);
 		gw->registering = false;
@@ -714,10 +729,14 @@ static void registered_adv(GObject *src, GAsyncResult *res, gpointer user_data)
 	GError *e = NULL;
 	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &e);
 	gw->registering = false;
+	if (!r && already_registered(e)) {
+		g_clear_error(&e);
+		r = g_variant_ref_sink(g_variant_new("()"));
+	}
 	if (!r) {
 		char line[256];
-		snprintf(line, sizeof line, "RegisterAdvertisement on %s failed: %s", gw->adapter_name,
-		         e->message);
+		snprintf(line, sizeof line, "RegisterAdvertisement on %s failed: %s",
+		         gw->adapter_name, e->message);
 		notice(gw, line);
 		g_error_free(e);
 		return;
@@ -758,10 +777,9 @@ static void try_register(bluez_gateway *gw)
 	if (!gw->bluez_up || gw->registered || gw->registering)
 		return;
 	GError *e = NULL;
-	GVariant *r = g_dbus_connection_call_sync(gw->conn, BLUEZ, "/", IFACE_OM,
-	                                          "GetManagedObjects", NULL,
-	                                          G_VARIANT_TYPE("(a{oa{sa{sv}}})"),
-	                                          G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &e);
+	GVariant *r = g_dbus_connection_call_sync(
+	    gw->conn, BLUEZ, "/", IFACE_OM, "GetManagedObjects", NULL,
+	    G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &e);
 	if (!r) {
 		char line[256];
 		snprintf(line, sizeof line, "bluetoothd does not answer (%s); going on without it",
@@ -806,13 +824,13 @@ static void try_register(bluez_gateway *gw)
 			         "(it registers when the adapter appears)",
 			         gw->opt.adapter);
 		else if (wanted[0])
-			snprintf(line, sizeof line,
-			         "adapter %s is powered off (bluetoothctl power on); the simulation "
-			         "goes on without Bluetooth until it is on",
-			         gw->opt.adapter);
+			snprintf(
+			    line, sizeof line,
+			    "adapter %s is powered off (bluetoothctl power on); the simulation "
+			    "goes on without Bluetooth until it is on",
+			    gw->opt.adapter);
 		else
-			snprintf(line, sizeof line,
-			         "%s; the simulation goes on without Bluetooth",
+			snprintf(line, sizeof line, "%s; the simulation goes on without Bluetooth",
 			         any_adapter ? "no powered adapter (bluetoothctl power on)"
 			                     : "no Bluetooth adapter");
 		notice(gw, line);
@@ -842,14 +860,15 @@ static void try_register(bluez_gateway *gw)
 	g_variant_unref(r);
 
 	GVariant *a = g_dbus_connection_call_sync(
-		gw->conn, BLUEZ, "/org/bluez", "org.bluez.AgentManager1", "RegisterAgent",
-		g_variant_new("(os)", AGENT_PATH, "DisplayOnly"), NULL, G_DBUS_CALL_FLAGS_NONE,
-		CALL_TIMEOUT_MS, NULL, &e);
+	    gw->conn, BLUEZ, "/org/bluez", "org.bluez.AgentManager1", "RegisterAgent",
+	    g_variant_new("(os)", AGENT_PATH, "DisplayOnly"), NULL, G_DBUS_CALL_FLAGS_NONE,
+	    CALL_TIMEOUT_MS, NULL, &e);
 	if (a) {
 		g_variant_unref(a);
-		a = g_dbus_connection_call_sync(gw->conn, BLUEZ, "/org/bluez", "org.bluez.AgentManager1",
-		                                "RequestDefaultAgent", g_variant_new("(o)", AGENT_PATH),
-		                                NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &e);
+		a = g_dbus_connection_call_sync(gw->conn, BLUEZ, "/org/bluez",
+		                                "org.bluez.AgentManager1", "RequestDefaultAgent",
+		                                g_variant_new("(o)", AGENT_PATH), NULL,
+		                                G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, &e);
 	}
 	if (!a) {
 		snprintf(line, sizeof line, "agent not registered (%s): pairing will not work",
@@ -897,9 +916,8 @@ static void on_bluez_vanished(GDBusConnection *c, const char *name, gpointer use
 	                    "(it registers when bluetoothd starts)");
 }
 
-static void on_signal(GDBusConnection *c, const char *sender, const char *path,
-                      const char *iface, const char *signal, GVariant *params,
-                      gpointer user_data)
+static void on_signal(GDBusConnection *c, const char *sender, const char *path, const char *iface,
+                      const char *signal, GVariant *params, gpointer user_data)
 {
 	(void)c;
 	(void)sender;
@@ -1005,8 +1023,8 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 		sv->def = &services[s];
 		snprintf(sv->path, sizeof sv->path, APP_PATH "/service%zu", gw->service_count);
 		gw->service_count++;
-		for (size_t k = 0; k < services[s].characteristic_count && gw->char_count < MAX_CHARS;
-		     k++) {
+		for (size_t k = 0;
+		     k < services[s].characteristic_count && gw->char_count < MAX_CHARS; k++) {
 			gw_char *c = &gw->chars[gw->char_count++];
 			c->gw = gw;
 			c->def = &services[s].characteristics[k];
@@ -1028,31 +1046,31 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "no free notify listener slot");
 		goto fail;
 	}
-	gw->sig_props = g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_PROPS,
-	                                                   "PropertiesChanged", NULL, NULL,
-	                                                   G_DBUS_SIGNAL_FLAGS_NONE, on_signal, gw,
-	                                                   NULL);
-	gw->sig_added = g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_OM, "InterfacesAdded",
-	                                                   NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-	                                                   on_signal, gw, NULL);
-	gw->sig_removed = g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_OM,
-	                                                     "InterfacesRemoved", NULL, NULL,
-	                                                     G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
-	                                                     gw, NULL);
+	gw->sig_props =
+	    g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_PROPS, "PropertiesChanged", NULL,
+	                                       NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, gw, NULL);
+	gw->sig_added =
+	    g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_OM, "InterfacesAdded", NULL, NULL,
+	                                       G_DBUS_SIGNAL_FLAGS_NONE, on_signal, gw, NULL);
+	gw->sig_removed =
+	    g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_OM, "InterfacesRemoved", NULL,
+	                                       NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, gw, NULL);
 	if (o->pair_window_s > 0) {
 		gw->window_open = true;
-		const guint ms = o->pair_window_s * 1000.0 > 4e9 ? 4000000000u
-		                                                 : (guint)(o->pair_window_s * 1000.0);
+		const guint ms = o->pair_window_s * 1000.0 > 4e9
+		                     ? 4000000000u
+		                     : (guint)(o->pair_window_s * 1000.0);
 		gw->window_timer = g_timeout_add(ms, close_window, gw);
 		if (!gw->opt.quiet)
 			fprintf(stderr, "fakepump: bluetooth: pairing window open for %.0f s\n",
 			        o->pair_window_s);
-		bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_OPENED, .seconds = o->pair_window_s};
+		bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_OPENED,
+		                  .seconds = o->pair_window_s};
 		emit(gw, &ev);
 	}
-	gw->name_watch = g_bus_watch_name_on_connection(conn, BLUEZ, G_BUS_NAME_WATCHER_FLAGS_NONE,
-	                                                on_bluez_appeared, on_bluez_vanished, gw,
-	                                                NULL);
+	gw->name_watch =
+	    g_bus_watch_name_on_connection(conn, BLUEZ, G_BUS_NAME_WATCHER_FLAGS_NONE,
+	                                   on_bluez_appeared, on_bluez_vanished, gw, NULL);
 	return gw;
 fail:
 	bluez_gateway_free(gw);
@@ -1065,22 +1083,23 @@ void bluez_gateway_free(bluez_gateway *gw)
 		return;
 	if (gw->conn && gw->registered) {
 		/* Best effort; bluetoothd also cleans up when our connection closes. */
+		g_dbus_connection_call_sync(
+		    gw->conn, BLUEZ, gw->adapter_path, "org.bluez.LEAdvertisingManager1",
+		    "UnregisterAdvertisement", g_variant_new("(o)", ADV_PATH), NULL,
+		    G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
 		g_dbus_connection_call_sync(gw->conn, BLUEZ, gw->adapter_path,
-		                            "org.bluez.LEAdvertisingManager1", "UnregisterAdvertisement",
-		                            g_variant_new("(o)", ADV_PATH), NULL,
+		                            "org.bluez.GattManager1", "UnregisterApplication",
+		                            g_variant_new("(o)", APP_PATH), NULL,
 		                            G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
-		g_dbus_connection_call_sync(gw->conn, BLUEZ, gw->adapter_path, "org.bluez.GattManager1",
-		                            "UnregisterApplication", g_variant_new("(o)", APP_PATH),
-		                            NULL, G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
 	}
 	if (gw->window_timer)
 		g_source_remove(gw->window_timer);
 	if (gw->window_open && gw->registered) {
 		gw->window_open = false;
-		g_dbus_connection_call_sync(gw->conn, BLUEZ, gw->adapter_path, IFACE_PROPS, "Set",
-		                            g_variant_new("(ssv)", IFACE_ADAPTER, "Pairable",
-		                                          g_variant_new_boolean(FALSE)),
-		                            NULL, G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+		g_dbus_connection_call_sync(
+		    gw->conn, BLUEZ, gw->adapter_path, IFACE_PROPS, "Set",
+		    g_variant_new("(ssv)", IFACE_ADAPTER, "Pairable", g_variant_new_boolean(FALSE)),
+		    NULL, G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
 	}
 	if (gw->name_watch)
 		g_bus_unwatch_name(gw->name_watch);
@@ -1090,8 +1109,8 @@ void bluez_gateway_free(bluez_gateway *gw)
 			if (subs[i])
 				g_dbus_connection_signal_unsubscribe(gw->conn, subs[i]);
 		for (guint i = 0; gw->registrations && i < gw->registrations->len; i++)
-			g_dbus_connection_unregister_object(gw->conn,
-			                                    g_array_index(gw->registrations, guint, i));
+			g_dbus_connection_unregister_object(
+			    gw->conn, g_array_index(gw->registrations, guint, i));
 		g_dbus_connection_flush_sync(gw->conn, NULL, NULL);
 	}
 	ble_server_remove_listener(gw->srv, on_server_notify, gw);
@@ -1151,13 +1170,26 @@ typedef struct bond_row {
 	bool connected;
 } bond_row;
 
+/* The system bus, or NULL with a FAILED error that says bluetoothd cannot be reached. */
+static GDBusConnection *system_bus(GError **err)
+{
+	GError *e = NULL;
+	GDBusConnection *conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &e);
+	if (!conn) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
+		            "cannot reach bluetoothd: no system D-Bus (%s)", e->message);
+		g_error_free(e);
+	}
+	return conn;
+}
+
 /* The bonded devices of the adapter; its path into adapter_path[64]. */
 static GArray *bonds_of(GDBusConnection *conn, const char *adapter, char *adapter_path,
                         GError **err)
 {
-	GVariant *r = g_dbus_connection_call_sync(conn, BLUEZ, "/", IFACE_OM, "GetManagedObjects",
-	                                          NULL, G_VARIANT_TYPE("(a{oa{sa{sv}}})"),
-	                                          G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, err);
+	GVariant *r = g_dbus_connection_call_sync(
+	    conn, BLUEZ, "/", IFACE_OM, "GetManagedObjects", NULL,
+	    G_VARIANT_TYPE("(a{oa{sa{sv}}})"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, err);
 	if (!r)
 		return NULL;
 	GVariant *objs = g_variant_get_child_value(r, 0);
@@ -1171,9 +1203,10 @@ static GArray *bonds_of(GDBusConnection *conn, const char *adapter, char *adapte
 		if (ad) {
 			gboolean powered = FALSE;
 			g_variant_lookup(ad, "Powered", "b", &powered);
-			const bool match = adapter ? strcmp(path + strlen("/org/bluez/"), adapter) == 0
-			                           : (powered && (!adapter_path[0] ||
-			                                          strcmp(path, adapter_path) < 0));
+			const bool match =
+			    adapter
+			        ? strcmp(path + strlen("/org/bluez/"), adapter) == 0
+			        : (powered && (!adapter_path[0] || strcmp(path, adapter_path) < 0));
 			if (match)
 				g_strlcpy(adapter_path, path, 64);
 			g_variant_unref(ad);
@@ -1194,8 +1227,8 @@ static GArray *bonds_of(GDBusConnection *conn, const char *adapter, char *adapte
 		GVariant *dev = g_variant_lookup_value(ifaces, IFACE_DEVICE, NULL);
 		gboolean bonded = FALSE, paired = FALSE, connected = FALSE;
 		if (dev && strncmp(path, adapter_path, n) == 0 &&
-		    (g_variant_lookup(dev, "Bonded", "b", &bonded), g_variant_lookup(dev, "Paired", "b", &paired),
-		     bonded || paired)) {
+		    (g_variant_lookup(dev, "Bonded", "b", &bonded),
+		     g_variant_lookup(dev, "Paired", "b", &paired), bonded || paired)) {
 			bond_row row = {0};
 			const char *s;
 			g_strlcpy(row.path, path, sizeof row.path);
@@ -1218,7 +1251,7 @@ static GArray *bonds_of(GDBusConnection *conn, const char *adapter, char *adapte
 
 int bluez_bonds_list(const char *adapter, FILE *out, GError **err)
 {
-	GDBusConnection *conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, err);
+	GDBusConnection *conn = system_bus(err);
 	if (!conn)
 		return -1;
 	char adapter_path[64];
@@ -1241,7 +1274,7 @@ int bluez_bonds_list(const char *adapter, FILE *out, GError **err)
 
 int bluez_bonds_remove(const char *adapter, const char *address, FILE *out, GError **err)
 {
-	GDBusConnection *conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, err);
+	GDBusConnection *conn = system_bus(err);
 	if (!conn)
 		return -1;
 	char adapter_path[64];
@@ -1255,9 +1288,9 @@ int bluez_bonds_remove(const char *adapter, const char *address, FILE *out, GErr
 			if (!all && g_ascii_strcasecmp(b->address, address) != 0)
 				continue;
 			GVariant *r = g_dbus_connection_call_sync(
-				conn, BLUEZ, adapter_path, IFACE_ADAPTER, "RemoveDevice",
-				g_variant_new("(o)", b->path), NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
-				NULL, err);
+			    conn, BLUEZ, adapter_path, IFACE_ADAPTER, "RemoveDevice",
+			    g_variant_new("(o)", b->path), NULL, G_DBUS_CALL_FLAGS_NONE,
+			    CALL_TIMEOUT_MS, NULL, err);
 			if (!r) {
 				removed = -1;
 				break;
@@ -1267,8 +1300,8 @@ int bluez_bonds_remove(const char *adapter, const char *address, FILE *out, GErr
 			removed++;
 		}
 		if (removed == 0 && !all) {
-			g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no bond with %s on %s", address,
-			            adapter_path + strlen("/org/bluez/"));
+			g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no bond with %s on %s",
+			            address, adapter_path + strlen("/org/bluez/"));
 			removed = -1;
 		}
 		g_array_free(rows, TRUE);

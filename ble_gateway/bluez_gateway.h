@@ -30,27 +30,27 @@ typedef enum bluez_event_kind {
 	BLUEZ_EV_ADVERTISING_STOPPED,   /* detail: why */
 	BLUEZ_EV_PAIRING_WINDOW_OPENED, /* seconds: how long */
 	BLUEZ_EV_PAIRING_WINDOW_CLOSED,
-	BLUEZ_EV_PASSKEY_DISPLAYED,     /* address, passkey */
-	BLUEZ_EV_PAIRING_REFUSED,       /* address, detail: why */
-	BLUEZ_EV_BOND_CREATED,          /* address */
-	BLUEZ_EV_BOND_REMOVED,          /* address */
-	BLUEZ_EV_CONNECTED,             /* address, security, bonded */
-	BLUEZ_EV_DISCONNECTED,          /* address */
-	BLUEZ_EV_SECURITY_CHANGED,      /* address, security */
+	BLUEZ_EV_PASSKEY_DISPLAYED, /* address, passkey */
+	BLUEZ_EV_PAIRING_REFUSED,   /* address, detail: why */
+	BLUEZ_EV_BOND_CREATED,      /* address */
+	BLUEZ_EV_BOND_REMOVED,      /* address */
+	BLUEZ_EV_CONNECTED,         /* address, security, bonded */
+	BLUEZ_EV_DISCONNECTED,      /* address */
+	BLUEZ_EV_SECURITY_CHANGED,  /* address, security */
 } bluez_event_kind;
 
 const char *bluez_event_kind_name(bluez_event_kind k);
 
 typedef struct bluez_event {
 	bluez_event_kind kind;
-	const char *adapter;  /* "hci0", or NULL */
-	const char *device;   /* Device1 object path, or NULL */
-	const char *address;  /* "AA:BB:…", or NULL */
+	const char *adapter; /* "hci0", or NULL */
+	const char *device;  /* Device1 object path, or NULL */
+	const char *address; /* "AA:BB:…", or NULL */
 	gatt_security security;
 	bool bonded;
-	uint32_t passkey;     /* BLUEZ_EV_PASSKEY_DISPLAYED */
-	double seconds;       /* BLUEZ_EV_PAIRING_WINDOW_OPENED */
-	const char *name;     /* advertised LocalName */
+	uint32_t passkey; /* BLUEZ_EV_PASSKEY_DISPLAYED */
+	double seconds;   /* BLUEZ_EV_PAIRING_WINDOW_OPENED */
+	const char *name; /* advertised LocalName */
 	const char *detail;
 } bluez_event;
 

@@ -21,8 +21,8 @@ struct event_stream {
 	FILE *out;
 	bool owned;
 	char line[LINE_MAX_BYTES];
-	size_t used;   /* bytes in line */
-	bool cut;      /* a field did not fit: the rest of the fields are dropped */
+	size_t used; /* bytes in line */
+	bool cut;    /* a field did not fit: the rest of the fields are dropped */
 };
 
 event_stream *event_stream_open(const char *path, char *err, size_t cap)

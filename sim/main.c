@@ -134,7 +134,8 @@ static int run_single(run_options *opt, const char *junit_path, bool verbose)
 {
 	opt->interactive = true;
 	opt->print_summary = true;
-	opt->progress = !opt->quiet && isatty(STDOUT_FILENO) && !opt->csv_path;
+	const bool events_on_stdout = opt->events_path && strcmp(opt->events_path, "-") == 0;
+	opt->progress = !opt->quiet && isatty(STDOUT_FILENO) && !opt->csv_path && !events_on_stdout;
 	run_report rep;
 	run_one(opt, &rep);
 	if (rep.status == RUN_BAD_INPUT || rep.status == RUN_ERROR)
@@ -143,7 +144,9 @@ static int run_single(run_options *opt, const char *junit_path, bool verbose)
 		                ? "fakepump: "
 		                : "",
 		        rep.message);
-	FILE *out = opt->csv_path && strcmp(opt->csv_path, "-") == 0 ? stderr : stdout;
+	FILE *out = (opt->csv_path && strcmp(opt->csv_path, "-") == 0) || events_on_stdout
+	                    ? stderr
+	                    : stdout;
 	if (rep.expectation_count) {
 		report_expectations(&rep, !verbose && rep.status != RUN_FAILED, out);
 		if (rep.status == RUN_EXPECTED_FAILURE)
@@ -274,6 +277,12 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 	if ((opt.adapter || opt.pair_window_s > 0) && !opt.ble) {
 		fprintf(stderr, "fakepump %s: --%s goes with --ble\n", cmd,
 		        opt.adapter ? "adapter" : "pair-window");
+		return EXIT_BAD_INPUT;
+	}
+	if (opt.csv_path && opt.events_path && strcmp(opt.csv_path, "-") == 0 &&
+	    strcmp(opt.events_path, "-") == 0) {
+		fprintf(stderr, "fakepump %s: --csv - and --events - cannot share standard output\n",
+		        cmd);
 		return EXIT_BAD_INPUT;
 	}
 	if (opt.ble && !speed_given)

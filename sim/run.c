@@ -718,7 +718,9 @@ stopped:
 		event_stream_end(events);
 	}
 	if (opt->print_summary && rep->status != RUN_ERROR) {
-		FILE *out = opt->csv_path && strcmp(opt->csv_path, "-") == 0 ? stderr : stdout;
+		const bool stdout_taken = (opt->csv_path && strcmp(opt->csv_path, "-") == 0) ||
+		                          (opt->events_path && strcmp(opt->events_path, "-") == 0);
+		FILE *out = stdout_taken ? stderr : stdout;
 		summary_print_line(&sum, sc.name, sc.patient->name, out);
 		fputc('\n', out);
 		fflush(out);

@@ -593,6 +593,30 @@ Test(ccp, template_procedures)
 	ccp("BB 11 05", RC("BB", "11", "74"));                   /* bolus templates: none */
 }
 
+Test(ccp, template_kinds_not_offered_are_not_applicable_and_bad_operands_invalid)
+{
+	static const struct {
+		const char *pdu, *want;
+	} cases[] = {
+	    {"2D 11 04 33 08 F0 1E 00", RC("2D", "11", "74")}, /* Set TBR Template */
+	    {"2D 11 04 33", RC("2D", "11", "71")},
+	    {"DD 11 06 00 33 02 00 00 00 00 00", RC("DD", "11", "74")}, /* Set Bolus Template */
+	    {"DD 11 06 00 34 02 00 00 00 00 00", RC("DD", "11", "71")},
+	    {"B8 12 08", RC("B8", "12", "74")}, /* Read ISF */
+	    {"B8 12", RC("B8", "12", "71")},
+	    {"DE 12 01 08 01 3C 00 32 00", RC("DE", "12", "74")}, /* Write ISF */
+	    {"DE 12 05 08 01 3C 00 32 00", RC("DE", "12", "71")}, /* 3rd block without 2nd */
+	    {"ED 12 09", RC("ED", "12", "74")},                   /* Read I2CHO */
+	    {"1B 14 01 09 01 3C 00 0A 00", RC("1B", "14", "74")}, /* Write I2CHO */
+	    {"28 14 0A", RC("28", "14", "74")},                   /* Read Target Glucose */
+	    {"4E 14 01 0A 01 3C 00 50 00 B4 00", RC("4E", "14", "74")},
+	    {"4E 14 01 0A 01 3C 00 50 00", RC("4E", "14", "71")},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ccp(cases[i].pdu, cases[i].want);
+	cr_assert_float_eq(status().basal_rate_u_per_h, 1.0, 1e-9);
+}
+
 Test(ccp, I5_unknown_opcodes_and_single_bit_flips_are_opcode_not_supported)
 {
 	ccp("4A 11 00 33 02 00 00 00 00 00", RC("4A", "11", "70"));

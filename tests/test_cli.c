@@ -336,3 +336,38 @@ Test(cli, recorded_run_exports_the_same_csv_and_plots_without_a_display)
 	cr_assert(strstr(r.err, "no run 7"), "%s", r.err);
 	run_result_free(&r);
 }
+
+Test(cli, ble_options_out_of_place_exit_2_with_a_message)
+{
+	const char *const cases[][5] = {
+		{"run", "x.yaml", "--pair-window", "2m", NULL},       /* without --ble */
+		{"run", "x.yaml", "--adapter", "hci0", NULL},         /* without --ble */
+		{"run", "x.yaml", "--ble", "--pair-window", "5x"},    /* not a duration */
+		{"run", "x.yaml", "--ble", "--pair-window", "25h"},   /* more than a day */
+		{"run", "x.yaml", "y.yaml", "--ble", NULL},           /* one FILE only */
+		{"run", "x.yaml", "y.yaml", "--events", "e.jsonl"},   /* one FILE only */
+		{"bonds", "--frobnicate", NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *args[6] = {cases[i][0], cases[i][1], cases[i][2], cases[i][3],
+		                       cases[i][4], NULL};
+		run_result r = run_fakepump(args);
+		cr_expect_eq(r.exit_status, 2, "case %zu: status %d", i, r.exit_status);
+		cr_expect(strlen(r.err) > 10, "case %zu: no message", i);
+		run_result_free(&r);
+	}
+}
+
+Test(cli, events_to_stdout_are_json_lines_with_the_phone_commands)
+{
+	const char *args[] = {"run", SCENARIO_LIBRARY_DIR "/phone-bolus.yaml", "--events", "-",
+	                      NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	cr_expect(strncmp(r.out, "{\"t_min\":0,\"wall\":\"", 19) == 0, "%.200s", r.out);
+	cr_expect(strstr(r.out, "\"type\":\"command\",\"source\":\"phone\",\"command\":\"bolus\","
+	                        "\"result\":\"ok\""));
+	cr_expect(strstr(r.out, "\"type\":\"run_ended\",\"status\":\"passed\""));
+	cr_expect(strstr(r.err, "phone-bolus: adult#001"), "summary goes to stderr: %s", r.err);
+	run_result_free(&r);
+}

@@ -108,7 +108,8 @@ Test(event_stream, a_refused_phone_write_carries_its_reason_and_att_error)
 	event_stream_close(es);
 	const char *text = slurp();
 	cr_assert(strstr(text, "\"type\":\"ble_refused\",\"kind\":\"write\""), "%s", text);
-	cr_assert(strstr(text, "\"reason\":\"e2e: invalid counter\",\"att_error\":130"), "%s", text);
+	cr_assert(strstr(text, "\"reason\":\"e2e: invalid counter\",\"att_error\":130"), "%s",
+	          text);
 	unlink(path);
 }
 

@@ -155,6 +155,79 @@ Test(phone, bolus_bytes_on_the_wire_carry_counter_1_and_the_crc)
 	cr_assert_float_eq(cmd.u.set_bolus.fast_u, 2.0, 1e-12);
 }
 
+Test(phone, every_intent_it_writes_decodes_back_with_the_codecs)
+{
+	vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 1.25, 0, 0);
+	vp_bolus(H.vp, 0, PUMP_BOLUS_EXTENDED, 0, 2.5, 45);
+	vp_bolus(H.vp, 0, PUMP_BOLUS_MULTIWAVE, 0.5, 1.5, 30);
+	vp_cancel_bolus(H.vp, 0, 0);
+	vp_temp_basal(H.vp, 0, PUMP_TBR_ABSOLUTE, 0.35, 90, false);
+	vp_temp_basal(H.vp, 0, PUMP_TBR_RELATIVE, 80, 60, true);
+	vp_cancel_temp_basal(H.vp, 0);
+	vp_therapy_state(H.vp, 0, PUMP_THERAPY_PAUSE);
+	vp_therapy_state(H.vp, 0, PUMP_THERAPY_RUN);
+	vp_set_max_bolus(H.vp, 0, 12.5);
+	vp_get_max_bolus(H.vp, 0, NULL);
+	vp_prime(H.vp, 0, 2.0);
+	vp_fill_reservoir(H.vp, 0, 180.0);
+	vp_snooze_annunciation(H.vp, 0, 7);
+	vp_confirm_annunciation(H.vp, 0, 7);
+	vp_read_history(H.vp, 0);
+	vp_history_count(H.vp, 0);
+	vp_read_cgm_history(H.vp, 0);
+	vp_set_cgm_interval(H.vp, 0, 5);
+	for (const char *const *t = (const char *const[]){"active_bolus", "basal", "total_daily",
+	                                                  "iob", "delivered", NULL};
+	     *t; t++)
+		vp_read_named(H.vp, 1, *t);
+	const ids_server_profile *prof = ble_server_ids_profile(H.srv);
+	size_t n = vp_capture_count(H.vp);
+	cr_assert_geq(n, 24);
+	for (size_t i = 0; i < n; i++) {
+		const vp_capture *c = vp_capture_get(H.vp, i);
+		cr_assert(c->answer.sent && c->answer.att_error == 0, "capture %zu refused at ATT",
+		          i);
+		cr_assert(c->answer.indicated, "capture %zu: every CP write was answered", i);
+		size_t payload = c->len;
+		switch (c->char_id) {
+		case GATT_IDD_COMMAND_CP: {
+			ids_command cmd;
+			cr_assert_eq(ids_command_decode(prof, c->bytes, payload - 3, &cmd),
+			             IDS_RC_SUCCESS, "capture %zu", i);
+			break;
+		}
+		case GATT_IDD_STATUS_READER_CP: {
+			ids_status_request q;
+			cr_assert_eq(ids_status_request_decode(prof, c->bytes, payload - 3, &q),
+			             IDS_RC_SUCCESS);
+			break;
+		}
+		case GATT_IDD_RACP: {
+			ids_racp_request q;
+			cr_assert_eq(ids_racp_request_decode(c->bytes, payload - 3, &q),
+			             IDS_RACP_RC_SUCCESS);
+			break;
+		}
+		case GATT_CGM_RACP: {
+			cgms_racp_request q;
+			cr_assert_eq(cgms_racp_request_decode(c->bytes, payload, &q),
+			             RACP_RC_SUCCESS);
+			break;
+		}
+		case GATT_CGM_SOCP: {
+			size_t m = 0;
+			cr_assert_eq(cgms_e2e_check(c->bytes, payload, 1, &m), E2E_OK);
+			cgms_socp_request q;
+			cr_assert_eq(cgms_socp_request_decode(c->bytes, m, &q), CGMS_RC_SUCCESS);
+			break;
+		}
+		default:
+			cr_assert_fail("unexpected characteristic %d", c->char_id);
+		}
+	}
+	cr_assert_eq(vp_e2e_errors(H.vp), 0);
+}
+
 Test(phone, bolus_types_reach_the_pump_as_intended)
 {
 	assert_ok(vp_bolus(H.vp, 0, PUMP_BOLUS_EXTENDED, 0, 3.0, 90), "extended");

@@ -26,7 +26,19 @@ btmon -w $OUT/btmon.snoop >/dev/null 2>&1 &
 stack_up() {
 	btvirt -L -l3 > $OUT/btvirt.log 2>&1 &
 	BTVIRT=$!
-	for i in $(seq 100); do [ -e /sys/class/bluetooth/hci2 ] && break; sleep 0.1; done
+	# All three set up in the kernel (mgmt index list) before bluetoothd reads the list:
+	# a controller missing here never comes (pitfall 9), so start over at once.
+	n=0
+	for i in $(seq 40); do
+		n=$(btmgmt info 2>/dev/null | grep -c '^hci[0-9]')
+		[ "$n" = 3 ] && break
+		sleep 0.2
+	done
+	if [ "$n" != 3 ]; then
+		kill $BTVIRT 2>/dev/null
+		wait $BTVIRT 2>/dev/null
+		return 1
+	fi
 	bluetoothd -n -d -f $CONF > $OUT/bluetoothd.log 2>&1 &
 	BLUETOOTHD=$!
 	for i in $(seq 30); do
@@ -56,6 +68,20 @@ $BUILD/fakepump run $E2E/e2e-day.yaml --ble --adapter hci0 --pair-window 2m --sp
 FP=$!
 timeout 160 /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl > $OUT/phone.log 2>&1
 RC=$?
+# bluetoothd restarts: FakePump re-registers by itself when org.bluez comes back.
+n0=$(grep -c '"advertising_started"' /tmp/events.jsonl)
+kill $BLUETOOTHD 2>/dev/null
+wait $BLUETOOTHD 2>/dev/null
+bluetoothd -n -d -f $CONF > $OUT/bluetoothd-restarted.log 2>&1 &
+BLUETOOTHD=$!
+back=FAIL
+for i in $(seq 100); do
+	[ "$(grep -c '"advertising_started"' /tmp/events.jsonl)" -gt "$n0" ] && { back=PASS; break; }
+	sleep 0.2
+done
+grep -q '"advertising_stopped"' /tmp/events.jsonl || back=FAIL
+echo "E2E-CHECK $back fakepump advertises again after bluetoothd restarts" >> $OUT/phone.log
+[ $back = PASS ] || RC=1
 kill -TERM $FP 2>/dev/null
 wait $FP
 FPRC=$?

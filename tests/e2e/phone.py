@@ -308,6 +308,26 @@ async def phone(bus):
               [e.get("reason") for e in later if e.get("type") == "ble_refused"][:1])
         latency_report(got)
     await call(bus, path, "org.bluez.Device1", "Disconnect")
+    await asyncio.sleep(1)
+    # A bonded phone comes back without pairing again: the link re-encrypts with its LTK.
+    n_before = len(events())
+    ok, why = False, "no connection"
+    for attempt in range(3):
+        again, _a, _n = await discover(bus, PHONE, 30)
+        if again and await connect(bus, again):
+            cpath = await gatt_char_path(bus, again, IDS, IDD_STATUS)
+            try:
+                v = bytes((await call(bus, cpath, "org.bluez.GattCharacteristic1", "ReadValue",
+                                      "a{sv}", [{}]))[0])
+                ok, why = e2e_ok(v), v.hex(" ")
+                break
+            except (RuntimeError, TypeError) as e:
+                why = str(e)[:120]
+    check("bonded phone reconnects and reads IDD Status without pairing again", ok, why)
+    check("no passkey asked on reconnection",
+          not any(e.get("type") == "passkey_displayed" for e in events()[n_before:]))
+    if again:
+        await call(bus, again, "org.bluez.Device1", "Disconnect")
 
 
 def latency_report(got):
@@ -329,43 +349,51 @@ def latency_report(got):
               f"p99 {p99:.1f} ms n={len(lat)}", flush=True)
 
 
-async def stranger_op(bus, adapter, what, op):
-    """One request from the stranger on a fresh connection: a refused request makes the
-    central's bluetoothd try to pair (recipe pitfall 13), which fails and drops the link."""
-    for attempt in range(3):
-        path, address, name = await discover(bus, adapter, 30)
+async def gatt_char_path(bus, dev_path, svc16, chr16):
+    objs = await objects(bus)
+    svcs = {p for p, i in objs.items() if p.startswith(dev_path + "/") and
+            i.get("org.bluez.GattService1", {}).get("UUID", Variant("s", "")).value == uuid(svc16)}
+    for p, i in objs.items():
+        c = i.get("org.bluez.GattCharacteristic1")
+        if c and c["Service"].value in svcs and c["UUID"].value == uuid(chr16):
+            return p
+    return None
+
+
+async def stranger_request(bus, what, svc16, chr16, member, sig="", body=()):
+    """One GATT request from the stranger through plain D-Bus (its bluetoothd as the GATT
+    client), on a live connection. Returns (answered_ok, error text). A refused request makes
+    the central's bluetoothd try to pair (recipe pitfall 13), which fails and drops the link:
+    the next request connects again, rescanning if bluetoothd forgot the device (pitfall 10)."""
+    for attempt in range(4):
+        path, _address, _name = await discover(bus, STRANGER, 30)
         if path is None or not await connect(bus, path):
             continue
-        dev = BLEDevice(address, name, {"path": path, "props": {}}, -50)
-        ran = False
+        cpath = await gatt_char_path(bus, path, svc16, chr16)
+        if cpath is None:
+            log(f"{what}: characteristic not resolved (attempt {attempt + 1})")
+            continue
         try:
-            async with BleakClient(dev, adapter=adapter.split("/")[-1], timeout=30) as cl:
-                ran = True
-                return await op(cl)
-        except Exception as e:  # the link may be torn down by the failed pairing
-            log(f"{what} (attempt {attempt + 1}): {e!r}"[:160])
-            if ran:
-                return None
-    check(f"stranger gets a GATT connection for: {what}", False)
-    return None
+            await call(bus, cpath, "org.bluez.GattCharacteristic1", member, sig, body)
+            return True, "answered"
+        except RuntimeError as e:
+            text = str(e)
+            if "Not connected" in text or "NotConnected" in text:
+                log(f"{what}: link went down first (attempt {attempt + 1})")
+                continue
+            return False, text[:120]
+    return None, "no connection to make the request on"
 
 
 async def stranger(bus):
     """hci2: unpaired — DIS reads, IDS refused; then Just Works — IDS and CGMS still refused."""
     t = time.monotonic()
     n_before = len(events())
-
-    async def dis_then_ids(cl):
-        try:
-            m = bytes(await cl.read_gatt_char(char(cl, DIS, MANUFACTURER)))
-        except Exception as e:
-            return check("unpaired central reads Device Information", False, repr(e)[:100])
-        check("unpaired central reads Device Information", len(m) > 0,
-              m.decode(errors="replace"))
-        bad, why = await refused(cl.read_gatt_char(char(cl, IDS, IDD_STATUS)))
-        return check("unpaired central: IDD Status read refused", bad, why)
-    if await stranger_op(bus, STRANGER, "DIS + IDS reads", dis_then_ids) is None:
-        check("unpaired central: DIS and IDS requests were made", False)
+    ok, why = await stranger_request(bus, "DIS read", DIS, MANUFACTURER, "ReadValue", "a{sv}",
+                                     [{}])
+    check("unpaired central reads Device Information", ok is True, why)
+    ok, why = await stranger_request(bus, "IDS read", IDS, IDD_STATUS, "ReadValue", "a{sv}", [{}])
+    check("unpaired central: IDD Status read refused", ok is False, why)
 
     # Just Works: a NoInputNoOutput agent on its own connection asks for pairing.
     path, _a, _n = await discover(bus, STRANGER, 30)
@@ -378,21 +406,15 @@ async def stranger(bus):
         except RuntimeError as e:
             log("Just Works Pair():", e)
     log(f"Just Works pairing {'succeeded (unauthenticated key)' if paired else 'failed'}")
-    pwr = crc16_mcrf4xx(bytes.fromhex("4b11003302000000000001")).to_bytes(2, "little")
-    ops = [
-        ("IDD Status read", lambda cl: cl.read_gatt_char(char(cl, IDS, IDD_STATUS))),
-        ("CGM Measurement subscription",
-         lambda cl: cl.start_notify(char(cl, CGMS, CGM_MEASUREMENT), lambda *_: None)),
-        ("Set Bolus write", lambda cl: cl.write_gatt_char(
-            char(cl, IDS, IDD_CCP), bytes.fromhex("4b11003302000000000001") + pwr,
-            response=True)),
-    ]
-    for what, op in ops:
-        async def attempt(cl, op=op):
-            return await refused(op(cl))
-        r = await stranger_op(bus, STRANGER, what, attempt)
-        bad, why = r if r else (True, "link dropped by the failed pairing")
-        check(f"Just Works central: {what} refused", bad, why)
+    body = bytes.fromhex("4b11003302000000000001")
+    pdu = body + crc16_mcrf4xx(body).to_bytes(2, "little")
+    for what, svc, chr16, member, sig, args in [
+            ("IDD Status read", IDS, IDD_STATUS, "ReadValue", "a{sv}", [{}]),
+            ("CGM Measurement subscription", CGMS, CGM_MEASUREMENT, "StartNotify", "", []),
+            ("Set Bolus write", IDS, IDD_CCP, "WriteValue", "aya{sv}",
+             [pdu, {"type": Variant("s", "request")}])]:
+        ok, why = await stranger_request(bus, what, svc, chr16, member, sig, args)
+        check(f"Just Works central: {what} refused", ok is False, why)
     later = events()[n_before:]
     check("event stream: Just Works pairing refused by the pump's agent",
           any(e.get("type") == "pairing_refused" for e in later))

@@ -52,14 +52,18 @@ for t in $targets; do
 		"$here/$name.c" $src -lm -o "$work/$name"
 
 	log="$work/$t/fuzz.log"
+	rm -f "$work/$t"/fuzz-*.log
 	rc=0
 	# -jobs/-workers leave one log per job (fuzz-N.log) in the working directory.
 	(cd "$work/$t" && "$work/$name" "$work/$t/corpus" "$corpus" \
 		-max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 \
 		-artifact_prefix="$work/$t/artifacts/" "$@") >"$log" 2>&1 || rc=$?
 
-	runs=$(cat "$log" "$work/$t"/fuzz-*.log 2>/dev/null |
-		sed -n 's/^stat::number_of_executed_units: *//p' | awk '{s += $1} END {print s + 0}')
+	# With -jobs the main log repeats a job's output: count the job logs only.
+	logs=$(ls "$work/$t"/fuzz-*.log 2>/dev/null || echo "$log")
+	# shellcheck disable=SC2086
+	runs=$(cat $logs | sed -n 's/^stat::number_of_executed_units: *//p' |
+		awk '{s += $1} END {print s + 0}')
 	crashes=$(find "$work/$t/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' \
 		-o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
 	echo "$name: $runs executions in ${seconds} s, $crashes crash artifacts" \
