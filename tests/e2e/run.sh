@@ -78,6 +78,16 @@ while [ $i -lt "$RUNS" ]; do
 		</dev/null > "$OUT/console.log" 2>&1
 	t1=$(date +%s.%N)
 	wall=$(echo "$t1 - $t0" | bc)
+	if ! grep -aq "E2E-RESULT rc=0" "$OUT/console.log" &&
+		grep -aq "kernel BUG at" "$OUT/console.log" && [ "${retried:-}" != "$i" ]; then
+		# The guest kernel itself crashed (seen: hci_chan_del list corruption in Debian
+		# 6.1.0-56 with both link ends in one kernel): not FakePump. Say so, run it again once.
+		echo "e2e run $i: guest kernel BUG (see $OUT/console.log), running it again"
+		rm -rf "$OUT-kernel-bug"; mv "$OUT" "$OUT-kernel-bug"
+		retried=$i
+		i=$((i - 1))
+		continue
+	fi
 	if grep -aq "E2E-RESULT rc=0" "$OUT/console.log"; then
 		passed=$((passed + 1))
 		echo "e2e run $i: PASS (${wall%.*} s)"
