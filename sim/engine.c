@@ -291,6 +291,8 @@ engine_status engine_next(engine *e, engine_row *row)
 
 	if (k >= e->sc->duration_min) {
 		/* Final state: its inputs are shown, never integrated. */
+		if (e->ble)
+			engine_ble_finish(e->ble, k);
 		e->finished = true;
 		return ENGINE_LAST_ROW;
 	}

@@ -110,6 +110,11 @@ void engine_ble_tick(engine_ble *b, int64_t now_min, const pump_delivery *delive
 	ble_server_tick(b->srv, now_min, delivered);
 }
 
+void engine_ble_finish(engine_ble *b, int64_t now_min)
+{
+	ble_server_flush_audit(b->srv, now_min);
+}
+
 /* The phone's last write, its payload without the E2E tail (for counter attacks). */
 static bool last_payload(virtual_phone *vp, bool e2e, gatt_char_id *id, uint8_t *out,
                          size_t *len)
@@ -119,8 +124,11 @@ static bool last_payload(virtual_phone *vp, bool e2e, gatt_char_id *id, uint8_t 
 		return false;
 	const vp_capture *c = vp_capture_get(vp, n - 1);
 	size_t payload = c->len;
-	if (e2e && payload >= 3)
-		payload -= 3;
+	/* IDS tails are counter + CRC (3 bytes), CGMS ones a CRC only (2). */
+	const gatt_service_def *svc = gatt_service_of(c->char_id);
+	const size_t tail = svc && svc->uuid16 == GATT_UUID_CGMS ? 2 : 3;
+	if (e2e && payload >= tail)
+		payload -= tail;
 	memcpy(out, c->bytes, payload);
 	*len = payload;
 	*id = c->char_id;
@@ -172,8 +180,9 @@ static vp_answer play_attack(engine_ble *b, virtual_phone *vp, const scenario_ev
 		if (ev->has_attack_of && !vp_capture_find(vp, ev->attack_of_min, GATT_CHAR_COUNT,
 		                                          &index))
 			return none;
-		/* by default the first operand byte, after the 2-byte opcode */
-		size_t offset = ev->attack_byte >= 0 ? (size_t)ev->attack_byte : 2;
+		/* by default byte 4: the low byte of a Set Bolus's fast amount (opcode 2, flags,
+		 * type, amount) — the byte an attacker changes to change the dose */
+		size_t offset = ev->attack_byte >= 0 ? (size_t)ev->attack_byte : 4;
 		return vp_attack_tamper(vp, k, index, offset, 0x01, false);
 	}
 	case SCENARIO_ATTACK_RAW: {

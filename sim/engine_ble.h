@@ -23,6 +23,8 @@ ble_server *engine_ble_server(engine_ble *b);
 void engine_ble_pump_event(engine_ble *b, const pump_event *ev);
 void engine_ble_cgm(engine_ble *b, int64_t now_min, double mgdl);
 void engine_ble_tick(engine_ble *b, int64_t now_min, const pump_delivery *delivered);
+/* The run is over: aggregated audit (a flood in the last minutes) is reported now. */
+void engine_ble_finish(engine_ble *b, int64_t now_min);
 /* Play a phone's event (pump commands from the phone, reads, subscriptions, attacks);
  * false when the event is not a phone's. */
 bool engine_ble_apply(engine_ble *b, const scenario_event *ev, int64_t now_min);
