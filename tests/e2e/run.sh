@@ -72,9 +72,10 @@ while [ $i -lt "$RUNS" ]; do
 	t0=$(date +%s.%N)
 	timeout 300 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$OUT",mount_tag=out,security_model=none \
+		-virtfs local,path="$ROOT",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
 		</dev/null > "$OUT/console.log" 2>&1
 	t1=$(date +%s.%N)
 	wall=$(echo "$t1 - $t0" | bc)
