@@ -140,10 +140,12 @@ size_t summary_json(const summary *s, char *buf, size_t cap)
 		"\"tir_70_180_pct\":%.6g,\"below_70_pct\":%.6g,\"below_54_pct\":%.6g,"
 		"\"above_180_pct\":%.6g,\"above_250_pct\":%.6g,\"lbgi\":%.6g,\"hbgi\":%.6g,"
 		"\"insulin_u\":%.6g,\"basal_u\":%.6g,\"bolus_u\":%.6g,\"carbs_g\":%.6g,"
-		"\"annunciations\":%lld,\"commands\":%lld,\"refused\":%lld}",
+		"\"annunciations\":%lld,\"commands\":%lld,\"refused\":%lld,"
+		"\"refused_over_ble\":%lld}",
 		f.days, f.mean_mgdl, f.sd_mgdl, f.cv_pct, f.gmi_pct, f.min_mgdl, f.max_mgdl,
 		f.tir_70_180_pct, f.below_70_pct, f.below_54_pct, f.above_180_pct, f.above_250_pct,
 		f.lbgi, f.hbgi, f.insulin_u, f.basal_u, f.bolus_u, f.carbs_g,
-		(long long)f.annunciations, (long long)f.commands, (long long)f.refused);
+		(long long)f.annunciations, (long long)f.commands, (long long)f.refused,
+		(long long)s->refused_over_ble);
 	return n < 0 ? 0 : (size_t)n;
 }
