@@ -122,6 +122,7 @@ typedef struct gw_device {
 	bool paired, bonded, connected;
 	gatt_security level; /* highest level proven on this connection */
 	uint32_t last_passkey;
+	bool attempt_open; /* a passkey was shown and the device has not paired since */
 } gw_device;
 
 struct bluez_gateway {
@@ -134,6 +135,8 @@ struct bluez_gateway {
 	guint name_watch;
 	guint sig_props, sig_added, sig_removed;
 	guint window_timer;
+	GPtrArray *removed;   /* gw_device* of bonded devices just removed (see on_signal) */
+	guint removed_timer;
 	gw_service services[MAX_SERVICES];
 	size_t service_count;
 	gw_char chars[MAX_CHARS];
@@ -145,6 +148,7 @@ struct bluez_gateway {
 	bool registered;  /* application + advertisement accepted */
 	bool registering; /* calls in flight */
 	bool window_open;
+	int open_attempts; /* passkeys shown this window that no bond has followed (yet) */
 	char last_notice[256];
 	int64_t now_min;
 };
@@ -159,6 +163,7 @@ const char *bluez_event_kind_name(bluez_event_kind k)
 	    [BLUEZ_EV_PAIRING_WINDOW_CLOSED] = "pairing_window_closed",
 	    [BLUEZ_EV_PASSKEY_DISPLAYED] = "passkey_displayed",
 	    [BLUEZ_EV_PAIRING_REFUSED] = "pairing_refused",
+	    [BLUEZ_EV_PAIRING_FAILED] = "pairing_failed",
 	    [BLUEZ_EV_BOND_CREATED] = "bond_created",
 	    [BLUEZ_EV_BOND_REMOVED] = "bond_removed",
 	    [BLUEZ_EV_CONNECTED] = "connected",
@@ -203,6 +208,10 @@ static void notice(bluez_gateway *gw, const char *text)
 
 /* ---- devices ---- */
 
+static void attempt_failed(bluez_gateway *gw, gw_device *d, const char *how);
+static void attempt_started(bluez_gateway *gw, gw_device *d);
+static void attempt_succeeded(bluez_gateway *gw, gw_device *d);
+
 static bool ours(const bluez_gateway *gw, const char *device_path)
 {
 	const size_t n = strlen(gw->adapter_path);
@@ -231,6 +240,8 @@ static void device_disconnected(bluez_gateway *gw, gw_device *d)
 	if (!d->connected)
 		return;
 	d->connected = false;
+	if (d->attempt_open && !d->paired)
+		attempt_failed(gw, d, "disconnected before pairing");
 	ble_server_disconnect(gw->srv, d->path, gw->now_min);
 	emit_device(gw, BLUEZ_EV_DISCONNECTED, d, NULL);
 	d->level = GATT_SEC_NONE;
@@ -274,6 +285,8 @@ static void device_update(bluez_gateway *gw, const char *path, GVariant *props)
 		g_strlcpy(d->address, addr, sizeof d->address);
 	if (g_variant_lookup(props, "Paired", "b", &b)) {
 		d->paired = b;
+		if (b)
+			attempt_succeeded(gw, d);
 		if (b && d->connected && d->level < GATT_SEC_ENCRYPTED)
 			d->level = GATT_SEC_ENCRYPTED;
 	}
@@ -579,7 +592,12 @@ static void agent_call(bluez_gateway *gw, const char *method, GVariant *params,
 		guint16 entered = 0;
 		g_variant_get(params, "(&ouq)", &dev, &passkey, &entered);
 		if (d && !gw->window_open) {
+			/* bluetoothd does not let a DisplayOnly agent refuse (the call has no
+			 * reply): cancel the pairing instead, and never show the passkey. */
 			emit_device(gw, BLUEZ_EV_PAIRING_REFUSED, d, "pairing window closed");
+			g_dbus_connection_call(gw->conn, BLUEZ, d->path, IFACE_DEVICE,
+			                       "CancelPairing", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
+			                       CALL_TIMEOUT_MS, NULL, NULL, NULL);
 		} else if (d && d->last_passkey != passkey + 1) {
 			d->last_passkey =
 			    passkey + 1; /* shown once, however often `entered` moves */
@@ -594,6 +612,7 @@ static void agent_call(bluez_gateway *gw, const char *method, GVariant *params,
 			                  .address = d->address,
 			                  .passkey = passkey};
 			emit(gw, &ev);
+			attempt_started(gw, d);
 		}
 		g_dbus_method_invocation_return_value(inv, NULL);
 		return;
@@ -916,6 +935,18 @@ static void on_bluez_vanished(GDBusConnection *c, const char *name, gpointer use
 	                    "(it registers when bluetoothd starts)");
 }
 
+static gboolean removed_settled(gpointer user_data)
+{
+	bluez_gateway *gw = user_data;
+	gw->removed_timer = 0;
+	for (guint i = 0; i < gw->removed->len; i++)
+		if (gw->registered)
+			emit_device(gw, BLUEZ_EV_BOND_REMOVED, g_ptr_array_index(gw->removed, i),
+			            "device removed");
+	g_ptr_array_set_size(gw->removed, 0);
+	return G_SOURCE_REMOVE;
+}
+
 static void on_signal(GDBusConnection *c, const char *sender, const char *path, const char *iface,
                       const char *signal, GVariant *params, gpointer user_data)
 {
@@ -966,9 +997,19 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 		gw_device *d = g_hash_table_lookup(gw->devices, obj);
 		if (d) {
 			device_disconnected(gw, d);
-			if (d->bonded)
-				emit_device(gw, BLUEZ_EV_BOND_REMOVED, d, "device removed");
-			g_hash_table_remove(gw->devices, obj);
+			if (d->bonded) {
+				/* bluetoothd also drops its device objects when it stops or the
+				 * adapter goes: only a removal with the adapter still there a
+				 * moment later is a bond removed. */
+				gpointer key = NULL;
+				g_hash_table_steal_extended(gw->devices, obj, &key, NULL);
+				g_free(key);
+				g_ptr_array_add(gw->removed, d);
+				if (!gw->removed_timer)
+					gw->removed_timer = g_timeout_add(500, removed_settled, gw);
+			} else {
+				g_hash_table_remove(gw->devices, obj);
+			}
 		}
 		if (strcmp(obj, gw->adapter_path) == 0) {
 			lost(gw, "adapter removed");
@@ -977,17 +1018,97 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 	}
 }
 
-static gboolean close_window(gpointer user_data)
+/* Close the pairing window now (`why`: for the event stream and the console line). */
+static void window_close(bluez_gateway *gw, const char *why)
 {
-	bluez_gateway *gw = user_data;
+	if (gw->window_timer)
+		g_source_remove(gw->window_timer);
 	gw->window_timer = 0;
+	if (!gw->window_open)
+		return;
 	gw->window_open = false;
 	set_pairable(gw);
 	if (!gw->opt.quiet)
-		fprintf(stderr, "fakepump: bluetooth: pairing window closed\n");
-	bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_CLOSED, .adapter = gw->adapter_name};
+		fprintf(stderr, "fakepump: bluetooth: pairing window closed (%s)\n", why);
+	bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_CLOSED,
+	                  .adapter = gw->adapter_name,
+	                  .detail = why};
 	emit(gw, &ev);
+}
+
+static gboolean window_timeout(gpointer user_data)
+{
+	bluez_gateway *gw = user_data;
+	gw->window_timer = 0;
+	window_close(gw, "time is up");
 	return G_SOURCE_REMOVE;
+}
+
+void bluez_gateway_open_pairing(bluez_gateway *gw, double seconds, const char *who)
+{
+	if (!gw || !(seconds > 0))
+		return;
+	if (gw->window_timer)
+		g_source_remove(gw->window_timer);
+	const guint ms = seconds * 1000.0 > 4e9 ? 4000000000u : (guint)(seconds * 1000.0);
+	gw->window_timer = g_timeout_add(ms, window_timeout, gw);
+	gw->window_open = true;
+	gw->open_attempts = 0;
+	set_pairable(gw);
+	if (!gw->opt.quiet)
+		fprintf(stderr, "fakepump: bluetooth: pairing window open for %.0f s (%s)\n", seconds,
+		        who);
+	bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_OPENED,
+	                  .adapter = gw->adapter_name,
+	                  .seconds = seconds,
+	                  .detail = who};
+	emit(gw, &ev);
+}
+
+bool bluez_gateway_pairing_open(const bluez_gateway *gw)
+{
+	return gw && gw->window_open;
+}
+
+/* A passkey attempt that did not end paired (the device asked again, or went away). */
+static void attempt_failed(bluez_gateway *gw, gw_device *d, const char *how)
+{
+	if (!d->attempt_open)
+		return;
+	d->attempt_open = false;
+	emit_device(gw, BLUEZ_EV_PAIRING_FAILED, d, how);
+}
+
+/*
+ * A passkey is about to be shown: one more attempt. bluetoothd tells a DisplayOnly agent
+ * nothing when a pairing fails, so attempts are counted as they start and given back when
+ * they end in a bond; the last one allowed closes the window at once (the pairing under
+ * way may still finish; no further one can start).
+ */
+static void attempt_started(bluez_gateway *gw, gw_device *d)
+{
+	if (d->attempt_open)
+		attempt_failed(gw, d, "asked again");
+	d->attempt_open = true;
+	gw->open_attempts++;
+	if (gw->open_attempts >= BLUEZ_MAX_PAIRING_ATTEMPTS && gw->window_open) {
+		char why[160];
+		snprintf(why, sizeof why,
+		         "%d pairing attempts without a bond: open it again on the pump to pair "
+		         "another phone",
+		         gw->open_attempts);
+		window_close(gw, why);
+	}
+}
+
+/* The device paired: its attempt is given back. */
+static void attempt_succeeded(bluez_gateway *gw, gw_device *d)
+{
+	if (!d->attempt_open)
+		return;
+	d->attempt_open = false;
+	if (gw->open_attempts > 0)
+		gw->open_attempts--;
 }
 
 /* ---- life cycle ---- */
@@ -1003,6 +1124,7 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 	gw->conn = conn;
 	gw->registrations = g_array_new(FALSE, FALSE, sizeof(guint));
 	gw->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	gw->removed = g_ptr_array_new_with_free_func(g_free);
 	if (o->local_name) {
 		g_strlcpy(gw->local_name, o->local_name, sizeof gw->local_name);
 	} else {
@@ -1055,19 +1177,8 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 	gw->sig_removed =
 	    g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_OM, "InterfacesRemoved", NULL,
 	                                       NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, gw, NULL);
-	if (o->pair_window_s > 0) {
-		gw->window_open = true;
-		const guint ms = o->pair_window_s * 1000.0 > 4e9
-		                     ? 4000000000u
-		                     : (guint)(o->pair_window_s * 1000.0);
-		gw->window_timer = g_timeout_add(ms, close_window, gw);
-		if (!gw->opt.quiet)
-			fprintf(stderr, "fakepump: bluetooth: pairing window open for %.0f s\n",
-			        o->pair_window_s);
-		bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_OPENED,
-		                  .seconds = o->pair_window_s};
-		emit(gw, &ev);
-	}
+	if (o->pair_window_s > 0)
+		bluez_gateway_open_pairing(gw, o->pair_window_s, "--pair-window");
 	gw->name_watch =
 	    g_bus_watch_name_on_connection(conn, BLUEZ, G_BUS_NAME_WATCHER_FLAGS_NONE,
 	                                   on_bluez_appeared, on_bluez_vanished, gw, NULL);
@@ -1094,6 +1205,7 @@ void bluez_gateway_free(bluez_gateway *gw)
 	}
 	if (gw->window_timer)
 		g_source_remove(gw->window_timer);
+	gw->window_timer = 0;
 	if (gw->window_open && gw->registered) {
 		gw->window_open = false;
 		g_dbus_connection_call_sync(
@@ -1119,6 +1231,10 @@ void bluez_gateway_free(bluez_gateway *gw)
 			g_bytes_unref(gw->chars[i].value);
 	if (gw->registrations)
 		g_array_free(gw->registrations, TRUE);
+	if (gw->removed_timer)
+		g_source_remove(gw->removed_timer);
+	if (gw->removed)
+		g_ptr_array_free(gw->removed, TRUE);
 	if (gw->devices)
 		g_hash_table_destroy(gw->devices);
 	if (gw->node)

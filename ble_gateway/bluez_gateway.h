@@ -28,10 +28,11 @@ typedef enum bluez_event_kind {
 	BLUEZ_EV_NOTICE = 0,            /* detail: a line for people (adapter missing, …) */
 	BLUEZ_EV_ADVERTISING_STARTED,   /* detail: adapter; name: LocalName */
 	BLUEZ_EV_ADVERTISING_STOPPED,   /* detail: why */
-	BLUEZ_EV_PAIRING_WINDOW_OPENED, /* seconds: how long */
-	BLUEZ_EV_PAIRING_WINDOW_CLOSED,
+	BLUEZ_EV_PAIRING_WINDOW_OPENED, /* seconds: how long; detail: who opened it */
+	BLUEZ_EV_PAIRING_WINDOW_CLOSED, /* detail: why (time is up, failed attempts, …) */
 	BLUEZ_EV_PASSKEY_DISPLAYED, /* address, passkey */
 	BLUEZ_EV_PAIRING_REFUSED,   /* address, detail: why */
+	BLUEZ_EV_PAIRING_FAILED,    /* address, detail: how it ended without a bond */
 	BLUEZ_EV_BOND_CREATED,      /* address */
 	BLUEZ_EV_BOND_REMOVED,      /* address */
 	BLUEZ_EV_CONNECTED,         /* address, security, bonded */
@@ -69,6 +70,10 @@ typedef struct bluez_options {
 
 typedef struct bluez_gateway bluez_gateway;
 
+/* Passkey pairings one pairing window allows without a bond (a person mistyping twice is
+ * fine; a central guessing passkeys is not): the last one closes the window. */
+enum { BLUEZ_MAX_PAIRING_ATTEMPTS = 3 };
+
 /*
  * Connect to the system bus, export the application, agent and advertisement objects and
  * start following org.bluez. `srv` is borrowed and must outlive the gateway. Returns NULL
@@ -84,6 +89,15 @@ void bluez_gateway_free(bluez_gateway *gw);
 void bluez_gateway_set_now(bluez_gateway *gw, int64_t now_min);
 /* Run the default GMainContext for up to max_wait_ms (0 = only what is ready). */
 void bluez_gateway_poll(bluez_gateway *gw, int max_wait_ms);
+/*
+ * Open the pairing window for `seconds` of wall-clock time (a person types the passkey,
+ * whatever --speed is), or restart it if it is open; `who` says what opened it ("pump key",
+ * "scenario", "--pair-window") in the event. Outside the window the adapter is not
+ * pairable and a pairing that starts anyway is cancelled without showing a passkey; the
+ * window closes early when BLUEZ_MAX_PAIRING_ATTEMPTS passkeys were shown without a bond.
+ */
+void bluez_gateway_open_pairing(bluez_gateway *gw, double seconds, const char *who);
+bool bluez_gateway_pairing_open(const bluez_gateway *gw);
 /* Whether the application and advertisement are registered with bluetoothd now. */
 bool bluez_gateway_registered(const bluez_gateway *gw);
 

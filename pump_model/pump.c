@@ -189,7 +189,24 @@ static const struct {
 	{PUMP_ANN_MAX_DELIVERY, "max_delivery"},
 	{PUMP_ANN_LOW_GLUCOSE_SUSPEND, "low_glucose_suspend"},
 	{PUMP_ANN_LOW_GLUCOSE_RESUME, "low_glucose_resume"},
+	{PUMP_ANN_NEW_BOND, "new_bond"},
 };
+
+static const pump_annunciation_type annunciation_types[] = {
+	PUMP_ANN_OCCLUSION,       PUMP_ANN_RESERVOIR_EMPTY,     PUMP_ANN_RESERVOIR_LOW,
+	PUMP_ANN_BATTERY_EMPTY,   PUMP_ANN_BATTERY_LOW,         PUMP_ANN_BOLUS_CANCELED,
+	PUMP_ANN_TBR_OVER,        PUMP_ANN_TBR_CANCELED,        PUMP_ANN_MAX_DELIVERY,
+	PUMP_ANN_LOW_GLUCOSE_SUSPEND, PUMP_ANN_LOW_GLUCOSE_RESUME, PUMP_ANN_NEW_BOND,
+};
+_Static_assert(sizeof annunciation_types / sizeof annunciation_types[0] ==
+                   sizeof annunciation_names / sizeof annunciation_names[0],
+               "every annunciation type has a name");
+
+size_t pump_annunciation_types(const pump_annunciation_type **out)
+{
+	*out = annunciation_types;
+	return sizeof annunciation_types / sizeof annunciation_types[0];
+}
 
 static bool name_lookup(const char *const *names, int count, const char *name, int *out)
 {
@@ -1003,6 +1020,11 @@ void pump_inject_fault(pump *p, int64_t now, pump_fault f, double value)
 		return;
 	}
 	emit(p, &ev);
+}
+
+uint16_t pump_announce_new_bond(pump *p, int64_t now, unsigned bond_number)
+{
+	return raise_annunciation(p, now, PUMP_ANN_NEW_BOND, (double)bond_number);
 }
 
 void pump_radio_event(pump *p, int64_t now)

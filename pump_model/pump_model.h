@@ -152,11 +152,17 @@ typedef enum pump_annunciation_type {
 	 */
 	PUMP_ANN_LOW_GLUCOSE_SUSPEND = 0xF00F,
 	PUMP_ANN_LOW_GLUCOSE_RESUME = 0xF033,
+	/* A phone was bonded to the pump (pump_announce_new_bond): the person sees that a new
+	 * device can now command it, and confirms. Security requirement: every new bond is
+	 * announced on the pump. */
+	PUMP_ANN_NEW_BOND = 0xF03C,
 } pump_annunciation_type;
 
 /* "occlusion", "reservoir_low", … */
 const char *pump_annunciation_name(pump_annunciation_type t);
 bool pump_annunciation_from_name(const char *name, pump_annunciation_type *out);
+/* Every annunciation type, in the order above; returns the count. */
+size_t pump_annunciation_types(const pump_annunciation_type **out);
 
 typedef enum pump_annunciation_status {
 	PUMP_ANN_PENDING = 0,
@@ -289,6 +295,9 @@ pump_result pump_snooze_annunciation(pump *p, int64_t now_min, pump_source src, 
 pump_result pump_change_battery(pump *p, int64_t now_min, pump_source src);
 /* Inject a fault; `value` is used by PUMP_FAULT_BATTERY_DRAIN (%/h). */
 void pump_inject_fault(pump *p, int64_t now_min, pump_fault f, double value);
+/* A new bond with a phone was made (the radio's news): raise PUMP_ANN_NEW_BOND, whose
+ * AuxInfo is `bond_number` (1 = the first bond of the run). Returns the annunciation id. */
+uint16_t pump_announce_new_bond(pump *p, int64_t now_min, unsigned bond_number);
 /* A BLE exchange happened (battery cost of the radio). */
 void pump_radio_event(pump *p, int64_t now_min);
 

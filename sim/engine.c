@@ -31,6 +31,8 @@ struct engine {
 	engine_ble *ble;          /* the pump's Bluetooth side, when the scenario uses it */
 	ble_audit_fn on_audit;
 	void *audit_user_data;
+	engine_pairing_fn on_pairing;
+	void *pairing_user_data;
 	const char *error;
 };
 
@@ -104,6 +106,12 @@ void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data)
 {
 	e->on_audit = fn;
 	e->audit_user_data = user_data;
+}
+
+void engine_on_pairing_window(engine *e, engine_pairing_fn fn, void *user_data)
+{
+	e->on_pairing = fn;
+	e->pairing_user_data = user_data;
 }
 
 void engine_set_detailed_rows(engine *e, bool detailed)
@@ -233,6 +241,11 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 		break;
 	case SCENARIO_EVENT_ATTACK:
 		break; /* played by engine_ble above */
+	case SCENARIO_EVENT_PAIRING_WINDOW:
+		/* The radio is the caller's (run --ble): the pump only has the key. */
+		if (e->on_pairing)
+			e->on_pairing(k, ev->duration_min, e->pairing_user_data);
+		break;
 	case SCENARIO_EVENT_KIND_COUNT:
 		break;
 	}

@@ -63,6 +63,13 @@ void engine_on_event(engine *e, engine_event_fn fn, void *user_data);
 void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data);
 
 /*
+ * The scenario pressed the pump's "pair" key (pairing_window: event) at minute `t_min`:
+ * the caller that has a radio opens a pairing window of `window_min` wall-clock minutes.
+ */
+typedef void (*engine_pairing_fn)(int64_t t_min, int64_t window_min, void *user_data);
+void engine_on_pairing_window(engine *e, engine_pairing_fn fn, void *user_data);
+
+/*
  * Rows carry the pump's status (rate, IOB, reservoir, battery, therapy, annunciation) by
  * default; a run that only needs the summary turns that off to save the IOB sums.
  */

@@ -85,6 +85,8 @@ const char *plot_annunciation_label(int type)
 		return "Low glucose suspend";
 	case PUMP_ANN_LOW_GLUCOSE_RESUME:
 		return "Low glucose resume";
+	case PUMP_ANN_NEW_BOND:
+		return "New phone paired";
 	default:
 		return NULL;
 	}

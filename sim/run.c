@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bluez_gateway.h"
+#include "bluez_status.h"
 #include "csv_writer.h"
 #include "engine.h"
 #include "event_stream.h"
@@ -28,6 +29,9 @@
 #ifndef FAKEPUMP_VERSION
 #define FAKEPUMP_VERSION "unknown"
 #endif
+
+/* The pump key opens pairing for this long when --pair-window does not say. */
+enum { DEFAULT_PAIR_WINDOW_S = 120 };
 
 static const char *const status_names[] = {
 	[RUN_PASSED] = "passed",
@@ -83,6 +87,14 @@ typedef struct observers {
 	trace *trace;
 	event_stream *events; /* --events */
 	int64_t now_min;      /* the minute requests from outside (BlueZ) belong to */
+	/* on the air (run --ble) */
+	engine *engine;
+	bluez_gateway *gw;
+	bluez_status ble;     /* the pump screen's Bluetooth line */
+	bool ble_changed;     /* since the viewer was last told */
+	unsigned bonds;       /* bonds made during the run */
+	double pair_window_s; /* the pump key opens a window this long */
+	bool quiet;
 } observers;
 
 /* SIGINT/SIGTERM during a --ble run or a --hold: end the run cleanly. */
@@ -178,6 +190,11 @@ static void observe_audit(const ble_audit_event *ev, void *user_data)
 static void observe_bluez(const bluez_event *ev, void *user_data)
 {
 	observers *o = user_data;
+	if (bluez_status_apply(&o->ble, ev))
+		o->ble_changed = true;
+	if (ev->kind == BLUEZ_EV_BOND_CREATED && o->engine)
+		/* Every new bond is announced on the pump (the person confirms it). */
+		pump_announce_new_bond(engine_pump(o->engine), o->now_min, ++o->bonds);
 	if (!o->events)
 		return;
 	event_stream_begin(o->events, o->now_min, bluez_event_kind_name(ev->kind));
@@ -202,6 +219,7 @@ static void observe_bluez(const bluez_event *ev, void *user_data)
 	case BLUEZ_EV_BOND_CREATED:
 	case BLUEZ_EV_BOND_REMOVED:
 	case BLUEZ_EV_PAIRING_REFUSED:
+	case BLUEZ_EV_PAIRING_FAILED:
 		event_stream_str(o->events, "peer", ev->address);
 		event_stream_str(o->events, "device", ev->device);
 		break;
@@ -217,6 +235,20 @@ static void observe_bluez(const bluez_event *ev, void *user_data)
 	if (ev->detail)
 		event_stream_str(o->events, "detail", ev->detail);
 	event_stream_end(o->events);
+}
+
+/* The scenario pressed the pump's pair key (pairing_window: event). */
+static void observe_pairing_key(int64_t t_min, int64_t window_min, void *user_data)
+{
+	observers *o = user_data;
+	if (o->gw) {
+		bluez_gateway_open_pairing(o->gw, (double)window_min * 60.0, "scenario");
+	} else if (!o->quiet) {
+		fprintf(stderr,
+		        "fakepump: t = %" PRId64 " min: pairing_window ignored: not on the air "
+		        "(run with --ble)\n",
+		        t_min);
+	}
 }
 
 /* Wait until the monotonic time `when_s`, serving Bluetooth meanwhile when it is on. */
@@ -264,13 +296,9 @@ static void define_codes(recorder *rec)
 	for (int s = PUMP_THERAPY_STOP; s <= PUMP_THERAPY_RUN; s++)
 		recorder_define_code(rec, "therapy_state", s,
 		                     pump_therapy_state_name((pump_therapy_state)s));
-	static const pump_annunciation_type types[] = {
-		PUMP_ANN_OCCLUSION,         PUMP_ANN_RESERVOIR_EMPTY, PUMP_ANN_RESERVOIR_LOW,
-		PUMP_ANN_BATTERY_EMPTY,     PUMP_ANN_BATTERY_LOW,     PUMP_ANN_BOLUS_CANCELED,
-		PUMP_ANN_TBR_OVER,          PUMP_ANN_TBR_CANCELED,    PUMP_ANN_MAX_DELIVERY,
-		PUMP_ANN_LOW_GLUCOSE_SUSPEND, PUMP_ANN_LOW_GLUCOSE_RESUME,
-	};
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+	const pump_annunciation_type *types;
+	const size_t n = pump_annunciation_types(&types);
+	for (size_t i = 0; i < n; i++)
 		recorder_define_code(rec, "annunciation", (int)types[i],
 		                     pump_annunciation_name(types[i]));
 }
@@ -361,7 +389,19 @@ typedef struct live {
 	bool paused;
 	double anchor_s; /* wall time of anchor_min at the current speed */
 	int64_t anchor_min;
+	observers *obs;  /* the radio (pair key) and the Bluetooth line */
 } live;
+
+/* Tell the window what the pump's screen says about Bluetooth, when that changed. */
+static void show_ble(live *lv)
+{
+	observers *o = lv->obs;
+	if (!lv->v || !o || !o->ble_changed)
+		return;
+	o->ble_changed = false;
+	lv->ui->set_ble_state(lv->v, o->ble.state, o->ble.peer[0] ? o->ble.peer : NULL,
+	                      o->ble.passkey[0] ? o->ble.passkey : NULL);
+}
 
 static const double speed_ladder[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 0};
 
@@ -400,6 +440,12 @@ static bool handle_input(live *lv, engine *e, int64_t now_min)
 				                          in.annunciation_id);
 			break;
 		case VIEWER_ACTION_OPEN_PAIRING:
+			if (lv->obs && lv->obs->gw)
+				bluez_gateway_open_pairing(lv->obs->gw, lv->obs->pair_window_s,
+				                           "pump key");
+			else if (!lv->obs || !lv->obs->quiet)
+				fprintf(stderr, "fakepump: pair key: not on the air (run with --ble)\n");
+			break;
 		case VIEWER_ACTION_NONE:
 			break;
 		}
@@ -523,8 +569,16 @@ void run_one(const run_options *opt, run_report *rep)
 	                 .expect = sc.expectation_count ? x : NULL,
 	                 .rec = rec,
 	                 .trace = tr,
-	                 .events = events};
+	                 .events = events,
+	                 .engine = e,
+	                 .pair_window_s = opt->pair_window_s > 0 ? opt->pair_window_s
+	                                                         : DEFAULT_PAIR_WINDOW_S,
+	                 .quiet = opt->quiet};
+	bluez_status_init(&obs.ble);
+	obs.ble_changed = opt->ble;
+	lv.obs = &obs;
 	engine_on_event(e, observe_event, &obs);
+	engine_on_pairing_window(e, observe_pairing_key, &obs);
 	engine_on_ble_audit(e, observe_audit, &obs);
 	if (events) {
 		event_stream_begin(events, 0, "run_started");
@@ -562,6 +616,7 @@ void run_one(const run_options *opt, run_report *rep)
 			}
 			g_clear_error(&gerr);
 		} else {
+			obs.gw = gw;
 			bluez_gateway_poll(gw, 0);
 		}
 	}
@@ -606,6 +661,7 @@ void run_one(const run_options *opt, run_report *rep)
 			if (lv.ui->frame_due(lv.v)) {
 				viewer_pump_screen screen;
 				fill_screen(lv.ui, &screen, &row, e);
+				show_ble(&lv);
 				lv.ui->update(lv.v, tr, &screen);
 			}
 			/* Pace (or hold while paused) in slices, so the window stays alive. */
@@ -626,6 +682,7 @@ void run_one(const run_options *opt, run_report *rep)
 					break;
 				viewer_pump_screen screen;
 				fill_screen(lv.ui, &screen, &row, e);
+				show_ble(&lv);
 				lv.ui->update(lv.v, tr, &screen);
 				if (gw)
 					bluez_gateway_poll(gw, 0);
@@ -667,10 +724,21 @@ void run_one(const run_options *opt, run_report *rep)
 			event_stream_end(events);
 		}
 		while (!stop_requested) {
-			if (gw)
+			if (lv.v) {
+				if (!handle_input(&lv, e, row.t_min))
+					break;
+				viewer_pump_screen screen;
+				fill_screen(lv.ui, &screen, &row, e);
+				show_ble(&lv);
+				lv.ui->update(lv.v, tr, &screen);
+				if (gw)
+					bluez_gateway_poll(gw, 0);
+				lv.ui->wait(lv.v, 16);
+			} else if (gw) {
 				bluez_gateway_poll(gw, 200);
-			else
+			} else {
 				sleep_until(monotonic_s() + 0.2);
+			}
 		}
 	}
 stopped:
@@ -729,9 +797,14 @@ stopped:
 		/* The run is over; the window stays for panning, zooming and screenshots. */
 		viewer_pump_screen screen;
 		fill_screen(lv.ui, &screen, &row, e);
+		show_ble(&lv);
 		lv.ui->set_run_state(lv.v, lv.speed, true);
 		lv.ui->draw(lv.v, tr, &screen);
 		while (handle_input(&lv, e, row.t_min)) {
+			if (gw)
+				bluez_gateway_poll(gw, 0);
+			fill_screen(lv.ui, &screen, &row, e);
+			show_ble(&lv);
 			lv.ui->update(lv.v, tr, &screen);
 			lv.ui->wait(lv.v, 16);
 		}

@@ -46,6 +46,7 @@ enum {
 	/* With a start late in the day, events of the last day are written as day MAX + 1. */
 	MAX_EVENT_DAY = MAX_DURATION_DAYS + 1,
 	MAX_CGM_INTERVAL_MIN = 150,
+	MAX_PAIRING_WINDOW_MIN = 60, /* a window left open longer is a door left open */
 	/* A file bigger than this is not a scenario someone wrote. */
 	MAX_FILE_BYTES = 16 * 1024 * 1024,
 	MAX_NAME_BYTES = 255,
@@ -1808,6 +1809,13 @@ static bool parse_phone_set_cgm_interval(walker *w, const char *key, yaml_node_t
 	return parse_minutes_into(w, key, v, 1, MAX_CGM_INTERVAL_MIN, &d->event.duration_min);
 }
 
+static bool parse_event_pairing_window(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->event.kind = SCENARIO_EVENT_PAIRING_WINDOW;
+	return parse_minutes_into(w, key, v, 1, MAX_PAIRING_WINDOW_MIN, &d->event.duration_min);
+}
+
 static bool parse_event_type(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	event_draft *d = ctx;
@@ -1928,6 +1936,7 @@ static const char *const event_kind_names[SCENARIO_EVENT_KIND_COUNT] = {
     [SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL] = "set_cgm_interval",
     [SCENARIO_EVENT_SET_MAX_BOLUS] = "set_max_bolus",
     [SCENARIO_EVENT_ATTACK] = "attack",
+    [SCENARIO_EVENT_PAIRING_WINDOW] = "pairing_window",
 };
 
 const char *scenario_event_kind_name(scenario_event_kind k)
@@ -2015,6 +2024,11 @@ static bool check_event_modifiers(walker *w, const char *item_key, const event_d
 				    w, d->duration_node->start_mark, key,
 				    "'duration' does not go with set_cgm_interval: its value is "
 				    "the interval (e.g. set_cgm_interval: 5m)");
+			if (e->kind == SCENARIO_EVENT_PAIRING_WINDOW)
+				return fail(
+				    w, d->duration_node->start_mark, key,
+				    "'duration' does not go with pairing_window: its value is "
+				    "how long the window stays open (e.g. pairing_window: 2m)");
 			return fail(w, d->duration_node->start_mark, key,
 			            "'duration' goes with a temp_basal, an extended or multiwave "
 			            "bolus, or a sensor_drift, sensor_noise or compression_low");
@@ -2347,6 +2361,8 @@ static const field_spec event_fields[] = {
      .parse = parse_event_compression_low},
     {.name = "phone", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_phone},
     {.name = "attack", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_attack},
+    {.name = "pairing_window", .one_of_group = EVENT_KIND_GROUP,
+     .parse = parse_event_pairing_window},
     /* modifiers, checked against the kind after parsing */
     {.name = "type", .parse = parse_event_type},
     {.name = "extended", .parse = parse_event_extended},
@@ -2786,25 +2802,22 @@ static bool parse_expect_time_in_range(walker *w, const char *key, yaml_node_t *
 
 /* annunciation: NAME (with within / after / never next to it) */
 
-static const pump_annunciation_type known_annunciations[] = {
-    PUMP_ANN_OCCLUSION,        PUMP_ANN_RESERVOIR_EMPTY,     PUMP_ANN_RESERVOIR_LOW,
-    PUMP_ANN_BATTERY_EMPTY,    PUMP_ANN_BATTERY_LOW,         PUMP_ANN_BOLUS_CANCELED,
-    PUMP_ANN_TBR_OVER,         PUMP_ANN_TBR_CANCELED,        PUMP_ANN_MAX_DELIVERY,
-    PUMP_ANN_LOW_GLUCOSE_SUSPEND, PUMP_ANN_LOW_GLUCOSE_RESUME,
-};
 
 static bool parse_expect_annunciation(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	expect_draft *d = ctx;
-	enum { N = sizeof known_annunciations / sizeof known_annunciations[0] };
-	const char *names[N];
-	for (size_t i = 0; i < N; i++)
-		names[i] = pump_annunciation_name(known_annunciations[i]);
+	const pump_annunciation_type *types;
+	const size_t n = pump_annunciation_types(&types);
+	const char *names[32];
+	if (n > sizeof names / sizeof names[0])
+		return false;
+	for (size_t i = 0; i < n; i++)
+		names[i] = pump_annunciation_name(types[i]);
 	size_t i = 0;
 	d->e.kind = SCENARIO_EXPECT_ANNUNCIATION;
-	if (!expect_word(w, key, v, "an annunciation", names, N, &i))
+	if (!expect_word(w, key, v, "an annunciation", names, n, &i))
 		return false;
-	d->e.annunciation = known_annunciations[i];
+	d->e.annunciation = types[i];
 	return true;
 }
 

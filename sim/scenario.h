@@ -118,6 +118,8 @@ typedef enum scenario_event_kind {
 	SCENARIO_EVENT_SET_MAX_BOLUS,     /* amount: U, the pump's new bolus limit
 	                                     (a phone's `set_max_bolus`, or the person's) */
 	SCENARIO_EVENT_ATTACK,            /* a hostile phone: attack, with the link of the event */
+	SCENARIO_EVENT_PAIRING_WINDOW,    /* the pump's "pair" key: pairing allowed for
+	                                     duration_min of wall-clock time (on the air) */
 	SCENARIO_EVENT_KIND_COUNT,
 } scenario_event_kind;
 
