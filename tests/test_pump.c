@@ -116,6 +116,16 @@ Test(pump_names, every_result_command_fault_and_annunciation_has_a_round_trip_na
 	cr_assert_eq(t, PUMP_ANN_OCCLUSION);
 	cr_assert_eq(PUMP_ANN_OCCLUSION, 0x003C, "IDS code word");
 	cr_assert_not(pump_annunciation_from_name("nonsense", &t));
+	const pump_annunciation_type *types;
+	const size_t n = pump_annunciation_types(&types);
+	cr_assert_geq(n, 12);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert(pump_annunciation_from_name(pump_annunciation_name(types[i]), &t),
+		          "type 0x%04X", types[i]);
+		cr_assert_eq(t, types[i]);
+		for (size_t j = 0; j < i; j++)
+			cr_assert_neq(types[i], types[j]);
+	}
 }
 
 /* ---- configuration ---------------------------------------------------------------- */
@@ -643,6 +653,33 @@ Test(pump_delivery, snoozed_annunciation_comes_back)
 	cr_assert_eq(a.status, PUMP_ANN_PENDING);
 	cr_assert_eq(pump_confirm_annunciation(p, 80, PUMP_SOURCE_PUMP, a.id), PUMP_OK);
 	cr_assert_not(pump_newest_annunciation(p, &a));
+	pump_free(p);
+}
+
+Test(pump_delivery, a_new_bond_is_announced_and_changes_no_therapy)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	run_minutes(p, 0, 10, NULL);
+	pump *before = pump_clone(p);
+	const uint16_t id = pump_announce_new_bond(p, 10, 2);
+	cr_assert_neq(id, 0);
+	cr_assert(raised(&log_, PUMP_ANN_NEW_BOND));
+	pump_annunciation a;
+	cr_assert(pump_newest_annunciation(p, &a));
+	cr_assert_eq(a.type, PUMP_ANN_NEW_BOND);
+	cr_assert_eq(a.id, id);
+	cr_assert_float_eq(a.aux, 2.0, 1e-12, "AuxInfo: which bond of the run");
+	cr_assert_str_eq(pump_annunciation_name(PUMP_ANN_NEW_BOND), "new_bond");
+	pump_status s0, s1;
+	pump_get_status(before, &s0);
+	pump_get_status(p, &s1);
+	cr_assert_eq(s1.therapy, s0.therapy);
+	cr_assert_float_eq(s1.delivered_total_u, s0.delivered_total_u, 0.0);
+	cr_assert_float_eq(s1.reservoir_u, s0.reservoir_u, 0.0);
+	cr_assert_eq(pump_confirm_annunciation(p, 11, PUMP_SOURCE_PUMP, id), PUMP_OK);
+	cr_assert_not(pump_newest_annunciation(p, &a));
+	pump_free(before);
 	pump_free(p);
 }
 

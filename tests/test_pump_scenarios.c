@@ -182,3 +182,64 @@ Test(pump_scenarios, low_glucose_protection_reduces_time_below_70_on_the_same_ov
 	free_run(off);
 	free_run(on);
 }
+
+/* The pump's pair key pressed by the scenario reaches whoever holds the radio, at its
+ * minute, with its window; and changes nothing of the therapy. */
+typedef struct pairing_calls {
+	int n;
+	int64_t t_min[4];
+	int64_t window_min[4];
+} pairing_calls;
+
+static void keep_pairing(int64_t t_min, int64_t window_min, void *user_data)
+{
+	pairing_calls *c = user_data;
+	if (c->n < 4) {
+		c->t_min[c->n] = t_min;
+		c->window_min[c->n] = window_min;
+	}
+	c->n++;
+}
+
+static double delivered_with_pairing_events(bool with_events, pairing_calls *calls)
+{
+	const char *text = with_events
+	                       ? "patient: adult#001\nduration: 3h\nseed: 3\n"
+	                         "events: [{at: \"00:20\", pairing_window: 2m}, "
+	                         "{at: \"00:30\", meal: 40}, {at: \"00:30\", bolus: 4}, "
+	                         "{at: \"02:00\", pairing_window: 15m}]\n"
+	                       : "patient: adult#001\nduration: 3h\nseed: 3\n"
+	                         "events: [{at: \"00:30\", meal: 40}, {at: \"00:30\", bolus: 4}]\n";
+	scenario sc;
+	scenario_error err;
+	cr_assert(scenario_load_string(text, strlen(text), "pair.yaml", &sc, &err), "%s",
+	          err.message);
+	engine *e = engine_new(&sc);
+	cr_assert_not_null(e);
+	if (calls)
+		engine_on_pairing_window(e, keep_pairing, calls);
+	engine_row row;
+	double total = 0.0;
+	engine_status st;
+	while ((st = engine_next(e, &row)) == ENGINE_ROW)
+		total += row.insulin_u_per_min;
+	cr_assert_eq(st, ENGINE_LAST_ROW);
+	engine_free(e);
+	scenario_free(&sc);
+	return total;
+}
+
+Test(pump_scenarios, pairing_window_event_calls_the_radio_at_its_minute_and_changes_no_therapy)
+{
+	pairing_calls calls = {0};
+	const double with = delivered_with_pairing_events(true, &calls);
+	cr_assert_eq(calls.n, 2);
+	cr_assert_eq(calls.t_min[0], 20);
+	cr_assert_eq(calls.window_min[0], 2);
+	cr_assert_eq(calls.t_min[1], 120);
+	cr_assert_eq(calls.window_min[1], 15);
+	const double without = delivered_with_pairing_events(false, NULL);
+	cr_assert_float_eq(with, without, 0.0, "insulin %.6f vs %.6f", with, without);
+	/* Nobody holding the radio: the event is harmless. */
+	cr_assert_float_eq(delivered_with_pairing_events(true, NULL), without, 0.0);
+}

@@ -243,6 +243,27 @@ Test(scenario_good, empty_event_list_and_explicit_defaults_load)
 	scenario_free(&s);
 }
 
+Test(scenario_good, pairing_window_event_and_new_bond_expectation_load)
+{
+	const char *text = "patient: adult#001\nduration: 2h\n"
+	                   "events: [{at: \"00:05\", pairing_window: 3m}, "
+	                   "{at: \"01:00\", pairing_window: 1h}]\n"
+	                   "expect: [{annunciation: new_bond, within: 30m}]\n";
+	scenario s;
+	scenario_error err;
+	cr_assert(scenario_load_string(text, strlen(text), "pair.yaml", &s, &err), "%s",
+	          err.message);
+	cr_assert_eq(s.event_count, 2);
+	cr_assert_eq(s.events[0].kind, SCENARIO_EVENT_PAIRING_WINDOW);
+	cr_assert_eq(s.events[0].at_min, 5);
+	cr_assert_eq(s.events[0].duration_min, 3);
+	cr_assert_eq(s.events[1].duration_min, 60);
+	cr_assert_str_eq(scenario_event_kind_name(s.events[0].kind), "pairing_window");
+	cr_assert_eq(s.expectation_count, 1);
+	cr_assert_eq(s.expectations[0].annunciation, PUMP_ANN_NEW_BOND);
+	scenario_free(&s);
+}
+
 Test(scenario_string, reads_only_len_bytes_of_the_text)
 {
 	/* The text goes on past len with something that would be an error. */
@@ -1323,6 +1344,15 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", phone: "
 	     "{set_cgm_interval: 5m, duration: 1h}}]\n",
 	     "3:64", "events[0].phone.duration: 'duration' does not go with set_cgm_interval"},
+	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", pairing_window: 0m}]\n",
+	     "3:40", "events[0].pairing_window: expected a duration longer than zero, got 0m"},
+	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", pairing_window: 61m}]\n",
+	     "3:40", "events[0].pairing_window: expected 1m to 60m, got 61m"},
+	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", pairing_window: soon}]\n",
+	     "3:40", "events[0].pairing_window: expected a duration such as 90m"},
+	    {"patient: adult#001\nduration: 1d\nevents: [{at: \"07:00\", pairing_window: 2m, "
+	     "duration: 5m}]\n",
+	     "3:54", "events[0].duration: 'duration' does not go with pairing_window"},
 	    {"patient: adult#001\nduration: 1d\nexpect: {bg: {min_above: 54}}\n", "3:9",
 	     "expect: expected a list of expectations, got a mapping"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{bg: {min_above: 54}, within: 1h}]\n",
