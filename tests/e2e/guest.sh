@@ -7,6 +7,7 @@ E2E=$(dirname "$(readlink -f "$0")")
 OUT=/mnt
 BUILD=$(cat $OUT/build-dir)
 VARIANT=$(cat $OUT/variant 2>/dev/null)
+LATENCY_S=$(cat $OUT/latency-s 2>/dev/null || echo 10)
 CONF=$E2E/main.conf
 case "$VARIANT" in *noprivacy*) grep -v '^Privacy' $E2E/main.conf > /tmp/main.conf; CONF=/tmp/main.conf;; esac
 export PYTHONDONTWRITEBYTECODE=1
@@ -63,10 +64,12 @@ for h in 0 1 2; do
 done
 say "stack up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
 
-$BUILD/fakepump run $E2E/e2e-day.yaml --ble --adapter hci0 --pair-window 2m --speed 60 \
+# Pairing opens from the scenario (pairing_window event), not from --pair-window.
+$BUILD/fakepump run $E2E/e2e-day.yaml --ble --adapter hci0 --speed 60 \
 	--hold --headless --events /tmp/events.jsonl > $OUT/fakepump.log 2>&1 &
 FP=$!
-timeout 160 /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl > $OUT/phone.log 2>&1
+timeout $((220 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
+	> $OUT/phone.log 2>&1
 RC=$?
 # bluetoothd restarts: FakePump re-registers by itself when org.bluez comes back.
 n0=$(grep -c '"advertising_started"' /tmp/events.jsonl)

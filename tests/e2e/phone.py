@@ -3,13 +3,15 @@
 
 Runs in the QEMU guest (tests/e2e/guest.sh) with one bluetoothd and three btvirt
 controllers: hci0 is the pump (fakepump run --ble --adapter hci0), hci1 the phone that pairs
-by passkey entry, hci2 a stranger (unpaired, then Just Works). Reads the pump's event stream
-(--events, docs/events.md) for the passkey and for what the pump did.
+by passkey entry, hci2 a stranger (unpaired, then Just Works, then guessing passkeys). Reads
+the pump's event stream (--events, docs/events.md) for the passkey and for what the pump did.
 
 Needs Debian's python3-bleak (with dbus_fast). Prints one "E2E-CHECK PASS|FAIL name" line
 per check and exits 0 when every check passed.
 
-usage: phone.py EVENTS_FILE
+usage: phone.py EVENTS_FILE [LATENCY_SECONDS]
+  LATENCY_SECONDS: how long the phone keeps the CGM subscription for the latency figure
+  (default 10; the scenario's CGM reads every simulated minute, one a second at --speed 60).
 """
 import asyncio
 import json
@@ -23,6 +25,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.service import ServiceInterface, method
 
 EVENTS = sys.argv[1]
+LATENCY_S = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 PUMP, PHONE, STRANGER = "/org/bluez/hci0", "/org/bluez/hci1", "/org/bluez/hci2"
 T0 = time.monotonic()
 results = []
@@ -34,6 +37,9 @@ def uuid(u16):
 
 IDS, CGMS, DIS = 0x183A, 0x181F, 0x180A
 IDD_STATUS, IDD_CCP, CGM_MEASUREMENT, MANUFACTURER = 0x2B21, 0x2B25, 0x2AA7, 0x2A29
+# Set Bolus (IDS CCP 0x114B): flags 0, type, fast and extended SFLOAT, duration (min).
+FAST_2U = bytes([0x4B, 0x11, 0x00, 0x33, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00])
+EXTENDED_1U_20MIN = bytes([0x4B, 0x11, 0x00, 0x3C, 0x00, 0x00, 0x01, 0x00, 0x14, 0x00])
 
 
 def log(*a):
@@ -55,6 +61,12 @@ def crc16_mcrf4xx(data):
         for _ in range(8):
             crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
     return crc
+
+
+def sealed(body, counter):
+    """An IDS PDU with its E2E tail: counter, then the CRC over everything before it."""
+    data = body + bytes([counter])
+    return data + crc16_mcrf4xx(data).to_bytes(2, "little")
 
 
 def e2e_ok(value):
@@ -95,13 +107,15 @@ async def wait_event(pred, timeout_s, start=0):
 
 
 class Agent(ServiceInterface):
-    """A central's agent: KeyboardOnly types the passkey the pump shows (from --events);
-    NoInputNoOutput is the Just Works stranger."""
+    """A central's agent: KeyboardOnly types the passkey the pump shows (from --events), or
+    a wrong one when `guess`; NoInputNoOutput is the Just Works stranger."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, guess=False):
         super().__init__("org.bluez.Agent1")
         self.tag = tag   # never self.name: dbus_fast's interface name (recipe pitfall 4)
+        self.guess = guess
         self.typed = None
+        self.asked = 0
 
     @method()
     def Release(self):
@@ -129,6 +143,13 @@ class Agent(ServiceInterface):
 
     @method()
     async def RequestPasskey(self, device: "o") -> "u":
+        self.asked += 1
+        if self.guess:
+            # A guess: never the one on the pump's screen (that one has 1 chance in 10^6).
+            shown = [e for e in events() if e.get("type") == "passkey_displayed"]
+            self.typed = (int(shown[-1]["passkey"]) + 1) % 1000000 if shown else 123456
+            log(f"agent {self.tag}: guessing {self.typed:06d}")
+            return self.typed
         ev = await wait_event(lambda e: e.get("type") == "passkey_displayed", 30)
         self.typed = int(ev["passkey"]) if ev else 0
         log(f"agent {self.tag}: typing the pump's passkey {self.typed:06d}")
@@ -147,9 +168,9 @@ async def objects(bus):
     return (await call(bus, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"))[0]
 
 
-async def agent_bus(path, capability):
+async def agent_bus(path, capability, guess=False):
     bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
-    agent = Agent(capability)
+    agent = Agent(capability, guess)
     bus.export(path, agent)
     await call(bus, "/org/bluez", "org.bluez.AgentManager1", "RegisterAgent", "os",
                [path, capability])
@@ -223,12 +244,45 @@ async def refused(coro):
         return True, str(e)[:120]
 
 
+async def session(address, name, path):
+    """A GATT session with bleak on the connected device (recipe pitfall 3)."""
+    cl = BleakClient(BLEDevice(address, name, {"path": path, "props": {}}, -50),
+                     adapter="hci1", timeout=30)
+    await cl.connect()
+    return cl
+
+
+async def close(cl):
+    try:
+        await cl.disconnect()
+    except Exception as e:  # already gone (we disconnected it by D-Bus): fine
+        log("disconnect:", str(e)[:80])
+
+
+async def indications(cl, chr_):
+    got = []
+    await cl.start_notify(chr_, lambda _c, d: got.append(bytes(d)))
+    return got
+
+
+async def first(lst, timeout_s):
+    for _ in range(int(timeout_s * 10)):
+        if lst:
+            return lst[0]
+        await asyncio.sleep(0.1)
+    return b""
+
+
 async def phone(bus):
-    """hci1: scan, pair by passkey entry, CGM, IDD Status, an E2E-protected bolus, a replay."""
+    """hci1: scan, pair by passkey entry, CGM, IDD Status, an E2E-protected bolus, a replay,
+    CGM latency, a Set Bolus cut off by a disconnect and retried (R5), a bonded reconnection."""
     path, address, name = await discover(bus, PHONE)
     if not check("phone finds the pump advertising IDS 0x183A", path is not None):
         return
     check("advertised name is FakePump-XXXX", name.startswith("FakePump-"), name)
+    opened = [e for e in events() if e.get("type") == "pairing_window_opened"]
+    check("event stream: the scenario's pairing_window event opened pairing",
+          any(e.get("detail") == "scenario" for e in opened), opened[:1])
     if not check("phone connects", await connect(bus, path)):
         return
     abus, agent = await agent_bus("/e2e/phone_agent", "KeyboardOnly")
@@ -242,10 +296,15 @@ async def phone(bus):
           paired and agent.typed is not None and agent.typed > 0, f"passkey {agent.typed}")
     bond = await wait_event(lambda e: e.get("type") == "bond_created", 10)
     check("event stream: bond_created", bond is not None)
+    announced = await wait_event(lambda e: e.get("type") == "annunciation" and
+                                 e.get("annunciation") == "new_bond", 10)
+    check("the new bond is announced on the pump (annunciation new_bond)",
+          announced is not None and announced.get("status") == "raised", announced)
     if not paired:
         return
-    dev = BLEDevice(address, name, {"path": path, "props": {}}, -50)
-    async with BleakClient(dev, adapter="hci1", timeout=30) as cl:
+    cl = await session(address, name, path)
+    n_r5 = None
+    try:
         st = bytes(await cl.read_gatt_char(char(cl, IDS, IDD_STATUS)))
         check("IDD Status reads on the LE SC link, E2E CRC valid", e2e_ok(st), st.hex(" "))
         sec = await wait_event(lambda e: e.get("type") == "security_changed" and
@@ -268,22 +327,17 @@ async def phone(bus):
               f"{values[:5]}")
         check("CGM records carry a valid E2E-CRC", got and all(e2e_ok(v) for _t, v in got))
 
-        ind = []
-        await cl.start_notify(char(cl, IDS, IDD_CCP), lambda _c, d: ind.append(bytes(d)))
+        ccp = char(cl, IDS, IDD_CCP)
+        ind = await indications(cl, ccp)
         n_before = len(events())
-        body = bytes([0x4B, 0x11, 0x00, 0x33, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01])
-        pdu = body + crc16_mcrf4xx(body).to_bytes(2, "little")
+        pdu = sealed(FAST_2U, 1)
         ok, why = True, ""
         try:
-            await cl.write_gatt_char(char(cl, IDS, IDD_CCP), pdu, response=True)
+            await cl.write_gatt_char(ccp, pdu, response=True)
         except Exception as e:
             ok, why = False, str(e)
         check("Set Bolus 2.00 U (E2E counter 1) is accepted", ok, why)
-        for _ in range(50):
-            if ind:
-                break
-            await asyncio.sleep(0.1)
-        resp = ind[0] if ind else b""
+        resp = await first(ind, 5)
         check("Set Bolus Response indicated (0x1177, E2E valid)",
               resp[:2] == b"\x77\x11" and e2e_ok(resp), resp.hex(" "))
         started = await wait_event(lambda e: e.get("type") == "bolus_started" and
@@ -297,7 +351,7 @@ async def phone(bus):
 
         n_before = len(events())
         ind.clear()
-        bad, why = await refused(cl.write_gatt_char(char(cl, IDS, IDD_CCP), pdu, response=True))
+        bad, why = await refused(cl.write_gatt_char(ccp, pdu, response=True))
         check("the replayed Set Bolus write is refused", bad, why)
         await asyncio.sleep(3)
         later = events()[n_before:]
@@ -306,33 +360,82 @@ async def phone(bus):
         check("event stream: the replay's refusal has a reason",
               any(e.get("type") == "ble_refused" and e.get("reason") for e in later),
               [e.get("reason") for e in later if e.get("type") == "ble_refused"][:1])
+
+        # The latency figure: keep the CGM subscription a while (one reading a second).
+        await asyncio.sleep(LATENCY_S)
         latency_report(got)
-    n_disc = len(events())
-    await call(bus, path, "org.bluez.Device1", "Disconnect")
+
+        # R5: Set Bolus, and the phone drops the link before the response arrives.
+        n_r5 = len(events())
+        n_disc = n_r5
+        write = asyncio.ensure_future(cl.write_gatt_char(ccp, sealed(EXTENDED_1U_20MIN, 2),
+                                                         response=True))
+        await asyncio.sleep(0)
+        await call(bus, path, "org.bluez.Device1", "Disconnect")
+        try:
+            await write
+            log("R5: the write was answered before the link went")
+        except Exception as e:
+            log("R5: the write was cut off:", str(e)[:80])
+    finally:
+        await close(cl)
+    if n_r5 is None:
+        return
     # Come back only once the old link is gone on the pump's side too, and a little later:
     # reconnecting while its L2CAP channel was still being torn down hit a guest kernel BUG
     # once in 20 runs (hci_chan_del list corruption, Debian 6.1.0-56; bluetoothd died).
     await wait_event(lambda e: e.get("type") == "disconnected", 10, n_disc)
     await asyncio.sleep(3)
+    first_reached = any(e.get("type") == "bolus_started" for e in events()[n_r5:])
+    log(f"R5: the cut-off Set Bolus {'reached' if first_reached else 'did not reach'} the pump")
+
     # A bonded phone comes back without pairing again: the link re-encrypts with its LTK.
     n_before = len(events())
-    ok, why = False, "no connection"
+    cl, why = None, "no connection"
     for attempt in range(3):
         again, _a, _n = await discover(bus, PHONE, 30)
         if again and await connect(bus, again):
-            cpath = await gatt_char_path(bus, again, IDS, IDD_STATUS)
             try:
-                v = bytes((await call(bus, cpath, "org.bluez.GattCharacteristic1", "ReadValue",
-                                      "a{sv}", [{}]))[0])
-                ok, why = e2e_ok(v), v.hex(" ")
+                cl = await session(address, name, again)
                 break
-            except (RuntimeError, TypeError) as e:
+            except Exception as e:
                 why = str(e)[:120]
-    check("bonded phone reconnects and reads IDD Status without pairing again", ok, why)
-    check("no passkey asked on reconnection",
-          not any(e.get("type") == "passkey_displayed" for e in events()[n_before:]))
-    if again:
-        await call(bus, again, "org.bluez.Device1", "Disconnect")
+    if not check("bonded phone reconnects", cl is not None, "" if cl else why):
+        return
+    try:
+        st = bytes(await cl.read_gatt_char(char(cl, IDS, IDD_STATUS)))
+        check("bonded phone reads IDD Status without pairing again", e2e_ok(st), st.hex(" "))
+        check("no passkey asked on reconnection",
+              not any(e.get("type") == "passkey_displayed" for e in events()[n_before:]))
+        # R5 retry: the same Set Bolus on the new connection (its counters start at 1 again).
+        ccp = char(cl, IDS, IDD_CCP)
+        ind = await indications(cl, ccp)
+        ok, why = True, ""
+        try:
+            await cl.write_gatt_char(ccp, sealed(EXTENDED_1U_20MIN, 1), response=True)
+        except Exception as e:
+            ok, why = False, str(e)[:120]
+        resp = await first(ind, 5)
+        check("the retried Set Bolus gets an answer (indication, E2E valid)",
+              ok and e2e_ok(resp), resp.hex(" ") or why)
+        accepted = resp[:2] == b"\x77\x11"
+        check("R5: a retry is refused when the cut-off Set Bolus had reached the pump",
+              accepted != first_reached, f"first reached: {first_reached}, "
+              f"retry {'accepted' if accepted else 'refused'} ({resp.hex(' ')})")
+        await asyncio.sleep(2)
+        starts = [e for e in events()[n_r5:] if e.get("type") == "bolus_started"]
+        check("R5: the pump executes the bolus once, not twice", len(starts) == 1,
+              [(e.get("programmed_u"), e.get("extended_u")) for e in starts])
+        if starts:
+            bid = starts[0].get("bolus_id")
+            ended = await wait_event(lambda e: e.get("type") == "bolus_ended" and
+                                     e.get("bolus_id") == bid, 40, n_r5)
+            check("R5: the bolus completes as programmed (1.00 U over 20 min), never half",
+                  ended is not None and ended.get("how") == "completed" and
+                  abs(ended.get("delivered_u", 0) - 1.0) < 0.01,
+                  ended and (ended.get("how"), ended.get("delivered_u")))
+    finally:
+        await close(cl)
 
 
 def latency_report(got):
@@ -430,6 +533,41 @@ async def stranger(bus):
     log(f"stranger done in {time.monotonic() - t:.1f} s")
 
 
+async def guesser(bus):
+    """hci2 again, guessing passkeys: the pump allows 3 passkey attempts without a bond per
+    pairing window, then closes it; nothing pairs, nothing more is shown."""
+    n_before = len(events())
+    abus, agent = await agent_bus("/e2e/guess_agent", "KeyboardOnly", guess=True)
+    outcomes = []
+    for attempt in range(4):
+        path, _a, _n = await discover(bus, STRANGER, 30)
+        if path is None or not await connect(bus, path):
+            outcomes.append("no connection")
+            continue
+        try:
+            await call(abus, path, "org.bluez.Device1", "Pair")
+            outcomes.append("paired")
+        except RuntimeError as e:
+            outcomes.append(str(e).split(" ")[1] if " " in str(e) else str(e)[:40])
+        log(f"guess {attempt + 1}: {outcomes[-1]}")
+        await asyncio.sleep(1)
+    later = events()[n_before:]
+    shown = [i for i, e in enumerate(later) if e.get("type") == "passkey_displayed"]
+    closed = [i for i, e in enumerate(later) if e.get("type") == "pairing_window_closed"]
+    check("guessing central: no attempt pairs", "paired" not in outcomes, outcomes)
+    check("the pump shows at most 3 passkeys to a guessing central", 1 <= len(shown) <= 3,
+          len(shown))
+    check("the pairing window closes on the 3rd passkey without a bond",
+          len(closed) == 1 and "attempts" in later[closed[0]].get("detail", ""),
+          [later[i].get("detail") for i in closed])
+    check("no passkey shown after the window closed",
+          closed and not any(i > closed[0] for i in shown))
+    check("event stream: the guesses that ended are reported as pairing_failed",
+          any(e.get("type") == "pairing_failed" for e in later))
+    check("no bond was created for the guessing central",
+          not any(e.get("type") == "bond_created" for e in later))
+
+
 async def main():
     bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
     adv = await wait_event(lambda e: e.get("type") == "advertising_started", 60)
@@ -438,10 +576,12 @@ async def main():
     await phone(bus)
     log("phone done")
     await stranger(bus)
+    log("stranger done")
+    await guesser(bus)
 
 
 try:
-    asyncio.run(asyncio.wait_for(main(), 140))
+    asyncio.run(asyncio.wait_for(main(), 200 + LATENCY_S))
 except Exception as e:
     check("phone script ran to the end", False, repr(e)[:200])
 passed = sum(results)

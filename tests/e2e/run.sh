@@ -6,6 +6,9 @@
 # guest runs the host's bluetoothd, btvirt, python3-bleak and build/fakepump. guest.sh
 # brings up three virtual LE controllers and plays the phone (phone.py).
 #
+# E2E_LATENCY_S=N keeps the phone's CGM subscription N seconds for the latency figure
+# (default 10; `make e2e-latency` uses 300). E2E_VARIANT names the run directories.
+#
 # Needs: root (apt and the guest's chroot), and the Debian packages below (installed when
 # missing; `apt-get update` once if needed). Prints "e2e: N passed, N failed" last; exit 0
 # when every run passed. Logs: $BUILD/e2e/run-N/ (console, fakepump, phone, bluetoothd,
@@ -69,8 +72,9 @@ while [ $i -lt "$RUNS" ]; do
 	mkdir -p "$OUT"
 	echo "$BUILD" > "$OUT/build-dir"
 	echo "${E2E_VARIANT:-}" > "$OUT/variant"
+	echo "${E2E_LATENCY_S:-10}" > "$OUT/latency-s"
 	t0=$(date +%s.%N)
-	timeout 300 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	timeout $((300 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
@@ -91,7 +95,7 @@ while [ $i -lt "$RUNS" ]; do
 	fi
 	if grep -aq "E2E-RESULT rc=0" "$OUT/console.log"; then
 		passed=$((passed + 1))
-		echo "e2e run $i: PASS (${wall%.*} s)"
+		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-LATENCY / — /')"
 	else
 		failed=$((failed + 1))
 		echo "e2e run $i: FAIL (${wall%.*} s) — $OUT"
