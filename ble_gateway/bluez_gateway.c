@@ -137,6 +137,8 @@ struct bluez_gateway {
 	guint window_timer;
 	GPtrArray *removed;   /* gw_device* of bonded devices just removed (see on_signal) */
 	guint removed_timer;
+	guint pairable_timer; /* a Pairable Set to send again (set_pairable) */
+	GCancellable *cancel; /* cancels the asynchronous calls whose replies need `gw` */
 	gw_service services[MAX_SERVICES];
 	size_t service_count;
 	gw_char chars[MAX_CHARS];
@@ -704,6 +706,43 @@ static bool export(bluez_gateway *gw, const char *path, const char *iface, GErro
 
 /* ---- registration with bluetoothd ---- */
 
+/*
+ * Make the adapter's Pairable follow the window. bluetoothd answers Busy to a Set while an
+ * earlier one is still with the kernel (a close right after an open is lost that way), and
+ * turns bonding on for every adapter by itself when a default agent registers: so a Busy
+ * is retried, and every Pairable change bluetoothd reports is checked against the window
+ * (on_signal).
+ */
+static void set_pairable(bluez_gateway *gw);
+
+static gboolean pairable_retry(gpointer user_data)
+{
+	bluez_gateway *gw = user_data;
+	gw->pairable_timer = 0;
+	set_pairable(gw);
+	return G_SOURCE_REMOVE;
+}
+
+static void pairable_set_done(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	GError *e = NULL;
+	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &e);
+	if (r) {
+		g_variant_unref(r);
+		return;
+	}
+	g_autofree char *remote = g_dbus_error_get_remote_error(e);
+	const bool busy = remote && (strcmp(remote, "org.bluez.Error.Busy") == 0 ||
+	                             strcmp(remote, "org.bluez.Error.InProgress") == 0);
+	g_error_free(e);
+	if (!busy)
+		return; /* powered off, adapter gone, …: registration sets it again */
+	/* The gateway is alive while the call is (see bluez_gateway_free's flush). */
+	bluez_gateway *gw = user_data;
+	if (!gw->pairable_timer)
+		gw->pairable_timer = g_timeout_add(100, pairable_retry, gw);
+}
+
 static void set_pairable(bluez_gateway *gw)
 {
 	if (!gw->adapter_path[0] || !gw->bluez_up)
@@ -711,7 +750,8 @@ static void set_pairable(bluez_gateway *gw)
 	g_dbus_connection_call(gw->conn, BLUEZ, gw->adapter_path, IFACE_PROPS, "Set",
 	                       g_variant_new("(ssv)", IFACE_ADAPTER, "Pairable",
 	                                     g_variant_new_boolean(gw->window_open)),
-	                       NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL, NULL);
+	                       NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, gw->cancel,
+	                       pairable_set_done, gw);
 }
 
 /* Still registered from before (the adapter was powered off and on): as good as done. */
@@ -961,7 +1001,11 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 		if (strcmp(which, IFACE_DEVICE) == 0) {
 			device_update(gw, path, changed);
 		} else if (strcmp(which, IFACE_ADAPTER) == 0) {
-			gboolean powered;
+			gboolean powered, pairable;
+			if (g_variant_lookup(changed, "Pairable", "b", &pairable) &&
+			    strcmp(path, gw->adapter_path) == 0 && (bool)pairable != gw->window_open)
+				set_pairable(gw); /* not what the window says: bluetoothd or someone
+				                     else changed it */
 			if (g_variant_lookup(changed, "Powered", "b", &powered)) {
 				if (!powered && strcmp(path, gw->adapter_path) == 0) {
 					lost(gw, "adapter powered off");
@@ -1018,8 +1062,9 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 	}
 }
 
-/* Close the pairing window now (`why`: for the event stream and the console line). */
-static void window_close(bluez_gateway *gw, const char *why)
+/* Close the pairing window now (`why`: for the event stream and the console line;
+ * `attempts`: the attempts that closed it, 0 when something else did). */
+static void window_close(bluez_gateway *gw, const char *why, int attempts)
 {
 	if (gw->window_timer)
 		g_source_remove(gw->window_timer);
@@ -1032,6 +1077,7 @@ static void window_close(bluez_gateway *gw, const char *why)
 		fprintf(stderr, "fakepump: bluetooth: pairing window closed (%s)\n", why);
 	bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_CLOSED,
 	                  .adapter = gw->adapter_name,
+	                  .attempts = attempts,
 	                  .detail = why};
 	emit(gw, &ev);
 }
@@ -1040,7 +1086,7 @@ static gboolean window_timeout(gpointer user_data)
 {
 	bluez_gateway *gw = user_data;
 	gw->window_timer = 0;
-	window_close(gw, "time is up");
+	window_close(gw, "time is up", 0);
 	return G_SOURCE_REMOVE;
 }
 
@@ -1097,7 +1143,7 @@ static void attempt_started(bluez_gateway *gw, gw_device *d)
 		         "%d pairing attempts without a bond: open it again on the pump to pair "
 		         "another phone",
 		         gw->open_attempts);
-		window_close(gw, why);
+		window_close(gw, why, gw->open_attempts);
 	}
 }
 
@@ -1125,6 +1171,7 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 	gw->registrations = g_array_new(FALSE, FALSE, sizeof(guint));
 	gw->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	gw->removed = g_ptr_array_new_with_free_func(g_free);
+	gw->cancel = g_cancellable_new();
 	if (o->local_name) {
 		g_strlcpy(gw->local_name, o->local_name, sizeof gw->local_name);
 	} else {
@@ -1233,6 +1280,16 @@ void bluez_gateway_free(bluez_gateway *gw)
 		g_array_free(gw->registrations, TRUE);
 	if (gw->removed_timer)
 		g_source_remove(gw->removed_timer);
+	if (gw->pairable_timer)
+		g_source_remove(gw->pairable_timer);
+	if (gw->cancel) {
+		/* Replies still due would find `gw` freed: cancel them, and let the cancelled
+		 * callbacks run now (they only look at the error). */
+		g_cancellable_cancel(gw->cancel);
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		g_object_unref(gw->cancel);
+	}
 	if (gw->removed)
 		g_ptr_array_free(gw->removed, TRUE);
 	if (gw->devices)

@@ -51,6 +51,8 @@ typedef struct bluez_event {
 	bool bonded;
 	uint32_t passkey; /* BLUEZ_EV_PASSKEY_DISPLAYED */
 	double seconds;   /* BLUEZ_EV_PAIRING_WINDOW_OPENED */
+	int attempts;     /* BLUEZ_EV_PAIRING_WINDOW_CLOSED: passkey attempts without a bond
+	                     when they closed it (BLUEZ_MAX_PAIRING_ATTEMPTS), else 0 */
 	const char *name; /* advertised LocalName */
 	const char *detail;
 } bluez_event;

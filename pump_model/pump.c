@@ -190,6 +190,7 @@ static const struct {
 	{PUMP_ANN_LOW_GLUCOSE_SUSPEND, "low_glucose_suspend"},
 	{PUMP_ANN_LOW_GLUCOSE_RESUME, "low_glucose_resume"},
 	{PUMP_ANN_NEW_BOND, "new_bond"},
+	{PUMP_ANN_PAIRING_ATTEMPTS, "pairing_attempts"},
 };
 
 static const pump_annunciation_type annunciation_types[] = {
@@ -197,6 +198,7 @@ static const pump_annunciation_type annunciation_types[] = {
 	PUMP_ANN_BATTERY_EMPTY,   PUMP_ANN_BATTERY_LOW,         PUMP_ANN_BOLUS_CANCELED,
 	PUMP_ANN_TBR_OVER,        PUMP_ANN_TBR_CANCELED,        PUMP_ANN_MAX_DELIVERY,
 	PUMP_ANN_LOW_GLUCOSE_SUSPEND, PUMP_ANN_LOW_GLUCOSE_RESUME, PUMP_ANN_NEW_BOND,
+	PUMP_ANN_PAIRING_ATTEMPTS,
 };
 _Static_assert(sizeof annunciation_types / sizeof annunciation_types[0] ==
                    sizeof annunciation_names / sizeof annunciation_names[0],
@@ -1025,6 +1027,11 @@ void pump_inject_fault(pump *p, int64_t now, pump_fault f, double value)
 uint16_t pump_announce_new_bond(pump *p, int64_t now, unsigned bond_number)
 {
 	return raise_annunciation(p, now, PUMP_ANN_NEW_BOND, (double)bond_number);
+}
+
+uint16_t pump_announce_pairing_attempts(pump *p, int64_t now, unsigned attempts)
+{
+	return raise_annunciation(p, now, PUMP_ANN_PAIRING_ATTEMPTS, (double)attempts);
 }
 
 void pump_radio_event(pump *p, int64_t now)

@@ -156,6 +156,9 @@ typedef enum pump_annunciation_type {
 	 * device can now command it, and confirms. Security requirement: every new bond is
 	 * announced on the pump. */
 	PUMP_ANN_NEW_BOND = 0xF03C,
+	/* Pairing was closed after too many passkey attempts without a bond
+	 * (pump_announce_pairing_attempts): someone may be guessing. */
+	PUMP_ANN_PAIRING_ATTEMPTS = 0xF055,
 } pump_annunciation_type;
 
 /* "occlusion", "reservoir_low", … */
@@ -298,6 +301,9 @@ void pump_inject_fault(pump *p, int64_t now_min, pump_fault f, double value);
 /* A new bond with a phone was made (the radio's news): raise PUMP_ANN_NEW_BOND, whose
  * AuxInfo is `bond_number` (1 = the first bond of the run). Returns the annunciation id. */
 uint16_t pump_announce_new_bond(pump *p, int64_t now_min, unsigned bond_number);
+/* The radio closed pairing after `attempts` passkey attempts without a bond: raise
+ * PUMP_ANN_PAIRING_ATTEMPTS (AuxInfo = attempts). Returns the annunciation id. */
+uint16_t pump_announce_pairing_attempts(pump *p, int64_t now_min, unsigned attempts);
 /* A BLE exchange happened (battery cost of the radio). */
 void pump_radio_event(pump *p, int64_t now_min);
 

@@ -87,6 +87,8 @@ const char *plot_annunciation_label(int type)
 		return "Low glucose resume";
 	case PUMP_ANN_NEW_BOND:
 		return "New phone paired";
+	case PUMP_ANN_PAIRING_ATTEMPTS:
+		return "Pairing attempts";
 	default:
 		return NULL;
 	}

@@ -195,6 +195,10 @@ static void observe_bluez(const bluez_event *ev, void *user_data)
 	if (ev->kind == BLUEZ_EV_BOND_CREATED && o->engine)
 		/* Every new bond is announced on the pump (the person confirms it). */
 		pump_announce_new_bond(engine_pump(o->engine), o->now_min, ++o->bonds);
+	if (ev->kind == BLUEZ_EV_PAIRING_WINDOW_CLOSED && ev->attempts > 0 && o->engine)
+		/* Someone may be guessing passkeys: the person at the pump must know. */
+		pump_announce_pairing_attempts(engine_pump(o->engine), o->now_min,
+		                               (unsigned)ev->attempts);
 	if (!o->events)
 		return;
 	event_stream_begin(o->events, o->now_min, bluez_event_kind_name(ev->kind));

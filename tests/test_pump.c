@@ -656,7 +656,7 @@ Test(pump_delivery, snoozed_annunciation_comes_back)
 	pump_free(p);
 }
 
-Test(pump_delivery, a_new_bond_is_announced_and_changes_no_therapy)
+Test(pump_delivery, a_new_bond_and_closed_pairing_are_announced_and_change_no_therapy)
 {
 	pump_config c = base_config();
 	pump *p = new_pump(&c);
@@ -679,6 +679,15 @@ Test(pump_delivery, a_new_bond_is_announced_and_changes_no_therapy)
 	cr_assert_float_eq(s1.reservoir_u, s0.reservoir_u, 0.0);
 	cr_assert_eq(pump_confirm_annunciation(p, 11, PUMP_SOURCE_PUMP, id), PUMP_OK);
 	cr_assert_not(pump_newest_annunciation(p, &a));
+	const uint16_t id2 = pump_announce_pairing_attempts(p, 12, 3);
+	cr_assert(raised(&log_, PUMP_ANN_PAIRING_ATTEMPTS));
+	cr_assert(pump_newest_annunciation(p, &a));
+	cr_assert_eq(a.id, id2);
+	cr_assert_neq(id2, id);
+	cr_assert_eq(a.type, PUMP_ANN_PAIRING_ATTEMPTS);
+	cr_assert_float_eq(a.aux, 3.0, 1e-12, "AuxInfo: the attempts");
+	pump_get_status(p, &s1);
+	cr_assert_eq(s1.therapy, s0.therapy);
 	pump_free(before);
 	pump_free(p);
 }

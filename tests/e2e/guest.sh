@@ -68,7 +68,7 @@ say "stack up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
 $BUILD/fakepump run $E2E/e2e-day.yaml --ble --adapter hci0 --speed 60 \
 	--hold --headless --events /tmp/events.jsonl > $OUT/fakepump.log 2>&1 &
 FP=$!
-timeout $((220 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
+FAKEPUMP=$BUILD/fakepump timeout $((220 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
 	> $OUT/phone.log 2>&1
 RC=$?
 # bluetoothd restarts: FakePump re-registers by itself when org.bluez comes back.

@@ -15,6 +15,7 @@ usage: phone.py EVENTS_FILE [LATENCY_SECONDS]
 """
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -468,13 +469,14 @@ async def gatt_char_path(bus, dev_path, svc16, chr16):
     return None
 
 
-async def stranger_request(bus, what, svc16, chr16, member, sig="", body=()):
+async def stranger_request(bus, what, svc16, chr16, member, sig="", body=(),
+                           adapter=STRANGER):
     """One GATT request from the stranger through plain D-Bus (its bluetoothd as the GATT
     client), on a live connection. Returns (answered_ok, error text). A refused request makes
     the central's bluetoothd try to pair (recipe pitfall 13), which fails and drops the link:
     the next request connects again, rescanning if bluetoothd forgot the device (pitfall 10)."""
     for attempt in range(4):
-        path, _address, _name = await discover(bus, STRANGER, 30)
+        path, _address, _name = await discover(bus, adapter, 30)
         if path is None or not await connect(bus, path):
             continue
         cpath = await gatt_char_path(bus, path, svc16, chr16)
@@ -562,10 +564,44 @@ async def guesser(bus):
           [later[i].get("detail") for i in closed])
     check("no passkey shown after the window closed",
           closed and not any(i > closed[0] for i in shown))
+    keys = [later[i].get("passkey") for i in shown]
+    check("a new passkey for every attempt", len(set(keys)) == len(keys), keys)
     check("event stream: the guesses that ended are reported as pairing_failed",
           any(e.get("type") == "pairing_failed" for e in later))
+    check("the pump announces the closed pairing (annunciation pairing_attempts)",
+          any(e.get("type") == "annunciation" and e.get("annunciation") == "pairing_attempts"
+              and e.get("status") == "raised" for e in later))
     check("no bond was created for the guessing central",
           not any(e.get("type") == "bond_created" for e in later))
+
+
+def fakepump_bonds(*args):
+    """`fakepump bonds --adapter hci0 …` (the binary from $FAKEPUMP): (exit status, output)."""
+    import subprocess
+    r = subprocess.run([os.environ.get("FAKEPUMP", "fakepump"), "bonds", "--adapter", "hci0",
+                        *args], capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout + r.stderr
+
+
+async def removed_bond(bus):
+    """`fakepump bonds` lists the phone's bond and removes it; the event stream says so.
+    (Not here: the phone reconnecting with its now useless key — security-cases A8. Its
+    failed encryption tears the link down under bluetoothd's ATT socket, which hits the
+    guest kernel's hci_chan_del list corruption with both link ends in one kernel.)"""
+    bonds = [e for e in events() if e.get("type") == "bond_created"]
+    if not check("the phone's bond is known on the pump", bool(bonds)):
+        return
+    peer = bonds[0]["peer"]
+    rc, out = fakepump_bonds()
+    check("fakepump bonds lists the phone", rc == 0 and peer in out, out.strip())
+    n_before = len(events())
+    rc, out = fakepump_bonds("--remove", peer)
+    check("fakepump bonds --remove removes it", rc == 0, out.strip())
+    gone = await wait_event(lambda e: e.get("type") == "bond_removed" and
+                            e.get("peer") == peer, 5, n_before)
+    check("event stream: bond_removed", gone is not None, gone)
+    rc, out = fakepump_bonds()
+    check("fakepump bonds no longer lists it", rc == 0 and peer not in out, out.strip())
 
 
 async def main():
@@ -578,6 +614,8 @@ async def main():
     await stranger(bus)
     log("stranger done")
     await guesser(bus)
+    log("guesser done")
+    await removed_bond(bus)
 
 
 try:

@@ -84,7 +84,8 @@ while [ $i -lt "$RUNS" ]; do
 	t1=$(date +%s.%N)
 	wall=$(echo "$t1 - $t0" | bc)
 	if ! grep -aq "E2E-RESULT rc=0" "$OUT/console.log" &&
-		grep -aq "kernel BUG at" "$OUT/console.log" && [ "${retried:-}" != "$i" ]; then
+		grep -aq "kernel BUG at\|BUG: unable to handle\|list_del corruption" "$OUT/console.log" &&
+		[ "${retried:-}" != "$i" ]; then
 		# The guest kernel itself crashed (seen: hci_chan_del list corruption in Debian
 		# 6.1.0-56 with both link ends in one kernel): not FakePump. Say so, run it again once.
 		echo "e2e run $i: guest kernel BUG (see $OUT/console.log), running it again"
