@@ -594,12 +594,15 @@ static void agent_call(bluez_gateway *gw, const char *method, GVariant *params,
 		guint16 entered = 0;
 		g_variant_get(params, "(&ouq)", &dev, &passkey, &entered);
 		if (d && !gw->window_open) {
-			/* bluetoothd does not let a DisplayOnly agent refuse (the call has no
-			 * reply): cancel the pairing instead, and never show the passkey. */
-			emit_device(gw, BLUEZ_EV_PAIRING_REFUSED, d, "pairing window closed");
-			g_dbus_connection_call(gw->conn, BLUEZ, d->path, IFACE_DEVICE,
-			                       "CancelPairing", NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
-			                       CALL_TIMEOUT_MS, NULL, NULL, NULL);
+			/* Not pairable, yet a pairing got this far (one that does not ask to
+			 * bond). bluetoothd does not let a DisplayOnly agent refuse (the call has
+			 * no reply), and CancelPairing only cancels pairings we started: drop the
+			 * link, and never show the passkey. */
+			emit_device(gw, BLUEZ_EV_PAIRING_REFUSED, d,
+			            "pairing window closed: link dropped");
+			g_dbus_connection_call(gw->conn, BLUEZ, d->path, IFACE_DEVICE, "Disconnect",
+			                       NULL, NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
+			                       NULL, NULL, NULL);
 		} else if (d && d->last_passkey != passkey + 1) {
 			d->last_passkey =
 			    passkey + 1; /* shown once, however often `entered` moves */

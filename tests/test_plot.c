@@ -635,6 +635,89 @@ Test(viewer, the_s_key_saves_the_frame_as_a_png_in_the_current_directory)
 	remove_dir(dir);
 }
 
+/* Draw one frame and load the screenshot it saves (in the current directory). */
+static SDL_Surface *frame(viewer *v, const trace *t, const viewer_pump_screen *s)
+{
+	DIR *d = opendir(".");
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "fakepump-", 9) == 0)
+			unlink(e->d_name);
+	closedir(d);
+	viewer_request_screenshot(v);
+	viewer_draw(v, t, s);
+	char found[300] = "";
+	d = opendir(".");
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "fakepump-", 9) == 0 && strstr(e->d_name, ".png"))
+			snprintf(found, sizeof found, "%s", e->d_name);
+	closedir(d);
+	cr_assert(found[0], "no screenshot");
+	SDL_Surface *png = IMG_Load(found);
+	cr_assert_not_null(png, "%s", IMG_GetError());
+	SDL_Surface *rgb = SDL_ConvertSurfaceFormat(png, SDL_PIXELFORMAT_XRGB8888, 0);
+	SDL_FreeSurface(png);
+	if (getenv("FAKEPUMP_KEEP_FRAMES")) {
+		static int n;
+		char keep[64];
+		snprintf(keep, sizeof keep, "/tmp/frame-%d.png", n++);
+		IMG_SavePNG(rgb, keep);
+	}
+	return rgb;
+}
+
+/* The same pixels right of x0 (the pump's screen; the status line below the plots names the
+ * last screenshot). */
+static bool same_pixels(const SDL_Surface *a, const SDL_Surface *b, int x0)
+{
+	if (a->w != b->w || a->h != b->h)
+		return false;
+	for (int y = 0; y < a->h; y++)
+		for (int x = x0; x < a->w; x++)
+			if (memcmp((const Uint8 *)a->pixels + y * a->pitch + x * 4,
+			           (const Uint8 *)b->pixels + y * b->pitch + x * 4, 4) != 0) {
+				cr_log_info("first difference at (%d, %d)", x, y);
+				return false;
+			}
+	return true;
+}
+
+Test(viewer, the_pairing_passkey_is_on_the_pump_screen_until_cleared)
+{
+	char *dir = temp_dir();
+	cr_assert_eq(chdir(dir), 0);
+	viewer *v = open_offscreen();
+	trace *t = known_run(600);
+	viewer_pump_screen s;
+	viewer_pump_screen_from_row(&s, trace_last_row(t));
+	s.annunciation = PUMP_ANN_NEW_BOND;
+	viewer_set_ble_state(v, "pairing open", NULL, NULL);
+	SDL_Surface *before = frame(v, t, &s);
+	viewer_set_ble_state(v, "connected", "00:AA:01:01:00:01", "004207");
+	SDL_Surface *pairing = frame(v, t, &s);
+	viewer_set_ble_state(v, "pairing open", NULL, NULL);
+	SDL_Surface *after = frame(v, t, &s);
+	const int pump_screen_x = before->w * 3 / 4;
+	cr_assert_not(same_pixels(before, pairing, pump_screen_x), "the passkey and peer are drawn");
+	cr_assert(same_pixels(before, after, pump_screen_x),
+	          "nothing of the passkey is left once cleared");
+	/* The passkey box is framed in blue on the pump's screen (right of the plots). */
+	int blue = 0;
+	for (int y = 0; y < pairing->h; y++)
+		for (int x = pump_screen_x; x < pairing->w; x++) {
+			const SDL_Color c = pixel(pairing, x, y);
+			const SDL_Color c0 = pixel(before, x, y);
+			blue += c.b > 150 && c.r < 100 && !(c0.b > 150 && c0.r < 100);
+		}
+	cr_assert_gt(blue, 200, "blue passkey frame pixels: %d", blue);
+	SDL_FreeSurface(before);
+	SDL_FreeSurface(pairing);
+	SDL_FreeSurface(after);
+	viewer_close(v);
+	trace_free(t);
+	remove_dir(dir);
+}
+
 Test(viewer, updates_draw_at_most_at_the_frame_rate_however_often_they_come)
 {
 	viewer *v = open_offscreen(); /* fps = 1 */
