@@ -2583,6 +2583,13 @@ void ble_server_tick(ble_server *srv, int64_t now_min, const pump_delivery *deli
 	publish_changes(srv, now_min);
 }
 
+void ble_server_continue_reports(ble_server *srv, int64_t now_min)
+{
+	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++)
+		if (srv->links[i].used && srv->links[i].racp.active)
+			racp_continue(srv, &srv->links[i], now_min);
+}
+
 void ble_server_cgm_sample(ble_server *srv, int64_t now_min, double mgdl, uint32_t ssa)
 {
 	if (!isfinite(mgdl) || !srv->session_running)

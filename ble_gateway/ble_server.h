@@ -339,6 +339,14 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev);
 void ble_server_tick(ble_server *srv, int64_t now_min, const pump_delivery *delivered);
 
 /*
+ * The next burst of every running RACP report, now, without the rest of a tick. For a
+ * transport paced by the wall clock: the BlueZ gateway calls it between minutes so that a
+ * phone's history sync does not wait a simulated minute per burst (at --speed 1, 128
+ * records a minute). Deterministic runs leave reports to ble_server_tick.
+ */
+void ble_server_continue_reports(ble_server *srv, int64_t now_min);
+
+/*
  * A CGM reading of this minute (mg/dL; NaN = none, ignored) with its sensor status
  * annunciation bits (CGMS_SSA_*, 0 normally). Stored with its session time offset for CGMS
  * RACP (bounded history) when a session runs; notified as CGM Measurement to subscribed

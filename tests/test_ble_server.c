@@ -993,6 +993,25 @@ Test(racp, turning_the_data_off_mid_stream_ends_the_report_unfinished)
 	expect_response(GATT_CGM_RACP, "06 00 01 08"); /* procedure not completed */
 }
 
+Test(racp, a_wall_clock_transport_streams_the_next_bursts_between_ticks)
+{
+	rebuild_with_small_bursts(); /* 2 records a burst */
+	for (int t = 0; t < 7; t++)
+		ble_server_cgm_sample(H.srv, t, 100.0 + t, 0);
+	H.mark = H.n_notes;
+	cr_assert_eq(wr(GATT_CGM_RACP, "01 01"), 0);
+	cr_assert_eq(notes_since(GATT_CGM_MEASUREMENT), 2, "the first burst with the request");
+	ble_server_continue_reports(H.srv, 7);
+	ble_server_continue_reports(H.srv, 7);
+	cr_assert_eq(notes_since(GATT_CGM_MEASUREMENT), 6, "two more bursts, same minute");
+	cr_assert_eq(notes_since(GATT_CGM_RACP), 0, "no response before the last record");
+	ble_server_continue_reports(H.srv, 7);
+	cr_assert_eq(notes_since(GATT_CGM_MEASUREMENT), 7);
+	expect_response(GATT_CGM_RACP, "06 00 01 01");
+	ble_server_continue_reports(H.srv, 7);
+	cr_assert_eq(notes_since(GATT_CGM_MEASUREMENT), 7, "nothing once the report is done");
+}
+
 Test(racp, V6_a_disconnect_mid_stream_aborts_the_report)
 {
 	rebuild_with_small_bursts();
