@@ -407,6 +407,20 @@ static void show_ble(live *lv)
 	                      o->ble.passkey[0] ? o->ble.passkey : NULL);
 }
 
+/* One slice of a live window's wait: redraw the pump's screen if due, serve Bluetooth,
+ * then wait up to `wait_ms` for a key. */
+static void window_slice(live *lv, engine *e, const engine_row *row, trace *tr,
+                         bluez_gateway *gw, int wait_ms)
+{
+	viewer_pump_screen screen;
+	fill_screen(lv->ui, &screen, row, e);
+	show_ble(lv);
+	lv->ui->update(lv->v, tr, &screen);
+	if (gw)
+		bluez_gateway_poll(gw, 0);
+	lv->ui->wait(lv->v, wait_ms);
+}
+
 static const double speed_ladder[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 0};
 
 static double next_speed(double speed, int direction)
@@ -684,13 +698,8 @@ void run_one(const run_options *opt, run_report *rep)
 				double wait_s = due - monotonic_s();
 				if (!lv.paused && wait_s <= 0)
 					break;
-				viewer_pump_screen screen;
-				fill_screen(lv.ui, &screen, &row, e);
-				show_ble(&lv);
-				lv.ui->update(lv.v, tr, &screen);
-				if (gw)
-					bluez_gateway_poll(gw, 0);
-				lv.ui->wait(lv.v, lv.paused ? 16 : (int)fmin(16.0, wait_s * 1000.0) + 1);
+				window_slice(&lv, e, &row, tr, gw,
+				             lv.paused ? 16 : (int)fmin(16.0, wait_s * 1000.0) + 1);
 			}
 		} else if (opt->speed > 0.0) {
 			wait_until(gw, start_s + (double)(row.t_min + 1) * 60.0 / opt->speed);
@@ -731,13 +740,7 @@ void run_one(const run_options *opt, run_report *rep)
 			if (lv.v) {
 				if (!handle_input(&lv, e, row.t_min))
 					break;
-				viewer_pump_screen screen;
-				fill_screen(lv.ui, &screen, &row, e);
-				show_ble(&lv);
-				lv.ui->update(lv.v, tr, &screen);
-				if (gw)
-					bluez_gateway_poll(gw, 0);
-				lv.ui->wait(lv.v, 16);
+				window_slice(&lv, e, &row, tr, gw, 16);
 			} else if (gw) {
 				bluez_gateway_poll(gw, 200);
 			} else {
@@ -804,14 +807,8 @@ stopped:
 		show_ble(&lv);
 		lv.ui->set_run_state(lv.v, lv.speed, true);
 		lv.ui->draw(lv.v, tr, &screen);
-		while (handle_input(&lv, e, row.t_min)) {
-			if (gw)
-				bluez_gateway_poll(gw, 0);
-			fill_screen(lv.ui, &screen, &row, e);
-			show_ble(&lv);
-			lv.ui->update(lv.v, tr, &screen);
-			lv.ui->wait(lv.v, 16);
-		}
+		while (handle_input(&lv, e, row.t_min))
+			window_slice(&lv, e, &row, tr, gw, 16);
 	}
 out:
 	bluez_gateway_free(gw); /* before the engine whose server it serves */

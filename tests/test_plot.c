@@ -603,6 +603,19 @@ Test(viewer, acknowledging_names_the_annunciation_on_the_screen)
 	trace_free(t);
 }
 
+/* The name of a screenshot the viewer saved in the current directory; false if none. */
+static bool find_screenshot(char *out, size_t cap)
+{
+	DIR *d = opendir(".");
+	struct dirent *e;
+	out[0] = '\0';
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "fakepump-", 9) == 0 && strstr(e->d_name, ".png"))
+			snprintf(out, cap, "%s", e->d_name);
+	closedir(d);
+	return out[0] != '\0';
+}
+
 Test(viewer, the_s_key_saves_the_frame_as_a_png_in_the_current_directory)
 {
 	char *dir = temp_dir();
@@ -617,14 +630,8 @@ Test(viewer, the_s_key_saves_the_frame_as_a_png_in_the_current_directory)
 	viewer_input in;
 	cr_assert(!viewer_poll(v, &in), "a screenshot is no action for the caller");
 	viewer_draw(v, t, &s);
-	DIR *d = opendir(".");
-	struct dirent *e;
-	char found[300] = "";
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, "fakepump-", 9) == 0 && strstr(e->d_name, ".png"))
-			snprintf(found, sizeof found, "%s", e->d_name);
-	closedir(d);
-	cr_assert(found[0], "no screenshot in %s", dir);
+	char found[300];
+	cr_assert(find_screenshot(found, sizeof found), "no screenshot in %s", dir);
 	SDL_Surface *png = IMG_Load(found);
 	cr_assert_not_null(png, "%s", IMG_GetError());
 	cr_assert_eq(png->w, 1280);
@@ -646,13 +653,8 @@ static SDL_Surface *frame(viewer *v, const trace *t, const viewer_pump_screen *s
 	closedir(d);
 	viewer_request_screenshot(v);
 	viewer_draw(v, t, s);
-	char found[300] = "";
-	d = opendir(".");
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, "fakepump-", 9) == 0 && strstr(e->d_name, ".png"))
-			snprintf(found, sizeof found, "%s", e->d_name);
-	closedir(d);
-	cr_assert(found[0], "no screenshot");
+	char found[300];
+	cr_assert(find_screenshot(found, sizeof found), "no screenshot");
 	SDL_Surface *png = IMG_Load(found);
 	cr_assert_not_null(png, "%s", IMG_GetError());
 	SDL_Surface *rgb = SDL_ConvertSurfaceFormat(png, SDL_PIXELFORMAT_XRGB8888, 0);

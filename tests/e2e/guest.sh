@@ -64,8 +64,11 @@ for h in 0 1 2; do
 done
 say "stack up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
 
-# Pairing opens from the scenario (pairing_window event), not from --pair-window.
-$BUILD/fakepump run $E2E/e2e-day.yaml --ble --adapter hci0 --speed 60 \
+# Pairing opens from the scenario (pairing_window event), not from --pair-window; a longer
+# latency phase keeps it open longer (the stranger and the guesser need it open after).
+sed "s/pairing_window: 5m/pairing_window: $((5 + ${LATENCY_S%.*} / 60 + 1))m/" \
+	$E2E/e2e-day.yaml > /tmp/e2e-day.yaml
+$BUILD/fakepump run /tmp/e2e-day.yaml --ble --adapter hci0 --speed 60 \
 	--hold --headless --events /tmp/events.jsonl > $OUT/fakepump.log 2>&1 &
 FP=$!
 FAKEPUMP=$BUILD/fakepump timeout $((220 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
