@@ -38,6 +38,7 @@ def uuid(u16):
 
 IDS, CGMS, DIS = 0x183A, 0x181F, 0x180A
 IDD_STATUS, IDD_CCP, CGM_MEASUREMENT, MANUFACTURER = 0x2B21, 0x2B25, 0x2AA7, 0x2A29
+IDD_ANNUNCIATION_STATUS, NEW_BOND = 0x2B22, 0xF03C
 # Set Bolus (IDS CCP 0x114B): flags 0, type, fast and extended SFLOAT, duration (min).
 FAST_2U = bytes([0x4B, 0x11, 0x00, 0x33, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00])
 EXTENDED_1U_20MIN = bytes([0x4B, 0x11, 0x00, 0x3C, 0x00, 0x00, 0x01, 0x00, 0x14, 0x00])
@@ -308,6 +309,10 @@ async def phone(bus):
     try:
         st = bytes(await cl.read_gatt_char(char(cl, IDS, IDD_STATUS)))
         check("IDD Status reads on the LE SC link, E2E CRC valid", e2e_ok(st), st.hex(" "))
+        ann = bytes(await cl.read_gatt_char(char(cl, IDS, IDD_ANNUNCIATION_STATUS)))
+        check("the phone reads the new-bond annunciation in IDD Annunciation Status",
+              e2e_ok(ann) and len(ann) >= 6 and ann[0] & 1 and
+              int.from_bytes(ann[3:5], "little") == NEW_BOND, ann.hex(" "))
         sec = await wait_event(lambda e: e.get("type") == "security_changed" and
                                "LE SC" in e.get("security", ""), 5)
         check("event stream: link is LE SC + MITM", sec is not None)
