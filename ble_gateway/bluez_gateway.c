@@ -1114,11 +1114,6 @@ void bluez_gateway_open_pairing(bluez_gateway *gw, double seconds, const char *w
 	emit(gw, &ev);
 }
 
-bool bluez_gateway_pairing_open(const bluez_gateway *gw)
-{
-	return gw && gw->window_open;
-}
-
 /* A passkey attempt that did not end paired (the device asked again, or went away). */
 static void attempt_failed(bluez_gateway *gw, gw_device *d, const char *how)
 {
@@ -1308,11 +1303,6 @@ void bluez_gateway_set_now(bluez_gateway *gw, int64_t now_min)
 {
 	if (gw)
 		gw->now_min = now_min;
-}
-
-bool bluez_gateway_registered(const bluez_gateway *gw)
-{
-	return gw && gw->registered;
 }
 
 static gboolean wake(gpointer user_data)

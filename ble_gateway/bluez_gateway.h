@@ -89,19 +89,18 @@ void bluez_gateway_free(bluez_gateway *gw);
 
 /* The simulated minute used for the requests that arrive from now on. */
 void bluez_gateway_set_now(bluez_gateway *gw, int64_t now_min);
-/* Run the default GMainContext for up to max_wait_ms (0 = only what is ready). */
+/* Run the default GMainContext for up to max_wait_ms (0 = only what is ready), then send
+ * the next burst of any running RACP report (ble_server_continue_reports). */
 void bluez_gateway_poll(bluez_gateway *gw, int max_wait_ms);
 /*
  * Open the pairing window for `seconds` of wall-clock time (a person types the passkey,
  * whatever --speed is), or restart it if it is open; `who` says what opened it ("pump key",
  * "scenario", "--pair-window") in the event. Outside the window the adapter is not
- * pairable and a pairing that starts anyway is cancelled without showing a passkey; the
+ * pairable and a pairing that gets to a passkey anyway has its link dropped, the passkey
+ * not shown; the
  * window closes early when BLUEZ_MAX_PAIRING_ATTEMPTS passkeys were shown without a bond.
  */
 void bluez_gateway_open_pairing(bluez_gateway *gw, double seconds, const char *who);
-bool bluez_gateway_pairing_open(const bluez_gateway *gw);
-/* Whether the application and advertisement are registered with bluetoothd now. */
-bool bluez_gateway_registered(const bluez_gateway *gw);
 
 /* ---- bonds (`fakepump bonds`) ---- */
 

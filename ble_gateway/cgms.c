@@ -177,7 +177,7 @@ ble_result cgms_measurement_decode(const uint8_t *buf, size_t len, bool crc, cgm
 		return BLE_ERR_LENGTH;
 	if (crc && crc16_mcrf4xx(buf, size - 2) != (uint16_t)(buf[size - 2] | (buf[size - 1] << 8)))
 		return BLE_ERR_CRC;
-	ble_result res = codec_sfloat_value(wire_u16(&r), &m.glucose_mgdl);
+	ble_result res = codec_get_sfloat(&r, &m.glucose_mgdl);
 	m.time_offset_min = wire_u16(&r);
 	int order[3];
 	ssa_wire_order(order);
@@ -192,11 +192,11 @@ ble_result cgms_measurement_decode(const uint8_t *buf, size_t len, bool crc, cgm
 	}
 	if (res == BLE_OK && (m.flags & CGMS_MEAS_TREND)) {
 		m.has_trend = true;
-		res = codec_sfloat_value(wire_u16(&r), &m.trend_mgdl_per_min);
+		res = codec_get_sfloat(&r, &m.trend_mgdl_per_min);
 	}
 	if (res == BLE_OK && (m.flags & CGMS_MEAS_QUALITY)) {
 		m.has_quality = true;
-		res = codec_sfloat_value(wire_u16(&r), &m.quality_pct);
+		res = codec_get_sfloat(&r, &m.quality_pct);
 	}
 	if (res != BLE_OK)
 		return res;
@@ -512,7 +512,7 @@ ble_result cgms_socp_response_decode(const uint8_t *buf, size_t len, bool crc,
 		s.u.interval_min = wire_u8(&r);
 	} else if (s.opcode == CGMS_SOCP_CALIBRATION_RESPONSE) {
 		cgms_calibration *c = &s.u.calibration;
-		res = codec_sfloat_value(wire_u16(&r), &c->glucose_mgdl);
+		res = codec_get_sfloat(&r, &c->glucose_mgdl);
 		c->time_min = wire_u16(&r);
 		uint8_t tl = wire_u8(&r);
 		c->type = tl & 0x0F;
@@ -525,7 +525,7 @@ ble_result cgms_socp_response_decode(const uint8_t *buf, size_t len, bool crc,
 		if (c->status & ~CAL_STATUS_DEFINED)
 			return BLE_ERR_RESERVED;
 	} else if (is_alert_response(s.opcode)) {
-		res = codec_sfloat_value(wire_u16(&r), &s.u.level);
+		res = codec_get_sfloat(&r, &s.u.level);
 	} else {
 		return BLE_ERR_INVALID_CODE;
 	}

@@ -24,6 +24,11 @@ double codec_pow10(int e);
  * ±INF → ±INFINITY; the reserved value is refused (BLE_ERR_RESERVED). */
 ble_result codec_sfloat_value(uint16_t raw, double *out);
 ble_result codec_float_value(uint32_t raw, double *out);
+/* Read the next SFLOAT and decode it as codec_sfloat_value does. */
+static inline ble_result codec_get_sfloat(wire_reader *r, double *out)
+{
+	return codec_sfloat_value(wire_u16(r), out);
+}
 
 /* Encode a value we report (never a special unless `value` is one). */
 ble_result codec_put_sfloat(wire_writer *w, double value, int min_exponent,

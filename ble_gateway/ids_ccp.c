@@ -846,11 +846,6 @@ ble_result ids_ccp_response_encode(const ids_ccp_response *resp, uint8_t *buf, s
 	return codec_finish(&w, len);
 }
 
-static ble_result get_value(wire_reader *r, double *out)
-{
-	return codec_sfloat_value(wire_u16(r), out);
-}
-
 ble_result ids_ccp_response_decode(const uint8_t *buf, size_t len, ids_ccp_response *out)
 {
 	wire_reader r = wire_reader_init(buf, len);
@@ -890,7 +885,7 @@ ble_result ids_ccp_response_decode(const uint8_t *buf, size_t len, ids_ccp_respo
 		ids_tbr_template *t = &resp.u.tbr_template;
 		t->template_number = wire_u8(&r);
 		t->type = wire_u8(&r);
-		res = get_value(&r, &t->value);
+		res = codec_get_sfloat(&r, &t->value);
 		t->duration_min = wire_u16(&r);
 		if (wire_done(&r) && !ids_code_valid(&ids_tbr_type_table, t->type))
 			return BLE_ERR_INVALID_CODE;
@@ -910,9 +905,9 @@ ble_result ids_ccp_response_decode(const uint8_t *buf, size_t len, ids_ccp_respo
 		t->template_number = wire_u8(&r);
 		t->flags = wire_u8(&r);
 		t->type = wire_u8(&r);
-		res = get_value(&r, &t->fast_u);
+		res = codec_get_sfloat(&r, &t->fast_u);
 		if (res == BLE_OK)
-			res = get_value(&r, &t->extended_u);
+			res = codec_get_sfloat(&r, &t->extended_u);
 		t->duration_min = wire_u16(&r);
 		if (t->flags & IDS_BOLUS_TEMPLATE_FLAG_DELAY)
 			t->delay_min = wire_u16(&r);
@@ -933,7 +928,7 @@ ble_result ids_ccp_response_decode(const uint8_t *buf, size_t len, ids_ccp_respo
 			resp.u.templates.numbers[i] = wire_u8(&r);
 		break;
 	case IDS_CCP_GET_MAX_BOLUS_RESPONSE:
-		res = get_value(&r, &resp.u.max_bolus_u);
+		res = codec_get_sfloat(&r, &resp.u.max_bolus_u);
 		break;
 	case IDS_CCP_READ_BASAL_TEMPLATE_RESPONSE:
 	case IDS_CCP_READ_ISF_TEMPLATE_RESPONSE:
@@ -951,9 +946,9 @@ ble_result ids_ccp_response_decode(const uint8_t *buf, size_t len, ids_ccp_respo
 		t->first_block_index = wire_u8(&r);
 		for (int i = 0; i < t->block_count && res == BLE_OK; i++) {
 			t->blocks[i].duration_min = wire_u16(&r);
-			res = get_value(&r, &t->blocks[i].value);
+			res = codec_get_sfloat(&r, &t->blocks[i].value);
 			if (res == BLE_OK && ranged)
-				res = get_value(&r, &t->blocks[i].value2);
+				res = codec_get_sfloat(&r, &t->blocks[i].value2);
 		}
 		break;
 	}

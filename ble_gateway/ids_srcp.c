@@ -222,11 +222,6 @@ ble_result ids_status_response_encode(const ids_status_response *s, uint8_t *buf
 	return codec_finish(&w, len);
 }
 
-static ble_result get_value(wire_reader *r, double *out)
-{
-	return codec_sfloat_value(wire_u16(r), out);
-}
-
 ble_result ids_status_response_decode(const uint8_t *buf, size_t len, ids_status_response *out)
 {
 	wire_reader r = wire_reader_init(buf, len);
@@ -255,9 +250,9 @@ ble_result ids_status_response_decode(const uint8_t *buf, size_t len, ids_status
 		b->flags = wire_u8(&r);
 		s.u.bolus_delivery.bolus_id = wire_u16(&r);
 		b->type = wire_u8(&r);
-		res = get_value(&r, &b->fast_u);
+		res = codec_get_sfloat(&r, &b->fast_u);
 		if (res == BLE_OK)
-			res = get_value(&r, &b->extended_u);
+			res = codec_get_sfloat(&r, &b->extended_u);
 		b->duration_min = wire_u16(&r);
 		if (b->flags & IDS_BOLUS_FLAG_DELAY)
 			b->delay_min = wire_u16(&r);
@@ -280,11 +275,11 @@ ble_result ids_status_response_decode(const uint8_t *buf, size_t len, ids_status
 			return BLE_ERR_RESERVED;
 		s.u.basal_delivery.flags = f;
 		s.u.basal_delivery.template_number = wire_u8(&r);
-		res = get_value(&r, &s.u.basal_delivery.rate_u_per_h);
+		res = codec_get_sfloat(&r, &s.u.basal_delivery.rate_u_per_h);
 		if (f & IDS_BASAL_DELIVERY_TBR) {
 			s.u.basal_delivery.tbr_type = wire_u8(&r);
 			if (res == BLE_OK)
-				res = get_value(&r, &s.u.basal_delivery.tbr_value);
+				res = codec_get_sfloat(&r, &s.u.basal_delivery.tbr_value);
 			s.u.basal_delivery.tbr_duration_programmed_min = wire_u16(&r);
 			s.u.basal_delivery.tbr_duration_remaining_min = wire_u16(&r);
 		}
@@ -302,11 +297,11 @@ ble_result ids_status_response_decode(const uint8_t *buf, size_t len, ids_status
 		break;
 	}
 	case IDS_SRCP_GET_TOTAL_DAILY_INSULIN_RESPONSE:
-		res = get_value(&r, &s.u.total_daily.bolus_u);
+		res = codec_get_sfloat(&r, &s.u.total_daily.bolus_u);
 		if (res == BLE_OK)
-			res = get_value(&r, &s.u.total_daily.basal_u);
+			res = codec_get_sfloat(&r, &s.u.total_daily.basal_u);
 		if (res == BLE_OK)
-			res = get_value(&r, &s.u.total_daily.total_u);
+			res = codec_get_sfloat(&r, &s.u.total_daily.total_u);
 		break;
 	case IDS_SRCP_GET_COUNTER_RESPONSE:
 		s.u.counter.type = wire_u8(&r);
@@ -327,7 +322,7 @@ ble_result ids_status_response_decode(const uint8_t *buf, size_t len, ids_status
 		if (f & ~IOB_REMAINING)
 			return BLE_ERR_RESERVED;
 		s.u.iob.has_remaining = f != 0;
-		res = get_value(&r, &s.u.iob.iob_u);
+		res = codec_get_sfloat(&r, &s.u.iob.iob_u);
 		if (s.u.iob.has_remaining)
 			s.u.iob.remaining_min = wire_u16(&r);
 		break;
