@@ -10,18 +10,25 @@
  * No GattDescriptor1 objects: the model's only descriptors are CCCDs, which bluetoothd
  * creates itself (ble-protocol.md §3.1).
  *
- * Link security. bluetoothd does not tell an application the security level of a request.
- * It enforces the characteristic's flags itself (secure-* = LE SC + MITM, answering ATT
- * 0x05 before we see anything, §3.2), so a request that reaches us on a secure-*
- * characteristic proves the level; a device keeps the highest level proven until it
- * disconnects. Otherwise Device1.Paired means "encrypted", else "unencrypted". The server
- * checks the level again behind bluetoothd.
+ * Link security. bluetoothd does not tell an application the security level of a link or
+ * a request. It enforces the characteristic's flags itself (secure-* = LE SC + MITM,
+ * answering ATT 0x05 before we see anything; docs/ble.md "BlueZ"), so a request that
+ * reaches us on a secure-* characteristic proves the level, and a pairing that completes
+ * on the link proves it encrypted. Nothing else proves anything: a connection starts
+ * unproven, even a bonded phone's (its link is re-encrypted with the bond's key a few
+ * milliseconds later, or never, by a central that only claims the bonded address), and
+ * keeps the highest level proven until it disconnects. The server checks the level again
+ * behind bluetoothd.
  *
- * Subscriptions. BlueZ aggregates CCCDs over all clients and StartNotify carries no device
- * (§3.4 pitfalls 2, 3): StartNotify subscribes every connected, paired device of our
- * adapter in the server (bluetoothd already refused the CCCD write of anyone below the
- * flag's level), and PropertiesChanged on Value reaches every subscribed client. With one
- * bonded phone — IDS Multiple Bond = 0 — that is exact.
+ * Subscriptions. BlueZ aggregates CCCDs over all clients and StartNotify carries no device:
+ * it proves nothing (bluetoothd also calls it when it restores a bonded device's stored
+ * CCCDs on reconnection, before the link is encrypted). A device is subscribed in the
+ * server to a notifying characteristic once its proven level meets the characteristic's:
+ * at StartNotify if already proven, else at the request that proves it. A bonded phone
+ * that comes back is therefore served notifications after its first IDS/CGMS request
+ * (IDS clients read IDD Status Changed on reconnection). PropertiesChanged on Value then
+ * reaches every client bluetoothd has a CCCD for; with one bonded phone — IDS Multiple
+ * Bond = 0 — that is exact.
  *
  * Must never: answer a method call late or not at all, call bluetoothd synchronously while
  * bluetoothd waits for us (RegisterApplication/RegisterAdvertisement are asynchronous,
@@ -255,7 +262,7 @@ static void device_connected(bluez_gateway *gw, gw_device *d)
 	if (d->connected)
 		return;
 	d->connected = true;
-	d->level = d->paired ? GATT_SEC_ENCRYPTED : GATT_SEC_NONE;
+	d->level = GATT_SEC_NONE; /* unproven, bonded or not (see "Link security") */
 	emit_device(gw, BLUEZ_EV_CONNECTED, d, NULL);
 }
 
@@ -289,8 +296,9 @@ static void device_update(bluez_gateway *gw, const char *path, GVariant *props)
 		d->paired = b;
 		if (b)
 			attempt_succeeded(gw, d);
-		if (b && d->connected && d->level < GATT_SEC_ENCRYPTED)
-			d->level = GATT_SEC_ENCRYPTED;
+		if (b && d->connected)
+			/* A pairing completed on this link: it is encrypted with the new key. */
+			device_prove(gw, d, GATT_SEC_ENCRYPTED);
 	}
 	if (g_variant_lookup(props, "Bonded", "b", &b) && (bool)b != d->bonded) {
 		d->bonded = b;
@@ -436,7 +444,8 @@ static void char_write(bluez_gateway *gw, gw_char *c, GVariant *params, GDBusMet
 		g_dbus_method_invocation_return_value(inv, NULL);
 }
 
-/* Every connected, paired device of our adapter (see "Subscriptions" above). */
+/* Every connected device of our adapter whose proven level meets the characteristic's (see
+ * "Subscriptions" above); turning off reaches them all. */
 static void char_notify(bluez_gateway *gw, gw_char *c, bool on)
 {
 	c->notifying = on;
@@ -445,12 +454,8 @@ static void char_notify(bluez_gateway *gw, gw_char *c, bool on)
 	g_hash_table_iter_init(&it, gw->devices);
 	while (g_hash_table_iter_next(&it, &key, &val)) {
 		gw_device *d = val;
-		if (!d->connected || (!d->paired && c->def->security > GATT_SEC_NONE))
+		if (!d->connected || (on && !gatt_security_met(c->def->security, d->level)))
 			continue;
-		if (on && d->level < c->def->security) {
-			device_prove(gw, d, c->def->security); /* subscribes this one too */
-			continue;
-		}
 		ble_link link = link_of(d);
 		ble_server_subscribe(gw->srv, &link, gw->now_min, c->def->id, on);
 	}

@@ -14,6 +14,10 @@ export PYTHONDONTWRITEBYTECODE=1
 up() { cut -d' ' -f1 /proc/uptime; }
 say() { echo "[$(up)] e2e-guest: $*"; }
 
+# The guest kernel's module tree (run.sh: kroot= on the kernel command line).
+KROOT=$(sed -n 's/.* kroot=\([^ ]*\).*/\1/p' /proc/cmdline)
+modprobe() { command modprobe -d "${KROOT:-/}" "$@"; }
+say "kernel $(uname -r)"
 modprobe hci_vhci || { echo "E2E-RESULT rc=10 (no hci_vhci)"; exit 1; }
 # The crypto btvirt and SMP need, loaded now rather than by autoload in the middle of the
 # controllers' start-up (a slow autoload under TCG left a controller unopened).
@@ -66,12 +70,12 @@ say "stack up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
 
 # Pairing opens from the scenario (pairing_window event), not from --pair-window; a longer
 # latency phase keeps it open longer (the stranger and the guesser need it open after).
-sed "s/pairing_window: 5m/pairing_window: $((5 + ${LATENCY_S%.*} / 60 + 1))m/" \
+sed "s/pairing_window: 5m/pairing_window: $((7 + ${LATENCY_S%.*} / 60))m/" \
 	$E2E/e2e-day.yaml > /tmp/e2e-day.yaml
 $BUILD/fakepump run /tmp/e2e-day.yaml --ble --adapter hci0 --speed 60 \
 	--hold --headless --events /tmp/events.jsonl > $OUT/fakepump.log 2>&1 &
 FP=$!
-FAKEPUMP=$BUILD/fakepump timeout $((220 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
+FAKEPUMP=$BUILD/fakepump timeout $((340 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
 	> $OUT/phone.log 2>&1
 RC=$?
 # bluetoothd restarts: FakePump re-registers by itself when org.bluez comes back.
@@ -92,7 +96,7 @@ kill -TERM $FP 2>/dev/null
 wait $FP
 FPRC=$?
 cp /tmp/events.jsonl $OUT/events.jsonl 2>/dev/null
-cat $OUT/phone.log | grep -E "^E2E-(CHECK|PHONE|LATENCY)"
+cat $OUT/phone.log | grep -E "^E2E-(CHECK|PHONE|LATENCY|RECONNECT)"
 [ $FPRC = 0 ] || RC=1
 say "phone rc=$RC fakepump rc=$FPRC"
 echo "E2E-RESULT rc=$RC"

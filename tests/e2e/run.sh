@@ -19,7 +19,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 RUNS=${1:-1}
 PACKAGES="qemu-system-x86 linux-image-amd64 busybox-static cpio bluez bluez-test-tools dbus \
-python3-dbus python3-gi python3-bleak"
+python3-dbus python3-gi python3-dbus-fast"
 
 missing=""
 for p in $PACKAGES; do
@@ -36,10 +36,13 @@ if [ -n "$missing" ]; then
 fi
 ninja -C "$BUILD" --quiet || { echo "e2e: build failed"; echo "e2e: 0 passed, 1 failed"; exit 1; }
 
-KV=${KV:-$(ls /lib/modules | sort -V | tail -1)}
-KERNEL=/boot/vmlinuz-$KV
-INITRD=$BUILD/e2e/initramfs-$KV.cpio.gz
 mkdir -p "$BUILD/e2e"
+# The guest's kernel: Debian 12's backports kernel (guest-kernel.sh says why), else the host's.
+set -- $(sh "$HERE/guest-kernel.sh" "$BUILD/e2e")
+KROOT=$1
+KV=$2
+KERNEL=$KROOT/boot/vmlinuz-$KV
+INITRD=$BUILD/e2e/initramfs-$KV.cpio.gz
 if [ ! -f "$INITRD" ] || [ "$HERE/guest-init" -nt "$INITRD" ]; then
 	D=$(mktemp -d)
 	mkdir -p "$D/bin" "$D/sbin" "$D/proc" "$D/sys" "$D/dev" "$D/host" "$D/mods"
@@ -47,16 +50,26 @@ if [ ! -f "$INITRD" ] || [ "$HERE/guest-init" -nt "$INITRD" ]; then
 	for a in sh mount insmod mkdir chroot sleep cat poweroff echo sed; do
 		ln -s busybox "$D/bin/$a"
 	done
-	# insmod does not follow dependencies: the virtio + 9p modules in load order.
-	MODS="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci netfs \
-fscache 9pnet 9pnet_virtio 9p"
-	for m in $MODS; do cp "$(modinfo -k "$KV" -n $m)" "$D/mods/"; done
-	echo $MODS > "$D/mods/order"
+	# The virtio + 9p modules in load order (busybox insmod neither follows dependencies nor
+	# decompresses: kmod lists them, xz unpacks them).
+	n=0
+	for f in $(for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -d "$KROOT" -S "$KV" --show-depends $m; done |
+		awk '$1 == "insmod" && !seen[$2]++ { print $2 }'); do
+		n=$((n + 1))
+		case "$f" in
+		*.xz) xz -dc "$f" > "$D/mods/$n.ko" ;;
+		*.zst) zstd -qdc "$f" > "$D/mods/$n.ko" ;;
+		*) cp "$f" "$D/mods/$n.ko" ;;
+		esac
+	done
+	seq 1 $n > "$D/mods/order"
 	cp "$HERE/guest-init" "$D/init"
 	chmod +x "$D/init"
 	# The kernel's request_module runs /sbin/modprobe in the initramfs root, not in the
-	# chroot: hand it to the host's kmod (af_alg, cmac, ecb for btvirt and SMP).
-	printf '#!/bin/sh\nexec chroot /host /sbin/modprobe "$@"\n' > "$D/sbin/modprobe"
+	# chroot: hand it to the host's kmod, with the guest kernel's module tree (af_alg, cmac,
+	# ecb for btvirt and SMP).
+	printf '#!/bin/sh\nexec chroot /host /sbin/modprobe -d "%s" "$@"\n' "$KROOT" > "$D/sbin/modprobe"
 	chmod +x "$D/sbin/modprobe"
 	(cd "$D" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$INITRD"
 	rm -rf "$D"
@@ -74,9 +87,9 @@ while [ $i -lt "$RUNS" ]; do
 	echo "${E2E_VARIANT:-}" > "$OUT/variant"
 	echo "${E2E_LATENCY_S:-10}" > "$OUT/latency-s"
 	t0=$(date +%s.%N)
-	timeout $((300 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	timeout $((480 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT kroot=$KROOT" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 		-virtfs local,path="$OUT",mount_tag=out,security_model=none \
 		-virtfs local,path="$ROOT",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
@@ -96,11 +109,11 @@ while [ $i -lt "$RUNS" ]; do
 	fi
 	if grep -aq "E2E-RESULT rc=0" "$OUT/console.log"; then
 		passed=$((passed + 1))
-		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-LATENCY / — /')"
+		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY\|E2E-RECONNECT" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-[A-Z]* / — /' | tr -d '\n')"
 	else
 		failed=$((failed + 1))
 		echo "e2e run $i: FAIL (${wall%.*} s) — $OUT"
-		grep -a "E2E-CHECK FAIL\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
+		grep -a "E2E-CHECK FAIL\|E2E-RECONNECT\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
 	fi
 done
 echo "e2e: $passed passed, $failed failed"
