@@ -371,3 +371,37 @@ Test(cli, events_to_stdout_are_json_lines_with_the_phone_commands)
 	cr_expect(strstr(r.err, "phone-bolus: adult#001"), "summary goes to stderr: %s", r.err);
 	run_result_free(&r);
 }
+
+/* Row 0 is the pump as it starts (the scenario's fill and charge), and from row to row the
+ * reservoir drops by what the row delivered — the last row's delivery is shown, never
+ * taken, so the final reservoir is the fill minus the insulin of rows 0 … N−1. */
+Test(cli, csv_row_0_is_the_initial_state_and_the_reservoir_drop_is_the_insulin_delivered)
+{
+	char yaml[800], csv[800];
+	path_in_tmp(yaml, sizeof yaml, "fill.yaml");
+	path_in_tmp(csv, sizeof csv, "fill.csv");
+	cr_assert_eq(write_file(yaml, "patient: adult#002\nduration: 8h\n"
+	                              "pump: {reservoir: 250, battery: 80}\n"
+	                              "events:\n  - {at: \"01:00\", meal: 40}\n"
+	                              "  - {at: \"01:00\", bolus: 4}\n"),
+	             0);
+	const char *args[] = {"run", yaml, "--csv", csv, "--quiet", "--headless", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	run_result_free(&r);
+	csv_table t;
+	cr_assert_eq(csv_load(csv, &t), 0);
+	const int res = csv_column(&t, "reservoir_u"), bat = csv_column(&t, "battery_pct");
+	const int ins = csv_column(&t, "insulin_u_per_min");
+	cr_assert_eq(csv_number(&t, 0, res), 250.0, "row 0: the initial fill");
+	cr_assert_eq(csv_number(&t, 0, bat), 80.0, "row 0: the initial charge");
+	double delivered = 0;
+	for (size_t k = 0; k + 1 < t.rows; k++) {
+		/* reservoir_u is printed with 6 significant digits */
+		cr_assert_float_eq(csv_number(&t, k, res) - csv_number(&t, k + 1, res),
+		                   csv_number(&t, k, ins), 2e-3, "row %zu", k);
+		delivered += csv_number(&t, k, ins);
+	}
+	cr_assert_float_eq(250.0 - csv_number(&t, t.rows - 1, res), delivered, 1e-3);
+	csv_free(&t);
+}
