@@ -140,11 +140,12 @@ static int run_single(run_options *opt, const char *junit_path, bool verbose)
 	opt->print_summary = true;
 	const bool events_on_stdout = opt->events_path && strcmp(opt->events_path, "-") == 0;
 	opt->progress = !opt->quiet && isatty(STDOUT_FILENO) && !opt->csv_path && !events_on_stdout;
+	opt->junit_path = junit_path;
 	run_report rep;
 	run_one(opt, &rep);
-	if (rep.status == RUN_BAD_INPUT || rep.status == RUN_ERROR)
+	if (rep.status == RUN_BAD_INPUT || rep.status == RUN_ERROR || rep.status == RUN_INTERRUPTED)
 		fprintf(stderr, "%s%s\n",
-		        rep.status == RUN_ERROR || strncmp(rep.message, rep.path, strlen(rep.path))
+		        rep.status != RUN_BAD_INPUT || strncmp(rep.message, rep.path, strlen(rep.path))
 		                ? "fakepump: "
 		                : "",
 		        rep.message);
@@ -158,10 +159,15 @@ static int run_single(run_options *opt, const char *junit_path, bool verbose)
 		if (rep.status == RUN_UNEXPECTED_PASS)
 			fprintf(out, "  %s\n", rep.message);
 	}
+	if (rep.checks == 0 && (rep.status == RUN_PASSED || rep.status == RUN_EXPECTED_FAILURE) &&
+	    !opt->quiet)
+		fprintf(out, "  no checks: the scenario has no expectations (expect:), so it passes "
+		             "unless it fails to run\n");
 	if (rep.run_id > 0 && !opt->quiet)
 		fprintf(out, "  recorded as run %lld in %s\n", (long long)rep.run_id, opt->db_path);
-	int status = run_status_exit_code(rep.status);
-	if (junit_path) {
+	int status = run_report_exit_code(&rep);
+	/* A refused output (rep.outputs_refused) leaves nothing behind: no JUnit either. */
+	if (junit_path && !rep.outputs_refused) {
 		char err[600];
 		if (!report_write_junit(&rep, 1, rep.wall_s, junit_path, err, sizeof err)) {
 			fprintf(stderr, "fakepump: %s\n", err);
@@ -298,6 +304,7 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 		}
 		opt.scenario_path = "demo.yaml (embedded)";
 		opt.scenario_text = embedded;
+		opt.keep_window = true; /* the window is the demo's point (not with --png) */
 		return run_single(&opt, junit, verbose);
 	}
 	if (optind >= argc) {

@@ -408,6 +408,30 @@ static void free_recorder(recorder *r)
 	free(r);
 }
 
+/*
+ * PRAGMA journal_mode = WAL; it answers with the mode in force: "wal", or "memory" for
+ * ":memory:". Switching needs the file to itself, and SQLite answers SQLITE_BUSY at once
+ * (without the busy handler) when another process is creating the same new file — two
+ * runner children, two CI jobs: retried like a busy commit, for up to the busy timeout.
+ */
+static bool switch_to_wal(recorder *r)
+{
+	for (int attempt = 0;; attempt++) {
+		sqlite3_stmt *st = NULL;
+		bool wal = false;
+		int rc = sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *mode = (const char *)sqlite3_column_text(st, 0);
+			wal = mode && (strcmp(mode, "wal") == 0 || strcmp(mode, "memory") == 0);
+		}
+		sqlite3_finalize(st);
+		if (wal)
+			return true;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || !busy_wait(&r->busy, attempt))
+			return false;
+	}
+}
+
 bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -432,16 +456,7 @@ bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen
 	}
 	r->lock_fd = run_lock_open(db_path, true);
 
-	/* journal_mode answers with the mode in force: "wal", or "memory" for ":memory:". */
-	sqlite3_stmt *st = NULL;
-	bool wal = false;
-	if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		const char *mode = (const char *)sqlite3_column_text(st, 0);
-		wal = mode && (strcmp(mode, "wal") == 0 || strcmp(mode, "memory") == 0);
-	}
-	sqlite3_finalize(st);
-	if (!wal) {
+	if (!switch_to_wal(r)) {
 		set_sqlite_error(r, "cannot switch to WAL");
 		goto fail;
 	}

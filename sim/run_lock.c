@@ -28,8 +28,11 @@ void run_lock_close(int fd)
 
 static int set_lock(int fd, int64_t run_id, short type)
 {
-	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = lock_offset(run_id),
-	                   .l_len = 1, .l_pid = 0};
+	struct flock fl = {.l_type = type,
+	                   .l_whence = SEEK_SET,
+	                   .l_start = lock_offset(run_id),
+	                   .l_len = 1,
+	                   .l_pid = 0};
 	return fcntl(fd, F_OFD_SETLK, &fl);
 }
 
@@ -48,8 +51,11 @@ run_lock_state run_lock_probe(int fd, int64_t run_id)
 {
 	if (fd < 0 || run_id <= 0)
 		return RUN_LOCK_UNKNOWN;
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
-	                   .l_start = lock_offset(run_id), .l_len = 1, .l_pid = 0};
+	struct flock fl = {.l_type = F_WRLCK,
+	                   .l_whence = SEEK_SET,
+	                   .l_start = lock_offset(run_id),
+	                   .l_len = 1,
+	                   .l_pid = 0};
 	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
 		return RUN_LOCK_UNKNOWN;
 	return fl.l_type == F_UNLCK ? RUN_LOCK_FREE : RUN_LOCK_HELD;
