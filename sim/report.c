@@ -88,11 +88,12 @@ void report_table(const run_report *reports, size_t n, FILE *out)
 	fprintf(out, "\n%-28s %-16s %6s %5s %5s %5s %6s %5s %5s %6s %5s %5s %5s %8s %7s %7s %6s %4s\n",
 	        "scenario", "status", "mean", "SD", "CV%", "GMI%", "TIR%", "<70%", "<54%", ">180%",
 	        ">250%", "LBGI", "HBGI", "insulin", "basal", "bolus", "carbs", "ann");
-	size_t counts[RUN_STATUS_COUNT] = {0}, unchecked = 0;
+	size_t counts[RUN_STATUS_COUNT] = {0}, unchecked = 0, not_run = 0;
 	for (size_t i = 0; i < n; i++) {
 		const run_report *r = &reports[i];
 		counts[r->status < RUN_STATUS_COUNT ? r->status : RUN_ERROR]++;
 		unchecked += no_checks(r);
+		not_run += r->status == RUN_INTERRUPTED && !r->has_figures;
 		fprintf(out, "%-28.28s %-16s", r->name[0] ? r->name : r->path, table_status(r));
 		if (r->has_figures) {
 			const summary_figures *f = &r->figures;
@@ -111,8 +112,10 @@ void report_table(const run_report *reports, size_t n, FILE *out)
 	        n, n == 1 ? "" : "s", counts[RUN_PASSED], counts[RUN_EXPECTED_FAILURE],
 	        counts[RUN_FAILED], counts[RUN_UNEXPECTED_PASS], counts[RUN_BAD_INPUT],
 	        counts[RUN_ERROR]);
-	if (counts[RUN_INTERRUPTED])
-		fprintf(out, ", %zu interrupted", counts[RUN_INTERRUPTED]);
+	if (counts[RUN_INTERRUPTED] > not_run)
+		fprintf(out, ", %zu interrupted", counts[RUN_INTERRUPTED] - not_run);
+	if (not_run)
+		fprintf(out, ", %zu not run", not_run);
 	if (unchecked)
 		fprintf(out, " (%zu passed with no checks: no expect: list)", unchecked);
 	fputc('\n', out);

@@ -734,6 +734,14 @@ set_up_done:
 		summary_add(&sum, &row, integrated);
 		if (sc.expectation_count)
 			expect_eval_row(x, &row, integrated);
+		if (out.rec)
+			record_row(out.rec, &row);
+		if (tr) {
+			trace_append_row(tr, &row);
+			if (row.meal_announced_g > 0)
+				trace_add_meal(tr, row.t_min, row.meal_announced_g);
+		}
+		/* The CSV last: when it cannot be written, every other output has this row too. */
 		if (out.csv) {
 			csv_write_row(out.csv, &row);
 			if (ferror(out.csv)) {
@@ -744,13 +752,6 @@ set_up_done:
 				         opt->csv_path, strerror(errno), cause.at_min);
 				break;
 			}
-		}
-		if (out.rec)
-			record_row(out.rec, &row);
-		if (tr) {
-			trace_append_row(tr, &row);
-			if (row.meal_announced_g > 0)
-				trace_add_meal(tr, row.t_min, row.meal_announced_g);
 		}
 		bool quit = false;
 		if (lv.v) {

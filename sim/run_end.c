@@ -172,13 +172,13 @@ static void end_event_stream(event_stream *es, const scenario *sc, const run_end
 void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, const summary *sum,
              expect_eval *x, const run_end_cause *cause, run_report *rep)
 {
-	char msg[700];
+	char msg[700], words[64];
 	rep->checks = sc->expectation_count;
 	if (sum->samples > 0) {
 		summary_figures_of(sum, &rep->figures);
 		rep->has_figures = true;
 	}
-	ending_words(cause, sc, msg, sizeof msg);
+	ending_words(cause, sc, words, sizeof words);
 	run_end_clock(cause->at_min, sc->start_min_of_day, rep->stopped_at, sizeof rep->stopped_at);
 	switch (cause->kind) {
 	case RUN_END_COMPLETED:
@@ -191,7 +191,7 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 		rep->status = RUN_INTERRUPTED;
 		rep->stop_signal = cause->signal ? cause->signal : SIGINT;
 		snprintf(rep->message, sizeof rep->message,
-		         "%s by %s (t = %" PRId64 " of %" PRId64 " min)%s%s", msg,
+		         "%s by %s (t = %" PRId64 " of %" PRId64 " min)%s%s", words,
 		         stopped_by(cause), cause->at_min, sc->duration_min,
 		         sc->expectation_count ? "; expectations not judged" : "",
 		         sc->expectation_count ? " on a partial run" : "");
@@ -233,9 +233,8 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 		                          (opt->events_path && strcmp(opt->events_path, "-") == 0);
 		FILE *o = stdout_taken ? stderr : stdout;
 		summary_print_line(sum, sc->name, sc->patient->name, o);
-		ending_words(cause, sc, msg, sizeof msg);
-		if (msg[0])
-			fprintf(o, " — %s", msg);
+		if (words[0])
+			fprintf(o, " — %s", words);
 		if (cause->kind == RUN_END_INTERRUPTED)
 			fprintf(o, " (%s)%s", stopped_by(cause),
 			        sc->expectation_count ? "; expectations not judged" : "");

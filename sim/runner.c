@@ -216,6 +216,9 @@ static void not_started(run_report *r, const char *path, int sig)
 {
 	*r = (run_report){.status = RUN_INTERRUPTED, .stop_signal = sig};
 	snprintf(r->path, sizeof r->path, "%s", path);
+	/* its name is in the file, which was never read: the file's base name stands in */
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	snprintf(r->name, sizeof r->name, "%.*s", (int)strcspn(base, "."), base);
 	snprintf(r->message, sizeof r->message, "not started: the run was interrupted by %s",
 	         stop_request_signal_name(sig));
 }
@@ -324,8 +327,8 @@ int runner_run(const runner_options *opt)
 			worst = code;
 	}
 	if (forwarded) {
-		printf("interrupted by %s: the scenarios above marked interrupted or not run did not "
-		       "run to their end\n",
+		printf("Stopped by %s: scenarios marked 'interrupted' stopped before their end, "
+		       "those marked 'not run' never started\n",
 		       stop_request_signal_name(forwarded));
 		worst = 128 + forwarded;
 	}
