@@ -54,6 +54,8 @@ void report_line(const run_report *r, FILE *out)
 		fprintf(out, " (%s, %.1f d): mean %.0f mg/dL, TIR %.0f%%, <70 %.1f%%, insulin %.1f U",
 		        r->patient, r->figures.days, r->figures.mean_mgdl, r->figures.tir_70_180_pct,
 		        r->figures.below_70_pct, r->figures.insulin_u);
+	if (r->has_figures && r->alarms[0] && strcmp(r->alarms, "none") != 0)
+		fprintf(out, ", alarms %s", r->alarms);
 	if (r->expectation_count) {
 		size_t failed = 0;
 		for (size_t i = 0; i < r->expectation_count; i++)
@@ -214,11 +216,13 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 			        "patient %s, %.2f d: mean %.1f mg/dL, SD %.1f, CV %.1f%%, GMI %.2f%%, "
 			        "TIR %.1f%%, below 70 %.1f%%, below 54 %.1f%%, above 180 %.1f%%, above 250 "
 			        "%.1f%%, LBGI %.2f, HBGI %.2f, insulin %.2f U (basal %.2f, bolus %.2f), "
-			        "carbs %.0f g, %lld annunciations&#10;",
+			        "carbs %.0f g, alarms ",
 			        r->patient, f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
 			        f->tir_70_180_pct, f->below_70_pct, f->below_54_pct, f->above_180_pct,
 			        f->above_250_pct, f->lbgi, f->hbgi, f->insulin_u, f->basal_u, f->bolus_u,
-			        f->carbs_g, (long long)f->annunciations);
+			        f->carbs_g);
+			xml_text(out, r->alarms[0] ? r->alarms : "none");
+			fputs("&#10;", out);
 		}
 		if (no_checks(r))
 			fputs("no checks: the scenario has no expectations (expect:); it passes unless "

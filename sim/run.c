@@ -875,6 +875,7 @@ void run_report_write(const run_report *r, FILE *out)
 	put_number(out, "checks", (double)r->checks);
 	put_number(out, "stop_signal", r->stop_signal);
 	put(out, "stopped_at", r->stopped_at);
+	put(out, "alarms", r->alarms);
 	if (r->has_figures) {
 		const summary_figures *f = &r->figures;
 		const double v[] = {f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
@@ -950,6 +951,8 @@ bool run_report_read(const char *text, run_report *r)
 				r->stop_signal = (int)strtod(value, NULL);
 			else if (KEY("stopped_at"))
 				copy_text(r->stopped_at, sizeof r->stopped_at, value);
+			else if (KEY("alarms"))
+				copy_text(r->alarms, sizeof r->alarms, value);
 			else if (KEY("status")) {
 				for (int s = RUN_PASSED; s < RUN_STATUS_COUNT; s++)
 					if (strcmp(value, status_names[s]) == 0)

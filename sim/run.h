@@ -74,6 +74,7 @@ typedef struct run_report {
 	size_t checks;             /* the scenario's expectations, judged or not (0: "no checks") */
 	int stop_signal;           /* RUN_INTERRUPTED: SIGINT (also for q) or SIGTERM */
 	char stopped_at[32];       /* RUN_INTERRUPTED, RUN_ERROR: "d1 04:03" */
+	char alarms[160];          /* summary_alarms_text: "none", "2 (first …, worst …)" */
 	bool outputs_refused;      /* RUN_BAD_INPUT: an output path was refused before the run,
 	                              and nothing was written (not sent across the pipe) */
 } run_report;

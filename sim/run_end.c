@@ -177,6 +177,7 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 	if (sum->samples > 0) {
 		summary_figures_of(sum, &rep->figures);
 		rep->has_figures = true;
+		summary_alarms_text(sum, sc->start_min_of_day, rep->alarms, sizeof rep->alarms);
 	}
 	ending_words(cause, sc, words, sizeof words);
 	run_end_clock(cause->at_min, sc->start_min_of_day, rep->stopped_at, sizeof rep->stopped_at);
@@ -232,7 +233,7 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 		const bool stdout_taken = (opt->csv_path && strcmp(opt->csv_path, "-") == 0) ||
 		                          (opt->events_path && strcmp(opt->events_path, "-") == 0);
 		FILE *o = stdout_taken ? stderr : stdout;
-		summary_print_line(sum, sc->name, sc->patient->name, o);
+		summary_print_line(sum, sc->name, sc->patient->name, sc->start_min_of_day, o);
 		if (words[0])
 			fprintf(o, " — %s", words);
 		if (cause->kind == RUN_END_INTERRUPTED)
