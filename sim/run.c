@@ -24,6 +24,7 @@
 #include "recorder.h"
 #include "run.h"
 #include "run_end.h"
+#include "run_record.h"
 #include "scenario.h"
 #include "stop_request.h"
 #include "trace.h"
@@ -123,42 +124,8 @@ static void observe_event(const pump_event *ev, void *user_data)
 		trace_add_pump_event(o->trace, ev);
 	if (o->expect)
 		expect_eval_event(o->expect, ev);
-	if (!o->rec)
-		return;
-	const char *name = NULL, *result = NULL;
-	const char *sources[] = {"pump", "phone", "automation"};
-	switch (ev->kind) {
-	case PUMP_EV_COMMAND:
-		name = pump_command_name(ev->command);
-		result = pump_result_name(ev->result);
-		break;
-	case PUMP_EV_ANNUNCIATION:
-		name = pump_annunciation_name(ev->annunciation.type);
-		result = ev->detail;
-		break;
-	case PUMP_EV_FAULT:
-		name = pump_fault_name(ev->fault);
-		break;
-	case PUMP_EV_THERAPY_STATE:
-		name = pump_therapy_state_name(ev->state);
-		break;
-	case PUMP_EV_BOLUS_ENDED:
-		result = ev->detail;
-		break;
-	default:
-		break;
-	}
-	recorder_event re = {
-		.t_min = ev->t_min,
-		.type = pump_event_kind_name(ev->kind),
-		.source = (unsigned)ev->source < 3 ? sources[ev->source] : NULL,
-		.name = name,
-		.result = result,
-		.value = ev->value,
-		.value2 = ev->value2,
-		.detail = ev->kind == PUMP_EV_THERAPY_STATE ? ev->detail : NULL,
-	};
-	recorder_add_event(o->rec, &re);
+	if (o->rec)
+		run_record_pump_event(o->rec, ev);
 }
 
 /* The pump's Bluetooth server: what the phone (or an attacker) did, and the decision. */
@@ -172,26 +139,8 @@ static void observe_audit(const ble_audit_event *ev, void *user_data)
 		if (o->expect)
 			expect_eval_refusal(o->expect, ev->t_min, ev->reason, ev->count);
 	}
-	if (!o->rec)
-		return;
-	char detail[700];
-	snprintf(detail, sizeof detail,
-	         "{\"link\":\"%s\",\"security\":\"%s\",\"att_error\":%u,\"response_code\":%u,"
-	         "\"count\":%u,\"bytes\":\"%s\",\"detail\":\"%s\"}",
-	         ev->link_identity ? ev->link_identity : "",
-	         ble_link_security_name(ev->link_security), ev->att_error, ev->response_code,
-	         ev->count, ev->raw_hex ? ev->raw_hex : "", ev->detail ? ev->detail : "");
-	recorder_event re = {
-		.t_min = ev->t_min,
-		.type = refused ? "ble_refused" : "ble_accepted",
-		.source = "phone",
-		.name = ev->char_name,
-		.result = ev->reason,
-		.value = ev->att_error,
-		.value2 = ev->count,
-		.detail = detail,
-	};
-	recorder_add_event(o->rec, &re);
+	if (o->rec)
+		run_record_audit(o->rec, ev);
 }
 
 /* What happened on the air (pairing, bonds, connections) into the event stream. */
@@ -278,50 +227,6 @@ static void wait_until(bluez_gateway *gw, double when_s)
 		}
 		bluez_gateway_poll(gw, (int)fmin(50.0, ceil(left_s * 1000.0)));
 	}
-}
-
-/* The row as a sample, and the meal it announces as a 'meal' event (docs/database.md). */
-static void record_row(recorder *rec, const engine_row *row)
-{
-	if (row->meal_announced_g > 0) {
-		const recorder_event meal = {.t_min = row->t_min,
-		                             .type = "meal",
-		                             .source = "scenario",
-		                             .value = row->meal_announced_g,
-		                             .value2 = NAN};
-		recorder_add_event(rec, &meal);
-	}
-	recorder_sample s = {
-		.t_min = row->t_min,
-		.bg_mgdl = row->bg_mgdl,
-		.gsub_mgdl = row->gsub_mgdl,
-		.cgm_mgdl = row->has_cgm ? row->cgm_mgdl : NAN,
-		.cho_g_per_min = row->cho_g_per_min,
-		.meal_announced_g = row->meal_announced_g,
-		.basal_u_per_min = row->basal_u_per_min,
-		.bolus_u = row->bolus_u_per_min,
-		.insulin_u_per_min = row->insulin_u_per_min,
-		.basal_u_per_h = row->basal_u_per_h,
-		.iob_u = row->iob_u,
-		.reservoir_u = row->reservoir_u,
-		.battery_pct = row->battery_pct,
-		.therapy_state = row->therapy_state,
-		.annunciation = row->annunciation,
-	};
-	recorder_add_sample(rec, &s);
-}
-
-/* The names the database shows for coded columns. */
-static void define_codes(recorder *rec)
-{
-	for (int s = PUMP_THERAPY_STOP; s <= PUMP_THERAPY_RUN; s++)
-		recorder_define_code(rec, "therapy_state", s,
-		                     pump_therapy_state_name((pump_therapy_state)s));
-	const pump_annunciation_type *types;
-	const size_t n = pump_annunciation_types(&types);
-	for (size_t i = 0; i < n; i++)
-		recorder_define_code(rec, "annunciation", (int)types[i],
-		                     pump_annunciation_name(types[i]));
 }
 
 /* Copy, cut to fit (report fields are for people: a cut message is still useful). */
@@ -481,7 +386,7 @@ static bool begin_recording(const run_options *opt, const scenario *sc, recorder
 		snprintf(rep->message, sizeof rep->message, "--db: %s", msg);
 		return false;
 	}
-	define_codes(*rec);
+	run_record_codes(*rec);
 	recorder_run_info info = {
 		.scenario_name = sc->name,
 		.scenario_path = opt->scenario_text ? NULL : sc->path,
@@ -735,7 +640,7 @@ set_up_done:
 		if (sc.expectation_count)
 			expect_eval_row(x, &row, integrated);
 		if (out.rec)
-			record_row(out.rec, &row);
+			run_record_row(out.rec, &row);
 		if (tr) {
 			trace_append_row(tr, &row);
 			if (row.meal_announced_g > 0)
