@@ -5,6 +5,7 @@
  * Exit status: 0 success (every expectation met), 1 an expectation failed, 2 bad input
  * (command line or scenario), 3 runtime error.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "bluez_gateway.h"
+#include "output_check.h"
 #include "patient_model.h"
 #include "recorder.h"
 #include "report.h"
@@ -353,11 +355,16 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 	return runner_run(&ro);
 }
 
-/* --db FILE for runs and export. */
-static const char *db_option(int argc, char **argv, int *consumed_to)
+/* --db FILE for runs, export and plot; NULL (with the message printed) when --db is last. */
+static const char *db_option(const char *cmd, int argc, char **argv, int *consumed_to)
 {
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--db") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "fakepump %s: option '--db' needs a value (a database file)\n",
+				        cmd);
+				return NULL;
+			}
 			*consumed_to = i;
 			return argv[i + 1];
 		}
@@ -365,10 +372,23 @@ static const char *db_option(int argc, char **argv, int *consumed_to)
 	return DEFAULT_DB;
 }
 
+/* An output of export or plot, checked before anything is read or written (exit 2). */
+static bool output_ok(const char *cmd, const char *option, const char *path, output_kind kind)
+{
+	const output_path o = {option, path, kind};
+	char err[600];
+	if (output_check(&o, 1, err, sizeof err))
+		return true;
+	fprintf(stderr, "fakepump %s: %s\n", cmd, err);
+	return false;
+}
+
 static int cmd_runs(int argc, char **argv)
 {
 	int at;
-	const char *db = db_option(argc, argv, &at);
+	const char *db = db_option("runs", argc, argv, &at);
+	if (!db)
+		return EXIT_BAD_INPUT;
 	for (int i = 1; i < argc; i++)
 		if (i != at && i != at + 1) {
 			fprintf(stderr, "fakepump runs: unexpected '%s' (usage: fakepump runs [--db "
@@ -393,7 +413,9 @@ static int cmd_runs(int argc, char **argv)
 static int cmd_export(int argc, char **argv)
 {
 	int at;
-	const char *db = db_option(argc, argv, &at);
+	const char *db = db_option("export", argc, argv, &at);
+	if (!db)
+		return EXIT_BAD_INPUT;
 	const char *csv = NULL, *id_text = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i == at || i == at + 1)
@@ -419,12 +441,25 @@ static int cmd_export(int argc, char **argv)
 		fprintf(stderr, "fakepump export: %s: no such database\n", db);
 		return EXIT_BAD_INPUT;
 	}
+	if (!output_ok("export", "--csv", csv, OUTPUT_STREAM))
+		return EXIT_BAD_INPUT;
+	char err[600];
+	const int64_t samples = recorder_run_sample_count(db, id, err, sizeof err);
+	if (samples < 0) {
+		fprintf(stderr, "fakepump export: %s\n", err);
+		return strstr(err, "no run") ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+	}
+	if (samples == 0) {
+		/* a header alone would pass for a run that ended before it began */
+		fprintf(stderr, "fakepump export: run %lld has no samples (see 'fakepump runs --db %s')\n",
+		        id, db);
+		return EXIT_BAD_INPUT;
+	}
 	FILE *out = strcmp(csv, "-") == 0 ? stdout : fopen(csv, "w");
 	if (!out) {
 		fprintf(stderr, "fakepump export: cannot write %s: %s\n", csv, strerror(errno));
 		return EXIT_BAD_INPUT;
 	}
-	char err[600];
 	int rows = recorder_export_csv(db, id, out, err, sizeof err);
 	if (out != stdout && fclose(out) != 0 && rows >= 0) {
 		fprintf(stderr, "fakepump export: cannot write %s: %s\n", csv, strerror(errno));
@@ -496,7 +531,9 @@ static void replay_event(const recorder_event *e, void *user_data)
 static int cmd_plot(int argc, char **argv)
 {
 	int at;
-	const char *db = db_option(argc, argv, &at);
+	const char *db = db_option("plot", argc, argv, &at);
+	if (!db)
+		return EXIT_BAD_INPUT;
 	const char *png = NULL, *id_text = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i == at || i == at + 1)
@@ -522,6 +559,8 @@ static int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "fakepump plot: %s: no such database\n", db);
 		return EXIT_BAD_INPUT;
 	}
+	if (!output_ok("plot", "--png", png, OUTPUT_FILE))
+		return EXIT_BAD_INPUT;
 	replay r = {.t = trace_new()};
 	char name[128], patient[128], err[600], title[300];
 	int64_t rows = r.t ? recorder_read_run(db, id, &r.start_min_of_day, name, patient,
@@ -548,6 +587,17 @@ static int cmd_plot(int argc, char **argv)
 	return status;
 }
 
+/* Six two-digit hexadecimal bytes separated by colons: AA:BB:CC:DD:EE:FF. */
+static bool is_bt_address(const char *s)
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 /* `bonds [--adapter hciN] [--remove ADDRESS|all]`: Adapter1.RemoveDevice through BlueZ. */
 static int cmd_bonds(int argc, char **argv)
 {
@@ -563,6 +613,12 @@ static int cmd_bonds(int argc, char **argv)
 			        argv[i]);
 			return EXIT_BAD_INPUT;
 		}
+	}
+	if (remove && strcmp(remove, "all") != 0 && !is_bt_address(remove)) {
+		fprintf(stderr, "fakepump bonds: --remove: expected a Bluetooth address such as "
+		                "AA:BB:CC:DD:EE:FF, or all, got '%s'\n",
+		        remove);
+		return EXIT_BAD_INPUT;
 	}
 	GError *err = NULL;
 	int n = remove ? bluez_bonds_remove(adapter, remove, stdout, &err)
@@ -616,8 +672,13 @@ int main(int argc, char **argv)
 		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "plot") == 0)
 		return cmd_plot(argc - 1, argv + 1);
-	if (strcmp(cmd, "patients") == 0)
+	if (strcmp(cmd, "patients") == 0) {
+		if (argc > 2) {
+			fprintf(stderr, "fakepump patients: takes no arguments (got '%s')\n", argv[2]);
+			return EXIT_BAD_INPUT;
+		}
 		return cmd_patients();
+	}
 	if (strcmp(cmd, "bonds") == 0)
 		return cmd_bonds(argc - 1, argv + 1);
 	fprintf(stderr, "fakepump: unknown command '%s' (see 'fakepump --help')\n", cmd);

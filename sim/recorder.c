@@ -949,6 +949,22 @@ static const char *text_or(sqlite3_stmt *st, int col, const char *dflt)
 	return t ? (const char *)t : dflt;
 }
 
+int64_t recorder_run_sample_count(const char *db_path, int64_t run_id, char *err,
+                                  size_t errlen)
+{
+	busy_state busy;
+	sqlite3 *db = open_existing(db_path, &busy, err, errlen);
+	if (!db)
+		return -1;
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT sample_count FROM runs WHERE id = %" PRId64, run_id);
+	int64_t n = -1;
+	if (!query_int(db, sql, &n) && err && errlen > 0)
+		snprintf(err, errlen, "%s: no run %" PRId64 " (see 'fakepump runs')", db_path, run_id);
+	sqlite3_close(db);
+	return n;
+}
+
 enum { LIST_COLUMNS = 8, LIST_STATUS_COLUMN = 6 };
 
 /* A cell of `fakepump runs`; a 'running' run whose writer is gone shows as 'incomplete'. */

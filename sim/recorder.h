@@ -162,6 +162,11 @@ const char *recorder_error(const recorder *r);
  * the number of rows written (runs listed, samples exported), or -1 with err filled.
  */
 
+/* The samples recorded for run_id (its sample_count), or -1 with err filled (no such run,
+ * not a fakepump database). */
+int64_t recorder_run_sample_count(const char *db_path, int64_t run_id, char *err,
+                                  size_t errlen);
+
 /* A table: id, scenario, patient, seed, started, ended, status, samples — oldest first. A
  * 'running' run whose writer is gone is listed as 'incomplete'. */
 int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen);
