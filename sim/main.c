@@ -3,7 +3,8 @@
  * to run (one scenario), runner (several), or the database readers.
  *
  * Exit status: 0 success (every expectation met), 1 an expectation failed, 2 bad input
- * (command line or scenario), 3 runtime error.
+ * (command line, scenario or an output path), 3 runtime error, 128 + signal when a run was
+ * interrupted (130 SIGINT or the window's q, 143 SIGTERM).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -58,9 +59,11 @@ static const char usage_text[] =
 	"  --speed max|N   max: as fast as possible (default); N: N times real time\n"
 	"                  (1 = real time, 60 = one simulated hour a minute)\n"
 	"  --headless      no window, even when a display is there (a window opens only\n"
-	"                  for one FILE; keys: space pause, +/- speed, arrows pan, z zoom,\n"
-	"                  s screenshot, a acknowledge, p pair (with --ble), q quit)\n"
-	"  --png OUT       draw the whole run's traces to OUT at the end (no display needed)\n"
+	"                  for one FILE and closes when the scenario ends, unless --hold;\n"
+	"                  demo keeps it until q; keys: space pause, +/- speed, arrows pan,\n"
+	"                  z zoom, s screenshot, a acknowledge, p pair (with --ble), q stop)\n"
+	"  --png OUT       draw the whole run's traces to OUT at the end (no display needed;\n"
+	"                  never waits for a person)\n"
 	"  --csv OUT       write the per-minute trace to OUT ('-' = stdout); one FILE only\n"
 	"  --db FILE       record the run (samples, events, summary) in an SQLite database\n"
 	"  --junit OUT     write JUnit XML: one testcase per scenario\n"
@@ -84,12 +87,18 @@ static const char usage_text[] =
 	"                  pairing_window event open it too (p: for DURATION, else 2m).\n"
 	"                  Three passkeys without a bond close it early; each new bond\n"
 	"                  raises the pump's new_bond annunciation\n"
-	"  --hold          keep serving after the scenario's end until Ctrl-C/SIGTERM\n"
+	"  --hold          keep serving (and the window open) after the scenario's end\n"
+	"                  until q, Ctrl-C or SIGTERM\n"
+	"\n"
+	"Every output is checked before the first simulated minute. Ctrl-C, SIGTERM or q in\n"
+	"the window stop the run at the next minute and finish every output up to there,\n"
+	"marked interrupted (expectations are not judged); a second Ctrl-C quits at once.\n"
 	"\n"
 	"Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (the\n"
-	"message names file:line:column), 3 runtime error. The database defaults to\n"
+	"message names file:line:column, or the output and its path), 3 runtime error, 130\n"
+	"interrupted by Ctrl-C or q, 143 by SIGTERM. The database defaults to\n"
 	"./" DEFAULT_DB " for runs and export. Formats: docs/scenarios.md (scenarios),\n"
-	"docs/database.md (database), README.md (CSV).\n";
+	"docs/database.md (database), README.md (CSV), docs/events.md (--events).\n";
 
 static void print_usage(FILE *out)
 {
