@@ -172,7 +172,12 @@ static void end_event_stream(event_stream *es, const scenario *sc, const run_end
 void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, const summary *sum,
              expect_eval *x, const run_end_cause *cause, run_report *rep)
 {
-	char msg[700], words[64];
+	char msg[700], words[64], early[700] = "";
+	/* a picture drawn before a --hold may already have failed: it stays the error */
+	if (rep->status == RUN_ERROR && rep->message[0]) {
+		copy_text(early, sizeof early, rep->message);
+		rep->message[0] = '\0';
+	}
 	rep->checks = sc->expectation_count;
 	if (sum->samples > 0) {
 		summary_figures_of(sum, &rep->figures);
@@ -201,6 +206,8 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 		fail(rep, cause->error);
 		break;
 	}
+	if (early[0])
+		fail(rep, early);
 
 	run_end_picture(opt, sc, out, cause, rep);
 	if (out->csv) {
