@@ -229,8 +229,7 @@ static void wait_until(bluez_gateway *gw, double when_s)
 	}
 }
 
-/* Copy, cut to fit (report fields are for people: a cut message is still useful). */
-static void copy_text(char *dst, size_t cap, const char *src)
+void run_copy_text(char *dst, size_t cap, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
 	if (n >= cap)
@@ -398,7 +397,7 @@ static bool begin_recording(const run_options *opt, const scenario *sc, recorder
 		.fakepump_version = FAKEPUMP_VERSION,
 	};
 	if (!recorder_begin_run(*rec, &info, &rep->run_id, msg, sizeof msg)) {
-		copy_text(rep->message, sizeof rep->message, msg);
+		run_copy_text(rep->message, sizeof rep->message, msg);
 		return false;
 	}
 	return true;
@@ -444,7 +443,7 @@ void run_one(const run_options *opt, run_report *rep)
 {
 	*rep = (run_report){.status = RUN_ERROR};
 	const double start_s = monotonic_s();
-	copy_text(rep->path, sizeof rep->path, opt->scenario_path);
+	run_copy_text(rep->path, sizeof rep->path, opt->scenario_path);
 
 	scenario sc = {0};
 	scenario_error err;
@@ -454,12 +453,12 @@ void run_one(const run_options *opt, run_report *rep)
 	                      : scenario_load_file(opt->scenario_path, &sc, &err);
 	if (!loaded) {
 		rep->status = RUN_BAD_INPUT;
-		copy_text(rep->message, sizeof rep->message, err.message);
+		run_copy_text(rep->message, sizeof rep->message, err.message);
 		return;
 	}
-	copy_text(rep->name, sizeof rep->name, sc.name);
-	copy_text(rep->patient, sizeof rep->patient, sc.patient->name);
-	copy_text(rep->expect_failure, sizeof rep->expect_failure, sc.expect_failure);
+	run_copy_text(rep->name, sizeof rep->name, sc.name);
+	run_copy_text(rep->patient, sizeof rep->patient, sc.patient->name);
+	run_copy_text(rep->expect_failure, sizeof rep->expect_failure, sc.expect_failure);
 	rep->checks = sc.expectation_count;
 	if (!check_outputs(opt, rep)) {
 		scenario_free(&sc);
@@ -837,15 +836,15 @@ bool run_report_read(const char *text, run_report *r)
 			any = true;
 #define KEY(k) (klen == strlen(k) && strncmp(line, k, klen) == 0)
 			if (KEY("name"))
-				copy_text(r->name, sizeof r->name, value);
+				run_copy_text(r->name, sizeof r->name, value);
 			else if (KEY("path"))
-				copy_text(r->path, sizeof r->path, value);
+				run_copy_text(r->path, sizeof r->path, value);
 			else if (KEY("patient"))
-				copy_text(r->patient, sizeof r->patient, value);
+				run_copy_text(r->patient, sizeof r->patient, value);
 			else if (KEY("message"))
-				copy_text(r->message, sizeof r->message, value);
+				run_copy_text(r->message, sizeof r->message, value);
 			else if (KEY("expect_failure"))
-				copy_text(r->expect_failure, sizeof r->expect_failure, value);
+				run_copy_text(r->expect_failure, sizeof r->expect_failure, value);
 			else if (KEY("wall_s"))
 				r->wall_s = strtod(value, NULL);
 			else if (KEY("run_id"))
@@ -855,9 +854,9 @@ bool run_report_read(const char *text, run_report *r)
 			else if (KEY("stop_signal"))
 				r->stop_signal = (int)strtod(value, NULL);
 			else if (KEY("stopped_at"))
-				copy_text(r->stopped_at, sizeof r->stopped_at, value);
+				run_copy_text(r->stopped_at, sizeof r->stopped_at, value);
 			else if (KEY("alarms"))
-				copy_text(r->alarms, sizeof r->alarms, value);
+				run_copy_text(r->alarms, sizeof r->alarms, value);
 			else if (KEY("status")) {
 				for (int s = RUN_PASSED; s < RUN_STATUS_COUNT; s++)
 					if (strcmp(value, status_names[s]) == 0)
@@ -887,11 +886,11 @@ bool run_report_read(const char *text, run_report *r)
 			} else if (r->expectation_count > 0) {
 				run_expectation_line *l = &r->expectations[r->expectation_count - 1];
 				if (KEY("text"))
-					copy_text(l->text, sizeof l->text, value);
+					run_copy_text(l->text, sizeof l->text, value);
 				else if (KEY("where"))
-					copy_text(l->where, sizeof l->where, value);
+					run_copy_text(l->where, sizeof l->where, value);
 				else if (KEY("measured"))
-					copy_text(l->measured, sizeof l->measured, value);
+					run_copy_text(l->measured, sizeof l->measured, value);
 			}
 #undef KEY
 		}

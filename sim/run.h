@@ -87,6 +87,10 @@ int run_report_exit_code(const run_report *r);
 void run_one(const run_options *opt, run_report *report);
 void run_report_free(run_report *r);
 
+/* Copies src (NULL: empty) into dst[cap], cut to fit: report fields are for people, and a
+ * cut message is still useful. */
+void run_copy_text(char *dst, size_t cap, const char *src);
+
 /* The report as text lines for a pipe, and back. */
 void run_report_write(const run_report *r, FILE *out);
 bool run_report_read(const char *text, run_report *r);

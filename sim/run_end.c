@@ -21,24 +21,13 @@ void run_end_clock(int64_t t_min, int start_min_of_day, char *buf, size_t cap)
 	         (int)(clock % 60));
 }
 
-/* Copy, cut to fit (report fields are for people: a cut message is still useful). */
-static void copy_text(char *dst, size_t cap, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-	if (n >= cap)
-		n = cap - 1;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* The first failure wins: later ones do not replace the message. */
 static void fail(run_report *rep, const char *message)
 {
 	if (rep->status == RUN_ERROR && rep->message[0])
 		return;
 	rep->status = RUN_ERROR;
-	copy_text(rep->message, sizeof rep->message, message);
+	run_copy_text(rep->message, sizeof rep->message, message);
 }
 
 /* The verdict of a completed run and the report's expectation lines. */
@@ -51,12 +40,12 @@ static void conclude(run_report *rep, const scenario *sc, const expect_eval *x)
 	for (size_t i = 0; rep->expectations && i < rep->expectation_count; i++) {
 		const expect_result *res = expect_eval_result(x, i);
 		run_expectation_line *line = &rep->expectations[i];
-		copy_text(line->text, sizeof line->text, res->expectation->text);
+		run_copy_text(line->text, sizeof line->text, res->expectation->text);
 		snprintf(line->where, sizeof line->where, "%s:%d:%d",
 		         res->expectation->file ? res->expectation->file : sc->path,
 		         res->expectation->line, res->expectation->column);
 		line->passed = res->passed;
-		copy_text(line->measured, sizeof line->measured, res->measured);
+		run_copy_text(line->measured, sizeof line->measured, res->measured);
 		if (!res->passed && !rep->message[0])
 			snprintf(rep->message, sizeof rep->message, "%s: expected %s, measured %s",
 			         line->where, line->text, line->measured);
@@ -175,7 +164,7 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 	char msg[700], words[64], early[700] = "";
 	/* a picture drawn before a --hold may already have failed: it stays the error */
 	if (rep->status == RUN_ERROR && rep->message[0]) {
-		copy_text(early, sizeof early, rep->message);
+		run_copy_text(early, sizeof early, rep->message);
 		rep->message[0] = '\0';
 	}
 	rep->checks = sc->expectation_count;

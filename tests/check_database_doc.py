@@ -25,19 +25,14 @@ import subprocess
 import sys
 import tempfile
 
-passed = failed = 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import Checks  # noqa: E402 (tests/checks.py)
+
+CHECKS = Checks("database doc")
+check = CHECKS.check
+
 
 EVENT_COLUMNS = ["source", "name", "result", "value", "value2", "detail"]
-
-
-def check(condition, what):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
 
 
 def split_row(line):
@@ -176,8 +171,7 @@ def main(fakepump, root):
                         if not check(set(d) == keys, f"{where}: keys {sorted(d)}"):
                             break
         con.close()
-    print(f"database doc: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return CHECKS.result()
 
 
 if __name__ == "__main__":

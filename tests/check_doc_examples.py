@@ -17,17 +17,11 @@ import subprocess
 import sys
 import tempfile
 
-passed = failed = 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import Checks  # noqa: E402 (tests/checks.py)
 
-
-def check(condition, what):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
+CHECKS = Checks("doc examples")
+check = CHECKS.check
 
 
 def yaml_blocks(path):
@@ -82,8 +76,8 @@ def main(fakepump, root):
                 check("no checks" not in r.stdout,
                       f"{where}: the example has expectations of its own")
     check(found >= 3, f"the docs hold their complete scenario examples ({found} found)")
-    print(f"doc examples: {found} scenarios, {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"doc examples: {found} scenarios")
+    return CHECKS.result()
 
 
 if __name__ == "__main__":

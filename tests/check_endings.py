@@ -40,19 +40,14 @@ import time
 
 import junitparser
 
-passed = failed = 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import Checks  # noqa: E402 (tests/checks.py)
+
+CHECKS = Checks("endings")
+check = CHECKS.check
+
 FAKEPUMP = None
 WAIT_S = 120  # a generous limit for any one wait (ASan build, busy machine)
-
-
-def check(condition, what):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
 
 
 def wait_for(predicate, what, limit_s=WAIT_S):
@@ -367,8 +362,7 @@ def main(fakepump):
         ending_by_kill_9(tmp, scenario)
         directory_run_under_sigterm(tmp)
         window_endings(tmp, scenario)
-    print(f"endings: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return CHECKS.result()
 
 
 if __name__ == "__main__":

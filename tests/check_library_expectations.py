@@ -24,7 +24,12 @@ import tempfile
 
 import junitparser
 
-passed = failed = 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import Checks, scenario_files  # noqa: E402 (tests/checks.py)
+
+CHECKS = Checks("library expectations")
+check = CHECKS.check
+
 
 # Scenarios whose point the expectation language cannot yet state, each with why. Keep it
 # empty: an entry is a scenario that passes whether or not its point holds.
@@ -34,25 +39,6 @@ CANNOT_STATE_YET = {
     "attacks/subscription-storm-legacy-vulnerable.yaml without-its-events":
         "needs an expectation on accepted BLE requests or the battery (attack language)",
 }
-
-
-def check(condition, what):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
-
-
-def scenario_files(root):
-    found = []
-    for d, dirs, files in os.walk(root):
-        dirs[:] = sorted(x for x in dirs if x != "fragments" and not x.startswith((".", "_")))
-        found += [os.path.join(d, f) for f in sorted(files)
-                  if f.endswith((".yaml", ".yml")) and not f.startswith("_")]
-    return found
 
 
 def top_level_block(text, key):
@@ -157,8 +143,7 @@ def main(fakepump, library):
                   f"{what}: still passes, so its expectations do not check its point "
                   f"({type(result).__name__ if result else 'passed'}"
                   f"{': ' + result.message if result is not None and result.message else ''})")
-    print(f"library expectations: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return CHECKS.result()
 
 
 if __name__ == "__main__":
