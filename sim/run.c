@@ -542,6 +542,8 @@ set_up_done:
 		if (out.csv && out.csv != stdout)
 			fclose(out.csv);
 		event_stream_close(out.events);
+		if (out.rec) /* begun, then the set-up failed: an error, not a dead writer */
+			recorder_end_run(out.rec, "error", NULL);
 		recorder_close(out.rec);
 		remove_created(opt->csv_path, csv_existed);
 		remove_created(opt->events_path, events_existed);
