@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmarks, the whole fakepump process timed: one patient-year headless, the same with the
-# run database on, and the scenario library with -j 2.
+# run database on, the scenario library with -j 2, and the year refused for a bad output.
 #   bench/run.sh [FAKEPUMP] [RUNS]
 # Workload (issue "Foundation"): adult#001, 365 days at 1-minute steps, meals of 50, 70 and
 # 80 g at 07:00, 12:00 and 18:30 with a meal bolus of grams / carb ratio (10 g/U) each,
@@ -69,3 +69,15 @@ time_runs "the same with the recorder on (every minute a row in SQLite):" 365 \
 library=$(dirname "$0")/../scenarios
 time_runs "the scenario library ($(find "$library" -name '*.yaml' -not -path '*/fragments/*' | wc -l) scenarios) with -j 2:" 0 \
 	"$FAKEPUMP" run "$library" -j 2 --quiet
+# Outputs are checked before the first simulated minute (issue 11): a year refused for a
+# --png into a folder that does not exist must end at once (target: under 0.1 s) with exit
+# status 2 and nothing created.
+refused() {
+	status=0
+	"$@" || status=$?
+	[ "$status" -eq 2 ] && [ ! -e "$dir/no-such-folder" ]
+}
+time_runs "a patient-year refused before its first minute (--png into a missing folder):" 0 \
+	refused "$FAKEPUMP" run "$scenario" --headless --quiet --csv "$dir/year.csv" \
+	--png "$dir/no-such-folder/year.png"
+[ ! -e "$dir/year.csv" ] || { echo "bench: the refused run left $dir/year.csv" >&2; exit 1; }

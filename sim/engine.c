@@ -283,6 +283,14 @@ engine_status engine_next(engine *e, engine_row *row)
 
 	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
 		apply_event(e, &e->sc->events[e->next_event++], k, row);
+	if (e->detailed_rows) {
+		/* The reservoir and battery at t = k, before the minute's delivery: row 0 is the
+		 * initial fill, and each row's drop to the next is what the row delivered. */
+		pump_status at_k;
+		pump_get_status(e->pump, &at_k);
+		row->reservoir_u = at_k.reservoir_u;
+		row->battery_pct = at_k.battery_pct;
+	}
 
 	const pump_delivery d = pump_tick(e->pump, k, row->has_cgm ? row->cgm_mgdl : NAN);
 	if (e->ble)
@@ -296,8 +304,6 @@ engine_status engine_next(engine *e, engine_row *row)
 		pump_annunciation newest;
 		row->basal_u_per_h = st.basal_rate_u_per_h;
 		row->iob_u = pump_iob_u(e->pump, k + 1);
-		row->reservoir_u = st.reservoir_u;
-		row->battery_pct = st.battery_pct;
 		row->therapy_state = (int)st.therapy;
 		row->annunciation = pump_newest_annunciation(e->pump, &newest) ? (int)newest.type : 0;
 	}

@@ -32,8 +32,9 @@ typedef struct engine_row {
 	/* the pump at t = k (after the minute's commands) */
 	double basal_u_per_h;     /* basal rate in force (0 when not delivering) */
 	double iob_u;             /* insulin on board (boluses) at t = k + 1, U */
-	double reservoir_u;
-	double battery_pct;
+	double reservoir_u;       /* at t = k, before the minute's delivery: the next row's is
+	                             this minus insulin_u_per_min (unless a fill comes between) */
+	double battery_pct;       /* at t = k, before the minute's delivery */
 	int therapy_state;        /* pump_therapy_state: 0 stop, 1 pause, 2 run */
 	int annunciation;         /* pump_annunciation_type of the newest active one, 0 none */
 } engine_row;

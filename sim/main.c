@@ -3,8 +3,10 @@
  * to run (one scenario), runner (several), or the database readers.
  *
  * Exit status: 0 success (every expectation met), 1 an expectation failed, 2 bad input
- * (command line or scenario), 3 runtime error.
+ * (command line, scenario or an output path), 3 runtime error, 128 + signal when a run was
+ * interrupted (130 SIGINT or the window's q, 143 SIGTERM).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "bluez_gateway.h"
+#include "output_check.h"
 #include "patient_model.h"
 #include "recorder.h"
 #include "report.h"
@@ -56,9 +59,11 @@ static const char usage_text[] =
 	"  --speed max|N   max: as fast as possible (default); N: N times real time\n"
 	"                  (1 = real time, 60 = one simulated hour a minute)\n"
 	"  --headless      no window, even when a display is there (a window opens only\n"
-	"                  for one FILE; keys: space pause, +/- speed, arrows pan, z zoom,\n"
-	"                  s screenshot, a acknowledge, p pair (with --ble), q quit)\n"
-	"  --png OUT       draw the whole run's traces to OUT at the end (no display needed)\n"
+	"                  for one FILE and closes when the scenario ends, unless --hold;\n"
+	"                  demo keeps it until q; keys: space pause, +/- speed, arrows pan,\n"
+	"                  z zoom, s screenshot, a acknowledge, p pair (with --ble), q stop)\n"
+	"  --png OUT       draw the whole run's traces to OUT at the end (no display needed;\n"
+	"                  never waits for a person)\n"
 	"  --csv OUT       write the per-minute trace to OUT ('-' = stdout); one FILE only\n"
 	"  --db FILE       record the run (samples, events, summary) in an SQLite database\n"
 	"  --junit OUT     write JUnit XML: one testcase per scenario\n"
@@ -82,12 +87,18 @@ static const char usage_text[] =
 	"                  pairing_window event open it too (p: for DURATION, else 2m).\n"
 	"                  Three passkeys without a bond close it early; each new bond\n"
 	"                  raises the pump's new_bond annunciation\n"
-	"  --hold          keep serving after the scenario's end until Ctrl-C/SIGTERM\n"
+	"  --hold          keep serving (and the window open) after the scenario's end\n"
+	"                  until q, Ctrl-C or SIGTERM\n"
+	"\n"
+	"Every output is checked before the first simulated minute. Ctrl-C, SIGTERM or q in\n"
+	"the window stop the run at the next minute and finish every output up to there,\n"
+	"marked interrupted (expectations are not judged); a second Ctrl-C quits at once.\n"
 	"\n"
 	"Exit status: 0 every expectation met, 1 an expectation failed, 2 bad input (the\n"
-	"message names file:line:column), 3 runtime error. The database defaults to\n"
+	"message names file:line:column, or the output and its path), 3 runtime error, 130\n"
+	"interrupted by Ctrl-C or q, 143 by SIGTERM. The database defaults to\n"
 	"./" DEFAULT_DB " for runs and export. Formats: docs/scenarios.md (scenarios),\n"
-	"docs/database.md (database), README.md (CSV).\n";
+	"docs/database.md (database), README.md (CSV), docs/events.md (--events).\n";
 
 static void print_usage(FILE *out)
 {
@@ -140,11 +151,12 @@ static int run_single(run_options *opt, const char *junit_path, bool verbose)
 	opt->print_summary = true;
 	const bool events_on_stdout = opt->events_path && strcmp(opt->events_path, "-") == 0;
 	opt->progress = !opt->quiet && isatty(STDOUT_FILENO) && !opt->csv_path && !events_on_stdout;
+	opt->junit_path = junit_path;
 	run_report rep;
 	run_one(opt, &rep);
-	if (rep.status == RUN_BAD_INPUT || rep.status == RUN_ERROR)
+	if (rep.status == RUN_BAD_INPUT || rep.status == RUN_ERROR || rep.status == RUN_INTERRUPTED)
 		fprintf(stderr, "%s%s\n",
-		        rep.status == RUN_ERROR || strncmp(rep.message, rep.path, strlen(rep.path))
+		        rep.status != RUN_BAD_INPUT || strncmp(rep.message, rep.path, strlen(rep.path))
 		                ? "fakepump: "
 		                : "",
 		        rep.message);
@@ -158,10 +170,15 @@ static int run_single(run_options *opt, const char *junit_path, bool verbose)
 		if (rep.status == RUN_UNEXPECTED_PASS)
 			fprintf(out, "  %s\n", rep.message);
 	}
+	if (rep.checks == 0 && (rep.status == RUN_PASSED || rep.status == RUN_EXPECTED_FAILURE) &&
+	    !opt->quiet)
+		fprintf(out, "  no checks: the scenario has no expectations (expect:), so it passes "
+		             "unless it fails to run\n");
 	if (rep.run_id > 0 && !opt->quiet)
 		fprintf(out, "  recorded as run %lld in %s\n", (long long)rep.run_id, opt->db_path);
-	int status = run_status_exit_code(rep.status);
-	if (junit_path) {
+	int status = run_report_exit_code(&rep);
+	/* A refused output (rep.outputs_refused) leaves nothing behind: no JUnit either. */
+	if (junit_path && !rep.outputs_refused) {
 		char err[600];
 		if (!report_write_junit(&rep, 1, rep.wall_s, junit_path, err, sizeof err)) {
 			fprintf(stderr, "fakepump: %s\n", err);
@@ -298,6 +315,7 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 		}
 		opt.scenario_path = "demo.yaml (embedded)";
 		opt.scenario_text = embedded;
+		opt.keep_window = true; /* the window is the demo's point (not with --png) */
 		return run_single(&opt, junit, verbose);
 	}
 	if (optind >= argc) {
@@ -346,11 +364,16 @@ static int cmd_run(int argc, char **argv, const char *embedded)
 	return runner_run(&ro);
 }
 
-/* --db FILE for runs and export. */
-static const char *db_option(int argc, char **argv, int *consumed_to)
+/* --db FILE for runs, export and plot; NULL (with the message printed) when --db is last. */
+static const char *db_option(const char *cmd, int argc, char **argv, int *consumed_to)
 {
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--db") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "fakepump %s: option '--db' needs a value (a database file)\n",
+				        cmd);
+				return NULL;
+			}
 			*consumed_to = i;
 			return argv[i + 1];
 		}
@@ -358,10 +381,23 @@ static const char *db_option(int argc, char **argv, int *consumed_to)
 	return DEFAULT_DB;
 }
 
+/* An output of export or plot, checked before anything is read or written (exit 2). */
+static bool output_ok(const char *cmd, const char *option, const char *path, output_kind kind)
+{
+	const output_path o = {option, path, kind};
+	char err[600];
+	if (output_check(&o, 1, err, sizeof err))
+		return true;
+	fprintf(stderr, "fakepump %s: %s\n", cmd, err);
+	return false;
+}
+
 static int cmd_runs(int argc, char **argv)
 {
 	int at;
-	const char *db = db_option(argc, argv, &at);
+	const char *db = db_option("runs", argc, argv, &at);
+	if (!db)
+		return EXIT_BAD_INPUT;
 	for (int i = 1; i < argc; i++)
 		if (i != at && i != at + 1) {
 			fprintf(stderr, "fakepump runs: unexpected '%s' (usage: fakepump runs [--db "
@@ -386,7 +422,9 @@ static int cmd_runs(int argc, char **argv)
 static int cmd_export(int argc, char **argv)
 {
 	int at;
-	const char *db = db_option(argc, argv, &at);
+	const char *db = db_option("export", argc, argv, &at);
+	if (!db)
+		return EXIT_BAD_INPUT;
 	const char *csv = NULL, *id_text = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i == at || i == at + 1)
@@ -412,12 +450,25 @@ static int cmd_export(int argc, char **argv)
 		fprintf(stderr, "fakepump export: %s: no such database\n", db);
 		return EXIT_BAD_INPUT;
 	}
+	if (!output_ok("export", "--csv", csv, OUTPUT_STREAM))
+		return EXIT_BAD_INPUT;
+	char err[600];
+	const int64_t samples = recorder_run_sample_count(db, id, err, sizeof err);
+	if (samples < 0) {
+		fprintf(stderr, "fakepump export: %s\n", err);
+		return strstr(err, "no run") ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+	}
+	if (samples == 0) {
+		/* a header alone would pass for a run that ended before it began */
+		fprintf(stderr, "fakepump export: run %lld has no samples (see 'fakepump runs --db %s')\n",
+		        id, db);
+		return EXIT_BAD_INPUT;
+	}
 	FILE *out = strcmp(csv, "-") == 0 ? stdout : fopen(csv, "w");
 	if (!out) {
 		fprintf(stderr, "fakepump export: cannot write %s: %s\n", csv, strerror(errno));
 		return EXIT_BAD_INPUT;
 	}
-	char err[600];
 	int rows = recorder_export_csv(db, id, out, err, sizeof err);
 	if (out != stdout && fclose(out) != 0 && rows >= 0) {
 		fprintf(stderr, "fakepump export: cannot write %s: %s\n", csv, strerror(errno));
@@ -489,7 +540,9 @@ static void replay_event(const recorder_event *e, void *user_data)
 static int cmd_plot(int argc, char **argv)
 {
 	int at;
-	const char *db = db_option(argc, argv, &at);
+	const char *db = db_option("plot", argc, argv, &at);
+	if (!db)
+		return EXIT_BAD_INPUT;
 	const char *png = NULL, *id_text = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (i == at || i == at + 1)
@@ -515,6 +568,8 @@ static int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "fakepump plot: %s: no such database\n", db);
 		return EXIT_BAD_INPUT;
 	}
+	if (!output_ok("plot", "--png", png, OUTPUT_FILE))
+		return EXIT_BAD_INPUT;
 	replay r = {.t = trace_new()};
 	char name[128], patient[128], err[600], title[300];
 	int64_t rows = r.t ? recorder_read_run(db, id, &r.start_min_of_day, name, patient,
@@ -541,6 +596,17 @@ static int cmd_plot(int argc, char **argv)
 	return status;
 }
 
+/* Six two-digit hexadecimal bytes separated by colons: AA:BB:CC:DD:EE:FF. */
+static bool is_bt_address(const char *s)
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 /* `bonds [--adapter hciN] [--remove ADDRESS|all]`: Adapter1.RemoveDevice through BlueZ. */
 static int cmd_bonds(int argc, char **argv)
 {
@@ -556,6 +622,12 @@ static int cmd_bonds(int argc, char **argv)
 			        argv[i]);
 			return EXIT_BAD_INPUT;
 		}
+	}
+	if (remove && strcmp(remove, "all") != 0 && !is_bt_address(remove)) {
+		fprintf(stderr, "fakepump bonds: --remove: expected a Bluetooth address such as "
+		                "AA:BB:CC:DD:EE:FF, or all, got '%s'\n",
+		        remove);
+		return EXIT_BAD_INPUT;
 	}
 	GError *err = NULL;
 	int n = remove ? bluez_bonds_remove(adapter, remove, stdout, &err)
@@ -609,8 +681,13 @@ int main(int argc, char **argv)
 		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "plot") == 0)
 		return cmd_plot(argc - 1, argv + 1);
-	if (strcmp(cmd, "patients") == 0)
+	if (strcmp(cmd, "patients") == 0) {
+		if (argc > 2) {
+			fprintf(stderr, "fakepump patients: takes no arguments (got '%s')\n", argv[2]);
+			return EXIT_BAD_INPUT;
+		}
 		return cmd_patients();
+	}
 	if (strcmp(cmd, "bonds") == 0)
 		return cmd_bonds(argc - 1, argv + 1);
 	fprintf(stderr, "fakepump: unknown command '%s' (see 'fakepump --help')\n", cmd);

@@ -28,6 +28,8 @@
 
 #include <sqlite3.h>
 
+#include "run_lock.h"
+
 #if defined(__GNUC__)
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
@@ -35,10 +37,11 @@
 #endif
 
 enum {
-	/* PRAGMA user_version of the schema below; bump with a migration when it changes. */
-	SCHEMA_VERSION = 1,
+	/* PRAGMA user_version of the schema below; bump with a migration when it changes
+	 * (1 → 2: the statuses 'interrupted' and 'incomplete'; see migrate_schema). */
+	SCHEMA_VERSION = RECORDER_SCHEMA_VERSION,
 	/* PRAGMA application_id: "FPmp", so `file runs.db` and we can tell our files apart. */
-	APPLICATION_ID = 0x46506d70,
+	APPLICATION_ID = RECORDER_APPLICATION_ID,
 	BUSY_TIMEOUT_MS = 10000,
 	ERR_MAX = 512,
 	MIN_PER_DAY = 24 * 60,
@@ -52,7 +55,7 @@ enum {
 	ROWS_PER_INSERT = 32,
 };
 
-static const char *const VALID_STATUS[] = {"passed", "failed", "error", "done"};
+static const char *const VALID_STATUS[] = {"passed", "failed", "error", "done", "interrupted"};
 
 /*
  * The schema. Units are in the column names (STYLE.md); docs/database.md describes every
@@ -60,26 +63,30 @@ static const char *const VALID_STATUS[] = {"passed", "failed", "error", "done"};
  * order, so one run's samples are one contiguous range, found without a second index
  * (bench/bench_recorder.c measures it against rowid tables; docs/database.md has the figures).
  */
-static const char SCHEMA_SQL[] =
-    "CREATE TABLE runs (\n"
-    "  id               INTEGER PRIMARY KEY,\n"
-    "  scenario_name    TEXT NOT NULL,\n"
-    "  scenario_path    TEXT,\n"
-    "  scenario_text    TEXT,\n"
-    "  scenario_sha256  TEXT,\n"
-    "  seed             INTEGER NOT NULL,\n"
-    "  patient          TEXT NOT NULL,\n"
-    "  duration_min     INTEGER NOT NULL,\n"
-    "  start_min_of_day INTEGER NOT NULL,\n"
-    "  fakepump_version TEXT,\n"
-    "  sqlite_version   TEXT NOT NULL,\n"
-    "  started_at       TEXT NOT NULL,\n"
-    "  ended_at         TEXT,\n"
-    "  status           TEXT NOT NULL DEFAULT 'running'\n"
-    "                   CHECK (status IN ('running', 'passed', 'failed', 'error', 'done')),\n"
-    "  sample_count     INTEGER NOT NULL DEFAULT 0,\n"
-    "  summary_json     TEXT\n"
+#define RUNS_TABLE_SQL(name)                                                                   \
+    "CREATE TABLE " name " (\n"                                                                \
+    "  id               INTEGER PRIMARY KEY,\n"                                                \
+    "  scenario_name    TEXT NOT NULL,\n"                                                      \
+    "  scenario_path    TEXT,\n"                                                               \
+    "  scenario_text    TEXT,\n"                                                               \
+    "  scenario_sha256  TEXT,\n"                                                               \
+    "  seed             INTEGER NOT NULL,\n"                                                   \
+    "  patient          TEXT NOT NULL,\n"                                                      \
+    "  duration_min     INTEGER NOT NULL,\n"                                                   \
+    "  start_min_of_day INTEGER NOT NULL,\n"                                                   \
+    "  fakepump_version TEXT,\n"                                                               \
+    "  sqlite_version   TEXT NOT NULL,\n"                                                      \
+    "  started_at       TEXT NOT NULL,\n"                                                      \
+    "  ended_at         TEXT,\n"                                                               \
+    "  status           TEXT NOT NULL DEFAULT 'running'\n"                                     \
+    "                   CHECK (status IN ('running', 'passed', 'failed', 'error', 'done',\n"   \
+    "                                     'interrupted', 'incomplete')),\n"                    \
+    "  sample_count     INTEGER NOT NULL DEFAULT 0,\n"                                         \
+    "  summary_json     TEXT\n"                                                                \
     ");\n"
+
+static const char SCHEMA_SQL[] =
+    RUNS_TABLE_SQL("runs")
     "CREATE TABLE samples (\n"
     "  run_id            INTEGER NOT NULL REFERENCES runs (id),\n"
     "  t_min             INTEGER NOT NULL,\n"
@@ -141,6 +148,7 @@ struct recorder {
 	sqlite3_stmt *insert_event;
 	sqlite3_stmt *update_count;
 	busy_state busy;
+	int lock_fd; /* run_lock.h: held on the run's byte while it is recorded; -1 = none */
 
 	int64_t run_id; /* 0 = no run in progress */
 	int64_t committed;
@@ -267,6 +275,66 @@ static sqlite3 *open_db(const char *path, int flags, busy_state *busy, char *err
 /* Writer                                                                                */
 /* ------------------------------------------------------------------------------------ */
 
+/*
+ * Version 1 → 2 in the open transaction: SQLite cannot change a CHECK constraint in place,
+ * so the runs table is rebuilt with the new one ("Making Other Kinds Of Table Schema
+ * Changes", https://sqlite.org/lang_altertable.html#otheralter); samples and events keep
+ * referring to it by name.
+ */
+static bool migrate_schema(recorder *r)
+{
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (!exec_sql(r->db, RUNS_TABLE_SQL("runs_v2")) ||
+	    !exec_sql(r->db, "INSERT INTO runs_v2 SELECT * FROM runs") ||
+	    !exec_sql(r->db, "DROP TABLE runs") ||
+	    !exec_sql(r->db, "ALTER TABLE runs_v2 RENAME TO runs") || !exec_sql(r->db, pragma)) {
+		set_sqlite_error(r, "cannot upgrade the schema from version 1");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Runs left 'running' by a writer that is gone (killed, crashed) become 'incomplete'. In
+ * pages of ids (no update while the select walks the table); a run whose lock cannot be
+ * probed stays as it is.
+ */
+static bool mark_incomplete_runs(recorder *r)
+{
+	int64_t after = 0;
+	for (;;) {
+		int64_t dead[64], last = after;
+		size_t n = 0, seen = 0;
+		char sql[128];
+		snprintf(sql, sizeof sql,
+		         "SELECT id FROM runs WHERE status = 'running' AND id > %" PRId64
+		         " ORDER BY id LIMIT 64",
+		         after);
+		sqlite3_stmt *st = NULL;
+		bool ok = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK;
+		while (ok && sqlite3_step(st) == SQLITE_ROW) {
+			last = sqlite3_column_int64(st, 0);
+			seen++;
+			if (run_lock_probe(r->lock_fd, last) == RUN_LOCK_FREE)
+				dead[n++] = last;
+		}
+		sqlite3_finalize(st);
+		for (size_t i = 0; ok && i < n; i++) {
+			snprintf(sql, sizeof sql,
+			         "UPDATE runs SET status = 'incomplete' WHERE id = %" PRId64, dead[i]);
+			ok = exec_sql(r->db, sql);
+		}
+		if (!ok) {
+			set_sqlite_error(r, "cannot mark incomplete runs");
+			return false;
+		}
+		if (seen < 64)
+			return true;
+		after = last;
+	}
+}
+
 /* Creates the schema in an empty file, or checks that an existing one is ours. */
 static bool ensure_schema(recorder *r)
 {
@@ -295,11 +363,16 @@ static bool ensure_schema(recorder *r)
 	} else if (app_id != APPLICATION_ID) {
 		set_error(r, "not a fakepump database (it has other tables)");
 		goto out;
+	} else if (version == 1) {
+		if (!migrate_schema(r))
+			goto out;
 	} else if (version != SCHEMA_VERSION) {
 		set_error(r, "schema version %" PRId64 " is not the version %d this build reads%s",
 		          version, SCHEMA_VERSION, version > SCHEMA_VERSION ? " (newer)" : "");
 		goto out;
 	}
+	if (!mark_incomplete_runs(r))
+		goto out;
 	if (!exec_sql(r->db, "COMMIT")) {
 		set_sqlite_error(r, "cannot create the schema");
 		goto out;
@@ -327,11 +400,36 @@ static void free_recorder(recorder *r)
 	sqlite3_finalize(r->insert_event);
 	sqlite3_finalize(r->update_count);
 	sqlite3_close(r->db);
+	run_lock_close(r->lock_fd); /* after SQLite's own descriptors: see run_lock.h */
 	free(r->samples);
 	free(r->events);
 	free(r->arena);
 	free(r->path);
 	free(r);
+}
+
+/*
+ * PRAGMA journal_mode = WAL; it answers with the mode in force: "wal", or "memory" for
+ * ":memory:". Switching needs the file to itself, and SQLite answers SQLITE_BUSY at once
+ * (without the busy handler) when another process is creating the same new file — two
+ * runner children, two CI jobs: retried like a busy commit, for up to the busy timeout.
+ */
+static bool switch_to_wal(recorder *r)
+{
+	for (int attempt = 0;; attempt++) {
+		sqlite3_stmt *st = NULL;
+		bool wal = false;
+		int rc = sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *mode = (const char *)sqlite3_column_text(st, 0);
+			wal = mode && (strcmp(mode, "wal") == 0 || strcmp(mode, "memory") == 0);
+		}
+		sqlite3_finalize(st);
+		if (wal)
+			return true;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || !busy_wait(&r->busy, attempt))
+			return false;
+	}
 }
 
 bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen)
@@ -342,6 +440,7 @@ bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen
 		copy_err(err, errlen, "recorder: out of memory");
 		return false;
 	}
+	r->lock_fd = -1;
 	r->batch = RECORDER_DEFAULT_BATCH;
 	r->samples = malloc(r->batch * sizeof *r->samples);
 	r->path = db_path ? strdup(db_path) : NULL;
@@ -355,17 +454,9 @@ bool recorder_open(const char *db_path, recorder **out, char *err, size_t errlen
 		free_recorder(r);
 		return false;
 	}
+	r->lock_fd = run_lock_open(db_path, true);
 
-	/* journal_mode answers with the mode in force: "wal", or "memory" for ":memory:". */
-	sqlite3_stmt *st = NULL;
-	bool wal = false;
-	if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		const char *mode = (const char *)sqlite3_column_text(st, 0);
-		wal = mode && (strcmp(mode, "wal") == 0 || strcmp(mode, "memory") == 0);
-	}
-	sqlite3_finalize(st);
-	if (!wal) {
+	if (!switch_to_wal(r)) {
 		set_sqlite_error(r, "cannot switch to WAL");
 		goto fail;
 	}
@@ -635,12 +726,32 @@ bool recorder_begin_run(recorder *r, const recorder_run_info *info, int64_t *out
 	sqlite3_bind_int64(st, 7, info->duration_min);
 	sqlite3_bind_int(st, 8, info->start_min_of_day);
 	sqlite3_bind_text(st, 9, info->fakepump_version, -1, SQLITE_STATIC);
-	/* Autocommit: the run is listed as 'running' from here on, even if killed next. */
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		set_sqlite_error(r, "cannot begin the run");
+	/*
+	 * The row and its writer's lock (run_lock.h) in one transaction: when other processes
+	 * see the run as 'running', it is already locked, and it stays listed from here on,
+	 * even if this process is killed next.
+	 */
+	if (!exec_sql(r->db, "BEGIN IMMEDIATE")) {
+		set_sqlite_error(r, "cannot lock the database");
 		goto out;
 	}
-	r->run_id = sqlite3_last_insert_rowid(r->db);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		set_sqlite_error(r, "cannot begin the run");
+		exec_sql(r->db, "ROLLBACK");
+		goto out;
+	}
+	const int64_t id = sqlite3_last_insert_rowid(r->db);
+	/* A file system without locks: the run is recorded all the same; readers then cannot
+	 * tell it from an incomplete one (docs/database.md). */
+	const bool locked = run_lock_take(r->lock_fd, id);
+	if (!exec_sql(r->db, "COMMIT")) {
+		set_sqlite_error(r, "cannot begin the run");
+		exec_sql(r->db, "ROLLBACK");
+		if (locked)
+			run_lock_drop(r->lock_fd, id);
+		goto out;
+	}
+	r->run_id = id;
 	r->committed = 0;
 	r->next_seq = 0;
 	r->have_t = false;
@@ -781,6 +892,7 @@ bool recorder_end_run(recorder *r, const char *status, const char *summary_json)
 	}
 	if (!flush(r, valid, summary_json))
 		return false;
+	run_lock_drop(r->lock_fd, r->run_id);
 	r->run_id = 0;
 	r->err[0] = '\0';
 	return true;
@@ -837,7 +949,33 @@ static const char *text_or(sqlite3_stmt *st, int col, const char *dflt)
 	return t ? (const char *)t : dflt;
 }
 
-enum { LIST_COLUMNS = 8 };
+int64_t recorder_run_sample_count(const char *db_path, int64_t run_id, char *err,
+                                  size_t errlen)
+{
+	busy_state busy;
+	sqlite3 *db = open_existing(db_path, &busy, err, errlen);
+	if (!db)
+		return -1;
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT sample_count FROM runs WHERE id = %" PRId64, run_id);
+	int64_t n = -1;
+	if (!query_int(db, sql, &n) && err && errlen > 0)
+		snprintf(err, errlen, "%s: no run %" PRId64 " (see 'fakepump runs')", db_path, run_id);
+	sqlite3_close(db);
+	return n;
+}
+
+enum { LIST_COLUMNS = 8, LIST_STATUS_COLUMN = 6 };
+
+/* A cell of `fakepump runs`; a 'running' run whose writer is gone shows as 'incomplete'. */
+static const char *list_cell(sqlite3_stmt *st, int col, int lock_fd)
+{
+	const char *text = text_or(st, col, "-");
+	if (col == LIST_STATUS_COLUMN && strcmp(text, "running") == 0 &&
+	    run_lock_probe(lock_fd, sqlite3_column_int64(st, 0)) == RUN_LOCK_FREE)
+		return "incomplete";
+	return text;
+}
 
 int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen)
 {
@@ -849,6 +987,7 @@ int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen)
 	sqlite3 *db = open_existing(db_path, &busy, err, errlen);
 	if (!db)
 		return -1;
+	const int lock_fd = run_lock_open(db_path, false);
 	sqlite3_stmt *st = NULL;
 	int rows = -1;
 	if (sqlite3_prepare_v2(db,
@@ -868,7 +1007,7 @@ int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen)
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		for (int c = 0; c < LIST_COLUMNS; c++) {
-			const int w = (int)strlen(text_or(st, c, "-"));
+			const int w = (int)strlen(list_cell(st, c, lock_fd));
 			if (w > width[c])
 				width[c] = w;
 		}
@@ -885,7 +1024,7 @@ int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int c = 0; c < LIST_COLUMNS; c++)
 			fprintf(out, c ? "  %*s" : "%*s", right[c] ? width[c] : -width[c],
-			        text_or(st, c, "-"));
+			        list_cell(st, c, lock_fd));
 		fputc('\n', out);
 		n++;
 	}
@@ -898,6 +1037,7 @@ int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen)
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	run_lock_close(lock_fd); /* after SQLite's own descriptors: see run_lock.h */
 	return rows;
 }
 

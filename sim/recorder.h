@@ -9,9 +9,10 @@
  * Durability: WAL, synchronous=NORMAL. Samples and events are buffered in memory and written
  * in one transaction per batch (default 1440 samples = one simulated day). A process killed
  * at any moment (kill -9) leaves a database that opens, passes `PRAGMA integrity_check`,
- * shows its run with status 'running', and holds every sample and event up to the last
- * committed batch. (A power cut may additionally lose the last batches since the last WAL
- * checkpoint; synchronous=NORMAL trades that for speed.)
+ * keeps its run with status 'running' (listed as 'incomplete': its writer's lock is gone,
+ * run_lock.h; the next writer to open the file stores 'incomplete'), and holds every sample
+ * and event up to the last committed batch. (A power cut may additionally lose the last
+ * batches since the last WAL checkpoint; synchronous=NORMAL trades that for speed.)
  *
  * Threads: a recorder is used by one thread at a time (the connection is opened without
  * SQLite's per-call mutex). Several processes may record into the same file at once; they
@@ -29,6 +30,11 @@
 #include <stdio.h>
 
 typedef struct recorder recorder;
+
+/* PRAGMA user_version of the schema this build writes, and PRAGMA application_id ("FPmp"):
+ * how a file is known to be ours (docs/database.md). */
+#define RECORDER_SCHEMA_VERSION 2
+#define RECORDER_APPLICATION_ID 0x46506d70
 
 /* What is known about a run before it starts. Strings are copied; NULL where noted. */
 typedef struct recorder_run_info {
@@ -81,8 +87,9 @@ typedef struct recorder_event {
 #define RECORDER_DEFAULT_BATCH 1440
 
 /*
- * Opens (creating if needed) the database at db_path and its schema; sets WAL,
- * synchronous=NORMAL and a busy timeout of 10 s (waiting for another process's commit). On success
+ * Opens (creating if needed) the database at db_path and its schema (upgrading a version 1
+ * file); sets WAL, synchronous=NORMAL and a busy timeout of 10 s (waiting for another
+ * process's commit); marks runs whose writer is gone 'incomplete'. On success
  * *out owns the recorder (free with recorder_close). On failure *out is NULL and err (if errlen >
  * 0) says why: a path that cannot be opened, a file that is not a database, a schema newer than
  * this build.
@@ -124,7 +131,7 @@ bool recorder_add_event(recorder *r, const recorder_event *e);
 
 /*
  * Commits what is pending and ends the run in the same transaction: status ("passed",
- * "failed", "error" or "done"), ended_at = now, summary_json (NULL or valid JSON). False on
+ * "failed", "error", "done" or "interrupted"), ended_at = now, summary_json (NULL or valid JSON). False on
  * a bad status or invalid JSON (nothing changes; the run can still be ended) or a failed
  * commit.
  */
@@ -155,7 +162,13 @@ const char *recorder_error(const recorder *r);
  * the number of rows written (runs listed, samples exported), or -1 with err filled.
  */
 
-/* A table: id, scenario, patient, seed, started, ended, status, samples — oldest first. */
+/* The samples recorded for run_id (its sample_count), or -1 with err filled (no such run,
+ * not a fakepump database). */
+int64_t recorder_run_sample_count(const char *db_path, int64_t run_id, char *err,
+                                  size_t errlen);
+
+/* A table: id, scenario, patient, seed, started, ended, status, samples — oldest first. A
+ * 'running' run whose writer is gone is listed as 'incomplete'. */
 int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen);
 
 /*

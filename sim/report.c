@@ -23,8 +23,28 @@ static const char *verdict(run_status s)
 		return "BAD  ";
 	case RUN_ERROR:
 		return "ERROR";
+	case RUN_INTERRUPTED:
+		return "INTR ";
+	case RUN_STATUS_COUNT:
+		break;
 	}
 	return "?    ";
+}
+
+/* A run that passed without checking anything: the table and JUnit say so. */
+static bool no_checks(const run_report *r)
+{
+	return r->checks == 0 && (r->status == RUN_PASSED || r->status == RUN_EXPECTED_FAILURE);
+}
+
+/* The table's status column. */
+static const char *table_status(const run_report *r)
+{
+	if (no_checks(r))
+		return "no checks";
+	if (r->status == RUN_INTERRUPTED && !r->has_figures)
+		return "not run";
+	return run_status_name(r->status);
 }
 
 void report_line(const run_report *r, FILE *out)
@@ -34,6 +54,8 @@ void report_line(const run_report *r, FILE *out)
 		fprintf(out, " (%s, %.1f d): mean %.0f mg/dL, TIR %.0f%%, <70 %.1f%%, insulin %.1f U",
 		        r->patient, r->figures.days, r->figures.mean_mgdl, r->figures.tir_70_180_pct,
 		        r->figures.below_70_pct, r->figures.insulin_u);
+	if (r->has_figures && r->alarms[0] && strcmp(r->alarms, "none") != 0)
+		fprintf(out, ", alarms %s", r->alarms);
 	if (r->expectation_count) {
 		size_t failed = 0;
 		for (size_t i = 0; i < r->expectation_count; i++)
@@ -41,8 +63,11 @@ void report_line(const run_report *r, FILE *out)
 		fprintf(out, ", %zu/%zu expectations met", r->expectation_count - failed,
 		        r->expectation_count);
 	}
+	if (no_checks(r))
+		fputs(", no checks", out);
 	fprintf(out, " [%.2f s]\n", r->wall_s);
-	if (r->status == RUN_BAD_INPUT || r->status == RUN_ERROR || r->status == RUN_UNEXPECTED_PASS)
+	if (r->status == RUN_BAD_INPUT || r->status == RUN_ERROR ||
+	    r->status == RUN_UNEXPECTED_PASS || r->status == RUN_INTERRUPTED)
 		fprintf(out, "      %s\n", r->message);
 	if (r->status == RUN_EXPECTED_FAILURE)
 		fprintf(out, "      meant to fail: %s\n", r->expect_failure);
@@ -65,11 +90,13 @@ void report_table(const run_report *reports, size_t n, FILE *out)
 	fprintf(out, "\n%-28s %-16s %6s %5s %5s %5s %6s %5s %5s %6s %5s %5s %5s %8s %7s %7s %6s %4s\n",
 	        "scenario", "status", "mean", "SD", "CV%", "GMI%", "TIR%", "<70%", "<54%", ">180%",
 	        ">250%", "LBGI", "HBGI", "insulin", "basal", "bolus", "carbs", "ann");
-	size_t counts[RUN_ERROR + 1] = {0};
+	size_t counts[RUN_STATUS_COUNT] = {0}, unchecked = 0, not_run = 0;
 	for (size_t i = 0; i < n; i++) {
 		const run_report *r = &reports[i];
-		counts[r->status]++;
-		fprintf(out, "%-28.28s %-16s", r->name[0] ? r->name : r->path, run_status_name(r->status));
+		counts[r->status < RUN_STATUS_COUNT ? r->status : RUN_ERROR]++;
+		unchecked += no_checks(r);
+		not_run += r->status == RUN_INTERRUPTED && !r->has_figures;
+		fprintf(out, "%-28.28s %-16s", r->name[0] ? r->name : r->path, table_status(r));
 		if (r->has_figures) {
 			const summary_figures *f = &r->figures;
 			fprintf(out,
@@ -83,10 +110,17 @@ void report_table(const run_report *reports, size_t n, FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "\n%zu scenario%s: %zu passed, %zu failed as expected, %zu failed, %zu passed "
-	             "unexpectedly, %zu bad input, %zu errors\n",
+	             "unexpectedly, %zu bad input, %zu errors",
 	        n, n == 1 ? "" : "s", counts[RUN_PASSED], counts[RUN_EXPECTED_FAILURE],
 	        counts[RUN_FAILED], counts[RUN_UNEXPECTED_PASS], counts[RUN_BAD_INPUT],
 	        counts[RUN_ERROR]);
+	if (counts[RUN_INTERRUPTED] > not_run)
+		fprintf(out, ", %zu interrupted", counts[RUN_INTERRUPTED] - not_run);
+	if (not_run)
+		fprintf(out, ", %zu not run", not_run);
+	if (unchecked)
+		fprintf(out, " (%zu passed with no checks: no expect: list)", unchecked);
+	fputc('\n', out);
 }
 
 static void xml_text(FILE *out, const char *s)
@@ -124,18 +158,22 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return false;
 	}
-	size_t failures = 0, errors = 0;
+	size_t failures = 0, errors = 0, skipped = 0;
 	for (size_t i = 0; i < n; i++) {
-		failures += reports[i].status == RUN_FAILED || reports[i].status == RUN_UNEXPECTED_PASS;
-		errors += reports[i].status == RUN_BAD_INPUT || reports[i].status == RUN_ERROR;
+		const run_report *r = &reports[i];
+		const bool not_run = r->status == RUN_INTERRUPTED && !r->has_figures;
+		failures += r->status == RUN_FAILED || r->status == RUN_UNEXPECTED_PASS;
+		errors += r->status == RUN_BAD_INPUT || r->status == RUN_ERROR ||
+		          (r->status == RUN_INTERRUPTED && !not_run);
+		skipped += not_run;
 	}
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(out, "<testsuites name=\"fakepump\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 	             "time=\"%.3f\">\n",
 	        n, failures, errors, wall_s);
 	fprintf(out, "  <testsuite name=\"fakepump scenarios\" tests=\"%zu\" failures=\"%zu\" "
-	             "errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n",
-	        n, failures, errors, wall_s);
+	             "errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+	        n, failures, errors, skipped, wall_s);
 	for (size_t i = 0; i < n; i++) {
 		const run_report *r = &reports[i];
 		fprintf(out, "    <testcase classname=\"fakepump.scenarios\" name=\"");
@@ -160,7 +198,13 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 				fputs("&#10;", out);
 			}
 			fprintf(out, "</failure>\n");
-		} else if (r->status == RUN_BAD_INPUT || r->status == RUN_ERROR) {
+		} else if (r->status == RUN_INTERRUPTED && !r->has_figures) {
+			/* never started: the run was interrupted before its turn */
+			fprintf(out, "      <skipped message=\"");
+			xml_text(out, r->message);
+			fprintf(out, "\"/>\n");
+		} else if (r->status == RUN_BAD_INPUT || r->status == RUN_ERROR ||
+		           r->status == RUN_INTERRUPTED) {
 			fprintf(out, "      <error type=\"%s\" message=\"", run_status_name(r->status));
 			xml_text(out, r->message);
 			fprintf(out, "\"/>\n");
@@ -172,12 +216,18 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 			        "patient %s, %.2f d: mean %.1f mg/dL, SD %.1f, CV %.1f%%, GMI %.2f%%, "
 			        "TIR %.1f%%, below 70 %.1f%%, below 54 %.1f%%, above 180 %.1f%%, above 250 "
 			        "%.1f%%, LBGI %.2f, HBGI %.2f, insulin %.2f U (basal %.2f, bolus %.2f), "
-			        "carbs %.0f g, %lld annunciations&#10;",
+			        "carbs %.0f g, alarms ",
 			        r->patient, f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
 			        f->tir_70_180_pct, f->below_70_pct, f->below_54_pct, f->above_180_pct,
 			        f->above_250_pct, f->lbgi, f->hbgi, f->insulin_u, f->basal_u, f->bolus_u,
-			        f->carbs_g, (long long)f->annunciations);
+			        f->carbs_g);
+			xml_text(out, r->alarms[0] ? r->alarms : "none");
+			fputs("&#10;", out);
 		}
+		if (no_checks(r))
+			fputs("no checks: the scenario has no expectations (expect:); it passes unless "
+			      "it fails to run&#10;",
+			      out);
 		if (r->status == RUN_EXPECTED_FAILURE) {
 			fputs("meant to fail: ", out);
 			xml_text(out, r->expect_failure);

@@ -20,9 +20,13 @@
 #include "engine.h"
 #include "event_stream.h"
 #include "expect.h"
+#include "output_check.h"
 #include "recorder.h"
 #include "run.h"
+#include "run_end.h"
+#include "run_record.h"
 #include "scenario.h"
+#include "stop_request.h"
 #include "trace.h"
 #include "viewer_plugin.h"
 
@@ -40,11 +44,12 @@ static const char *const status_names[] = {
 	[RUN_UNEXPECTED_PASS] = "unexpected-pass",
 	[RUN_BAD_INPUT] = "bad-input",
 	[RUN_ERROR] = "error",
+	[RUN_INTERRUPTED] = "interrupted",
 };
 
 const char *run_status_name(run_status s)
 {
-	return (unsigned)s <= RUN_ERROR ? status_names[s] : "unknown";
+	return (unsigned)s < RUN_STATUS_COUNT ? status_names[s] : "unknown";
 }
 
 int run_status_exit_code(run_status s)
@@ -60,8 +65,19 @@ int run_status_exit_code(run_status s)
 		return 2;
 	case RUN_ERROR:
 		return 3;
+	case RUN_INTERRUPTED:
+		return 128 + SIGINT;
+	case RUN_STATUS_COUNT:
+		break;
 	}
 	return 3;
+}
+
+int run_report_exit_code(const run_report *r)
+{
+	if (r->status == RUN_INTERRUPTED && r->stop_signal > 0)
+		return 128 + r->stop_signal;
+	return run_status_exit_code(r->status);
 }
 
 static double monotonic_s(void)
@@ -71,11 +87,13 @@ static double monotonic_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Sleeps until the monotonic time `when_s`, or until a stop is requested (a signal). */
 static void sleep_until(double when_s)
 {
 	struct timespec ts = {.tv_sec = (time_t)when_s,
 	                      .tv_nsec = (long)((when_s - floor(when_s)) * 1e9)};
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+	       !stop_request_signal())
 		;
 }
 
@@ -97,15 +115,6 @@ typedef struct observers {
 	bool quiet;
 } observers;
 
-/* SIGINT/SIGTERM during a --ble run or a --hold: end the run cleanly. */
-static volatile sig_atomic_t stop_requested;
-
-static void request_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static void observe_event(const pump_event *ev, void *user_data)
 {
 	observers *o = user_data;
@@ -115,42 +124,8 @@ static void observe_event(const pump_event *ev, void *user_data)
 		trace_add_pump_event(o->trace, ev);
 	if (o->expect)
 		expect_eval_event(o->expect, ev);
-	if (!o->rec)
-		return;
-	const char *name = NULL, *result = NULL;
-	const char *sources[] = {"pump", "phone", "automation"};
-	switch (ev->kind) {
-	case PUMP_EV_COMMAND:
-		name = pump_command_name(ev->command);
-		result = pump_result_name(ev->result);
-		break;
-	case PUMP_EV_ANNUNCIATION:
-		name = pump_annunciation_name(ev->annunciation.type);
-		result = ev->detail;
-		break;
-	case PUMP_EV_FAULT:
-		name = pump_fault_name(ev->fault);
-		break;
-	case PUMP_EV_THERAPY_STATE:
-		name = pump_therapy_state_name(ev->state);
-		break;
-	case PUMP_EV_BOLUS_ENDED:
-		result = ev->detail;
-		break;
-	default:
-		break;
-	}
-	recorder_event re = {
-		.t_min = ev->t_min,
-		.type = pump_event_kind_name(ev->kind),
-		.source = (unsigned)ev->source < 3 ? sources[ev->source] : NULL,
-		.name = name,
-		.result = result,
-		.value = ev->value,
-		.value2 = ev->value2,
-		.detail = ev->kind == PUMP_EV_THERAPY_STATE ? ev->detail : NULL,
-	};
-	recorder_add_event(o->rec, &re);
+	if (o->rec)
+		run_record_pump_event(o->rec, ev);
 }
 
 /* The pump's Bluetooth server: what the phone (or an attacker) did, and the decision. */
@@ -164,26 +139,8 @@ static void observe_audit(const ble_audit_event *ev, void *user_data)
 		if (o->expect)
 			expect_eval_refusal(o->expect, ev->t_min, ev->reason, ev->count);
 	}
-	if (!o->rec)
-		return;
-	char detail[700];
-	snprintf(detail, sizeof detail,
-	         "{\"link\":\"%s\",\"security\":\"%s\",\"att_error\":%u,\"response_code\":%u,"
-	         "\"count\":%u,\"bytes\":\"%s\",\"detail\":\"%s\"}",
-	         ev->link_identity ? ev->link_identity : "",
-	         ble_link_security_name(ev->link_security), ev->att_error, ev->response_code,
-	         ev->count, ev->raw_hex ? ev->raw_hex : "", ev->detail ? ev->detail : "");
-	recorder_event re = {
-		.t_min = ev->t_min,
-		.type = refused ? "ble_refused" : "ble_accepted",
-		.source = "phone",
-		.name = ev->char_name,
-		.result = ev->reason,
-		.value = ev->att_error,
-		.value2 = ev->count,
-		.detail = detail,
-	};
-	recorder_add_event(o->rec, &re);
+	if (o->rec)
+		run_record_audit(o->rec, ev);
 }
 
 /* What happened on the air (pairing, bonds, connections) into the event stream. */
@@ -264,7 +221,7 @@ static void wait_until(bluez_gateway *gw, double when_s)
 	}
 	for (;;) {
 		double left_s = when_s - monotonic_s();
-		if (left_s <= 0 || stop_requested) {
+		if (left_s <= 0 || stop_request_signal()) {
 			bluez_gateway_poll(gw, 0);
 			return;
 		}
@@ -272,43 +229,7 @@ static void wait_until(bluez_gateway *gw, double when_s)
 	}
 }
 
-static void record_sample(recorder *rec, const engine_row *row)
-{
-	recorder_sample s = {
-		.t_min = row->t_min,
-		.bg_mgdl = row->bg_mgdl,
-		.gsub_mgdl = row->gsub_mgdl,
-		.cgm_mgdl = row->has_cgm ? row->cgm_mgdl : NAN,
-		.cho_g_per_min = row->cho_g_per_min,
-		.meal_announced_g = row->meal_announced_g,
-		.basal_u_per_min = row->basal_u_per_min,
-		.bolus_u = row->bolus_u_per_min,
-		.insulin_u_per_min = row->insulin_u_per_min,
-		.basal_u_per_h = row->basal_u_per_h,
-		.iob_u = row->iob_u,
-		.reservoir_u = row->reservoir_u,
-		.battery_pct = row->battery_pct,
-		.therapy_state = row->therapy_state,
-		.annunciation = row->annunciation,
-	};
-	recorder_add_sample(rec, &s);
-}
-
-/* The names the database shows for coded columns. */
-static void define_codes(recorder *rec)
-{
-	for (int s = PUMP_THERAPY_STOP; s <= PUMP_THERAPY_RUN; s++)
-		recorder_define_code(rec, "therapy_state", s,
-		                     pump_therapy_state_name((pump_therapy_state)s));
-	const pump_annunciation_type *types;
-	const size_t n = pump_annunciation_types(&types);
-	for (size_t i = 0; i < n; i++)
-		recorder_define_code(rec, "annunciation", (int)types[i],
-		                     pump_annunciation_name(types[i]));
-}
-
-/* Copy, cut to fit (report fields are for people: a cut message is still useful). */
-static void copy_text(char *dst, size_t cap, const char *src)
+void run_copy_text(char *dst, size_t cap, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
 	if (n >= cap)
@@ -316,50 +237,6 @@ static void copy_text(char *dst, size_t cap, const char *src)
 	if (n)
 		memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* The verdict and the report's expectation lines. */
-static void conclude(run_report *rep, const scenario *sc, const expect_eval *x)
-{
-	rep->expectation_count = expect_eval_count(x);
-	rep->expectations = calloc(rep->expectation_count ? rep->expectation_count : 1,
-	                           sizeof *rep->expectations);
-	const size_t failed = expect_eval_failed(x);
-	for (size_t i = 0; rep->expectations && i < rep->expectation_count; i++) {
-		const expect_result *res = expect_eval_result(x, i);
-		run_expectation_line *line = &rep->expectations[i];
-		copy_text(line->text, sizeof line->text, res->expectation->text);
-		snprintf(line->where, sizeof line->where, "%s:%d:%d",
-		         res->expectation->file ? res->expectation->file : sc->path,
-		         res->expectation->line, res->expectation->column);
-		line->passed = res->passed;
-		copy_text(line->measured, sizeof line->measured, res->measured);
-		if (!res->passed && !rep->message[0])
-			snprintf(rep->message, sizeof rep->message, "%s: expected %s, measured %s",
-			         line->where, line->text, line->measured);
-	}
-	if (sc->expect_failure)
-		rep->status = failed ? RUN_EXPECTED_FAILURE : RUN_UNEXPECTED_PASS;
-	else
-		rep->status = failed ? RUN_FAILED : RUN_PASSED;
-	if (rep->status == RUN_UNEXPECTED_PASS)
-		snprintf(rep->message, sizeof rep->message,
-		         "meant to fail (%s) but every expectation was met", sc->expect_failure);
-}
-
-/* The database's vocabulary: passed / failed when there were expectations, else done. */
-static const char *recorder_status_of(run_status s, size_t expectations)
-{
-	switch (s) {
-	case RUN_PASSED:
-	case RUN_EXPECTED_FAILURE:
-		return expectations ? "passed" : "done";
-	case RUN_FAILED:
-	case RUN_UNEXPECTED_PASS:
-		return "failed";
-	default:
-		return "error";
-	}
 }
 
 /* The pump's screen for the viewer: the row, and what only the pump knows. */
@@ -474,11 +351,99 @@ static bool handle_input(live *lv, engine *e, int64_t now_min)
 	return true;
 }
 
+/* Removes a file a set-up that failed had created, so that a refused run leaves nothing. */
+static void remove_created(const char *path, bool existed)
+{
+	if (path && !existed && strcmp(path, "-") != 0)
+		remove(path);
+}
+
+/* Every output checked before anything is created (output_check.h). */
+static bool check_outputs(const run_options *opt, run_report *rep)
+{
+	const output_path outputs[] = {
+		{"--csv", opt->csv_path, OUTPUT_STREAM},   {"--events", opt->events_path, OUTPUT_STREAM},
+		{"--png", opt->png_path, OUTPUT_FILE},     {"--junit", opt->junit_path, OUTPUT_FILE},
+		{"--db", opt->db_path, OUTPUT_DATABASE},
+	};
+	if (output_check(outputs, sizeof outputs / sizeof outputs[0], rep->message,
+	                 sizeof rep->message))
+		return true;
+	rep->status = RUN_BAD_INPUT;
+	rep->outputs_refused = true;
+	return false;
+}
+
+/* Opens the run database and begins the run. */
+static bool begin_recording(const run_options *opt, const scenario *sc, recorder **rec,
+                            run_report *rep)
+{
+	char msg[600];
+	if (!recorder_open(opt->db_path, rec, msg, sizeof msg)) {
+		rep->status = RUN_BAD_INPUT;
+		rep->outputs_refused = true;
+		snprintf(rep->message, sizeof rep->message, "--db: %s", msg);
+		return false;
+	}
+	run_record_codes(*rec);
+	recorder_run_info info = {
+		.scenario_name = sc->name,
+		.scenario_path = opt->scenario_text ? NULL : sc->path,
+		.scenario_text = opt->scenario_text ? opt->scenario_text : sc->text,
+		.seed = sc->seed,
+		.patient = sc->patient->name,
+		.duration_min = sc->duration_min,
+		.start_min_of_day = sc->start_min_of_day,
+		.fakepump_version = FAKEPUMP_VERSION,
+	};
+	if (!recorder_begin_run(*rec, &info, &rep->run_id, msg, sizeof msg)) {
+		run_copy_text(rep->message, sizeof rep->message, msg);
+		return false;
+	}
+	return true;
+}
+
+/* After the scenario's end: the window stays (demo) or the pump keeps serving (--hold)
+ * until q, SIGINT or SIGTERM. The run is complete: ending this is not an interruption. */
+static void hold_after_end(const run_options *opt, live *lv, engine *e, const engine_row *row,
+                           trace *tr, bluez_gateway *gw, event_stream *events)
+{
+	if (opt->hold) {
+		if (!opt->quiet)
+			fprintf(stderr,
+			        "fakepump: scenario over at t = %" PRId64 " min; holding (Ctrl-C to stop)\n",
+			        row->t_min);
+		if (events) {
+			event_stream_begin(events, row->t_min, "holding");
+			event_stream_end(events);
+		}
+	}
+	if (lv->v) {
+		/* The window stays for panning, zooming and screenshots. */
+		viewer_pump_screen screen;
+		fill_screen(lv->ui, &screen, row, e);
+		show_ble(lv);
+		lv->ui->set_run_state(lv->v, lv->speed, true);
+		lv->ui->draw(lv->v, tr, &screen);
+	}
+	while (!stop_request_signal()) {
+		if (lv->v) {
+			if (!handle_input(lv, e, row->t_min))
+				break;
+			window_slice(lv, e, row, tr, gw, 16);
+		} else if (gw) {
+			bluez_gateway_poll(gw, 200);
+		} else {
+			sleep_until(monotonic_s() + 0.2);
+		}
+	}
+}
+
 void run_one(const run_options *opt, run_report *rep)
 {
 	*rep = (run_report){.status = RUN_ERROR};
 	const double start_s = monotonic_s();
-	copy_text(rep->path, sizeof rep->path, opt->scenario_path);
+	run_copy_text(rep->path, sizeof rep->path, opt->scenario_path);
 
 	scenario sc = {0};
 	scenario_error err;
@@ -488,83 +453,72 @@ void run_one(const run_options *opt, run_report *rep)
 	                      : scenario_load_file(opt->scenario_path, &sc, &err);
 	if (!loaded) {
 		rep->status = RUN_BAD_INPUT;
-		copy_text(rep->message, sizeof rep->message, err.message);
+		run_copy_text(rep->message, sizeof rep->message, err.message);
 		return;
 	}
-	copy_text(rep->name, sizeof rep->name, sc.name);
-	copy_text(rep->patient, sizeof rep->patient, sc.patient->name);
-	copy_text(rep->expect_failure, sizeof rep->expect_failure, sc.expect_failure);
+	run_copy_text(rep->name, sizeof rep->name, sc.name);
+	run_copy_text(rep->patient, sizeof rep->patient, sc.patient->name);
+	run_copy_text(rep->expect_failure, sizeof rep->expect_failure, sc.expect_failure);
+	rep->checks = sc.expectation_count;
+	if (!check_outputs(opt, rep)) {
+		scenario_free(&sc);
+		rep->wall_s = monotonic_s() - start_s;
+		return;
+	}
 
-	FILE *csv = NULL;
-	recorder *rec = NULL;
+	run_end_outputs out = {0};
 	engine *e = NULL;
 	expect_eval *x = NULL;
 	trace *tr = NULL;
-	event_stream *events = NULL;
 	bluez_gateway *gw = NULL;
-	struct sigaction old_int, old_term;
-	const bool catch_signals = opt->ble || opt->hold;
-	bool signals_caught = false;
 	live lv = {.speed = opt->speed};
 	char msg[600];
-	if (opt->csv_path) {
-		csv = strcmp(opt->csv_path, "-") == 0 ? stdout : fopen(opt->csv_path, "w");
-		if (!csv) {
-			rep->status = RUN_BAD_INPUT;
-			snprintf(rep->message, sizeof rep->message, "cannot write %s: %s", opt->csv_path,
-			         strerror(errno));
-			goto out;
-		}
-	}
-	if (opt->db_path) {
-		if (!recorder_open(opt->db_path, &rec, msg, sizeof msg)) {
-			copy_text(rep->message, sizeof rep->message, msg);
-			goto out;
-		}
-		define_codes(rec);
-		recorder_run_info info = {
-			.scenario_name = sc.name,
-			.scenario_path = opt->scenario_text ? NULL : sc.path,
-			.scenario_text = opt->scenario_text ? opt->scenario_text : sc.text,
-			.seed = sc.seed,
-			.patient = sc.patient->name,
-			.duration_min = sc.duration_min,
-			.start_min_of_day = sc.start_min_of_day,
-			.fakepump_version = FAKEPUMP_VERSION,
-		};
-		if (!recorder_begin_run(rec, &info, &rep->run_id, msg, sizeof msg)) {
-			copy_text(rep->message, sizeof rep->message, msg);
-			goto out;
-		}
-	}
-	if (opt->events_path) {
-		events = event_stream_open(opt->events_path, msg, sizeof msg);
-		if (!events) {
-			rep->status = RUN_BAD_INPUT;
-			snprintf(rep->message, sizeof rep->message, "--events: %s", msg);
-			goto out;
-		}
-	}
-	e = engine_new(&sc);
-	x = expect_eval_new(&sc);
-	if (!e || !x || (opt->ble && !engine_enable_ble(e))) {
-		snprintf(rep->message, sizeof rep->message, "cannot set up the run (out of memory)");
-		goto out;
-	}
+	const bool csv_existed = output_exists(opt->csv_path),
+	           events_existed = output_exists(opt->events_path);
 	const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
 	const bool has_display = (display && *display) || (wayland && *wayland);
+	const bool wants_window = opt->interactive && !opt->headless && has_display;
 	if (opt->interactive && !opt->headless && !has_display && !opt->quiet)
 		fprintf(stderr, "fakepump: headless: no display (DISPLAY is not set)\n");
-	if ((opt->interactive && !opt->headless && has_display) || opt->png_path) {
+	/* Set-up, before the first minute: a failure here removes what it created. */
+	bool set_up = false;
+	if (wants_window || opt->png_path) {
 		lv.ui = viewer_api_get(msg, sizeof msg);
 		if (!lv.ui && opt->png_path) {
 			snprintf(rep->message, sizeof rep->message, "--png: %s", msg);
-			goto out;
+			goto set_up_done;
 		}
 		if (!lv.ui && !opt->quiet)
 			fprintf(stderr, "fakepump: headless: %s\n", msg);
 	}
-	if (lv.ui && opt->interactive && !opt->headless && has_display) {
+	if (opt->events_path) {
+		out.events = event_stream_open(opt->events_path, msg, sizeof msg);
+		if (!out.events) {
+			rep->status = RUN_BAD_INPUT;
+			snprintf(rep->message, sizeof rep->message, "--events: %s", msg);
+			goto set_up_done;
+		}
+	}
+	if (opt->csv_path) {
+		out.csv = strcmp(opt->csv_path, "-") == 0 ? stdout : fopen(opt->csv_path, "w");
+		if (!out.csv) {
+			rep->status = RUN_BAD_INPUT;
+			snprintf(rep->message, sizeof rep->message, "--csv: cannot write %s: %s",
+			         opt->csv_path, strerror(errno));
+			goto set_up_done;
+		}
+	}
+	/* The database last: it may be shared with other processes, so a failure here never
+	 * removes it (the outputs above are this run's own). */
+	if (opt->db_path && !begin_recording(opt, &sc, &out.rec, rep))
+		goto set_up_done;
+	e = engine_new(&sc);
+	x = expect_eval_new(&sc);
+	if (!e || !x || (opt->ble && !engine_enable_ble(e))) {
+		snprintf(rep->message, sizeof rep->message, "cannot set up the run (out of memory)");
+		goto set_up_done;
+	}
+	if (lv.ui && wants_window) {
 		char why[256], title[200];
 		snprintf(title, sizeof title, "%s · %s", sc.name, sc.patient->name);
 		lv.v = lv.ui->open(&(viewer_options){.title = title, .quiet = opt->quiet}, why,
@@ -578,16 +532,41 @@ void run_one(const run_options *opt, run_report *rep)
 		tr = trace_new();
 		if (!tr) {
 			snprintf(rep->message, sizeof rep->message, "out of memory for the trace");
-			goto out;
+			goto set_up_done;
 		}
 	}
+	set_up = true;
+set_up_done:
+	if (!set_up) {
+		rep->outputs_refused = rep->status == RUN_BAD_INPUT;
+		if (out.csv && out.csv != stdout)
+			fclose(out.csv);
+		event_stream_close(out.events);
+		if (out.rec) /* begun, then the set-up failed: an error, not a dead writer */
+			recorder_end_run(out.rec, "error", NULL);
+		recorder_close(out.rec);
+		remove_created(opt->csv_path, csv_existed);
+		remove_created(opt->events_path, events_existed);
+		if (lv.v)
+			lv.ui->close(lv.v);
+		trace_free(tr);
+		expect_eval_free(x);
+		engine_free(e);
+		scenario_free(&sc);
+		rep->run_id = 0;
+		rep->wall_s = monotonic_s() - start_s;
+		return;
+	}
+	out.tr = tr;
+	out.ui = lv.ui;
+
 	summary sum;
 	summary_init(&sum);
 	observers obs = {.sum = &sum,
 	                 .expect = sc.expectation_count ? x : NULL,
-	                 .rec = rec,
+	                 .rec = out.rec,
 	                 .trace = tr,
-	                 .events = events,
+	                 .events = out.events,
 	                 .engine = e,
 	                 .pair_window_s = opt->pair_window_s > 0 ? opt->pair_window_s
 	                                                         : DEFAULT_PAIR_WINDOW_S,
@@ -598,22 +577,16 @@ void run_one(const run_options *opt, run_report *rep)
 	engine_on_event(e, observe_event, &obs);
 	engine_on_pairing_window(e, observe_pairing_key, &obs);
 	engine_on_ble_audit(e, observe_audit, &obs);
-	if (events) {
-		event_stream_begin(events, 0, "run_started");
-		event_stream_str(events, "scenario", sc.name);
-		event_stream_str(events, "patient", sc.patient->name);
-		event_stream_num(events, "speed", opt->speed);
-		event_stream_bool(events, "ble", opt->ble);
-		event_stream_end(events);
+	if (out.events) {
+		event_stream_begin(out.events, 0, "run_started");
+		event_stream_str(out.events, "scenario", sc.name);
+		event_stream_str(out.events, "patient", sc.patient->name);
+		event_stream_num(out.events, "speed", opt->speed);
+		event_stream_bool(out.events, "ble", opt->ble);
+		event_stream_end(out.events);
 	}
-	stop_requested = 0;
-	if (catch_signals) {
-		struct sigaction sa = {.sa_handler = request_stop};
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, &old_int);
-		sigaction(SIGTERM, &sa, &old_term);
-		signals_caught = true;
-	}
+	/* From here on every ending goes through run_end (SIGINT/SIGTERM: the next minute). */
+	stop_request_install();
 	if (opt->ble) {
 		GError *gerr = NULL;
 		const bluez_options bo = {.adapter = opt->adapter,
@@ -627,10 +600,10 @@ void run_one(const run_options *opt, run_report *rep)
 			fprintf(stderr, "fakepump: bluetooth: no system D-Bus (%s); the simulation goes on without "
 			                "Bluetooth\n",
 			        gerr ? gerr->message : "cannot reach the system D-Bus");
-			if (events) {
-				event_stream_begin(events, 0, "bluetooth_notice");
-				event_stream_str(events, "detail", gerr ? gerr->message : "no system bus");
-				event_stream_end(events);
+			if (out.events) {
+				event_stream_begin(out.events, 0, "bluetooth_notice");
+				event_stream_str(out.events, "detail", gerr ? gerr->message : "no system bus");
+				event_stream_end(out.events);
 			}
 			g_clear_error(&gerr);
 		} else {
@@ -638,43 +611,55 @@ void run_one(const run_options *opt, run_report *rep)
 			bluez_gateway_poll(gw, 0);
 		}
 	}
-	engine_set_detailed_rows(e, csv || rec || tr || sc.expectation_count);
+	engine_set_detailed_rows(e, out.csv || out.rec || tr || sc.expectation_count);
 	lv.anchor_s = start_s;
 
 	double next_progress_s = start_s + 0.5;
 	bool progress_shown = false;
-	if (csv)
-		csv_write_header(csv);
-	engine_row row;
+	if (out.csv)
+		csv_write_header(out.csv);
+	run_end_cause cause = {.kind = RUN_END_COMPLETED, .at_min = sc.duration_min};
+	engine_row row = {0};
 	for (;;) {
 		engine_status st = engine_next(e, &row);
-		if (st == ENGINE_FAILED) {
-			snprintf(rep->message, sizeof rep->message, "t = %" PRId64 " min: %s", row.t_min,
-			         engine_error(e));
-			goto out;
-		}
-		if (st == ENGINE_DONE)
+		if (st == ENGINE_FAILED || st == ENGINE_DONE) {
+			cause.kind = RUN_END_ERROR;
+			cause.at_min = row.t_min;
+			snprintf(cause.error, sizeof cause.error, "t = %" PRId64 " min: %s", row.t_min,
+			         st == ENGINE_FAILED ? engine_error(e) : "the engine ended early");
 			break;
+		}
 		const bool integrated = st == ENGINE_ROW;
 		obs.now_min = row.t_min + 1;
 		bluez_gateway_set_now(gw, obs.now_min);
-		if (events && row.has_cgm) {
-			event_stream_begin(events, row.t_min, "cgm");
-			event_stream_num(events, "mgdl", row.cgm_mgdl);
-			event_stream_end(events);
+		if (out.events && row.has_cgm) {
+			event_stream_begin(out.events, row.t_min, "cgm");
+			event_stream_num(out.events, "mgdl", row.cgm_mgdl);
+			event_stream_end(out.events);
 		}
 		summary_add(&sum, &row, integrated);
 		if (sc.expectation_count)
 			expect_eval_row(x, &row, integrated);
-		if (csv)
-			csv_write_row(csv, &row);
-		if (rec)
-			record_sample(rec, &row);
+		if (out.rec)
+			run_record_row(out.rec, &row);
 		if (tr) {
 			trace_append_row(tr, &row);
 			if (row.meal_announced_g > 0)
 				trace_add_meal(tr, row.t_min, row.meal_announced_g);
 		}
+		/* The CSV last: when it cannot be written, every other output has this row too. */
+		if (out.csv) {
+			csv_write_row(out.csv, &row);
+			if (ferror(out.csv)) {
+				cause.kind = RUN_END_ERROR;
+				cause.at_min = row.t_min + 1;
+				snprintf(cause.error, sizeof cause.error,
+				         "cannot write %s: %s (the run stopped at t = %" PRId64 " min)",
+				         opt->csv_path, strerror(errno), cause.at_min);
+				break;
+			}
+		}
+		bool quit = false;
 		if (lv.v) {
 			if (lv.ui->frame_due(lv.v)) {
 				viewer_pump_screen screen;
@@ -683,13 +668,10 @@ void run_one(const run_options *opt, run_report *rep)
 				lv.ui->update(lv.v, tr, &screen);
 			}
 			/* Pace (or hold while paused) in slices, so the window stays alive. */
-			for (;;) {
+			while (!stop_request_signal()) {
 				if (!handle_input(&lv, e, row.t_min + 1)) {
-					rep->status = RUN_ERROR;
-					snprintf(rep->message, sizeof rep->message,
-					         "stopped from the window at t = %" PRId64 " min",
-					         row.t_min);
-					goto stopped;
+					quit = true;
+					break;
 				}
 				double due = lv.speed > 0 ? lv.anchor_s + (double)(row.t_min + 1 -
 				                                                   lv.anchor_min) *
@@ -706,10 +688,17 @@ void run_one(const run_options *opt, run_report *rep)
 		} else if (gw) {
 			bluez_gateway_poll(gw, 0);
 		}
-		if (!integrated)
+		if (!integrated) {
+			cause.at_min = row.t_min;
 			break;
-		if (stop_requested)
+		}
+		if (quit || stop_request_signal()) {
+			cause.kind = RUN_END_INTERRUPTED;
+			cause.signal = quit ? SIGINT : stop_request_signal();
+			cause.from_window = quit;
+			cause.at_min = row.t_min + 1;
 			break;
+		}
 		if (opt->progress && (row.t_min % 1440 == 0 || opt->speed > 0.0)) {
 			double now = monotonic_s();
 			if (now >= next_progress_s) {
@@ -726,104 +715,20 @@ void run_one(const run_options *opt, run_report *rep)
 		printf("\r%60s\r", "");
 		fflush(stdout);
 	}
-	if (opt->hold && !stop_requested) {
-		/* The pump's clock stops at the scenario's end; GATT stays served for QA. */
-		if (!opt->quiet)
-			fprintf(stderr, "fakepump: scenario over at t = %" PRId64
-			                " min; holding (Ctrl-C to stop)\n",
-			        row.t_min);
-		if (events) {
-			event_stream_begin(events, row.t_min, "holding");
-			event_stream_end(events);
-		}
-		while (!stop_requested) {
-			if (lv.v) {
-				if (!handle_input(&lv, e, row.t_min))
-					break;
-				window_slice(&lv, e, &row, tr, gw, 16);
-			} else if (gw) {
-				bluez_gateway_poll(gw, 200);
-			} else {
-				sleep_until(monotonic_s() + 0.2);
-			}
-		}
-	}
-stopped:
-	if (opt->png_path && tr) {
-		int64_t first, last;
-		char title[200];
-		snprintf(title, sizeof title, "%s · %s", sc.name, sc.patient->name);
-		if (trace_time_span(tr, &first, &last) &&
-		    !lv.ui->write_png(tr, first, last + 1, 1600, 900, title, opt->png_path, msg,
-		                      sizeof msg)) {
-			snprintf(rep->message, sizeof rep->message, "%s", msg);
-			goto out;
-		}
-	}
-	if (rep->status == RUN_ERROR && rep->message[0])
-		goto out;
-	expect_eval_finish(x);
-	summary_figures_of(&sum, &rep->figures);
-	rep->has_figures = true;
-	conclude(rep, &sc, x);
-
-	if (csv && csv != stdout) {
-		FILE *f = csv;
-		csv = NULL;
-		if (fclose(f) != 0) {
-			rep->status = RUN_ERROR;
-			snprintf(rep->message, sizeof rep->message, "cannot write %s: %s", opt->csv_path,
-			         strerror(errno));
-		}
-	}
-	if (rec) {
-		char json[1024];
-		summary_json(&sum, json, sizeof json);
-		if (!recorder_end_run(rec, recorder_status_of(rep->status, sc.expectation_count),
-		                      json)) {
-			rep->status = RUN_ERROR;
-			snprintf(rep->message, sizeof rep->message, "%s: %s", opt->db_path,
-			         recorder_error(rec));
-		}
-	}
-	if (events) {
-		event_stream_begin(events, row.t_min, "run_ended");
-		event_stream_str(events, "status", run_status_name(rep->status));
-		event_stream_bool(events, "interrupted", stop_requested != 0);
-		event_stream_end(events);
-	}
-	if (opt->print_summary && rep->status != RUN_ERROR) {
-		const bool stdout_taken = (opt->csv_path && strcmp(opt->csv_path, "-") == 0) ||
-		                          (opt->events_path && strcmp(opt->events_path, "-") == 0);
-		FILE *out = stdout_taken ? stderr : stdout;
-		summary_print_line(&sum, sc.name, sc.patient->name, out);
-		fputc('\n', out);
-		fflush(out);
+	if (cause.kind == RUN_END_COMPLETED &&
+	    (opt->hold || (opt->keep_window && lv.v && !opt->png_path))) {
+		/* The picture first: --png never waits for a person. */
+		run_end_picture(opt, &sc, &out, &cause, rep);
+		hold_after_end(opt, &lv, e, &row, tr, gw, out.events);
 	}
 	if (lv.v) {
-		/* The run is over; the window stays for panning, zooming and screenshots. */
-		viewer_pump_screen screen;
-		fill_screen(lv.ui, &screen, &row, e);
-		show_ble(&lv);
-		lv.ui->set_run_state(lv.v, lv.speed, true);
-		lv.ui->draw(lv.v, tr, &screen);
-		while (handle_input(&lv, e, row.t_min))
-			window_slice(&lv, e, &row, tr, gw, 16);
-	}
-out:
-	bluez_gateway_free(gw); /* before the engine whose server it serves */
-	if (signals_caught) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-	}
-	event_stream_close(events);
-	if (csv && csv != stdout)
-		fclose(csv);
-	else if (csv)
-		fflush(stdout);
-	recorder_close(rec);
-	if (lv.v)
 		lv.ui->close(lv.v);
+		lv.v = NULL;
+	}
+	run_end(opt, &sc, &out, &sum, sc.expectation_count ? x : NULL, &cause, rep);
+
+	/* The handlers stay: a signal after the end is noted, a second one ends the process. */
+	bluez_gateway_free(gw); /* before the engine whose server it serves */
 	trace_free(tr);
 	expect_eval_free(x);
 	engine_free(e);
@@ -873,6 +778,10 @@ void run_report_write(const run_report *r, FILE *out)
 	put(out, "expect_failure", r->expect_failure);
 	put_number(out, "wall_s", r->wall_s);
 	put_number(out, "run_id", (double)r->run_id);
+	put_number(out, "checks", (double)r->checks);
+	put_number(out, "stop_signal", r->stop_signal);
+	put(out, "stopped_at", r->stopped_at);
+	put(out, "alarms", r->alarms);
 	if (r->has_figures) {
 		const summary_figures *f = &r->figures;
 		const double v[] = {f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
@@ -929,21 +838,29 @@ bool run_report_read(const char *text, run_report *r)
 			any = true;
 #define KEY(k) (klen == strlen(k) && strncmp(line, k, klen) == 0)
 			if (KEY("name"))
-				copy_text(r->name, sizeof r->name, value);
+				run_copy_text(r->name, sizeof r->name, value);
 			else if (KEY("path"))
-				copy_text(r->path, sizeof r->path, value);
+				run_copy_text(r->path, sizeof r->path, value);
 			else if (KEY("patient"))
-				copy_text(r->patient, sizeof r->patient, value);
+				run_copy_text(r->patient, sizeof r->patient, value);
 			else if (KEY("message"))
-				copy_text(r->message, sizeof r->message, value);
+				run_copy_text(r->message, sizeof r->message, value);
 			else if (KEY("expect_failure"))
-				copy_text(r->expect_failure, sizeof r->expect_failure, value);
+				run_copy_text(r->expect_failure, sizeof r->expect_failure, value);
 			else if (KEY("wall_s"))
 				r->wall_s = strtod(value, NULL);
 			else if (KEY("run_id"))
 				r->run_id = (int64_t)strtod(value, NULL);
+			else if (KEY("checks"))
+				r->checks = (size_t)strtod(value, NULL);
+			else if (KEY("stop_signal"))
+				r->stop_signal = (int)strtod(value, NULL);
+			else if (KEY("stopped_at"))
+				run_copy_text(r->stopped_at, sizeof r->stopped_at, value);
+			else if (KEY("alarms"))
+				run_copy_text(r->alarms, sizeof r->alarms, value);
 			else if (KEY("status")) {
-				for (int s = RUN_PASSED; s <= RUN_ERROR; s++)
+				for (int s = RUN_PASSED; s < RUN_STATUS_COUNT; s++)
 					if (strcmp(value, status_names[s]) == 0)
 						r->status = (run_status)s;
 			} else if (KEY("figures")) {
@@ -971,11 +888,11 @@ bool run_report_read(const char *text, run_report *r)
 			} else if (r->expectation_count > 0) {
 				run_expectation_line *l = &r->expectations[r->expectation_count - 1];
 				if (KEY("text"))
-					copy_text(l->text, sizeof l->text, value);
+					run_copy_text(l->text, sizeof l->text, value);
 				else if (KEY("where"))
-					copy_text(l->where, sizeof l->where, value);
+					run_copy_text(l->where, sizeof l->where, value);
 				else if (KEY("measured"))
-					copy_text(l->measured, sizeof l->measured, value);
+					run_copy_text(l->measured, sizeof l->measured, value);
 			}
 #undef KEY
 		}

@@ -30,6 +30,10 @@ typedef struct run_options {
 	const char *adapter;       /* "hci0"; NULL = the first powered adapter */
 	double pair_window_s;      /* wall-clock seconds pairing stays allowed; 0 = closed */
 	bool hold;                 /* after the scenario's end, serve until SIGINT/SIGTERM */
+	bool keep_window;          /* after the scenario's end the window stays until q (the
+	                              demo, where the window is the point); else it closes */
+	const char *junit_path;    /* checked with the other outputs before the first minute;
+	                              written by the caller from the report */
 } run_options;
 
 typedef enum run_status {
@@ -37,12 +41,14 @@ typedef enum run_status {
 	RUN_FAILED,               /* an expectation failed */
 	RUN_EXPECTED_FAILURE,     /* marked expect_failure, and it failed: counts as a pass */
 	RUN_UNEXPECTED_PASS,      /* marked expect_failure, yet it passed: counts as a failure */
-	RUN_BAD_INPUT,            /* the scenario (or an option) is wrong: nothing ran */
+	RUN_BAD_INPUT,            /* the scenario (or an output) is wrong: nothing ran */
 	RUN_ERROR,                /* a runtime error (model, file system, database) */
+	RUN_INTERRUPTED,          /* stopped before its end (SIGINT, SIGTERM, q): not judged */
+	RUN_STATUS_COUNT,
 } run_status;
 
 const char *run_status_name(run_status s);
-/* 0 passed, 1 failed, 2 bad input, 3 runtime error. */
+/* 0 passed, 1 failed, 2 bad input, 3 runtime error, 130 interrupted (by SIGINT). */
 int run_status_exit_code(run_status s);
 
 typedef struct run_expectation_line {
@@ -57,7 +63,7 @@ typedef struct run_report {
 	char path[512];
 	char patient[32];
 	run_status status;
-	char message[700];         /* the error, or why it failed */
+	char message[700];         /* the error, why it failed, or where it was interrupted */
 	char expect_failure[200];  /* the reason it is meant to fail, if it is */
 	summary_figures figures;
 	bool has_figures;
@@ -65,11 +71,25 @@ typedef struct run_report {
 	run_expectation_line *expectations; /* owned */
 	double wall_s;
 	int64_t run_id;            /* in the database, 0 if not recorded */
+	size_t checks;             /* the scenario's expectations, judged or not (0: "no checks") */
+	int stop_signal;           /* RUN_INTERRUPTED: SIGINT (also for q) or SIGTERM */
+	char stopped_at[32];       /* RUN_INTERRUPTED, RUN_ERROR: "d1 04:03" */
+	char alarms[160];          /* summary_alarms_text: "none", "2 (first …, worst …)" */
+	bool outputs_refused;      /* RUN_BAD_INPUT: an output path was refused before the run,
+	                              and nothing was written (not sent across the pipe) */
 } run_report;
+
+/* The process's exit status for this report: run_status_exit_code, and 128 + the signal for
+ * an interrupted run (130 SIGINT, 143 SIGTERM). */
+int run_report_exit_code(const run_report *r);
 
 /* Play one scenario. Always fills `report` (free with run_report_free). */
 void run_one(const run_options *opt, run_report *report);
 void run_report_free(run_report *r);
+
+/* Copies src (NULL: empty) into dst[cap], cut to fit: report fields are for people, and a
+ * cut message is still useful. */
+void run_copy_text(char *dst, size_t cap, const char *src);
 
 /* The report as text lines for a pipe, and back. */
 void run_report_write(const run_report *r, FILE *out);

@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "output_check.h"
 #include "report.h"
 #include "runner.h"
+#include "stop_request.h"
 
 typedef struct path_list {
 	char **items;
@@ -144,11 +146,15 @@ static bool start_child(const runner_options *opt, const char *path, size_t inde
 		return false;
 	}
 	if (pid == 0) {
+		/* A group of its own: a terminal's Ctrl-C reaches the runner only, which passes it
+		 * on once (a second signal would end the child at once, stop_request.h). */
+		setpgid(0, 0);
 		close(fds[0]);
 		run_options ro = opt->run;
 		ro.scenario_path = path;
 		ro.print_summary = false;
 		ro.progress = false;
+		ro.junit_path = NULL; /* the runner's own, checked and written by the parent */
 		run_report rep;
 		run_one(&ro, &rep);
 		FILE *out = fdopen(fds[1], "w");
@@ -205,10 +211,29 @@ static void finish_child(child *c, const char *path, run_report *rep)
 	c->buf = NULL;
 }
 
+/* A scenario the runner never started because the run was interrupted. */
+static void not_started(run_report *r, const char *path, int sig)
+{
+	*r = (run_report){.status = RUN_INTERRUPTED, .stop_signal = sig};
+	snprintf(r->path, sizeof r->path, "%s", path);
+	/* its name is in the file, which was never read: the file's base name stands in */
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	snprintf(r->name, sizeof r->name, "%.*s", (int)strcspn(base, "."), base);
+	snprintf(r->message, sizeof r->message, "not started: the run was interrupted by %s",
+	         stop_request_signal_name(sig));
+}
+
 int runner_run(const runner_options *opt)
 {
 	char err[600];
 	size_t n = 0;
+	/* Outputs first: refused before any scenario starts, nothing created (exit 2). */
+	const output_path outputs[] = {{"--junit", opt->junit_path, OUTPUT_FILE},
+	                               {"--db", opt->run.db_path, OUTPUT_DATABASE}};
+	if (!output_check(outputs, sizeof outputs / sizeof outputs[0], err, sizeof err)) {
+		fprintf(stderr, "fakepump run: %s\n", err);
+		return 2;
+	}
 	char **paths = runner_collect(opt->paths, opt->path_count, &n, err, sizeof err);
 	if (!paths) {
 		fprintf(stderr, "fakepump run: %s\n", err);
@@ -226,7 +251,22 @@ int runner_run(const runner_options *opt)
 	const double t0 = now_s();
 	const bool tty = isatty(STDOUT_FILENO) && !opt->run.quiet;
 	size_t next = 0, done = 0, active = 0;
+	int forwarded = 0; /* the signal passed on to the children, once */
+	stop_request_install();
 	while (done < n) {
+		const int sig = stop_request_signal();
+		if (sig && !forwarded) {
+			/* SIGINT/SIGTERM: the running scenarios stop at their next minute and report;
+			 * the others are not started. A second signal ends the runner at once. */
+			forwarded = sig;
+			for (int j = 0; j < opt->jobs; j++)
+				if (running[j].pid != 0)
+					kill(running[j].pid, sig);
+			for (; next < n; next++, done++)
+				not_started(&reports[next], paths[next], sig);
+			if (done >= n)
+				break;
+		}
 		while (active < (size_t)opt->jobs && next < n) {
 			child *slot = NULL;
 			for (int j = 0; j < opt->jobs && !slot; j++)
@@ -286,6 +326,12 @@ int runner_run(const runner_options *opt)
 		if (code == 3 || (code == 2 && worst != 3) || (code == 1 && worst == 0))
 			worst = code;
 	}
+	if (forwarded) {
+		printf("Stopped by %s: scenarios marked 'interrupted' stopped before their end, "
+		       "those marked 'not run' never started\n",
+		       stop_request_signal_name(forwarded));
+		worst = 128 + forwarded;
+	}
 	if (opt->junit_path && !report_write_junit(reports, n, wall, opt->junit_path, err, sizeof err)) {
 		fprintf(stderr, "fakepump run: %s\n", err);
 		worst = 3;
@@ -295,5 +341,6 @@ int runner_run(const runner_options *opt)
 	free(reports);
 	free(running);
 	runner_free_paths(paths, n);
+	stop_request_restore();
 	return worst;
 }

@@ -2644,6 +2644,27 @@ static bool expect_number_pair(walker *w, const char *key, const yaml_node_t *n,
 	return true;
 }
 
+/*
+ * Glucose in expectations is mg/dL. A value above 0 and under 20 mg/dL bounds nothing a
+ * patient can live through; it is almost surely mmol/L (3.9 mmol/L is 70 mg/dL), so it is
+ * refused rather than read as mg/dL without a word.
+ */
+static bool glucose_not_mmol(walker *w, const char *key, const yaml_node_t *n, double mgdl)
+{
+	if (mgdl <= 0.0 || mgdl >= 20.0)
+		return true;
+	return fail(w, n->start_mark, key,
+	            "expected a glucose in mg/dL (0, or 20 to 1000), got %s: that looks like "
+	            "mmol/L (%g mmol/L is %.0f mg/dL)",
+	            show(n).text, mgdl, mgdl * 18.016);
+}
+
+static bool expect_glucose_mgdl(walker *w, const char *key, const yaml_node_t *n, double *out)
+{
+	return expect_number_in_range(w, key, n, &glucose_range, out) &&
+	       glucose_not_mmol(w, key, n, *out);
+}
+
 /* "60%" (quoted or not) or a plain number, both meaning percent, 0 … 100. */
 static bool expect_percent(walker *w, const char *key, const yaml_node_t *n, double *out)
 {
@@ -2664,6 +2685,13 @@ static bool expect_percent(walker *w, const char *key, const yaml_node_t *n, dou
 		return false;
 	if (pct < 0.0 || pct > 100.0)
 		return fail_expected(w, key, n, what);
+	/* A plain 0.6 is 0.6 %, but was most likely meant as a fraction (60 %): say which. */
+	if (pct > 0.0 && pct < 1.0)
+		return fail(w, n->start_mark, key,
+		            "expected a percentage 0%% to 100%% (written 60%% or 60), got %s: a "
+		            "plain number is percent, so this is %g%%; write %g%% for a fraction, "
+		            "or %s%% if %g%% is meant",
+		            show(n).text, pct, pct * 100.0, scalar_text(n), pct);
 	*out = pct;
 	return true;
 }
@@ -2689,7 +2717,7 @@ static bool parse_bg_min_above(walker *w, const char *key, yaml_node_t *v, void 
 	d->lo_node = v;
 	d->e.bg.has_lo = true;
 	d->e.bg.lo_open = true;
-	return expect_number_in_range(w, key, v, &glucose_range, &d->e.bg.lo);
+	return expect_glucose_mgdl(w, key, v, &d->e.bg.lo);
 }
 
 static bool parse_bg_max_below(walker *w, const char *key, yaml_node_t *v, void *ctx)
@@ -2698,14 +2726,21 @@ static bool parse_bg_max_below(walker *w, const char *key, yaml_node_t *v, void 
 	d->hi_node = v;
 	d->e.bg.has_hi = true;
 	d->e.bg.hi_open = true;
-	return expect_number_in_range(w, key, v, &glucose_range, &d->e.bg.hi);
+	return expect_glucose_mgdl(w, key, v, &d->e.bg.hi);
 }
 
 static bool parse_bg_mean_between(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	expect_draft *d = ctx;
 	d->mean_node = v;
-	return expect_number_pair(w, key, v, &glucose_range, &d->e.bg_mean);
+	char item[KEY_PATH_MAX];
+	if (!expect_number_pair(w, key, v, &glucose_range, &d->e.bg_mean))
+		return false;
+	item_key_path(item, sizeof item, key, 0);
+	if (!glucose_not_mmol(w, item, sequence_item(w, v, 0), d->e.bg_mean.lo))
+		return false;
+	item_key_path(item, sizeof item, key, 1);
+	return glucose_not_mmol(w, item, sequence_item(w, v, 1), d->e.bg_mean.hi);
 }
 
 static const field_spec bg_fields[] = {
@@ -2738,14 +2773,14 @@ static bool parse_tir_low(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	expect_draft *d = ctx;
 	d->low_node = v;
-	return expect_number_in_range(w, key, v, &glucose_range, &d->e.tir_low_mgdl);
+	return expect_glucose_mgdl(w, key, v, &d->e.tir_low_mgdl);
 }
 
 static bool parse_tir_high(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	expect_draft *d = ctx;
 	d->high_node = v;
-	return expect_number_in_range(w, key, v, &glucose_range, &d->e.tir_high_mgdl);
+	return expect_glucose_mgdl(w, key, v, &d->e.tir_high_mgdl);
 }
 
 static bool parse_tir_at_least(walker *w, const char *key, yaml_node_t *v, void *ctx)
@@ -3466,6 +3501,12 @@ static bool fail_yaml(const yaml_parser_t *p, const char *path, const char *text
 		break;
 	}
 	size_t line = (size_t)p->problem_mark.line + 1, column = (size_t)p->problem_mark.column + 1;
+	/* libyaml says "found character that cannot start any token" for an indenting tab. */
+	if (p->problem_mark.index < len && text[p->problem_mark.index] == '\t')
+		return fail_plain(err,
+		                  "%s:%zu:%zu: YAML syntax error: a tab character; YAML indents with "
+		                  "spaces only (libyaml: %s)",
+		                  path, line, column, problem);
 	if (p->context != NULL)
 		return fail_plain(err,
 		                  "%s:%zu:%zu: YAML syntax error: %s (%s started at line %zu, "

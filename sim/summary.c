@@ -1,8 +1,10 @@
 /*
  * summary — per-run glucose and dose statistics (see summary.h for the definitions).
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "summary.h"
 
@@ -77,10 +79,40 @@ void summary_add(summary *s, const engine_row *row, int integrated)
 	}
 }
 
+/* 3 an alarm that stops therapy, 2 a warning that needs the person, 1 a notice. */
+static int alarm_rank(pump_annunciation_type t)
+{
+	switch (t) {
+	case PUMP_ANN_OCCLUSION:
+	case PUMP_ANN_RESERVOIR_EMPTY:
+	case PUMP_ANN_BATTERY_EMPTY:
+		return 3;
+	case PUMP_ANN_RESERVOIR_LOW:
+	case PUMP_ANN_BATTERY_LOW:
+	case PUMP_ANN_LOW_GLUCOSE_SUSPEND:
+	case PUMP_ANN_MAX_DELIVERY:
+	case PUMP_ANN_NEW_BOND:
+	case PUMP_ANN_PAIRING_ATTEMPTS:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
 void summary_add_event(summary *s, const pump_event *ev)
 {
-	if (ev->kind == PUMP_EV_ANNUNCIATION && ev->detail && ev->detail[0] == 'r')
-		s->annunciations++; /* "raised" */
+	if (ev->kind == PUMP_EV_ANNUNCIATION && ev->detail && strcmp(ev->detail, "raised") == 0) {
+		const int type = (int)ev->annunciation.type, rank = alarm_rank(ev->annunciation.type);
+		if (s->annunciations++ == 0) {
+			s->first_alarm = type;
+			s->first_alarm_min = ev->t_min;
+		}
+		if (rank > s->worst_alarm_rank) {
+			s->worst_alarm = type;
+			s->worst_alarm_rank = rank;
+			s->worst_alarm_min = ev->t_min;
+		}
+	}
 	if (ev->kind == PUMP_EV_COMMAND) {
 		s->commands++;
 		s->refused += ev->result != PUMP_OK;
@@ -118,21 +150,62 @@ void summary_figures_of(const summary *s, summary_figures *f)
 	f->hbgi = s->hbgi_sum / n;
 }
 
-void summary_print_line(const summary *s, const char *name, const char *patient_name, FILE *out)
+static void clock_text(int64_t t_min, int start_min_of_day, char *buf, size_t cap)
+{
+	const int64_t clock = t_min + start_min_of_day;
+	snprintf(buf, cap, "d%" PRId64 " %02d:%02d", clock / 1440 + 1, (int)(clock % 1440 / 60),
+	         (int)(clock % 60));
+}
+
+void summary_alarms_text(const summary *s, int start_min_of_day, char *buf, size_t cap)
+{
+	if (s->annunciations == 0) {
+		snprintf(buf, cap, "none");
+		return;
+	}
+	char first[32], worst[32];
+	clock_text(s->first_alarm_min, start_min_of_day, first, sizeof first);
+	clock_text(s->worst_alarm_min, start_min_of_day, worst, sizeof worst);
+	const char *first_name = pump_annunciation_name((pump_annunciation_type)s->first_alarm);
+	if (s->annunciations == 1) {
+		snprintf(buf, cap, "1 (%s at %s)", first_name, first);
+		return;
+	}
+	snprintf(buf, cap, "%" PRId64 " (first %s at %s, worst %s at %s)", s->annunciations,
+	         first_name, first, pump_annunciation_name((pump_annunciation_type)s->worst_alarm),
+	         worst);
+}
+
+void summary_print_line(const summary *s, const char *name, const char *patient_name,
+                        int start_min_of_day, FILE *out)
 {
 	summary_figures f;
 	summary_figures_of(s, &f);
+	char alarms[160];
+	summary_alarms_text(s, start_min_of_day, alarms, sizeof alarms);
 	fprintf(out,
 	        "%s: %s, %.2f d: BG mean %.1f mg/dL (min %.1f, max %.1f), time in 70-180 %.1f%%, "
-	        "insulin %.2f U, carbs %.1f g",
+	        "insulin %.2f U, carbs %.1f g, alarms %s",
 	        name, patient_name, f.days, f.mean_mgdl, f.min_mgdl, f.max_mgdl, f.tir_70_180_pct,
-	        f.insulin_u, f.carbs_g);
+	        f.insulin_u, f.carbs_g, alarms);
 }
 
 size_t summary_json(const summary *s, char *buf, size_t cap)
 {
 	summary_figures f;
 	summary_figures_of(s, &f);
+	/* the alarms by name and run minute; null when none was raised */
+	const bool any = s->annunciations > 0;
+	const char *q = any ? "\"" : "";
+	const char *first = any ? pump_annunciation_name((pump_annunciation_type)s->first_alarm)
+	                        : "null";
+	const char *worst = any ? pump_annunciation_name((pump_annunciation_type)s->worst_alarm)
+	                        : "null";
+	char first_min[24] = "null", worst_min[24] = "null";
+	if (any) {
+		snprintf(first_min, sizeof first_min, "%" PRId64, s->first_alarm_min);
+		snprintf(worst_min, sizeof worst_min, "%" PRId64, s->worst_alarm_min);
+	}
 	int n = snprintf(
 		buf, cap,
 		"{\"days\":%.6g,\"bg_mean_mgdl\":%.6g,\"bg_sd_mgdl\":%.6g,\"bg_cv_pct\":%.6g,"
@@ -141,11 +214,12 @@ size_t summary_json(const summary *s, char *buf, size_t cap)
 		"\"above_180_pct\":%.6g,\"above_250_pct\":%.6g,\"lbgi\":%.6g,\"hbgi\":%.6g,"
 		"\"insulin_u\":%.6g,\"basal_u\":%.6g,\"bolus_u\":%.6g,\"carbs_g\":%.6g,"
 		"\"annunciations\":%lld,\"commands\":%lld,\"refused\":%lld,"
-		"\"refused_over_ble\":%lld}",
+		"\"refused_over_ble\":%lld,\"first_alarm\":%s%s%s,\"first_alarm_min\":%s,"
+		"\"worst_alarm\":%s%s%s,\"worst_alarm_min\":%s}",
 		f.days, f.mean_mgdl, f.sd_mgdl, f.cv_pct, f.gmi_pct, f.min_mgdl, f.max_mgdl,
 		f.tir_70_180_pct, f.below_70_pct, f.below_54_pct, f.above_180_pct, f.above_250_pct,
 		f.lbgi, f.hbgi, f.insulin_u, f.basal_u, f.bolus_u, f.carbs_g,
 		(long long)f.annunciations, (long long)f.commands, (long long)f.refused,
-		(long long)s->refused_over_ble);
+		(long long)s->refused_over_ble, q, first, q, first_min, q, worst, q, worst_min);
 	return n < 0 ? 0 : (size_t)n;
 }

@@ -17,25 +17,11 @@ import xml.etree.ElementTree as ET
 
 import junitparser
 
-passed = failed = 0
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import Checks, scenario_files  # noqa: E402 (tests/checks.py)
 
-
-def check(condition, what):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {what}", file=sys.stderr)
-
-
-def scenario_files(root):
-    found = []
-    for d, dirs, files in os.walk(root):
-        dirs[:] = [x for x in dirs if x != "fragments" and not x.startswith((".", "_"))]
-        found += [os.path.join(d, f) for f in files
-                  if f.endswith((".yaml", ".yml")) and not f.startswith("_")]
-    return found
+CHECKS = Checks("library")
+check = CHECKS.check
 
 
 def main(fakepump, library):
@@ -83,8 +69,7 @@ def main(fakepump, library):
         check(err is not None and isinstance(err.result[0], junitparser.Error)
               and "broken.yaml:2:11" in (err.result[0].message or ""),
               "bad input is an <error> with file:line:column")
-    print(f"library: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return CHECKS.result()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include <sqlite3.h>
 
 #include "support.h"
 
@@ -369,5 +372,174 @@ Test(cli, events_to_stdout_are_json_lines_with_the_phone_commands)
 	                        "\"result\":\"ok\""));
 	cr_expect(strstr(r.out, "\"type\":\"run_ended\",\"status\":\"passed\""));
 	cr_expect(strstr(r.err, "phone-bolus: adult#001"), "summary goes to stderr: %s", r.err);
+	run_result_free(&r);
+}
+
+/* Row 0 is the pump as it starts (the scenario's fill and charge), and from row to row the
+ * reservoir drops by what the row delivered — the last row's delivery is shown, never
+ * taken, so the final reservoir is the fill minus the insulin of rows 0 … N−1. */
+Test(cli, csv_row_0_is_the_initial_state_and_the_reservoir_drop_is_the_insulin_delivered)
+{
+	char yaml[800], csv[800];
+	path_in_tmp(yaml, sizeof yaml, "fill.yaml");
+	path_in_tmp(csv, sizeof csv, "fill.csv");
+	cr_assert_eq(write_file(yaml, "patient: adult#002\nduration: 8h\n"
+	                              "pump: {reservoir: 250, battery: 80}\n"
+	                              "events:\n  - {at: \"01:00\", meal: 40}\n"
+	                              "  - {at: \"01:00\", bolus: 4}\n"),
+	             0);
+	const char *args[] = {"run", yaml, "--csv", csv, "--quiet", "--headless", NULL};
+	run_result r = run_fakepump(args);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	run_result_free(&r);
+	csv_table t;
+	cr_assert_eq(csv_load(csv, &t), 0);
+	const int res = csv_column(&t, "reservoir_u"), bat = csv_column(&t, "battery_pct");
+	const int ins = csv_column(&t, "insulin_u_per_min");
+	cr_assert_eq(csv_number(&t, 0, res), 250.0, "row 0: the initial fill");
+	cr_assert_eq(csv_number(&t, 0, bat), 80.0, "row 0: the initial charge");
+	double delivered = 0;
+	for (size_t k = 0; k + 1 < t.rows; k++) {
+		/* reservoir_u is printed with 6 significant digits */
+		cr_assert_float_eq(csv_number(&t, k, res) - csv_number(&t, k + 1, res),
+		                   csv_number(&t, k, ins), 2e-3, "row %zu", k);
+		delivered += csv_number(&t, k, ins);
+	}
+	cr_assert_float_eq(250.0 - csv_number(&t, t.rows - 1, res), delivered, 1e-3);
+	csv_free(&t);
+}
+
+/* The names in `dir`, sorted, one per line (to see that nothing was created). */
+static char *listing(const char *dir)
+{
+	struct dirent **names = NULL;
+	const int n = scandir(dir, &names, NULL, alphasort);
+	cr_assert_geq(n, 0);
+	char *text = calloc(1, 4096);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.') {
+			strncat(text, names[i]->d_name, 4096 - strlen(text) - 2);
+			strcat(text, "\n");
+		}
+		free(names[i]);
+	}
+	free(names);
+	return text;
+}
+
+/* Every output is checked before the first simulated minute: a bad one is refused with
+ * exit 2, its option and path named, and nothing at all is written (not even the outputs
+ * that were fine). The timing (under 0.1 s for a simulated year) is in bench/run.sh. */
+Test(cli, bad_output_paths_are_refused_before_the_run_and_nothing_is_created)
+{
+	char yaml[800], dir[800], other_db[800], text_file[800];
+	path_in_tmp(yaml, sizeof yaml, "year.yaml");
+	cr_assert_eq(write_file(yaml, "patient: adult#001\nduration: 365d\n"), 0);
+	path_in_tmp(dir, sizeof dir, "a-folder");
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	path_in_tmp(other_db, sizeof other_db, "text.db");
+	cr_assert_eq(write_file(other_db, "not a database at all, and long enough to have a header "
+	                                  "of one hundred bytes, which it does not look like\n"),
+	             0);
+	path_in_tmp(text_file, sizeof text_file, "notes.txt");
+	cr_assert_eq(write_file(text_file, "x"), 0);
+	char *before = listing(tmp);
+	char csv[800], missing[800], events[800], fine_db[800];
+	path_in_tmp(fine_db, sizeof fine_db, "fine.db");
+	path_in_tmp(csv, sizeof csv, "ok.csv");
+	path_in_tmp(events, sizeof events, "ok.jsonl");
+	path_in_tmp(missing, sizeof missing, "no-such-folder/out");
+	const struct {
+		const char *option, *path, *says;
+	} cases[] = {
+	    {"--png", missing, "folder"},    {"--junit", missing, "folder"},
+	    {"--events", missing, "folder"}, {"--csv", missing, "folder"},
+	    {"--db", missing, "folder"},     {"--db", dir, "is a folder"},
+	    {"--png", dir, "is a folder"},   {"--db", other_db, "not a database"},
+	    {"--junit", dir, "is a folder"}, {"--db", text_file, "not a database"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		/* the good outputs come first: they must not be created either */
+		const char *args[] = {"run",        yaml,   "--csv",         csv,
+		                      "--events",   events, cases[i].option, cases[i].path,
+		                      "--headless", NULL};
+		const bool csv_case = strcmp(cases[i].option, "--csv") == 0;
+		const bool events_case = strcmp(cases[i].option, "--events") == 0;
+		if (csv_case || events_case) { /* a good database instead of the repeated option */
+			args[csv_case ? 2 : 4] = "--db";
+			args[csv_case ? 3 : 5] = fine_db;
+		}
+		run_result r = run_fakepump(args);
+		cr_expect_eq(r.exit_status, 2, "%s %s: status %d", cases[i].option, cases[i].path,
+		             r.exit_status);
+		cr_expect(strstr(r.err, cases[i].option) && strstr(r.err, cases[i].path) &&
+		              strstr(r.err, cases[i].says),
+		          "%s %s: %s", cases[i].option, cases[i].path, r.err);
+		cr_expect(r.out[0] == '\0', "no summary: nothing ran: %s", r.out);
+		char *after = listing(tmp);
+		cr_expect_str_eq(after, before, "%s %s left something behind", cases[i].option,
+		                 cases[i].path);
+		free(after);
+		run_result_free(&r);
+	}
+	free(before);
+}
+
+Test(cli, small_usage_mistakes_exit_2_with_what_was_expected)
+{
+	const struct {
+		const char *args[6];
+		const char *says;
+	} cases[] = {
+	    {{"bonds", "--remove", "zz", NULL}, "expected a Bluetooth address"},
+	    {{"bonds", "--remove", "AA:BB:CC:DD:EE:GG", NULL}, "AA:BB:CC:DD:EE:FF, or all"},
+	    {{"patients", "extra", NULL}, "takes no arguments"},
+	    {{"runs", "--db", NULL}, "'--db' needs a value"},
+	    {{"export", "1", "--csv", "x.csv", "--db", NULL}, "'--db' needs a value"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		run_result r = run_fakepump(cases[i].args);
+		cr_expect_eq(r.exit_status, 2, "case %zu: status %d", i, r.exit_status);
+		cr_expect(strstr(r.err, cases[i].says), "case %zu: %s", i, r.err);
+		run_result_free(&r);
+	}
+}
+
+/* plot and export refuse a folder that does not exist (exit 2, as a bad run output), and a
+ * run without samples is not exported as a header that looks like an empty run. */
+Test(cli, plot_and_export_refuse_a_missing_folder_and_a_run_without_samples)
+{
+	char yaml[800], db[800], out[800], png[800];
+	path_in_tmp(yaml, sizeof yaml, "short.yaml");
+	cr_assert_eq(write_file(yaml, "patient: adult#001\nduration: 1h\n"), 0);
+	path_in_tmp(db, sizeof db, "runs.db");
+	const char *run[] = {"run", yaml, "--db", db, "-q", "--headless", NULL};
+	run_result r = run_fakepump(run);
+	cr_assert_eq(r.exit_status, 0, "%s", r.err);
+	run_result_free(&r);
+	path_in_tmp(png, sizeof png, "nope/run.png");
+	const char *plot[] = {"plot", "1", "--db", db, "--png", png, NULL};
+	r = run_fakepump(plot);
+	cr_expect_eq(r.exit_status, 2, "plot into a missing folder: %d %s", r.exit_status, r.err);
+	cr_expect(strstr(r.err, "does not exist"), "%s", r.err);
+	run_result_free(&r);
+
+	/* a run that recorded nothing: begun, never given a sample (its writer killed) */
+	sqlite3 *con = NULL;
+	cr_assert_eq(sqlite3_open(db, &con), SQLITE_OK);
+	cr_assert_eq(
+	    sqlite3_exec(con,
+	                 "INSERT INTO runs (scenario_name, seed, patient, duration_min, "
+	                 "start_min_of_day, sqlite_version, started_at) VALUES ('empty', 0, "
+	                 "'adult#001', 60, 0, '3', '2026-01-01T00:00:00Z')",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(con));
+	sqlite3_close(con);
+	path_in_tmp(out, sizeof out, "empty.csv");
+	const char *export[] = {"export", "2", "--db", db, "--csv", out, NULL};
+	r = run_fakepump(export);
+	cr_expect_eq(r.exit_status, 2, "a run without samples: %d", r.exit_status);
+	cr_expect(strstr(r.err, "run 2 has no samples"), "%s", r.err);
+	cr_expect_null(fopen(out, "r"), "no CSV for a run without samples");
 	run_result_free(&r);
 }

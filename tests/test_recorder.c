@@ -191,7 +191,7 @@ Test(recorder, a_new_file_gets_the_schema_in_wal_mode)
 	cr_assert_eq(q_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
 	                   "('runs', 'samples', 'events', 'codes')"),
 	             4);
-	cr_assert_eq(q_int("PRAGMA user_version"), 1);
+	cr_assert_eq(q_int("PRAGMA user_version"), 2);
 	cr_assert_eq(q_int("PRAGMA application_id"), 0x46506d70);
 	assert_text("PRAGMA journal_mode", "wal");
 	cr_assert_eq(q_int("SELECT count(*) FROM sqlite_schema WHERE name IN ('samples', 'events', "
@@ -676,12 +676,12 @@ Test(recorder, a_newer_schema_is_refused)
 	recorder_close(open_ok());
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	char err[512] = "";
 	recorder *r = NULL;
 	cr_assert_not(recorder_open(db_path, &r, err, sizeof err));
-	cr_assert(strstr(err, "schema version 2 is not the version 1 this build reads (newer)"),
+	cr_assert(strstr(err, "schema version 3 is not the version 2 this build reads (newer)"),
 	          "%s", err);
 }
 
@@ -828,7 +828,7 @@ Test(recorder, list_prints_one_aligned_row_per_run)
 	int64_t id;
 	cr_assert(recorder_begin_run(r, &info, &id, NULL, 0));
 	add_samples(r, 0, 7);
-	recorder_close(r); /* second run left 'running' */
+	recorder_close(r); /* second run left 'running', its writer gone */
 
 	char err[512] = "";
 	capture c;
@@ -850,7 +850,7 @@ Test(recorder, list_prints_one_aligned_row_per_run)
 		cr_assert_not_null(strstr(line[0], cols[i]), "header: %s", line[0]);
 	const size_t at_status = (size_t)(strstr(line[0], "status") - line[0]);
 	cr_assert(strncmp(line[1] + at_status, "passed", 6) == 0, "%s", line[1]);
-	cr_assert(strncmp(line[2] + at_status, "running", 7) == 0, "%s", line[2]);
+	cr_assert(strncmp(line[2] + at_status, "incomplete", 10) == 0, "writer gone: %s", line[2]);
 	const size_t at_scenario = (size_t)(strstr(line[0], "scenario") - line[0]);
 	cr_assert(strncmp(line[2] + at_scenario, "a-much-longer-scenario-name", 27) == 0);
 	cr_assert_eq(strlen(line[0]), strlen(line[1]), "right-aligned samples column");
@@ -928,4 +928,112 @@ Test(recorder, sha256_pads_correctly_around_the_block_boundaries)
 		buf[i] = (unsigned char)(i % 251);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_sha(buf, cases[i].len, cases[i].hex);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Runs whose writer is gone                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+/* The status column of `fakepump runs` for the run on the table's last line. */
+static char *listed_status(void)
+{
+	char err[512] = "";
+	capture c;
+	capture_open(&c);
+	cr_assert_geq(recorder_list_runs(db_path, c.f, err, sizeof err), 1, "%s", err);
+	capture_close(&c);
+	const char *header_status = strstr(c.text, "status");
+	cr_assert_not_null(header_status);
+	const size_t at = (size_t)(header_status - c.text);
+	const char *last = c.text + strlen(c.text) - 1;
+	while (last > c.text && last[-1] != '\n')
+		last--;
+	char *word = strndup(last + at, strcspn(last + at, " "));
+	free(c.text);
+	return word;
+}
+
+Test(recorder, a_run_is_listed_running_while_its_writer_lives_and_incomplete_after)
+{
+	recorder *r = open_ok();
+	begin_ok(r, "live");
+	add_samples(r, 0, 3);
+	char *status = listed_status();
+	cr_assert_str_eq(status, "running");
+	free(status);
+	recorder_close(r); /* the writer goes without ending the run */
+	status = listed_status();
+	cr_assert_str_eq(status, "incomplete");
+	free(status);
+	assert_text("SELECT status FROM runs", "running"); /* nobody has written since */
+}
+
+Test(recorder, the_next_writer_stores_incomplete_and_leaves_live_runs_alone)
+{
+	recorder *dead = open_ok();
+	begin_ok(dead, "killed");
+	recorder_close(dead);
+	recorder *live = open_ok();
+	const int64_t live_id = begin_ok(live, "live");
+	recorder *next = open_ok();
+	assert_text("SELECT status FROM runs WHERE id = 1", "incomplete");
+	assert_text("SELECT quote(ended_at) FROM runs WHERE id = 1", "NULL");
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT status FROM runs WHERE id = %lld", (long long)live_id);
+	assert_text(sql, "running");
+	cr_assert(recorder_end_run(live, "interrupted", "{\"interrupted\":true}"),
+	          "%s", recorder_error(live));
+	assert_text(sql, "interrupted");
+	recorder_close(live);
+	recorder_close(next);
+	recorder_close(open_ok());
+	assert_text(sql, "interrupted");
+}
+
+/* A file written by the first schema (no 'interrupted' status) is upgraded in place. */
+Test(recorder, a_version_1_file_is_upgraded_and_keeps_its_runs)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	static const char v1[] =
+	    "PRAGMA journal_mode = WAL;"
+	    "CREATE TABLE runs (id INTEGER PRIMARY KEY, scenario_name TEXT NOT NULL,"
+	    " scenario_path TEXT, scenario_text TEXT, scenario_sha256 TEXT,"
+	    " seed INTEGER NOT NULL, patient TEXT NOT NULL, duration_min INTEGER NOT NULL,"
+	    " start_min_of_day INTEGER NOT NULL, fakepump_version TEXT,"
+	    " sqlite_version TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT,"
+	    " status TEXT NOT NULL DEFAULT 'running'"
+	    "  CHECK (status IN ('running', 'passed', 'failed', 'error', 'done')),"
+	    " sample_count INTEGER NOT NULL DEFAULT 0, summary_json TEXT);"
+	    "CREATE TABLE samples (run_id INTEGER NOT NULL REFERENCES runs (id),"
+	    " t_min INTEGER NOT NULL, bg_mgdl REAL, gsub_mgdl REAL, cgm_mgdl REAL,"
+	    " cho_g_per_min REAL, meal_announced_g REAL, basal_u_per_min REAL, bolus_u REAL,"
+	    " insulin_u_per_min REAL, basal_u_per_h REAL, iob_u REAL, reservoir_u REAL,"
+	    " battery_pct REAL, therapy_state INTEGER, annunciation INTEGER,"
+	    " PRIMARY KEY (run_id, t_min)) WITHOUT ROWID;"
+	    "CREATE TABLE events (run_id INTEGER NOT NULL REFERENCES runs (id),"
+	    " t_min INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, source TEXT,"
+	    " name TEXT, result TEXT, value REAL, value2 REAL, detail TEXT,"
+	    " PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	    "CREATE TABLE codes (kind TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
+	    " PRIMARY KEY (kind, code)) WITHOUT ROWID;"
+	    "INSERT INTO runs (scenario_name, seed, patient, duration_min, start_min_of_day,"
+	    " sqlite_version, started_at, ended_at, status, sample_count)"
+	    " VALUES ('old', 1, 'adult#001', 10, 0, '3.40.1', '2026-01-01T00:00:00.000Z',"
+	    " '2026-01-01T00:00:01.000Z', 'passed', 1);"
+	    "INSERT INTO samples (run_id, t_min, bg_mgdl) VALUES (1, 0, 120.5);"
+	    "PRAGMA application_id = 1179676016; PRAGMA user_version = 1;";
+	cr_assert_eq(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	recorder *r = open_ok();
+	cr_assert_eq(q_int("PRAGMA user_version"), 2);
+	assert_text("SELECT scenario_name || ' ' || status FROM runs WHERE id = 1", "old passed");
+	cr_assert_eq(q_int("SELECT count(*) FROM samples WHERE run_id = 1"), 1);
+	begin_ok(r, "new");
+	cr_assert(recorder_end_run(r, "interrupted", NULL), "%s", recorder_error(r));
+	recorder_close(r);
+	assert_text("SELECT status FROM runs WHERE id = 2", "interrupted");
+	assert_text("PRAGMA integrity_check", "ok");
+	cr_assert_eq(q_int("SELECT count(*) FROM pragma_foreign_key_check"), 0);
 }

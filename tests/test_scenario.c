@@ -457,6 +457,13 @@ Test(scenario_bad, unclosed_bracket_reports_libyaml_problem_and_where_the_list_b
 	                "sequence started at line 4, column 9)");
 }
 
+Test(scenario_bad, a_tab_that_indents_is_named_as_a_tab)
+{
+	expect_bad_file("tab-indent.yaml", "5:1",
+	                "YAML syntax error: a tab character; YAML indents with spaces only (libyaml: "
+	                "found character that cannot start any token)");
+}
+
 Test(scenario_bad, duplicate_key_points_at_the_second_and_names_the_first)
 {
 	expect_bad_file("duplicate-key.yaml", "5:1",
@@ -1174,6 +1181,21 @@ Test(scenario_bad_language, percentage_over_100_is_refused)
 	expect_bad_file("tir-bad-percentage.yaml", "5:52",
 	                "expect[0].time_in_range.at_least: expected a percentage 0% to 100% "
 	                "(written 60% or 60), got 160%");
+}
+
+Test(scenario_bad_language, a_plain_fraction_as_a_percentage_is_refused_naming_both_readings)
+{
+	expect_bad_file("tir-fraction.yaml", "5:52",
+	                "expect[0].time_in_range.at_least: expected a percentage 0% to 100% "
+	                "(written 60% or 60), got 0.6: a plain number is percent, so this is 0.6%; "
+	                "write 60% for a fraction, or 0.6% if 0.6% is meant");
+}
+
+Test(scenario_bad_language, a_glucose_in_mmol_per_litre_is_refused_with_its_mg_per_dl)
+{
+	expect_bad_file("bg-mmol.yaml", "5:22",
+	                "expect[0].bg.min_above: expected a glucose in mg/dL (0, or 20 to 1000), got "
+	                "3.9: that looks like mmol/L (3.9 mmol/L is 70 mg/dL)");
 }
 
 Test(scenario_bad_language, window_end_before_its_start_is_refused)

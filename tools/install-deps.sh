@@ -4,7 +4,7 @@
 # something has to be installed. Needs root (or sudo) only in that case.
 set -eu
 
-PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core xvfb xauth python3-junitparser clang libclang-rt-14-dev libglib2.0-dev"
+PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev libglib2.0-dev"
 
 missing=""
 for pkg in $PACKAGES; do

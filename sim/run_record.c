@@ -1,0 +1,155 @@
+/*
+ * run_record — see run_record.h. NAN is the recorder's NULL for numbers.
+ */
+#include "run_record.h"
+
+#include <math.h>
+#include <stdio.h>
+
+void run_record_codes(recorder *rec)
+{
+	for (int s = PUMP_THERAPY_STOP; s <= PUMP_THERAPY_RUN; s++)
+		recorder_define_code(rec, "therapy_state", s,
+		                     pump_therapy_state_name((pump_therapy_state)s));
+	const pump_annunciation_type *types;
+	const size_t n = pump_annunciation_types(&types);
+	for (size_t i = 0; i < n; i++)
+		recorder_define_code(rec, "annunciation", (int)types[i],
+		                     pump_annunciation_name(types[i]));
+}
+
+void run_record_row(recorder *rec, const engine_row *row)
+{
+	if (row->meal_announced_g > 0) {
+		const recorder_event meal = {.t_min = row->t_min,
+		                             .type = "meal",
+		                             .source = "scenario",
+		                             .value = row->meal_announced_g,
+		                             .value2 = NAN};
+		recorder_add_event(rec, &meal);
+	}
+	const recorder_sample s = {
+	    .t_min = row->t_min,
+	    .bg_mgdl = row->bg_mgdl,
+	    .gsub_mgdl = row->gsub_mgdl,
+	    .cgm_mgdl = row->has_cgm ? row->cgm_mgdl : NAN,
+	    .cho_g_per_min = row->cho_g_per_min,
+	    .meal_announced_g = row->meal_announced_g,
+	    .basal_u_per_min = row->basal_u_per_min,
+	    .bolus_u = row->bolus_u_per_min,
+	    .insulin_u_per_min = row->insulin_u_per_min,
+	    .basal_u_per_h = row->basal_u_per_h,
+	    .iob_u = row->iob_u,
+	    .reservoir_u = row->reservoir_u,
+	    .battery_pct = row->battery_pct,
+	    .therapy_state = row->therapy_state,
+	    .annunciation = row->annunciation,
+	};
+	recorder_add_sample(rec, &s);
+}
+
+/* A command's numbers: what was asked (value) and its second part (value2), per command. */
+static void command_values(const pump_event *ev, recorder_event *re)
+{
+	re->value = re->value2 = NAN;
+	switch (ev->command) {
+	case PUMP_CMD_BOLUS:
+		re->value = ev->value;   /* U, immediate + extended */
+		re->value2 = ev->value2; /* U, extended part */
+		break;
+	case PUMP_CMD_TEMP_BASAL:
+		re->value = ev->value;   /* U/h, or % of the programmed rate */
+		re->value2 = ev->value3; /* minutes */
+		re->detail = ev->value2 != 0.0 ? "relative" : "absolute";
+		break;
+	case PUMP_CMD_PRIME:
+	case PUMP_CMD_FILL_RESERVOIR:
+	case PUMP_CMD_SET_MAX_BOLUS:
+	case PUMP_CMD_CHANGE_BATTERY: /* the new charge, % */
+	case PUMP_CMD_CANCEL_BOLUS:   /* the bolus id */
+	case PUMP_CMD_CONFIRM_ANNUNCIATION:
+	case PUMP_CMD_SNOOZE_ANNUNCIATION: /* the annunciation id */
+		re->value = ev->value;
+		break;
+	default: /* cancel_temp_basal, suspend, resume, stop: no number */
+		break;
+	}
+}
+
+void run_record_pump_event(recorder *rec, const pump_event *ev)
+{
+	static const char *const sources[] = {"pump", "phone", "automation"};
+	recorder_event re = {
+	    .t_min = ev->t_min,
+	    .type = pump_event_kind_name(ev->kind),
+	    .source = (unsigned)ev->source < 3 ? sources[ev->source] : NULL,
+	    .value = NAN,
+	    .value2 = NAN,
+	};
+	switch (ev->kind) {
+	case PUMP_EV_COMMAND:
+		re.name = pump_command_name(ev->command);
+		re.result = pump_result_name(ev->result);
+		command_values(ev, &re);
+		break;
+	case PUMP_EV_BOLUS_STARTED:
+		re.value = ev->value;   /* U programmed */
+		re.value2 = ev->value2; /* U of it extended */
+		break;
+	case PUMP_EV_BOLUS_ENDED:
+		re.result = ev->detail; /* completed, canceled, uncertain */
+		re.value = ev->value;   /* U delivered */
+		re.value2 = ev->value2; /* U programmed */
+		break;
+	case PUMP_EV_BASAL_CHANGED:
+		re.value = ev->value;   /* U/h delivered from now */
+		re.value2 = ev->value2; /* 1 while a temporary basal is in force, else 0 */
+		break;
+	case PUMP_EV_THERAPY_STATE:
+		re.name = pump_therapy_state_name(ev->state);
+		re.detail = ev->detail; /* why */
+		break;
+	case PUMP_EV_ANNUNCIATION:
+		re.name = pump_annunciation_name(ev->annunciation.type);
+		re.result = ev->detail;          /* raised, snoozed, confirmed, … */
+		re.value = ev->annunciation.aux; /* its AuxInfo, 0 when the type has none */
+		re.value2 = ev->annunciation.id; /* the instance, to pair raise and confirm */
+		break;
+	case PUMP_EV_FAULT:
+		/* faults come from the scenario (the pump only suffers them) */
+		re.source = "scenario";
+		re.name = pump_fault_name(ev->fault);
+		if (ev->fault == PUMP_FAULT_BATTERY_DRAIN)
+			re.value = ev->value; /* %/h */
+		break;
+	case PUMP_EV_PRIMED:
+	case PUMP_EV_RESERVOIR_FILLED:
+		re.value = ev->value; /* U */
+		break;
+	default:
+		break;
+	}
+	recorder_add_event(rec, &re);
+}
+
+void run_record_audit(recorder *rec, const ble_audit_event *ev)
+{
+	char detail[700];
+	snprintf(detail, sizeof detail,
+	         "{\"link\":\"%s\",\"security\":\"%s\",\"att_error\":%u,\"response_code\":%u,"
+	         "\"count\":%u,\"bytes\":\"%s\",\"detail\":\"%s\"}",
+	         ev->link_identity ? ev->link_identity : "",
+	         ble_link_security_name(ev->link_security), ev->att_error, ev->response_code,
+	         ev->count, ev->raw_hex ? ev->raw_hex : "", ev->detail ? ev->detail : "");
+	const recorder_event re = {
+	    .t_min = ev->t_min,
+	    .type = ev->decision == BLE_DECISION_REFUSED ? "ble_refused" : "ble_accepted",
+	    .source = "phone",
+	    .name = ev->char_name,
+	    .result = ev->reason,
+	    .value = ev->att_error,
+	    .value2 = ev->count,
+	    .detail = detail,
+	};
+	recorder_add_event(rec, &re);
+}
