@@ -96,7 +96,14 @@ kill -TERM $FP 2>/dev/null
 wait $FP
 FPRC=$?
 cp /tmp/events.jsonl $OUT/events.jsonl 2>/dev/null
+# SIGTERM before the scenario's end is an interruption: exit 143, and the event stream's
+# run_ended says so (docs/events.md).
+if [ $FPRC = 143 ] && grep -q '"type":"run_ended".*"interrupted":true' $OUT/events.jsonl; then
+	echo "E2E-CHECK PASS fakepump stopped by SIGTERM: exit 143, run_ended interrupted" >> $OUT/phone.log
+else
+	echo "E2E-CHECK FAIL fakepump stopped by SIGTERM: exit $FPRC (143 expected), run_ended interrupted" >> $OUT/phone.log
+	RC=1
+fi
 cat $OUT/phone.log | grep -E "^E2E-(CHECK|PHONE|LATENCY|RECONNECT)"
-[ $FPRC = 0 ] || RC=1
 say "phone rc=$RC fakepump rc=$FPRC"
 echo "E2E-RESULT rc=$RC"
