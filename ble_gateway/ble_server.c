@@ -1723,13 +1723,13 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		snprintf(srv->detail, sizeof srv->detail, "reservoir fill %.2f U", cmd->u.amount_u);
 		break;
 	case IDS_CCP_RESET_RESERVOIR_OPERATION_TIME:
+		/* The counter restarts when a reservoir is filled at the pump: a cartridge is
+		 * changed by hand (docs/pump.md "Authority"), never from a phone. */
 		called = false;
-		if (st.therapy != PUMP_THERAPY_STOP) {
-			rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
-			o->reason = "only when therapy is stopped";
-		} else {
-			srv->reservoir_since_min = now;
-		}
+		rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
+		o->reason = st.therapy != PUMP_THERAPY_STOP
+		                ? "only when therapy is stopped"
+		                : "needs the person at the pump (the counter restarts with a fill)";
 		break;
 	case IDS_CCP_GET_MAX_BOLUS:
 		called = false;

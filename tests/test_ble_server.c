@@ -500,27 +500,31 @@ Test(ccp, T7_run_after_an_unconfirmed_occlusion_is_procedure_not_applicable)
 	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_OCCLUSION);
 }
 
-Test(ccp, T10_priming_only_when_stopped_and_never_delivered_to_the_patient)
+Test(ccp, T10_priming_from_a_phone_needs_the_person_at_the_pump_in_any_state)
 {
 	ccp("7B 12 0A 00", RC("7B", "12", "74")); /* 10 U while running */
+	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_NEEDS_PERSON);
 	ccp("5A 0F 33", RC("5A", "0F", "0F"));
 	double before = status().reservoir_u, delivered = status().delivered_total_u;
-	ccp("7B 12 0A 00", RC("7B", "12", "0F"));
-	cr_assert_float_eq(status().reservoir_u, before - 10.0, 1e-9);
-	cr_assert_float_eq(status().primed_total_u, 10.0, 1e-9);
+	ccp("7B 12 0A 00", RC("7B", "12", "74")); /* stopped: still the person's */
+	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_NEEDS_PERSON);
+	cr_assert_float_eq(status().reservoir_u, before, 1e-9);
+	cr_assert_float_eq(status().primed_total_u, 0.0, 1e-9);
 	cr_assert_float_eq(status().delivered_total_u, delivered, 1e-12);
-	ccp("7B 12 FF 07", RC("7B", "12", "71")); /* NaN */
+	ccp("7B 12 FF 07", RC("7B", "12", "71")); /* NaN: the decoder's */
 	ccp("84 12", RC("84", "12", "74"));       /* stop priming: none in progress */
 }
 
-Test(ccp, T10_reservoir_fill_and_reset_operation_time_only_when_stopped)
+Test(ccp, T10_reservoir_fill_and_reset_operation_time_are_the_persons)
 {
 	ccp("8B 12 2C 01", RC("8B", "12", "74")); /* 300 U while running */
 	ccp("B7 12", RC("B7", "12", "74"));
 	ccp("5A 0F 33", RC("5A", "0F", "0F"));
-	ccp("8B 12 C8 00", RC("8B", "12", "0F")); /* 200 U */
-	cr_assert_float_eq(status().reservoir_u, 200.0, 1e-9);
-	ccp("B7 12", RC("B7", "12", "0F"));
+	ccp("8B 12 C8 00",
+	    RC("8B", "12", "74")); /* 200 U, stopped: a cartridge is changed by hand */
+	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_NEEDS_PERSON);
+	cr_assert_float_eq(status().reservoir_u, 300.0, 1e-9);
+	ccp("B7 12", RC("B7", "12", "74")); /* the counter restarts with a fill at the pump */
 }
 
 Test(ccp, get_and_set_max_bolus)

@@ -435,10 +435,15 @@ Test(pump_results, procedures_in_the_wrong_state_are_not_applicable)
 	pump *p = new_pump(&c);
 	pump *before = pump_clone(p);
 	/* never prime or change the reservoir into a patient being treated (T10) */
-	expect_refusal(p, pump_prime(p, 0, PUMP_SOURCE_PHONE, 2.0), PUMP_REFUSED_NOT_APPLICABLE,
+	expect_refusal(p, pump_prime(p, 0, PUMP_SOURCE_PUMP, 2.0), PUMP_REFUSED_NOT_APPLICABLE,
+	               before);
+	expect_refusal(p, pump_fill_reservoir(p, 0, PUMP_SOURCE_PUMP, 200),
+	               PUMP_REFUSED_NOT_APPLICABLE, before);
+	/* and from a phone never at all: it cannot know the set is off the body */
+	expect_refusal(p, pump_prime(p, 0, PUMP_SOURCE_PHONE, 2.0), PUMP_REFUSED_NEEDS_PERSON,
 	               before);
 	expect_refusal(p, pump_fill_reservoir(p, 0, PUMP_SOURCE_PHONE, 200),
-	               PUMP_REFUSED_NOT_APPLICABLE, before);
+	               PUMP_REFUSED_NEEDS_PERSON, before);
 	expect_refusal(p, pump_resume(p, 0, PUMP_SOURCE_PHONE), PUMP_REFUSED_NOT_APPLICABLE, before);
 	pump_free(before);
 	cr_assert_eq(pump_stop(p, 0, PUMP_SOURCE_PUMP), PUMP_OK);

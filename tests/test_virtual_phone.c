@@ -282,11 +282,12 @@ Test(phone, temp_basal_therapy_state_and_limits)
 Test(phone, stop_prime_fill_and_confirm)
 {
 	assert_ok(vp_therapy_state(H.vp, 0, PUMP_THERAPY_STOP), "stop");
-	assert_ok(vp_fill_reservoir(H.vp, 0, 250.0), "fill");
-	assert_ok(vp_prime(H.vp, 0, 5.0), "prime");
-	cr_assert_float_eq(status().reservoir_u, 245.0, 1e-9);
+	/* a cartridge and the line are the person's, at the pump */
+	assert_response(vp_fill_reservoir(H.vp, 0, 250.0), 0x74, "fill");
+	assert_response(vp_prime(H.vp, 0, 5.0), 0x74, "prime");
+	cr_assert_float_eq(status().reservoir_u, 300.0, 1e-9);
 	cr_assert_float_eq(status().delivered_total_u, 0.0, 1e-12);
-	assert_ok(vp_therapy_state(H.vp, 0, PUMP_THERAPY_RUN), "run");
+	assert_ok(vp_therapy_state(H.vp, 0, PUMP_THERAPY_RUN), "run: the phone's own stop");
 	assert_ok(vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 5.0, 0, 0), "bolus");
 	assert_ok(vp_cancel_bolus(H.vp, 0, 0), "cancel: raises an annunciation");
 	cr_assert_eq(status().annunciation_count, 1);
