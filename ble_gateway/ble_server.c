@@ -44,6 +44,7 @@ enum {
 	HISTORY_MAX = 512,
 	CGM_MAX = 2880, /* two days of one-minute readings */
 	DUP_MAX = 8,
+	HOUSEKEEPING_MAX = 64, /* the most history_housekeeping_per_hour can be */
 	DUP_BYTES_MAX = 32,
 	LISTENERS_MAX = 8,
 	HEX_MAX = BLE_ATT_MAX_VALUE * 3 + 1,
@@ -156,6 +157,9 @@ struct ble_server {
 
 	/* IDS history */
 	ids_history_event hist[HISTORY_MAX];
+	bool phone_command;   /* the pump events now come from a collector's command */
+	int64_t housekeeping[HOUSEKEEPING_MAX]; /* when recent housekeeping records were made */
+	size_t housekeeping_next;
 	uint64_t hist_total; /* = next sequence number */
 	size_t hist_count;
 	bool has_ref;
@@ -191,6 +195,8 @@ struct ble_server {
 	int cgm_interval_min;
 	bool has_last_cgm;
 	int64_t last_cgm_min;
+	bool has_reading; /* any CGM reading at all, session or not (T8) */
+	int64_t last_reading_min;
 	double last_cgm_mgdl;
 	uint16_t last_offset_min;
 	bool has_calibration;
@@ -358,6 +364,9 @@ void ble_server_config_defaults(ble_server_config *cfg, ble_profile profile)
 	    .cgm_session_run_time_h = 240,
 	    .cgm_session_running = true,
 	    .racp_records_per_burst = 128,
+	    .ap_cgm_max_age_min = hardened ? 15 : 0,
+	    .ap_tbr_max_min = hardened ? 30 : 0,
+	    .history_housekeeping_per_hour = hardened ? 12 : 0,
 	};
 }
 
@@ -658,7 +667,7 @@ static ble_result seal_ids(const ble_server *srv, link_state *ls, gatt_char_id i
 		*out_len = len;
 		return BLE_OK;
 	}
-	return ids_e2e_seal(&ls->ids.tx[ch], buf, len, cap, out_len);
+	return ids_value_e2e_seal(&ls->ids, ch, buf, len, cap, out_len);
 }
 
 static void send_ids(ble_server *srv, link_state *ls, int64_t now, gatt_char_id id, bool indication,
@@ -802,6 +811,28 @@ bool ble_server_subscribed(const ble_server *srv, const char *identity, gatt_cha
 static void hist_put(ble_server *srv, int64_t t_min, uint16_t type, const uint8_t *data,
                      size_t len);
 
+/*
+ * A record a collector's write causes without changing therapy (a clock set, a max bolus
+ * change, an annunciation acknowledged from a phone): true when the hourly budget has room
+ * (and it is taken), false when the record is to be skipped (counted). What the pump or the
+ * person does is always recorded.
+ */
+static bool housekeeping_take(ble_server *srv, int64_t now)
+{
+	const int budget = srv->cfg.history_housekeeping_per_hour;
+	if (budget <= 0)
+		return true;
+	/* The ring holds the last `budget` records' times: room when the oldest is an hour old. */
+	int64_t *oldest = &srv->housekeeping[srv->housekeeping_next % (size_t)budget];
+	if (*oldest != INT64_MIN && now - *oldest < 60) {
+		srv->stats.history_skipped++;
+		return false;
+	}
+	*oldest = now;
+	srv->housekeeping_next++;
+	return true;
+}
+
 static void hist_reference_time(ble_server *srv, int64_t t_min, uint8_t reason)
 {
 	uint8_t d[IDS_HISTORY_DATA_MAX];
@@ -900,6 +931,10 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 		hist_tbr_ended(srv, ev->t_min, END_REASON_CANCELED);
 		break;
 	case PUMP_CMD_SET_MAX_BOLUS:
+		if (ev->value == srv->last_max_bolus_u)
+			break; /* nothing changed: nothing to record */
+		if (ev->source != PUMP_SOURCE_PUMP && !housekeeping_take(srv, ev->t_min))
+			break;
 		put_amount(&w, srv->last_max_bolus_u);
 		put_amount(&w, ev->value);
 		srv->last_max_bolus_u = ev->value;
@@ -976,13 +1011,15 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 	}
 	case PUMP_EV_ANNUNCIATION: {
 		const pump_annunciation *a = &ev->annunciation;
+		const bool raised = ev->detail && strcmp(ev->detail, "raised") == 0;
+		if (!raised && srv->phone_command && !housekeeping_take(srv, t))
+			break; /* a phone's acknowledgement over its budget (the pump's audit has it) */
 		wire_put_u8(&w, 0);
 		wire_put_u16(&w, a->id);
 		wire_put_u16(&w, (uint16_t)a->type);
 		wire_put_u8(&w, ids_annunciation_status_for_pump(a->status));
 		hist_put(srv, t, IDS_EV_ANNUNCIATION_STATUS_CHANGED_1, d, w.len);
-		if (a->status == PUMP_ANN_PENDING && ev->detail &&
-		    strcmp(ev->detail, "raised") == 0) {
+		if (a->status == PUMP_ANN_PENDING && raised) {
 			if (a->type == PUMP_ANN_TBR_OVER)
 				hist_tbr_ended(srv, t, END_REASON_DURATION_OVER);
 			else if (a->type == PUMP_ANN_TBR_CANCELED)
@@ -1224,7 +1261,10 @@ ble_server *ble_server_new(pump *p, const ble_server_config *cfg)
 {
 	if (!p || !cfg || cfg->cgm_min_interval_min < 1 || cfg->cgm_interval_min < 0 ||
 	    cfg->cgm_interval_min > 255 || cfg->cgm_min_interval_min > 255 ||
-	    cfg->racp_records_per_burst < 1 || cfg->duplicate_window_min < 0)
+	    cfg->racp_records_per_burst < 1 || cfg->duplicate_window_min < 0 ||
+	    cfg->ap_cgm_max_age_min < 0 || cfg->ap_tbr_max_min < 0 ||
+	    cfg->history_housekeeping_per_hour < 0 ||
+	    cfg->history_housekeeping_per_hour > HOUSEKEEPING_MAX)
 		return NULL;
 	ble_server *srv = calloc(1, sizeof *srv);
 	if (!srv)
@@ -1264,6 +1304,8 @@ ble_server *ble_server_new(pump *p, const ble_server_config *cfg)
 	const double levels[6] = {250, 70, 55, 300, 2, 2};
 	memcpy(srv->alert_level, levels, sizeof levels);
 	srv->day_index = INT64_MIN;
+	for (size_t i = 0; i < HOUSEKEEPING_MAX; i++)
+		srv->housekeeping[i] = INT64_MIN;
 	srv->connects.window_min = INT64_MIN;
 	srv->snap = take_snapshot(srv);
 	return srv;
@@ -1623,7 +1665,22 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		bool change = (t->flags & IDS_TBR_FLAG_CHANGE) != 0;
 		pump_temp_basal_type type = PUMP_TBR_ABSOLUTE;
 		ids_tbr_type_to_pump(t->type, &type);
-		if (change && !st.temp_basal_active) {
+		const bool ap = (t->flags & IDS_TBR_FLAG_CONTEXT) &&
+		                t->delivery_context == IDS_CONTEXT_AP_CONTROLLER;
+		const int64_t age = srv->has_reading ? now - srv->last_reading_min : -1;
+		if (ap && srv->cfg.ap_cgm_max_age_min > 0 &&
+		    (age < 0 || age > srv->cfg.ap_cgm_max_age_min)) {
+			/* T8: a closed loop doses on glucose it no longer sees. */
+			called = false;
+			rc = IDS_RC_PLAUSIBILITY_CHECK_FAILED;
+			o->reason = age < 0 ? "AP controller TBR: the pump has no CGM reading"
+			                    : "AP controller TBR: the pump's CGM is stale";
+		} else if (ap && srv->cfg.ap_tbr_max_min > 0 &&
+		           t->duration_min > srv->cfg.ap_tbr_max_min) {
+			called = false;
+			rc = IDS_RC_PARAMETER_OUT_OF_RANGE;
+			o->reason = "AP controller TBR longer than the pump lets a loop run unseen";
+		} else if (change && !st.temp_basal_active) {
 			called = false;
 			rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
 			o->reason = "Change TBR with no TBR active";
@@ -1635,9 +1692,18 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 			pr = pump_temp_basal(p, now, PUMP_SOURCE_PHONE, type, t->value,
 			                     t->duration_min);
 		}
-		snprintf(srv->detail, sizeof srv->detail, "TBR %s %.2f %s for %u min",
+		snprintf(srv->detail, sizeof srv->detail, "TBR %s %.2f %s for %u min%s",
 		         type == PUMP_TBR_RELATIVE ? "relative" : "absolute", t->value,
-		         type == PUMP_TBR_RELATIVE ? "%" : "U/h", t->duration_min);
+		         type == PUMP_TBR_RELATIVE ? "%" : "U/h", t->duration_min,
+		         ap ? ", AP controller" : "");
+		if (ap && age != 0) {
+			const size_t n = strlen(srv->detail);
+			if (age < 0)
+				snprintf(srv->detail + n, sizeof srv->detail - n, ", no CGM reading yet");
+			else
+				snprintf(srv->detail + n, sizeof srv->detail - n,
+				         ", last CGM reading %lld min ago", (long long)age);
+		}
 		break;
 	}
 	case IDS_CCP_CANCEL_TBR:
@@ -1792,7 +1858,9 @@ static uint8_t write_ccp(ble_server *srv, link_state *ls, int64_t now, const uin
 		o.reason = "decode refused the operand";
 		o.detail = ids_rc_name(rc);
 	} else {
+		srv->phone_command = true; /* the pump events of this call are the collector's */
 		ccp_execute(srv, ls, now, &cmd, b, n, &resp, &o);
+		srv->phone_command = false;
 	}
 	ccp_indicate(srv, ls, now, &resp, cmd.opcode);
 	cp_audit(srv, ls, now, GATT_IDD_COMMAND_CP, &o, b, len);
@@ -2426,10 +2494,20 @@ static uint8_t write_current_time(ble_server *srv, link_state *ls, int64_t now, 
 		                                  : ATT_ERR_OUT_OF_RANGE,
 		              "invalid current time", ble_result_name(r), b, len);
 	int64_t want = epoch_min_of(&t.date_time);
-	srv->cts_adjust_min = want - (srv->base_epoch_min + now);
-	hist_reference_time(srv, now, REF_REASON_SET_DATE_TIME);
-	snprintf(srv->detail, sizeof srv->detail, "clock adjusted by %lld min",
-	         (long long)srv->cts_adjust_min);
+	const int64_t adjust = want - (srv->base_epoch_min + now);
+	const bool changed = adjust != srv->cts_adjust_min;
+	srv->cts_adjust_min = adjust;
+	/* A clock set that changes nothing records nothing; one that does is housekeeping. A
+	 * skipped one leaves the records on the clock of the last Reference Time until the
+	 * next periodic one (hist_put): consistent, never a time out of order. */
+	const bool recorded = changed && housekeeping_take(srv, now);
+	if (recorded)
+		hist_reference_time(srv, now, REF_REASON_SET_DATE_TIME);
+	snprintf(srv->detail, sizeof srv->detail, "clock adjusted by %lld min%s",
+	         (long long)srv->cts_adjust_min,
+	         !changed    ? " (unchanged: not recorded)"
+	         : recorded ? ""
+	                    : " (history: over the hourly budget of clock records)");
 	audit_value_write(srv, ls, now, GATT_CTS_CURRENT_TIME, srv->detail, b, len);
 	return ATT_OK;
 }
@@ -2592,7 +2670,11 @@ void ble_server_continue_reports(ble_server *srv, int64_t now_min)
 
 void ble_server_cgm_sample(ble_server *srv, int64_t now_min, double mgdl, uint32_t ssa)
 {
-	if (!isfinite(mgdl) || !srv->session_running)
+	if (!isfinite(mgdl))
+		return;
+	srv->has_reading = true;
+	srv->last_reading_min = now_min;
+	if (!srv->session_running)
 		return;
 	ssa &= CGMS_SSA_DEFINED_MASK;
 	cgm_rec c = {0};

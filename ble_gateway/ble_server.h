@@ -220,6 +220,19 @@ typedef struct ble_server_config {
 	bool cgm_session_running;
 	/* RACP: records sent per request or tick before the rest waits for the next tick. */
 	int racp_records_per_burst;
+	/* Closed loop (security-cases T8, docs/ble.md): a Set TBR whose Delivery Context is AP
+	 * controller is refused (0x75) when the pump's newest CGM reading is older than
+	 * ap_cgm_max_age_min (or there is none), and (0x73) when it runs longer than
+	 * ap_tbr_max_min — so a controller that loses the CGM falls back to the programmed
+	 * basal by itself. 0 = no check (legacy-vulnerable skips both: profile item 4). */
+	int ap_cgm_max_age_min;
+	int ap_tbr_max_min;
+	/* IDS history: records a collector's writes can cause without changing therapy (a
+	 * clock set, a max bolus change, an annunciation snoozed or confirmed from a phone)
+	 * are kept at most this many per hour; the rest are counted, not recorded, so that
+	 * harmless writes cannot push doses out of the history (docs/ble.md "IDS history").
+	 * Writes that change nothing record nothing. 0 = unlimited. */
+	int history_housekeeping_per_hour;
 	ble_audit_fn on_audit; /* may be NULL */
 	void *audit_user_data;
 	ble_notify_fn on_notify; /* the transport; may be NULL */
@@ -375,6 +388,7 @@ typedef struct ble_server_stats {
 	uint64_t notifications; /* notifications + indications sent */
 	uint64_t audit_events;
 	uint64_t history_events; /* IDS history records made (all time) */
+	uint64_t history_skipped; /* housekeeping records over their hourly budget */
 	uint64_t cgm_records;    /* CGM records stored (all time) */
 	uint64_t pump_commands;  /* pump calls made by the server */
 } ble_server_stats;

@@ -24,6 +24,8 @@ struct virtual_phone {
 	ble_link link;
 	bool e2e;
 	bool auto_subscribe;
+	uint16_t mtu;
+	size_t cut;
 	ids_e2e_link counters; /* tx: our writes; rx: the server's values */
 	uint16_t last_bolus_id;
 
@@ -150,6 +152,10 @@ static void on_value(const ble_link *link, gatt_char_id id, bool indication, con
 	if (strcmp(link->identity, vp->link.identity) != 0 || (unsigned)id >= GATT_CHAR_COUNT)
 		return;
 	vp->notifications[id]++;
+	if (len > (size_t)vp->mtu - 3) {
+		len = (size_t)vp->mtu - 3; /* what a BlueZ server sends at this MTU */
+		vp->cut++;
+	}
 	size_t keep = len < VALUE_KEEP ? len : VALUE_KEEP;
 	memcpy(vp->last[id], v, keep);
 	vp->last_len[id] = keep;
@@ -158,7 +164,7 @@ static void on_value(const ble_link *link, gatt_char_id id, bool indication, con
 	bool e2e_ok = true;
 	ids_e2e_channel ch;
 	if (carries_e2e(vp, id) && ids_channel_of(id, &ch)) {
-		if (ids_e2e_check(&vp->counters.rx[ch], v, len, 1, &payload) != E2E_OK) {
+		if (ids_value_e2e_check(&vp->counters, ch, v, len, 1, &payload) != E2E_OK) {
 			vp->e2e_errors++;
 			e2e_ok = false;
 			payload = len >= 3 ? len - 3 : 0;
@@ -271,6 +277,7 @@ virtual_phone *virtual_phone_new(ble_server *srv, ble_link link)
 	vp->link.identity[BLE_LINK_IDENTITY_MAX - 1] = '\0';
 	vp->e2e = ble_server_e2e(srv);
 	vp->auto_subscribe = true;
+	vp->mtu = 23;
 	ids_e2e_link_reset(&vp->counters);
 	if (!ble_server_add_listener(srv, on_value, vp)) {
 		free(vp);
@@ -295,6 +302,16 @@ const ble_link *vp_link(const virtual_phone *vp)
 void vp_set_auto_subscribe(virtual_phone *vp, bool on)
 {
 	vp->auto_subscribe = on;
+}
+
+void vp_set_mtu(virtual_phone *vp, uint16_t mtu)
+{
+	vp->mtu = mtu < 23 ? 23 : mtu;
+}
+
+size_t vp_cut_values(const virtual_phone *vp)
+{
+	return vp->cut;
 }
 
 bool vp_reconnect(virtual_phone *vp, int64_t now_min)
@@ -498,6 +515,12 @@ vp_answer vp_cancel_bolus(virtual_phone *vp, int64_t now_min, uint16_t bolus_id)
 vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type, double value,
                         int duration_min, bool change)
 {
+	return vp_temp_basal_context(vp, now_min, type, value, duration_min, change, 0);
+}
+
+vp_answer vp_temp_basal_context(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type,
+                                double value, int duration_min, bool change, uint8_t context)
+{
 	if (change) {
 		/* Replace only what runs: ask first, as an app that watches the status does. */
 		ids_status_request q = {0};
@@ -511,7 +534,9 @@ vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type
 	}
 	ids_command c = {0};
 	c.opcode = IDS_CCP_SET_TBR;
-	c.u.set_tbr.flags = change ? IDS_TBR_FLAG_CHANGE : 0;
+	c.u.set_tbr.flags = (uint8_t)((change ? IDS_TBR_FLAG_CHANGE : 0) |
+	                              (context ? IDS_TBR_FLAG_CONTEXT : 0));
+	c.u.set_tbr.delivery_context = context;
 	c.u.set_tbr.type = type == PUMP_TBR_RELATIVE ? IDS_TBR_RELATIVE : IDS_TBR_ABSOLUTE;
 	c.u.set_tbr.value = type == PUMP_TBR_RELATIVE ? floor(value + 1e-9) : floor_to(value, 0.01);
 	c.u.set_tbr.duration_min = (uint16_t)(duration_min < 0       ? 0
@@ -669,7 +694,7 @@ vp_answer vp_read(virtual_phone *vp, int64_t now_min, gatt_char_id id, uint8_t *
 	ids_e2e_channel ch;
 	size_t payload = n;
 	if (carries_e2e(vp, id) && ids_channel_of(id, &ch) &&
-	    ids_e2e_check(&vp->counters.rx[ch], buf, n, 1, &payload) != E2E_OK) {
+	    ids_value_e2e_check(&vp->counters, ch, buf, n, 1, &payload) != E2E_OK) {
 		vp->e2e_errors++;
 		a.e2e_ok = false;
 	}

@@ -72,6 +72,10 @@ void virtual_phone_free(virtual_phone *vp);
 
 const ble_link *vp_link(const virtual_phone *vp);
 void vp_set_auto_subscribe(virtual_phone *vp, bool on);
+/* The ATT_MTU the link negotiated (default 23, the minimum every central supports and what
+ * iOS hides from the app). A notification or indication longer than ATT_MTU − 3 arrives
+ * cut, as BlueZ sends it, and fails its E2E check (counted by vp_cut_values). */
+void vp_set_mtu(virtual_phone *vp, uint16_t mtu);
 /* Disconnect and connect again (E2E counters restart on both sides; captures are kept). */
 bool vp_reconnect(virtual_phone *vp, int64_t now_min);
 /* Reconnect at another security level (e.g. before encryption is up: BLESA A10). */
@@ -95,6 +99,10 @@ vp_answer vp_cancel_bolus(virtual_phone *vp, int64_t now_min, uint16_t bolus_id)
  * refuses to replace a running one without it). `change` false sends the bit clear as is. */
 vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type, double value,
                         int duration_min, bool change);
+/* The same with a Basal Delivery Context (IDS_CONTEXT_AP_CONTROLLER: a closed loop's; 0: the
+ * field is left out, as vp_temp_basal does). */
+vp_answer vp_temp_basal_context(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type,
+                                double value, int duration_min, bool change, uint8_t context);
 vp_answer vp_cancel_temp_basal(virtual_phone *vp, int64_t now_min);
 /* Set Therapy Control State: RUN (resume), PAUSE (suspend), STOP. */
 vp_answer vp_therapy_state(virtual_phone *vp, int64_t now_min, pump_therapy_state state);
@@ -159,6 +167,8 @@ size_t vp_notification_count(const virtual_phone *vp, gatt_char_id id);
 const uint8_t *vp_last_value(const virtual_phone *vp, gatt_char_id id, size_t *len);
 /* Server values whose E2E tail did not check out (0 unless something is broken). */
 size_t vp_e2e_errors(const virtual_phone *vp);
+/* Values that arrived cut at the MTU (0 unless the server sends something too long). */
+size_t vp_cut_values(const virtual_phone *vp);
 
 /* ---- the capture ---- */
 

@@ -670,3 +670,33 @@ Test(legacy, V2_storm_is_unbounded)
 	vp_attack_subscription_storm(H.vp, 0, GATT_CGM_MEASUREMENT, 2000, &s);
 	cr_assert_eq(s.att_ok, 2000);
 }
+
+/* ---------------------------------------------------------------------------------- */
+/* The default ATT_MTU (hole 9)                                                        */
+/* ---------------------------------------------------------------------------------- */
+
+Test(phone, a_busy_day_arrives_whole_at_a_23_octet_mtu, .init = hardened, .fini = teardown)
+{
+	vp_set_mtu(H.vp, 23);
+	const char *subs[] = {"status", "annunciations", "history", "battery", "cgm"};
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		assert_ok(vp_subscribe_named(H.vp, H.now, subs[i], true), subs[i]);
+	/* the clock set: the IDS history's longest record (Reference Time) */
+	const uint8_t clock[] = {0xE8, 0x07, 0x03, 0x05, 0x0A, 0x1E, 0x00, 0x02, 0x00, 0x01};
+	assert_ok(vp_attack_raw(H.vp, H.now, GATT_CTS_CURRENT_TIME, clock, sizeof clock), "clock");
+	assert_ok(vp_bolus(H.vp, H.now, PUMP_BOLUS_MULTIWAVE, 1.0, 2.0, 30), "multiwave");
+	assert_ok(vp_temp_basal(H.vp, H.now, PUMP_TBR_RELATIVE, 80, 60, true), "TBR");
+	assert_ok(vp_set_max_bolus(H.vp, H.now, 12.5), "max bolus");
+	for (int i = 0; i < 40; i++) {
+		ble_server_cgm_sample(H.srv, H.now, 110.0 + i, 0);
+		run_minutes(1);
+	}
+	assert_ok(vp_therapy_state(H.vp, H.now, PUMP_THERAPY_PAUSE), "pause");
+	assert_ok(vp_therapy_state(H.vp, H.now, PUMP_THERAPY_RUN), "run");
+	assert_ok(vp_read_named(H.vp, H.now, "basal"), "basal delivery");
+	vp_answer h = vp_read_history(H.vp, H.now);
+	assert_ok(h, "history");
+	cr_assert_geq(h.data_count, 10, "%zu records of %zu", h.data_count, ble_server_history_count(H.srv));
+	cr_assert_eq(vp_cut_values(H.vp), 0, "a value longer than ATT_MTU - 3");
+	cr_assert_eq(vp_e2e_errors(H.vp), 0);
+}

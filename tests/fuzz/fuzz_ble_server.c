@@ -189,7 +189,7 @@ static size_t check_tail(int li, gatt_char_id id, const uint8_t *v, size_t len)
 	if (!F.e2e || !d->e2e || !ids_ch(id, &ch))
 		return len;
 	size_t payload = 0;
-	CHECK(ids_e2e_check(&F.cli[li].rx[ch], v, len, 1, &payload) == E2E_OK);
+	CHECK(ids_value_e2e_check(&F.cli[li], ch, v, len, 1, &payload) == E2E_OK);
 	return payload;
 }
 
