@@ -81,9 +81,12 @@ typedef struct rate_window {
 	uint32_t count;
 } rate_window;
 
+/* Requests refused over a budget: the first is audited on its own, the rest are counted
+ * and reported in aggregate once a minute while the flood lasts and once when it is over. */
 typedef struct flood_agg {
 	bool active;
-	uint32_t refused;
+	uint32_t refused;  /* all of this flood, the first included */
+	uint32_t reported; /* of which audited so far */
 	int64_t first_min, last_min;
 	gatt_char_id char_id;
 } flood_agg;
@@ -97,9 +100,18 @@ typedef struct racp_proc {
 	uint32_t sent;
 } racp_proc;
 
+/* How far a link is trusted (docs/ble.md "Availability"). */
+typedef enum link_class {
+	LINK_STRANGER = 0, /* not bonded */
+	LINK_UNPROVEN,     /* bonded, but not (yet) at the level IDS needs on this connection */
+	LINK_TRUSTED,      /* bonded, at the level */
+} link_class;
+
 typedef struct link_state {
 	bool used;
 	ble_link link;
+	uint64_t opened;             /* connection sequence number: the oldest is the smallest */
+	uint32_t untrusted_requests; /* requests while not trusted, this connection */
 	ids_e2e_link ids;
 	uint32_t subscribed; /* bit per gatt_char_id */
 	uint16_t sc_flags;   /* IDD Status Changed flags not yet reset by this collector */
@@ -211,7 +223,11 @@ struct ble_server {
 
 	snapshot snap;
 	rate_window connects;
+	rate_window stranger_connects, stranger_requests;
 	flood_agg connect_flood;
+	uint64_t opened_total;
+	ble_link_action_fn link_fn;
+	void *link_user_data;
 	ble_server_stats stats;
 	char hex[HEX_MAX];
 	char detail[200];
@@ -359,6 +375,10 @@ void ble_server_config_defaults(ble_server_config *cfg, ble_profile profile)
 	    .max_reads_per_min = hardened ? 120 : 0,
 	    .max_cccd_writes_per_min = hardened ? 20 : 0,
 	    .max_connects_per_min = hardened ? 6 : 0,
+	    .max_stranger_links = hardened ? 2 : 0,
+	    .max_stranger_connects_per_min = hardened ? 2 : 0,
+	    .max_untrusted_requests_per_link = hardened ? 30 : 0,
+	    .max_stranger_requests_per_min = hardened ? 60 : 0,
 	    .cgm_interval_min = 1,
 	    .cgm_min_interval_min = 1,
 	    .cgm_session_run_time_h = 240,
@@ -603,7 +623,7 @@ static uint8_t over_budget(ble_server *srv, const ble_link *link, int64_t now, f
 		count_refusal(srv, ATT_ERR_PROCEDURE_IN_PROGRESS);
 		return ATT_ERR_PROCEDURE_IN_PROGRESS;
 	}
-	*f = (flood_agg){true, 1, now, now, id};
+	*f = (flood_agg){true, 1, 1, now, now, id};
 	const char *reason = kind == BLE_AUDIT_SUBSCRIBE ? "subscription storm: CCCD budget spent"
 	                     : kind == BLE_AUDIT_READ    ? "rate limit: read budget spent"
 	                                                 : "rate limit: write budget spent";
@@ -611,24 +631,38 @@ static uint8_t over_budget(ble_server *srv, const ble_link *link, int64_t now, f
 	              "further requests this minute are counted, not logged", raw, len);
 }
 
+/*
+ * Report what a flood refused since its last report: at every tick while it lasts (so a
+ * flood is in the audit while it happens, at most one event a minute), and a last time when
+ * it is over (a quiet minute, a disconnect, the end of the run: `force`).
+ */
 static void flood_flush(ble_server *srv, const ble_link *link, flood_agg *f,
                         ble_audit_kind agg_kind, int64_t now, bool force)
 {
-	if (!f->active || (!force && now <= f->last_min))
+	if (!f->active)
 		return;
-	ble_audit_event ev = audit_start(link, now, agg_kind, f->char_id);
-	ev.decision = BLE_DECISION_REFUSED;
-	ev.att_error = ATT_ERR_PROCEDURE_IN_PROGRESS;
-	ev.reason = agg_kind == BLE_AUDIT_STORM ? "subscription storm" : "write flood";
-	ev.count = f->refused;
-	ev.first_min = f->first_min;
-	ev.last_min = f->last_min;
-	snprintf(srv->detail, sizeof srv->detail,
-	         "%u requests refused over budget, t=%lld … %lld min", (unsigned)f->refused,
-	         (long long)f->first_min, (long long)f->last_min);
-	ev.detail = srv->detail;
-	audit_emit(srv, &ev, NULL, 0);
-	f->active = false;
+	const bool over = force || now > f->last_min;
+	const uint32_t unreported = f->refused - f->reported;
+	if (unreported > 0) {
+		ble_audit_event ev = audit_start(link, now, agg_kind, f->char_id);
+		ev.decision = BLE_DECISION_REFUSED;
+		ev.att_error = ATT_ERR_PROCEDURE_IN_PROGRESS;
+		ev.reason = agg_kind == BLE_AUDIT_STORM  ? "subscription storm"
+		            : f == &srv->connect_flood ? "connection flood"
+		                                       : "write flood";
+		ev.count = unreported;
+		ev.first_min = f->first_min;
+		ev.last_min = f->last_min;
+		snprintf(srv->detail, sizeof srv->detail,
+		         "%u more requests refused over budget (%u since t=%lld min), %s",
+		         (unsigned)unreported, (unsigned)f->refused, (long long)f->first_min,
+		         over ? "over" : "still going");
+		ev.detail = srv->detail;
+		audit_emit(srv, &ev, NULL, 0);
+		f->reported = f->refused;
+	}
+	if (over)
+		f->active = false;
 }
 
 static void link_flush(ble_server *srv, link_state *ls, int64_t now, bool force)
@@ -727,32 +761,134 @@ static void audit_connection(ble_server *srv, const ble_link *link, int64_t now,
 	audit_emit(srv, &ev, NULL, 0);
 }
 
+static link_class class_of(const ble_server *srv, const ble_link *l)
+{
+	if (!l->bonded)
+		return LINK_STRANGER;
+	return gatt_security_met(required_level(srv, GATT_SEC_SECURE), l->security) ? LINK_TRUSTED
+	                                                                           : LINK_UNPROVEN;
+}
+
+/* A refused connection: the first of a minute's run audited, the rest aggregated. */
+static link_state *connection_refused(ble_server *srv, const ble_link *link, int64_t now,
+                                      const char *why)
+{
+	flood_agg *f = &srv->connect_flood;
+	if (f->active) {
+		f->refused++;
+		f->last_min = now;
+		srv->stats.connections_refused++;
+		srv->stats.refused++;
+	} else {
+		*f = (flood_agg){true, 1, 1, now, now, GATT_CHAR_COUNT};
+		audit_connection(srv, link, now, BLE_DECISION_REFUSED, why);
+	}
+	return NULL;
+}
+
+/* The server forgets a link and asks the transport to act on it (audited). */
+static void link_drop(ble_server *srv, link_state *ls, int64_t now, ble_link_action action,
+                      const char *why)
+{
+	link_flush(srv, ls, now, true);
+	const ble_link l = ls->link;
+	ls->used = false;
+	srv->stats.links_dropped++;
+	ble_audit_event ev = audit_start(&l, now, BLE_AUDIT_CONNECTION, GATT_CHAR_COUNT);
+	ev.decision = BLE_DECISION_REFUSED;
+	ev.reason = action == BLE_LINK_REVOKE ? "bond revoked" : "dropped";
+	ev.detail = why;
+	audit_emit(srv, &ev, NULL, 0);
+	if (srv->link_fn)
+		srv->link_fn(l.identity, action, why, srv->link_user_data);
+}
+
+static size_t strangers(const ble_server *srv)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++)
+		n += srv->links[i].used && class_of(srv, &srv->links[i].link) == LINK_STRANGER;
+	return n;
+}
+
+/*
+ * A connection comes up (docs/ble.md "Availability"): strangers have a budget and a pool of
+ * their own; a bonded phone spends neither, and takes the oldest stranger's slot when none
+ * is free. NULL when refused (audited, aggregated).
+ */
 static link_state *link_open(ble_server *srv, const ble_link *link, int64_t now)
 {
 	srv->stats.connections++;
-	pump_radio_event(srv->p, now);
-	if (!budget_take(&srv->connects, srv->cfg.max_connects_per_min, now)) {
-		if (srv->connect_flood.active) {
-			srv->connect_flood.refused++;
-			srv->connect_flood.last_min = now;
-			srv->stats.connections_refused++;
-			srv->stats.refused++;
-		} else {
-			srv->connect_flood = (flood_agg){true, 1, now, now, GATT_CHAR_COUNT};
-			audit_connection(srv, link, now, BLE_DECISION_REFUSED,
-			                 "connection budget spent (connect/disconnect loop?)");
-		}
-		return NULL;
+	pump_radio_event(srv->p, now); /* the connection set-up, refused or not */
+	const bool stranger = class_of(srv, link) == LINK_STRANGER;
+	if (stranger) {
+		if (!budget_take(&srv->stranger_connects, srv->cfg.max_stranger_connects_per_min,
+		                 now))
+			return connection_refused(srv, link, now,
+			                          "connection budget of unpaired centrals spent");
+		if (srv->cfg.max_stranger_links > 0 &&
+		    strangers(srv) >= (size_t)srv->cfg.max_stranger_links)
+			return connection_refused(srv, link, now,
+			                          "the link slots for unpaired centrals are taken");
+	} else if (!budget_take(&srv->connects, srv->cfg.max_connects_per_min, now)) {
+		return connection_refused(srv, link, now,
+		                          "connection budget spent (connect/disconnect loop?)");
 	}
-	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++) {
-		if (!srv->links[i].used) {
-			link_reset(&srv->links[i], link);
-			audit_connection(srv, link, now, BLE_DECISION_ACCEPTED, "connected");
-			return &srv->links[i];
+	link_state *slot = NULL;
+	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS && !slot; i++)
+		if (!srv->links[i].used)
+			slot = &srv->links[i];
+	if (!slot && !stranger) {
+		/* Strangers never lock a bonded phone out: the oldest one makes room. */
+		for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++) {
+			link_state *ls = &srv->links[i];
+			if (ls->used && class_of(srv, &ls->link) == LINK_STRANGER &&
+			    (!slot || ls->opened < slot->opened))
+				slot = ls;
 		}
+		if (slot)
+			link_drop(srv, slot, now, BLE_LINK_DISCONNECT,
+			          "an unpaired central's slot, for a bonded phone");
 	}
-	audit_connection(srv, link, now, BLE_DECISION_REFUSED, "no free link slot");
-	return NULL;
+	if (!slot)
+		return connection_refused(srv, link, now, "no free link slot");
+	link_reset(slot, link);
+	slot->opened = ++srv->opened_total;
+	audit_connection(srv, link, now, BLE_DECISION_ACCEPTED, "connected");
+	return slot;
+}
+
+/*
+ * Every request of an untrusted link counts against its budgets (docs/ble.md
+ * "Availability"); false when this one is over them: the link is dropped and the request
+ * refused (ATT 0x11), so an unpaired central costs the pump a bounded handful of exchanges
+ * a minute, whatever its rate.
+ */
+static bool untrusted_charge(ble_server *srv, link_state *ls, int64_t now, const char **why)
+{
+	const link_class c = class_of(srv, &ls->link);
+	if (c == LINK_TRUSTED)
+		return true;
+	*why = NULL;
+	if (srv->cfg.max_untrusted_requests_per_link > 0 &&
+	    ++ls->untrusted_requests > (uint32_t)srv->cfg.max_untrusted_requests_per_link)
+		*why = c == LINK_STRANGER ? "request budget of an unpaired central spent"
+		                          : "request budget of a bonded link that never proved its "
+		                            "level spent";
+	else if (c == LINK_STRANGER &&
+	         !budget_take(&srv->stranger_requests, srv->cfg.max_stranger_requests_per_min,
+	                      now))
+		*why = "request budget of all unpaired centrals this minute spent";
+	if (!*why)
+		return true;
+	link_drop(srv, ls, now, BLE_LINK_DISCONNECT, *why);
+	return false;
+}
+
+void ble_server_on_link_action(ble_server *srv, ble_link_action_fn fn, void *user_data)
+{
+	srv->link_fn = fn;
+	srv->link_user_data = user_data;
 }
 
 /* The link's state for a request: connects implicitly; a different security level or bond
@@ -763,11 +899,20 @@ static link_state *link_get(ble_server *srv, const ble_link *link, int64_t now)
 	if (ls && (ls->link.security != link->security || ls->link.bonded != link->bonded)) {
 		link_flush(srv, ls, now, true);
 		link_reset(ls, link);
+		ls->opened = ++srv->opened_total;
 		audit_connection(srv, link, now, BLE_DECISION_ACCEPTED,
 		                 "security level changed: treated as a new connection");
 		return ls;
 	}
 	return ls ? ls : link_open(srv, link, now);
+}
+
+/* A request from a central whose (implicit) connection was refused: the refusal is in the
+ * audit already (aggregated), the request itself only counted. */
+static uint8_t not_connected(ble_server *srv)
+{
+	srv->stats.refused++;
+	return ATT_ERR_INSUFFICIENT_RESOURCES;
 }
 
 bool ble_server_connect(ble_server *srv, const ble_link *link_in, int64_t now_min)
@@ -1307,6 +1452,7 @@ ble_server *ble_server_new(pump *p, const ble_server_config *cfg)
 	for (size_t i = 0; i < HOUSEKEEPING_MAX; i++)
 		srv->housekeeping[i] = INT64_MIN;
 	srv->connects.window_min = INT64_MIN;
+	srv->stranger_connects.window_min = srv->stranger_requests.window_min = INT64_MIN;
 	srv->snap = take_snapshot(srv);
 	return srv;
 }
@@ -1380,12 +1526,15 @@ uint8_t ble_server_read(ble_server *srv, const ble_link *link_in, int64_t now_mi
 	srv->stats.reads++;
 	*len = 0;
 	link_state *ls = link_get(srv, link, now_min);
-	pump_radio_event(srv->p, now_min);
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
+	const char *why = NULL;
 	if (!ls)
+		return not_connected(srv); /* the refused connection is audited (aggregated) */
+	pump_radio_event(srv->p, now_min);
+	if (!untrusted_charge(srv, ls, now_min, &why))
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id,
-		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, NULL, 0);
+		              ATT_ERR_INSUFFICIENT_RESOURCES, why, "link dropped", NULL, 0);
 	if (!def)
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id, ATT_ERR_INVALID_HANDLE,
 		              "no such characteristic", NULL, NULL, 0);
@@ -2524,14 +2673,17 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link_in, int64_t now_m
 	if (!bytes)
 		len = 0;
 	link_state *ls = link_get(srv, link, now_min);
-	pump_radio_event(srv->p, now_min);
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
 	/* The audit shows at most one attribute value of what was sent. */
 	size_t shown = len < BLE_ATT_MAX_VALUE ? len : BLE_ATT_MAX_VALUE;
+	const char *why = NULL;
 	if (!ls)
+		return not_connected(srv);
+	pump_radio_event(srv->p, now_min);
+	if (!untrusted_charge(srv, ls, now_min, &why))
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
-		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, bytes, shown);
+		              ATT_ERR_INSUFFICIENT_RESOURCES, why, "link dropped", bytes, shown);
 	if (!def)
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_INVALID_HANDLE,
 		              "no such characteristic", NULL, bytes, shown);
@@ -2601,13 +2753,16 @@ uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link_in, int64_t n
 	const ble_link l = safe_link(link_in), *link = &l;
 	srv->stats.subscriptions++;
 	link_state *ls = link_get(srv, link, now_min);
-	pump_radio_event(srv->p, now_min);
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
 	uint8_t v[2] = {on ? (def && (def->properties & GATT_PROP_INDICATE) ? 0x02 : 0x01) : 0, 0};
+	const char *why = NULL;
 	if (!ls)
+		return not_connected(srv);
+	pump_radio_event(srv->p, now_min);
+	if (!untrusted_charge(srv, ls, now_min, &why))
 		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id,
-		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, v, 2);
+		              ATT_ERR_INSUFFICIENT_RESOURCES, why, "link dropped", v, 2);
 	if (!def || def->descriptor_count == 0)
 		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id, ATT_ERR_INVALID_HANDLE,
 		              "no CCCD", NULL, v, 2);
@@ -2647,16 +2802,21 @@ void ble_server_tick(ble_server *srv, int64_t now_min, const pump_delivery *deli
 		srv->life_bolus_u += delivered->bolus_u;
 		srv->life_basal_u += delivered->basal_u;
 	}
+	unsigned connected = 0;
 	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++) {
 		link_state *ls = &srv->links[i];
 		if (!ls->used)
 			continue;
+		connected++;
 		link_flush(srv, ls, now_min, false);
 		racp_continue(srv, ls, now_min);
 	}
-	if (srv->connect_flood.active && now_min > srv->connect_flood.last_min) {
+	/* The connection events of every link up this minute (the radio's standing cost). */
+	if (connected)
+		pump_radio_link_minutes(srv->p, now_min, connected);
+	if (srv->connect_flood.active) {
 		ble_link none = ble_link_make("*", GATT_SEC_NONE, false);
-		flood_flush(srv, &none, &srv->connect_flood, BLE_AUDIT_FLOOD, now_min, true);
+		flood_flush(srv, &none, &srv->connect_flood, BLE_AUDIT_FLOOD, now_min, false);
 	}
 	publish_changes(srv, now_min);
 }

@@ -205,12 +205,30 @@ typedef struct ble_server_config {
 	/* Replay/duplicate rule (docs/ble.md): an identical Set Bolus is refused (0x74) while
 	 * the bolus it repeats is active or within this many minutes of it. 0 = off. */
 	int duplicate_window_min;
-	/* Per-link, per-minute budgets; 0 = unlimited. Over budget → ATT 0xFE, aggregated. */
+	/* Per-link, per-minute budgets of a trusted link (bonded, at the level IDS needs);
+	 * 0 = unlimited. Over budget → ATT 0xFE (throttled), aggregated. */
 	int max_writes_per_min;
 	int max_reads_per_min;
 	int max_cccd_writes_per_min;
-	/* Connections (all identities) per minute; over it ble_server_connect refuses. */
+	/* Connections of known phones (bonded links) per minute; over it ble_server_connect
+	 * refuses. Strangers have their own budget below and never spend this one. */
 	int max_connects_per_min;
+	/*
+	 * Untrusted links (docs/ble.md "Availability"): a stranger (not bonded) or a bonded
+	 * identity that has not yet proven the level. They are cheap to serve and can never
+	 * lock a bonded phone out:
+	 *  - strangers hold at most max_stranger_links of the BLE_SERVER_MAX_LINKS slots, and a
+	 *    bonded link that finds no free slot takes the oldest stranger's (dropped);
+	 *  - at most max_stranger_connects_per_min stranger connections a minute;
+	 *  - an untrusted link is dropped at its max_untrusted_requests_per_link-th request
+	 *    beyond the first … (reads, writes, CCCD writes: enough to read Device Information
+	 *    and start pairing), and strangers together at max_stranger_requests_per_min.
+	 * A drop is audited and asked of the transport (ble_server_on_link_action). 0 = no limit.
+	 */
+	int max_stranger_links;
+	int max_stranger_connects_per_min;
+	int max_untrusted_requests_per_link;
+	int max_stranger_requests_per_min;
 	/* CGMS: communication interval at start (min; 0 = periodic notifications off), the
 	 * fastest the server supports (SOCP 0xFF and anything faster clamp to it), the session
 	 * run time it reports (h), and whether a session runs from t = 0. */
@@ -266,6 +284,23 @@ void ble_server_free(ble_server *srv);
 const ids_server_profile *ble_server_ids_profile(const ble_server *srv);
 bool ble_server_e2e(const ble_server *srv);
 ble_profile ble_server_profile(const ble_server *srv);
+
+/*
+ * What the server asks of the transport for a link: DISCONNECT (over its budget, evicted for
+ * a bonded phone) or REVOKE (its bond was replaced at the pump: remove the bond and
+ * disconnect). Called synchronously from inside a request or a tick: the transport must not
+ * block on its peer there (BlueZ: an asynchronous Disconnect / RemoveDevice). The server has
+ * already forgotten the link when it calls.
+ */
+typedef enum ble_link_action {
+	BLE_LINK_DISCONNECT = 0,
+	BLE_LINK_REVOKE,
+} ble_link_action;
+
+typedef void (*ble_link_action_fn)(const char *identity, ble_link_action action, const char *why,
+                                   void *user_data);
+/* One handler (the transport's); NULL to remove it. */
+void ble_server_on_link_action(ble_server *srv, ble_link_action_fn fn, void *user_data);
 
 /* Extra notify listeners (the in-process virtual phones): up to 8. */
 bool ble_server_add_listener(ble_server *srv, ble_notify_fn fn, void *user_data);
@@ -385,6 +420,7 @@ typedef struct ble_server_stats {
 	uint64_t rate_limited;                 /* writes and reads over budget */
 	uint64_t storm_refused;                /* CCCD writes over budget */
 	uint64_t connections, connections_refused;
+	uint64_t links_dropped;  /* disconnected by the server (budgets, eviction, revocation) */
 	uint64_t notifications; /* notifications + indications sent */
 	uint64_t audit_events;
 	uint64_t history_events; /* IDS history records made (all time) */

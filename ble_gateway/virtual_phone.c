@@ -1033,19 +1033,81 @@ static void tally(vp_flood_stats *s, const vp_answer *a)
 		s->responses_ok++;
 }
 
-vp_answer vp_attack_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id,
-                          const uint8_t *payload, size_t len, size_t n, vp_flood_stats *out)
+/* One request of a flood. */
+typedef vp_answer (*flood_send_fn)(virtual_phone *vp, int64_t now, gatt_char_id id,
+                                   const uint8_t *payload, size_t len);
+
+static vp_answer flood_write(virtual_phone *vp, int64_t now, gatt_char_id id,
+                             const uint8_t *payload, size_t len)
+{
+	uint8_t buf[BLE_ATT_MAX_VALUE];
+	size_t m = seal_with(vp, id, payload, len, buf, sizeof buf, 0, true);
+	return m ? send_bytes(vp, now, id, buf, m, false) : not_sent();
+}
+
+static vp_answer flood_read(virtual_phone *vp, int64_t now, gatt_char_id id, const uint8_t *payload,
+                            size_t len)
+{
+	(void)payload;
+	(void)len;
+	uint8_t buf[BLE_ATT_MAX_VALUE];
+	size_t n = 0;
+	return vp_read(vp, now, id, buf, sizeof buf, &n);
+}
+
+/*
+ * `n` requests within one minute at the fastest rate a BlueZ central has (VP_REQUEST_US
+ * each); when the pump has dropped the link, the phone waits for the next advertising event
+ * (VP_RECONNECT_US) and connects again, refused or not, until the minute is over.
+ */
+static vp_answer flood(virtual_phone *vp, int64_t now, gatt_char_id id, const uint8_t *payload,
+                       size_t len, size_t n, flood_send_fn send, vp_flood_stats *out)
 {
 	vp_flood_stats s = {0};
-	uint8_t buf[BLE_ATT_MAX_VALUE];
-	for (size_t i = 0; i < n; i++) {
-		size_t m = seal_with(vp, id, payload, len, buf, sizeof buf, 0, true);
-		vp_answer a = m ? send_bytes(vp, now_min, id, buf, m, false) : not_sent();
+	bool was_connected = ble_server_link_connected(vp->srv, vp->link.identity);
+	long long t_us = 0;
+	while (s.sent < n && t_us < VP_MINUTE_US) {
+		const bool connected = ble_server_link_connected(vp->srv, vp->link.identity);
+		if (was_connected && !connected) /* dropped between two requests (a tick) */
+			was_connected = false;
+		if (!connected && s.sent > 0) {
+			/* Back at the next advertising event, counters fresh. */
+			t_us += VP_RECONNECT_US;
+			if (t_us >= VP_MINUTE_US)
+				break;
+			ids_e2e_link_reset(&vp->counters);
+			if (ble_server_connect(vp->srv, &vp->link, now)) {
+				s.reconnects++;
+				was_connected = true;
+			} else {
+				s.reconnects_refused++;
+			}
+			continue;
+		}
+		vp_answer a = send(vp, now, id, payload, len);
 		tally(&s, &a);
+		t_us += VP_REQUEST_US;
+		const bool still = ble_server_link_connected(vp->srv, vp->link.identity);
+		if (connected && !still)
+			s.dropped++; /* this request was one too many */
+		was_connected = still;
 	}
+	s.not_sent = n - s.sent;
 	if (out)
 		*out = s;
 	return s.last;
+}
+
+vp_answer vp_attack_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id,
+                          const uint8_t *payload, size_t len, size_t n, vp_flood_stats *out)
+{
+	return flood(vp, now_min, id, payload, len, n, flood_write, out);
+}
+
+vp_answer vp_attack_read_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id, size_t n,
+                               vp_flood_stats *out)
+{
+	return flood(vp, now_min, id, NULL, 0, n, flood_read, out);
 }
 
 vp_answer vp_attack_subscription_storm(virtual_phone *vp, int64_t now_min, gatt_char_id id,

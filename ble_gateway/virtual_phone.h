@@ -204,19 +204,39 @@ vp_answer vp_attack_counter(virtual_phone *vp, int64_t now_min, gatt_char_id id,
 vp_answer vp_attack_bolus_raw(virtual_phone *vp, int64_t now_min, uint8_t flags, uint8_t type,
                               uint16_t fast_raw, uint16_t extended_raw, uint16_t duration_min);
 
+/*
+ * How fast a central can go with BlueZ (docs/ble.md "Availability"): one ATT request per
+ * connection event at the shortest connection interval a BlueZ central accepts (7.5 ms) on
+ * one ATT bearer — 8,000 a minute; a central the pump disconnected gets back in at the
+ * pump's next advertising event (BlueZ 5.66 advertises every 1.28 s).
+ */
+enum {
+	VP_REQUEST_US = 7500,
+	VP_RECONNECT_US = 1280000,
+	VP_MINUTE_US = 60000000,
+	VP_MAX_REQUESTS_PER_MIN = VP_MINUTE_US / VP_REQUEST_US,
+};
+
 typedef struct vp_flood_stats {
 	size_t sent;
 	size_t att_ok;       /* ATT accepted */
 	size_t att_refused;  /* any ATT error */
 	size_t rate_limited; /* 0xFE */
 	size_t responses_ok; /* procedures answered with success */
+	size_t dropped;      /* times the pump disconnected the phone */
+	size_t reconnects, reconnects_refused;
+	size_t not_sent;     /* the minute was over (time spent waiting to reconnect) */
 	vp_answer first, last;
 } vp_flood_stats;
 
-/* `n` writes of `payload` to `id` within one minute, each sealed afresh (valid E2E): V1.
- * Not captured. */
+/* `n` writes of `payload` to `id` within one minute, each sealed afresh (valid E2E), at
+ * the rate above: V1. Dropped by the pump, the phone reconnects as fast as it can and goes
+ * on; what the minute has no time left for is not sent (not_sent). Not captured. */
 vp_answer vp_attack_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id,
                           const uint8_t *payload, size_t len, size_t n, vp_flood_stats *out);
+/* The same with `n` reads of `id` (an unpaired central reading Battery Level, V1/V3). */
+vp_answer vp_attack_read_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id, size_t n,
+                               vp_flood_stats *out);
 /* `n` CCCD toggles of `id` within one minute (on, off, on …): V2. */
 vp_answer vp_attack_subscription_storm(virtual_phone *vp, int64_t now_min, gatt_char_id id,
                                        size_t n, vp_flood_stats *out);

@@ -87,6 +87,8 @@ struct pump {
 	bool reservoir_low_raised;
 	double battery_pct;
 	double battery_extra_drain_pct_per_h;
+	int64_t radio_minute;      /* the minute radio_spent_pct counts */
+	double radio_spent_pct;
 	bool battery_low_raised;
 	bool occluded;          /* truth: the line is blocked */
 	double missed_u;
@@ -335,9 +337,15 @@ void pump_config_defaults(pump_config *cfg)
 		.reservoir_u = 300.0,
 		.reservoir_low_u = 20.0,
 		.battery_pct = 100.0,
-		.battery = {.drain_pct_per_h = 0.25, /* about 16 days on a charge */
+		/* 100 % = 1,000 mAh at 3 V (docs/pump.md "Battery and radio"). */
+		.battery = {.drain_pct_per_h = 0.25, /* 2.5 mA: about 16 days on a charge */
 		            .drain_pct_per_u = 0.01,
-		            .drain_pct_per_radio_event = 0.0005,
+		            /* 10 µC an exchange: two 27-octet PDUs at ~5.4 mA with ramp-up */
+		            .drain_pct_per_radio_event = 2.78e-7,
+		            /* 2,000 empty connection events a minute (30 ms) at 3 µC */
+		            .drain_pct_per_link_min = 1.67e-4,
+		            /* the radio at full duty, ~6 mA: 0.1 mAh a minute */
+		            .radio_max_pct_per_min = 0.01,
 		            .low_pct = 20.0},
 		.occlusion_threshold_u = 2.0,
 		.insulin_action_min = 300,
@@ -382,6 +390,8 @@ const char *pump_config_check(const pump_config *cfg)
 	if (!finite_nonneg(cfg->battery.drain_pct_per_h) ||
 	    !finite_nonneg(cfg->battery.drain_pct_per_u) ||
 	    !finite_nonneg(cfg->battery.drain_pct_per_radio_event) ||
+	    !finite_nonneg(cfg->battery.drain_pct_per_link_min) ||
+	    !finite_nonneg(cfg->battery.radio_max_pct_per_min) ||
 	    !finite_nonneg(cfg->battery.low_pct))
 		return "battery model values must be >= 0";
 	if (!(cfg->occlusion_threshold_u > 0.0) || !isfinite(cfg->occlusion_threshold_u))
@@ -450,6 +460,7 @@ pump *pump_new(const pump_config *cfg)
 	p->reservoir_low_raised = cfg->reservoir_u <= cfg->reservoir_low_u;
 	p->battery_low_raised = cfg->battery_pct <= cfg->battery.low_pct;
 	p->lgs_refractory_until_min = INT64_MIN;
+	p->radio_minute = INT64_MIN;
 	return p;
 }
 
@@ -1119,12 +1130,32 @@ uint16_t pump_announce_pairing_attempts(pump *p, int64_t now, unsigned attempts)
 	return raise_annunciation(p, now, PUMP_ANN_PAIRING_ATTEMPTS, (double)attempts);
 }
 
-void pump_radio_event(pump *p, int64_t now)
+/* The radio's share of a minute: never more than it can draw at full duty. */
+static void radio_spend(pump *p, int64_t now, double pct)
 {
-	(void)now;
-	p->battery_pct -= p->cfg.battery.drain_pct_per_radio_event;
+	if (now != p->radio_minute) {
+		p->radio_minute = now;
+		p->radio_spent_pct = 0.0;
+	}
+	const double cap = p->cfg.battery.radio_max_pct_per_min;
+	if (cap > 0.0 && p->radio_spent_pct + pct > cap)
+		pct = cap - p->radio_spent_pct;
+	if (!(pct > 0.0))
+		return;
+	p->radio_spent_pct += pct;
+	p->battery_pct -= pct;
 	if (p->battery_pct < 0.0)
 		p->battery_pct = 0.0;
+}
+
+void pump_radio_event(pump *p, int64_t now)
+{
+	radio_spend(p, now, p->cfg.battery.drain_pct_per_radio_event);
+}
+
+void pump_radio_link_minutes(pump *p, int64_t now, unsigned links)
+{
+	radio_spend(p, now, p->cfg.battery.drain_pct_per_link_min * (double)links);
 }
 
 /* ---------------------------------------------------------------------------------- */

@@ -51,10 +51,20 @@ typedef struct pump_low_glucose_protection {
 	int max_suspend_min;         /* resume anyway after this long; 0 = no limit */
 } pump_low_glucose_protection;
 
+/*
+ * The battery, in % of a full charge (docs/pump.md "Battery and radio" gives the figures the
+ * defaults come from: 100 % = 1,000 mAh at 3 V).
+ */
 typedef struct pump_battery_model {
 	double drain_pct_per_h;      /* idle drain (clock, display, sensor radio) */
 	double drain_pct_per_u;      /* motor: per unit pumped */
-	double drain_pct_per_radio_event; /* per BLE exchange reported with pump_radio_event */
+	/* BLE: one exchange (a request and its answer, a notification or indication, a
+	 * connection set up or refused), reported with pump_radio_event … */
+	double drain_pct_per_radio_event;
+	/* … one connected link's connection events for a minute (pump_radio_link_minutes) … */
+	double drain_pct_per_link_min;
+	/* … and never more in one minute than the radio at full duty can draw (0 = no cap). */
+	double radio_max_pct_per_min;
 	double low_pct;              /* "battery low" annunciation threshold */
 } pump_battery_model;
 
@@ -330,8 +340,10 @@ uint16_t pump_announce_new_bond(pump *p, int64_t now_min, unsigned bond_number);
 /* The radio closed pairing after `attempts` passkey attempts without a bond: raise
  * PUMP_ANN_PAIRING_ATTEMPTS (AuxInfo = attempts). Returns the annunciation id. */
 uint16_t pump_announce_pairing_attempts(pump *p, int64_t now_min, unsigned attempts);
-/* A BLE exchange happened (battery cost of the radio). */
+/* A BLE exchange happened (battery cost of the radio, capped per minute). */
 void pump_radio_event(pump *p, int64_t now_min);
+/* `links` connections were up during minute `now_min` (their connection events). */
+void pump_radio_link_minutes(pump *p, int64_t now_min, unsigned links);
 
 /* Bolus calculator: carbs / CR + (glucose − target) / CF − IOB, never negative; glucose
  * NaN means "unknown" (no correction). Rounded down to the pulse. */

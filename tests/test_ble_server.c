@@ -155,6 +155,8 @@ static void subscribe_all(const ble_link *link)
 	}
 }
 
+static void (*setup_tweak)(ble_server_config *cfg); /* a test's own configuration */
+
 static void setup(ble_profile profile, bool e2e)
 {
 	memset(&H, 0, sizeof H);
@@ -168,6 +170,9 @@ static void setup(ble_profile profile, bool e2e)
 	cfg.e2e = e2e;
 	cfg.on_audit = on_audit;
 	cfg.on_notify = on_notify;
+	if (setup_tweak)
+		setup_tweak(&cfg);
+	setup_tweak = NULL;
 	H.srv = ble_server_new(H.p, &cfg);
 	cr_assert_not_null(H.srv);
 	H.link = ble_link_make("/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF", GATT_SEC_SECURE, true);
@@ -1112,7 +1117,22 @@ Test(socp, CGMS_SEN_CGMCP_BV_06_C_calibration_set_and_get)
 
 SUITE(security);
 
-Test(security, A1_A2_P1_unauthenticated_link_gets_0x05_on_ids_and_cgms_and_reads_dis_and_battery)
+/* Every characteristic, read, written and subscribed by one unpaired link: more requests
+ * than its budget allows (docs/ble.md "Availability", tested on its own below). */
+static void no_untrusted_budget(ble_server_config *cfg)
+{
+	cfg->max_untrusted_requests_per_link = 0;
+	cfg->max_stranger_requests_per_min = 0;
+}
+
+static void harden_without_untrusted_budget(void)
+{
+	setup_tweak = no_untrusted_budget;
+	harden();
+}
+
+Test(security, A1_A2_P1_unauthenticated_link_gets_0x05_on_ids_and_cgms_and_reads_dis_and_battery,
+     .init = harden_without_untrusted_budget)
 {
 	ble_link plain =
 	    ble_link_make("/org/bluez/hci0/dev_11_22_33_44_55_66", GATT_SEC_NONE, false);
@@ -1373,7 +1393,7 @@ Test(security, V1_write_flood_is_rate_limited_and_audited_in_aggregate)
 		if (H.audit[i].kind == BLE_AUDIT_FLOOD)
 			sum = &H.audit[i];
 	cr_assert_not_null(sum);
-	cr_assert_eq(sum->count, 970);
+	cr_assert_eq(sum->count, 969, "the first refusal is audited on its own");
 	cr_assert_str_eq(sum->reason, "write flood");
 	/* The next minute the link works again; basal kept going. */
 	ccp("7D 14", "82 14 19 00");
@@ -1397,7 +1417,7 @@ Test(security, V2_subscription_storm_is_bounded_and_aggregated)
 	ble_server_flush_audit(H.srv, 2);
 	const audit_rec *a = last_audit();
 	cr_assert_eq(a->kind, BLE_AUDIT_STORM);
-	cr_assert_eq(a->count, 4980);
+	cr_assert_eq(a->count, 4979);
 }
 
 Test(security, V3_connection_loop_is_refused_after_the_budget)
@@ -1420,7 +1440,10 @@ Test(security, radio_traffic_costs_battery)
 		uint8_t v[64], att;
 		rd(&H.link, GATT_BAS_BATTERY_LEVEL, v, &att);
 	}
-	cr_assert_float_eq(before - status().battery_pct, 20 * 0.0005, 1e-9);
+	pump_config defaults;
+	pump_config_defaults(&defaults);
+	cr_assert_float_eq(before - status().battery_pct,
+	                   20 * defaults.battery.drain_pct_per_radio_event, 1e-12);
 }
 
 /* ---------------------------------------------------------------------------------- */

@@ -660,7 +660,8 @@ Test(legacy, V1_flood_is_processed_in_full_and_floods_the_audit)
 	cr_assert_eq(s.att_ok, 1000);
 	cr_assert_eq(s.responses_ok, 1000);
 	cr_assert_geq(H.audits - audits, 1000, "harm: the log grows with the flood");
-	cr_assert_float_eq(battery - status().battery_pct, 2000 * 0.0005, 1e-6,
+	cr_assert_float_eq(battery - status().battery_pct,
+	                   2000 * pump_get_config(H.p)->battery.drain_pct_per_radio_event, 1e-9,
 	                   "one radio event per write and per response");
 }
 
