@@ -44,6 +44,7 @@ enum {
 	HISTORY_MAX = 512,
 	CGM_MAX = 2880, /* two days of one-minute readings */
 	DUP_MAX = 8,
+	REVOKED_MAX = 4, /* bonds revoked or removed this run, refused at the IDS level */
 	HOUSEKEEPING_MAX = 64, /* the most history_housekeeping_per_hour can be */
 	DUP_BYTES_MAX = 32,
 	LISTENERS_MAX = 8,
@@ -226,6 +227,13 @@ struct ble_server {
 	rate_window stranger_connects, stranger_requests;
 	flood_agg connect_flood;
 	uint64_t opened_total;
+	/* one controller (ble_server_bond_created) */
+	char controller[BLE_LINK_IDENTITY_MAX];
+	char pending[BLE_LINK_IDENTITY_MAX];
+	uint16_t pending_announcement;
+	char revoked[REVOKED_MAX][BLE_LINK_IDENTITY_MAX];
+	size_t revoked_next;
+	unsigned bonds_created; /* this run: the new_bond announcement's AuxInfo */
 	ble_link_action_fn link_fn;
 	void *link_user_data;
 	ble_server_stats stats;
@@ -250,6 +258,8 @@ const char *att_error_name(uint8_t code)
 		return "write_not_permitted";
 	case ATT_ERR_INSUFFICIENT_AUTHENTICATION:
 		return "insufficient_authentication";
+	case ATT_ERR_INSUFFICIENT_AUTHORIZATION:
+		return "insufficient_authorization";
 	case ATT_ERR_REQUEST_NOT_SUPPORTED:
 		return "request_not_supported";
 	case ATT_ERR_INVALID_OFFSET:
@@ -1090,6 +1100,8 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 	}
 }
 
+static void controller_confirmed(ble_server *srv, int64_t now);
+
 void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 {
 	uint8_t d[IDS_HISTORY_DATA_MAX];
@@ -1098,6 +1110,9 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 	switch (ev->kind) {
 	case PUMP_EV_COMMAND:
 		hist_command(srv, ev);
+		if (ev->command == PUMP_CMD_CONFIRM_ANNUNCIATION && ev->result == PUMP_OK &&
+		    srv->pending[0] && (uint16_t)ev->value == srv->pending_announcement)
+			controller_confirmed(srv, ev->t_min);
 		break;
 	case PUMP_EV_BOLUS_STARTED: {
 		double ext = ev->value2, fast = ev->value - ev->value2;
@@ -1516,6 +1531,109 @@ int ble_server_cgm_interval(const ble_server *srv)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* One controller (A8, A9)                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+static bool is_revoked(const ble_server *srv, const char *identity)
+{
+	for (size_t i = 0; i < REVOKED_MAX; i++)
+		if (srv->revoked[i][0] && strcmp(srv->revoked[i], identity) == 0)
+			return true;
+	return false;
+}
+
+static void set_revoked(ble_server *srv, const char *identity, bool on)
+{
+	for (size_t i = 0; i < REVOKED_MAX; i++)
+		if (srv->revoked[i][0] && strcmp(srv->revoked[i], identity) == 0)
+			srv->revoked[i][0] = '\0';
+	if (on)
+		snprintf(srv->revoked[srv->revoked_next++ % REVOKED_MAX], BLE_LINK_IDENTITY_MAX, "%s",
+		         identity);
+}
+
+/*
+ * A request that passed the level check on a characteristic above GATT_SEC_NONE: 0, or the
+ * ATT error of the one-controller rule (the reason in *why). Legacy-vulnerable has no such
+ * rule (profile item 5).
+ */
+static uint8_t controller_check(ble_server *srv, const ble_link *link,
+                                const gatt_characteristic_def *def, const char **why)
+{
+	if (legacy(srv) || def->security == GATT_SEC_NONE)
+		return ATT_OK;
+	if (is_revoked(srv, link->identity)) {
+		*why = "bond revoked or removed at the pump: pair again from its window";
+		return ATT_ERR_INSUFFICIENT_AUTHENTICATION;
+	}
+	if (!srv->controller[0] && !srv->pending[0])
+		snprintf(srv->controller, sizeof srv->controller, "%s", link->identity);
+	if (strcmp(srv->controller, link->identity) == 0)
+		return ATT_OK;
+	*why = strcmp(srv->pending, link->identity) == 0
+	           ? "a new phone: waiting for the person to confirm it at the pump"
+	           : "not the pump's phone (one controller): pair it from the pump's window";
+	return ATT_ERR_INSUFFICIENT_AUTHORIZATION;
+}
+
+uint16_t ble_server_bond_created(ble_server *srv, const char *identity, int64_t now_min)
+{
+	if (!identity || !identity[0])
+		return 0;
+	set_revoked(srv, identity, false);
+	const uint16_t id = pump_announce_new_bond(srv->p, now_min, ++srv->bonds_created);
+	if (!srv->controller[0] || strcmp(srv->controller, identity) == 0) {
+		snprintf(srv->controller, sizeof srv->controller, "%s", identity);
+		srv->pending[0] = '\0';
+	} else {
+		snprintf(srv->pending, sizeof srv->pending, "%s", identity);
+		srv->pending_announcement = id;
+	}
+	return id;
+}
+
+void ble_server_bond_removed(ble_server *srv, const char *identity, int64_t now_min)
+{
+	(void)now_min;
+	if (!identity || !identity[0])
+		return;
+	set_revoked(srv, identity, true);
+	if (strcmp(srv->controller, identity) == 0)
+		srv->controller[0] = '\0';
+	if (strcmp(srv->pending, identity) == 0)
+		srv->pending[0] = '\0';
+}
+
+const char *ble_server_controller(const ble_server *srv)
+{
+	return srv->controller;
+}
+
+const char *ble_server_pending_controller(const ble_server *srv)
+{
+	return srv->pending;
+}
+
+/* The person confirmed the pending phone's announcement at the pump: it is the controller
+ * now, and the old one's bond is revoked. */
+static void controller_confirmed(ble_server *srv, int64_t now)
+{
+	char old[BLE_LINK_IDENTITY_MAX];
+	snprintf(old, sizeof old, "%s", srv->controller);
+	snprintf(srv->controller, sizeof srv->controller, "%s", srv->pending);
+	srv->pending[0] = '\0';
+	if (!old[0])
+		return;
+	set_revoked(srv, old, true);
+	const char *why = "a new phone was confirmed at the pump (one controller)";
+	link_state *ls = link_find(srv, old);
+	if (ls)
+		link_drop(srv, ls, now, BLE_LINK_REVOKE, why);
+	else if (srv->link_fn)
+		srv->link_fn(old, BLE_LINK_REVOKE, why, srv->link_user_data);
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Reads                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
@@ -1548,6 +1666,9 @@ uint8_t ble_server_read(ble_server *srv, const ble_link *link_in, int64_t now_mi
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id,
 		              ATT_ERR_INSUFFICIENT_AUTHENTICATION, "insufficient authentication",
 		              ble_link_security_name(link->security), NULL, 0);
+	uint8_t denied = controller_check(srv, link, def, &why);
+	if (denied)
+		return refuse(srv, link, now_min, BLE_AUDIT_READ, id, denied, why, NULL, NULL, 0);
 	uint8_t buf[OUT_MAX];
 	size_t n = 0;
 	if (encode_value(srv, ls, now_min, id, buf, sizeof buf, &n) != BLE_OK || n > cap)
@@ -2705,6 +2826,10 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link_in, int64_t now_m
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
 		              ATT_ERR_INSUFFICIENT_AUTHENTICATION, "insufficient authentication",
 		              ble_link_security_name(link->security), bytes, shown);
+	uint8_t denied = controller_check(srv, link, def, &why);
+	if (denied)
+		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, denied, why, NULL, bytes,
+		              shown);
 	if (len > BLE_ATT_MAX_VALUE)
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_INVALID_VALUE_LENGTH,
 		              "longer than an attribute value", NULL, bytes, shown);
@@ -2773,6 +2898,9 @@ uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link_in, int64_t n
 		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id,
 		              ATT_ERR_INSUFFICIENT_AUTHENTICATION, "insufficient authentication",
 		              ble_link_security_name(link->security), v, 2);
+	uint8_t denied = controller_check(srv, link, def, &why);
+	if (denied)
+		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id, denied, why, NULL, v, 2);
 	if (on)
 		ls->subscribed |= bit(id);
 	else

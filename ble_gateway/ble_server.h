@@ -38,6 +38,7 @@ enum {
 	ATT_ERR_READ_NOT_PERMITTED = 0x02,
 	ATT_ERR_WRITE_NOT_PERMITTED = 0x03,
 	ATT_ERR_INSUFFICIENT_AUTHENTICATION = 0x05,
+	ATT_ERR_INSUFFICIENT_AUTHORIZATION = 0x08, /* a second phone, not confirmed at the pump */
 	ATT_ERR_REQUEST_NOT_SUPPORTED = 0x06,
 	ATT_ERR_INVALID_OFFSET = 0x07,
 	ATT_ERR_INVALID_VALUE_LENGTH = 0x0D,
@@ -319,6 +320,31 @@ bool ble_server_connect(ble_server *srv, const ble_link *link, int64_t now_min);
  * dropped. The duplicate rule is server-wide and survives (security-cases R5). */
 void ble_server_disconnect(ble_server *srv, const char *identity, int64_t now_min);
 bool ble_server_link_connected(const ble_server *srv, const char *identity);
+
+/* ---- one controller (IDS Multiple Bond = 0; security-cases A8, A9) ---- */
+
+/*
+ * The pump serves one phone (its "controller") at the level IDS needs; any other link at
+ * that level gets ATT 0x08 Insufficient Authorization on every IDS, CGMS, Current Time and
+ * serial-number access (two controllers must never command side by side, and CP responses
+ * reach every subscribed phone with BlueZ 5.66). The first link at the level is the
+ * controller when no bond was announced this run (a bond from before the run).
+ *
+ * A new bond (the transport's news, after a pairing in the window the person opened at the
+ * pump): the pump announces it (annunciation new_bond, which only the person may confirm)
+ * and this returns its id. With no controller the new phone is the controller at once;
+ * otherwise it waits, refused 0x08, until the person confirms the announcement at the pump:
+ * then it is the controller, and the old controller's bond is revoked (dropped, and
+ * ble_server_on_link_action REVOKE asks the transport to remove the bond).
+ */
+uint16_t ble_server_bond_created(ble_server *srv, const char *identity, int64_t now_min);
+/* The bond of `identity` is gone (removed at the pump, or revoked): from now on the server
+ * refuses that identity 0x05 at the IDS level even if a transport claims it is bonded (A8:
+ * a phone reconnecting with a key the pump no longer has), until it bonds again. */
+void ble_server_bond_removed(ble_server *srv, const char *identity, int64_t now_min);
+/* The controller's identity ("" when none yet) and the one waiting for the person. */
+const char *ble_server_controller(const ble_server *srv);
+const char *ble_server_pending_controller(const ble_server *srv);
 
 /* ---- ATT requests ---- */
 

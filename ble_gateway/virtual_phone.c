@@ -407,15 +407,27 @@ static size_t seal_with(virtual_phone *vp, gatt_char_id id, const uint8_t *paylo
 	return n;
 }
 
+/* Our write counters as they were (the server's receive counters did not move). */
+static void restore_tx(virtual_phone *vp, const ids_e2e_link *before)
+{
+	memcpy(vp->counters.tx, before->tx, sizeof vp->counters.tx);
+}
+
 /* A normal write: payload sealed with the next counter, captured. */
 static vp_answer send_payload(virtual_phone *vp, int64_t now, gatt_char_id id,
                               const uint8_t *payload, size_t len)
 {
 	uint8_t buf[BLE_ATT_MAX_VALUE];
+	const ids_e2e_link counters = vp->counters;
 	size_t n = seal_with(vp, id, payload, len, buf, sizeof buf, 0, true);
 	if (n == 0)
 		return not_sent();
-	return send_bytes(vp, now, id, buf, n, true);
+	vp_answer a = send_bytes(vp, now, id, buf, n, true);
+	/* A write refused at the ATT level never advanced the pump's counter (security-cases
+	 * R2): an app that sees the error sends the same counter again. */
+	if (a.att_error)
+		restore_tx(vp, &counters);
+	return a;
 }
 
 vp_answer vp_command(virtual_phone *vp, int64_t now_min, const ids_command *cmd)

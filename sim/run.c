@@ -192,9 +192,14 @@ static void observe_bluez(const bluez_event *ev, void *user_data)
 	observers *o = user_data;
 	if (bluez_status_apply(&o->ble, ev))
 		o->ble_changed = true;
-	if (ev->kind == BLUEZ_EV_BOND_CREATED && o->engine)
-		/* Every new bond is announced on the pump (the person confirms it). */
-		pump_announce_new_bond(engine_pump(o->engine), o->now_min, ++o->bonds);
+	if (ev->kind == BLUEZ_EV_BOND_CREATED && o->engine && engine_server(o->engine)) {
+		/* Every new bond is announced on the pump; a second phone waits for the person
+		 * to confirm it there, which revokes the first (one controller, docs/ble.md). */
+		ble_server_bond_created(engine_server(o->engine), ev->device, o->now_min);
+		o->bonds++;
+	}
+	if (ev->kind == BLUEZ_EV_BOND_REMOVED && o->engine && engine_server(o->engine))
+		ble_server_bond_removed(engine_server(o->engine), ev->device, o->now_min);
 	if (ev->kind == BLUEZ_EV_PAIRING_WINDOW_CLOSED && ev->attempts > 0 && o->engine)
 		/* Someone may be guessing passkeys: the person at the pump must know. */
 		pump_announce_pairing_attempts(engine_pump(o->engine), o->now_min,

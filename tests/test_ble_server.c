@@ -789,14 +789,15 @@ Test(values, state_changes_are_indicated)
 
 Test(values, status_changed_is_indicated_when_a_flag_newly_rises_and_only_to_subscribers)
 {
-	ble_link quiet = ble_link_make("dev_quiet", GATT_SEC_SECURE, true);
-	cr_assert_eq(ble_server_subscribe(H.srv, &quiet, 0, GATT_IDD_COMMAND_CP, true), 0);
+	/* A second link subscribed to Battery Level only (it may: no PHI). */
+	ble_link quiet = ble_link_make("dev_quiet", GATT_SEC_NONE, false);
+	cr_assert_eq(ble_server_subscribe(H.srv, &quiet, 0, GATT_BAS_BATTERY_LEVEL, true), 0);
 	ccp("4B 11 00 33 02 00 00 00 00 00", "77 11 01 00");
 	cr_assert_eq(notes_since(GATT_IDD_STATUS_CHANGED), 1);
-	/* Nothing reached the other link but its own CP responses. */
+	/* Nothing reached the other link but what it enabled. */
 	for (size_t i = 0; i < H.n_notes; i++)
 		if (strcmp(H.notes[i].identity, quiet.identity) == 0)
-			cr_assert_eq(H.notes[i].id, GATT_IDD_COMMAND_CP);
+			cr_assert_eq(H.notes[i].id, GATT_BAS_BATTERY_LEVEL);
 	/* While the flags stay up, minutes of delivery do not indicate again. */
 	size_t before = 0;
 	for (size_t i = 0; i < H.n_notes; i++)
@@ -1222,9 +1223,9 @@ Test(security, I11_I12_not_writable_write_command_offset_and_not_readable)
 
 Test(security, a_control_point_without_its_indications_enabled_is_0xFD)
 {
-	ble_link other = ble_link_make("dev_other", GATT_SEC_SECURE, true);
+	cr_assert_eq(ble_server_subscribe(H.srv, &H.link, H.now, GATT_IDD_COMMAND_CP, false), 0);
 	const uint8_t b[] = {0x7D, 0x14, 1, 0, 0};
-	cr_assert_eq(write_bytes(&other, GATT_IDD_COMMAND_CP, b, sizeof b), 0xFD);
+	cr_assert_eq(write_bytes(&H.link, GATT_IDD_COMMAND_CP, b, sizeof b), 0xFD);
 	cr_assert_str_eq(last_audit()->reason, "control point indications not enabled");
 }
 
