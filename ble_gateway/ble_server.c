@@ -348,8 +348,8 @@ bool ble_profile_from_name(const char *name, ble_profile *out)
 
 const char *ble_audit_kind_name(ble_audit_kind k)
 {
-	static const char *const names[BLE_AUDIT_KIND_COUNT] = {"read",       "write", "subscribe",
-	                                                        "connection", "flood", "storm"};
+	static const char *const names[BLE_AUDIT_KIND_COUNT] = {
+	    "read", "write", "subscribe", "connection", "flood", "storm", "attack", "phone"};
 	return (unsigned)k < BLE_AUDIT_KIND_COUNT ? names[k] : "unknown";
 }
 

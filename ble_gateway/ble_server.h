@@ -130,6 +130,10 @@ typedef enum ble_audit_kind {
 	BLE_AUDIT_CONNECTION, /* connect, new security level, disconnect */
 	BLE_AUDIT_FLOOD,      /* aggregate: writes refused by the rate limit */
 	BLE_AUDIT_STORM,      /* aggregate: CCCD writes refused by the rate limit */
+	/* Not the server's: what a scenario's in-process phone did (sim/engine_ble.c), in the
+	 * same audit so that a run's record holds it and expectations can check it. */
+	BLE_AUDIT_ATTACK, /* an attack step: reason = its kind, count = requests sent, answer */
+	BLE_AUDIT_PHONE,  /* a phone step: one it could not do (refused), or what a read got */
 	BLE_AUDIT_KIND_COUNT,
 } ble_audit_kind;
 
@@ -170,6 +174,9 @@ typedef struct ble_audit_event {
 	bool pump_called;        /* the pump was commanded … */
 	pump_result pump_result; /* … and answered this */
 	uint32_t count;          /* refusals this event stands for (1 unless aggregated) */
+	const char *answer;      /* BLE_AUDIT_ATTACK: what its last request got, a name
+	                            ("e2e_invalid_counter", "procedure_not_applicable",
+	                            "success", "accepted"); NULL otherwise */
 	int64_t first_min, last_min;
 } ble_audit_event;
 

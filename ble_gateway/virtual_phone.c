@@ -17,7 +17,7 @@
 
 #include "virtual_phone.h"
 
-enum { VALUE_KEEP = 64, RESP_MAX = 64 };
+enum { VALUE_KEEP = 64, RESP_MAX = 64, HIST_TYPES = 40 };
 
 struct virtual_phone {
 	ble_server *srv;
@@ -49,6 +49,14 @@ struct virtual_phone {
 	size_t last_len[GATT_CHAR_COUNT];
 	uint8_t last[GATT_CHAR_COUNT][VALUE_KEEP];
 	size_t e2e_errors;
+
+	/* a history read: records by event type until the RACP response */
+	struct {
+		bool reading, done;
+		size_t n;
+		uint16_t type[HIST_TYPES];
+		unsigned count[HIST_TYPES];
+	} hist;
 
 	vp_capture capture[VP_CAPTURE_MAX];
 	size_t capture_total; /* written so far; the ring keeps the last VP_CAPTURE_MAX */
@@ -169,6 +177,19 @@ static void on_value(const ble_link *link, gatt_char_id id, bool indication, con
 			e2e_ok = false;
 			payload = len >= 3 ? len - 3 : 0;
 		}
+	}
+	if (vp->hist.reading && id == GATT_IDD_HISTORY_DATA && e2e_ok && payload >= 2) {
+		const uint16_t type = (uint16_t)(v[0] | (v[1] << 8));
+		size_t i = 0;
+		while (i < vp->hist.n && vp->hist.type[i] != type)
+			i++;
+		if (i == vp->hist.n && vp->hist.n < HIST_TYPES)
+			vp->hist.type[vp->hist.n++] = type;
+		if (i < vp->hist.n)
+			vp->hist.count[i]++;
+	} else if (vp->hist.reading && id == GATT_IDD_RACP && indication) {
+		vp->hist.reading = false; /* the procedure's response: the report is in */
+		vp->hist.done = true;
 	}
 	if (!vp->pending.active)
 		return;
@@ -646,7 +667,25 @@ vp_answer vp_ids_racp(virtual_phone *vp, int64_t now_min, const ids_racp_request
 vp_answer vp_read_history(virtual_phone *vp, int64_t now_min)
 {
 	ids_racp_request q = {IDS_RACP_REPORT_STORED_RECORDS, IDS_RACP_OP_ALL, 0, 0, 0};
-	return vp_ids_racp(vp, now_min, &q);
+	memset(&vp->hist, 0, sizeof vp->hist);
+	vp->hist.reading = true;
+	vp_answer a = vp_ids_racp(vp, now_min, &q);
+	if (a.att_error)
+		vp->hist.reading = false;
+	return a;
+}
+
+bool vp_history_read(virtual_phone *vp, uint16_t *types, unsigned *counts, size_t cap, size_t *n)
+{
+	*n = 0;
+	if (!vp->hist.done)
+		return false;
+	vp->hist.done = false;
+	for (size_t i = 0; i < vp->hist.n && *n < cap; i++, (*n)++) {
+		types[*n] = vp->hist.type[i];
+		counts[*n] = vp->hist.count[i];
+	}
+	return true;
 }
 
 vp_answer vp_history_count(virtual_phone *vp, int64_t now_min)
@@ -798,7 +837,7 @@ static vp_answer srcp_simple(virtual_phone *vp, int64_t now, uint16_t opcode)
 static const char *const read_targets[] = {
     "status",     "annunciations", "history",     "features",  "cgm",
     "cgm_status", "battery",       "device_info", "max_bolus", "active_bolus",
-    "basal",      "total_daily",   "iob",         "delivered",
+    "basal",      "total_daily",   "iob",         "delivered", "serial",
 };
 
 static const char *const subscribe_targets[] = {"cgm", "status", "annunciations", "history",
@@ -852,6 +891,8 @@ vp_answer vp_read_named(virtual_phone *vp, int64_t now_min, const char *t)
 		uint8_t pct = 0;
 		return vp_read_battery(vp, now_min, &pct);
 	}
+	if (strcmp(t, "serial") == 0)
+		return vp_read(vp, now_min, GATT_DIS_SERIAL_NUMBER, b, sizeof b, &n);
 	if (strcmp(t, "device_info") == 0) {
 		char s[BLE_DIS_STRING_MAX + 1];
 		return vp_read_device_info(vp, now_min, s, sizeof s);

@@ -121,8 +121,14 @@ vp_answer vp_status_request(virtual_phone *vp, int64_t now_min, const ids_status
 const ids_ccp_response *vp_last_command_response(const virtual_phone *vp);
 const ids_status_response *vp_last_status_response(const virtual_phone *vp);
 
-/* IDD RACP Report Stored Records (all): answer.data_count = History Data records. */
+/* IDD RACP Report Stored Records (all): answer.data_count = History Data records (those of
+ * the first burst; the rest stream at later ticks). The records are tallied by event type
+ * until the procedure's response arrives (vp_history_read). */
 vp_answer vp_read_history(virtual_phone *vp, int64_t now_min);
+/* After vp_read_history: true once the whole report is in (its RACP response arrived),
+ * with the records received by event type: types[i] (IDS code word) × counts[i], up to cap
+ * pairs in *n. Reports each finished read once. */
+bool vp_history_read(virtual_phone *vp, uint16_t *types, unsigned *counts, size_t cap, size_t *n);
 /* IDD RACP Report Number of Stored Records (all): answer.count. */
 vp_answer vp_history_count(virtual_phone *vp, int64_t now_min);
 /* Any IDD RACP request. */
@@ -151,7 +157,8 @@ vp_answer vp_subscribe(virtual_phone *vp, int64_t now_min, gatt_char_id id, bool
 /*
  * The scenario's `phone:` names. Reads: "status", "annunciations", "history", "features",
  * "cgm" (CGM records via RACP), "cgm_status", "battery", "device_info", "max_bolus",
- * "active_bolus", "basal", "total_daily", "iob", "delivered". Subscriptions: "cgm",
+ * "active_bolus", "basal", "total_daily", "iob", "delivered", "serial" (DIS, after
+ * pairing only). Subscriptions: "cgm",
  * "status" (Status + Status Changed), "annunciations", "history", "battery". An unknown
  * name answers sent = false.
  */

@@ -164,18 +164,28 @@ static void observe_audit(const ble_audit_event *ev, void *user_data)
 		if (o->expect)
 			expect_eval_refusal(o->expect, ev->t_min, ev->reason, ev->count);
 	}
+	/* What the scenario's phones did and saw (engine_ble.c), for expectations. */
+	if (o->expect && ev->kind == BLE_AUDIT_ATTACK)
+		expect_eval_attack(o->expect, ev->t_min, ev->reason, ev->answer);
+	if (o->expect && ev->kind == BLE_AUDIT_PHONE && !refused &&
+	    ev->char_id == GATT_IDD_HISTORY_DATA)
+		expect_eval_history(o->expect, ev->t_min, ev->request_opcode, ev->count);
 	if (!o->rec)
 		return;
-	char detail[700];
+	char detail[900];
 	snprintf(detail, sizeof detail,
 	         "{\"link\":\"%s\",\"security\":\"%s\",\"att_error\":%u,\"response_code\":%u,"
-	         "\"count\":%u,\"bytes\":\"%s\",\"detail\":\"%s\"}",
+	         "\"count\":%u,\"answer\":\"%s\",\"bytes\":\"%s\",\"detail\":\"%s\"}",
 	         ev->link_identity ? ev->link_identity : "",
 	         ble_link_security_name(ev->link_security), ev->att_error, ev->response_code,
-	         ev->count, ev->raw_hex ? ev->raw_hex : "", ev->detail ? ev->detail : "");
+	         ev->count, ev->answer ? ev->answer : "", ev->raw_hex ? ev->raw_hex : "",
+	         ev->detail ? ev->detail : "");
 	recorder_event re = {
 		.t_min = ev->t_min,
-		.type = refused ? "ble_refused" : "ble_accepted",
+		.type = ev->kind == BLE_AUDIT_ATTACK ? "ble_attack"
+		        : refused                    ? "ble_refused"
+		        : ev->kind == BLE_AUDIT_PHONE ? "ble_phone"
+		                                      : "ble_accepted",
 		.source = "phone",
 		.name = ev->char_name,
 		.result = ev->reason,
