@@ -1086,7 +1086,7 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 		hist_tbr_ended(srv, ev->t_min, END_REASON_CANCELED);
 		break;
 	case PUMP_CMD_SET_MAX_BOLUS:
-		if (ev->value == srv->last_max_bolus_u)
+		if (ev->value == srv->last_max_bolus_u && srv->cfg.history_housekeeping_per_hour > 0)
 			break; /* nothing changed: nothing to record */
 		if (ev->source != PUMP_SOURCE_PUMP && !housekeeping_take(srv, ev->t_min))
 			break;
@@ -2765,7 +2765,9 @@ static uint8_t write_current_time(ble_server *srv, link_state *ls, int64_t now, 
 		              "invalid current time", ble_result_name(r), b, len);
 	int64_t want = epoch_min_of(&t.date_time);
 	const int64_t adjust = want - (srv->base_epoch_min + now);
-	const bool changed = adjust != srv->cts_adjust_min;
+	/* (without a housekeeping budget — legacy-vulnerable — every write is recorded) */
+	const bool changed =
+	    adjust != srv->cts_adjust_min || srv->cfg.history_housekeeping_per_hour == 0;
 	srv->cts_adjust_min = adjust;
 	/* A clock set that changes nothing records nothing; one that does is housekeeping. A
 	 * skipped one leaves the records on the clock of the last Reference Time until the

@@ -257,7 +257,8 @@ typedef struct ble_server_config {
 	 * clock set, a max bolus change, an annunciation snoozed or confirmed from a phone)
 	 * are kept at most this many per hour; the rest are counted, not recorded, so that
 	 * harmless writes cannot push doses out of the history (docs/ble.md "IDS history").
-	 * Writes that change nothing record nothing. 0 = unlimited. */
+	 * Writes that change nothing record nothing. 0 = every write recorded, as it comes
+	 * (legacy-vulnerable's default). */
 	int history_housekeeping_per_hour;
 	ble_audit_fn on_audit; /* may be NULL */
 	void *audit_user_data;

@@ -25,6 +25,7 @@ struct engine_ble {
 	ble_server *srv;
 	pump *p;
 	virtual_phone *phones[LINK_LEVELS]; /* by scenario_link, created on first use */
+	size_t cut_seen[LINK_LEVELS];       /* values cut at the MTU, already reported */
 	ble_audit_fn on_audit;
 	void *audit_user_data;
 	char detail[300];
@@ -185,12 +186,33 @@ static void report_history(engine_ble *b, virtual_phone *vp, int64_t now)
 	}
 }
 
+/* Values that reached a phone cut at its ATT_MTU (23): each fails its E2E check there, so
+ * each is a refusal in the audit (it is one: the phone cannot use it). */
+static void report_cut(engine_ble *b, int link, int64_t now)
+{
+	virtual_phone *vp = b->phones[link];
+	const size_t cut = vp_cut_values(vp);
+	if (cut == b->cut_seen[link])
+		return;
+	ble_audit_event ev = step_event(vp, now, BLE_AUDIT_PHONE, GATT_CHAR_COUNT);
+	ev.decision = BLE_DECISION_REFUSED;
+	ev.reason = "cut at the ATT_MTU: the phone's E2E check failed";
+	ev.count = (uint32_t)(cut - b->cut_seen[link]);
+	snprintf(b->detail, sizeof b->detail, "%u values longer than %d octets",
+	         (unsigned)ev.count, BLE_VALUE_MAX_DEFAULT_MTU);
+	ev.detail = b->detail;
+	b->cut_seen[link] = cut;
+	audit(b, &ev);
+}
+
 void engine_ble_tick(engine_ble *b, int64_t now_min, const pump_delivery *delivered)
 {
 	ble_server_tick(b->srv, now_min, delivered);
 	for (int i = 0; i < LINK_LEVELS; i++)
-		if (b->phones[i])
+		if (b->phones[i]) {
 			report_history(b, b->phones[i], now_min);
+			report_cut(b, i, now_min);
+		}
 }
 
 void engine_ble_finish(engine_ble *b, int64_t now_min)
@@ -220,10 +242,12 @@ static bool last_payload(virtual_phone *vp, bool e2e, gatt_char_id *id, uint8_t 
 		return false;
 	const vp_capture *c = vp_capture_get(vp, n - 1);
 	size_t payload = c->len;
-	/* IDS tails are counter + CRC (3 bytes), CGMS ones a CRC only (2). */
+	/* IDS tails are counter + CRC (3 bytes), CGMS ones a CRC only (2); Current Time and
+	 * the like carry none. */
 	const gatt_service_def *svc = gatt_service_of(c->char_id);
+	const gatt_characteristic_def *def = gatt_characteristic(c->char_id);
 	const size_t tail = svc && svc->uuid16 == GATT_UUID_CGMS ? 2 : 3;
-	if (e2e && payload >= tail)
+	if (e2e && def && def->e2e && payload >= tail)
 		payload -= tail;
 	memcpy(out, c->bytes, payload);
 	*len = payload;
