@@ -383,6 +383,7 @@ static void setup(uint8_t cfg)
 	pump_config_defaults(&pc);
 	pc.on_event = on_pump_event;
 	pc.battery.drain_pct_per_radio_event = 0.0;
+	pc.battery.drain_pct_per_link_min = 0.0;
 	if (cfg & 0x08)
 		pc.limits.min_bolus_interval_min = 10;
 	F.p = pump_new(&pc);
