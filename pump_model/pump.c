@@ -1133,6 +1133,8 @@ uint16_t pump_announce_pairing_attempts(pump *p, int64_t now, unsigned attempts)
 /* The radio's share of a minute: never more than it can draw at full duty. */
 static void radio_spend(pump *p, int64_t now, double pct)
 {
+	if (!(pct > 0.0))
+		return; /* a radio that costs nothing changes nothing */
 	if (now != p->radio_minute) {
 		p->radio_minute = now;
 		p->radio_spent_pct = 0.0;
