@@ -44,7 +44,7 @@ enum {
 	HISTORY_MAX = 512,
 	CGM_MAX = 2880, /* two days of one-minute readings */
 	DUP_MAX = 8,
-	REVOKED_MAX = 4, /* bonds revoked or removed this run, refused at the IDS level */
+	REVOKED_MAX = 4,       /* bonds revoked or removed this run, refused at the IDS level */
 	HOUSEKEEPING_MAX = 64, /* the most history_housekeeping_per_hour can be */
 	DUP_BYTES_MAX = 32,
 	LISTENERS_MAX = 8,
@@ -170,7 +170,7 @@ struct ble_server {
 
 	/* IDS history */
 	ids_history_event hist[HISTORY_MAX];
-	bool phone_command;   /* the pump events now come from a collector's command */
+	bool phone_command; /* the pump events now come from a collector's command */
 	int64_t housekeeping[HOUSEKEEPING_MAX]; /* when recent housekeeping records were made */
 	size_t housekeeping_next;
 	uint64_t hist_total; /* = next sequence number */
@@ -657,9 +657,9 @@ static void flood_flush(ble_server *srv, const ble_link *link, flood_agg *f,
 		ble_audit_event ev = audit_start(link, now, agg_kind, f->char_id);
 		ev.decision = BLE_DECISION_REFUSED;
 		ev.att_error = ATT_ERR_PROCEDURE_IN_PROGRESS;
-		ev.reason = agg_kind == BLE_AUDIT_STORM  ? "subscription storm"
-		            : f == &srv->connect_flood ? "connection flood"
-		                                       : "write flood";
+		ev.reason = agg_kind == BLE_AUDIT_STORM ? "subscription storm"
+		            : f == &srv->connect_flood  ? "connection flood"
+		                                        : "write flood";
 		ev.count = unreported;
 		ev.first_min = f->first_min;
 		ev.last_min = f->last_min;
@@ -776,7 +776,7 @@ static link_class class_of(const ble_server *srv, const ble_link *l)
 	if (!l->bonded)
 		return LINK_STRANGER;
 	return gatt_security_met(required_level(srv, GATT_SEC_SECURE), l->security) ? LINK_TRUSTED
-	                                                                           : LINK_UNPROVEN;
+	                                                                            : LINK_UNPROVEN;
 }
 
 /* A refused connection: the first of a minute's run audited, the rest aggregated. */
@@ -886,8 +886,7 @@ static bool untrusted_charge(ble_server *srv, link_state *ls, int64_t now, const
 		                          : "request budget of a bonded link that never proved its "
 		                            "level spent";
 	else if (c == LINK_STRANGER &&
-	         !budget_take(&srv->stranger_requests, srv->cfg.max_stranger_requests_per_min,
-	                      now))
+	         !budget_take(&srv->stranger_requests, srv->cfg.max_stranger_requests_per_min, now))
 		*why = "request budget of all unpaired centrals this minute spent";
 	if (!*why)
 		return true;
@@ -1086,7 +1085,8 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 		hist_tbr_ended(srv, ev->t_min, END_REASON_CANCELED);
 		break;
 	case PUMP_CMD_SET_MAX_BOLUS:
-		if (ev->value == srv->last_max_bolus_u && srv->cfg.history_housekeeping_per_hour > 0)
+		if (ev->value == srv->last_max_bolus_u &&
+		    srv->cfg.history_housekeeping_per_hour > 0)
 			break; /* nothing changed: nothing to record */
 		if (ev->source != PUMP_SOURCE_PUMP && !housekeeping_take(srv, ev->t_min))
 			break;
@@ -1173,7 +1173,8 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 		const pump_annunciation *a = &ev->annunciation;
 		const bool raised = ev->detail && strcmp(ev->detail, "raised") == 0;
 		if (!raised && srv->phone_command && !housekeeping_take(srv, t))
-			break; /* a phone's acknowledgement over its budget (the pump's audit has it) */
+			break; /* a phone's acknowledgement over its budget (the pump's audit has
+			          it) */
 		wire_put_u8(&w, 0);
 		wire_put_u16(&w, a->id);
 		wire_put_u16(&w, (uint16_t)a->type);
@@ -1548,8 +1549,8 @@ static void set_revoked(ble_server *srv, const char *identity, bool on)
 		if (srv->revoked[i][0] && strcmp(srv->revoked[i], identity) == 0)
 			srv->revoked[i][0] = '\0';
 	if (on)
-		snprintf(srv->revoked[srv->revoked_next++ % REVOKED_MAX], BLE_LINK_IDENTITY_MAX, "%s",
-		         identity);
+		snprintf(srv->revoked[srv->revoked_next++ % REVOKED_MAX], BLE_LINK_IDENTITY_MAX,
+		         "%s", identity);
 }
 
 /*
@@ -1969,7 +1970,8 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		if (ap && age != 0) {
 			const size_t n = strlen(srv->detail);
 			if (age < 0)
-				snprintf(srv->detail + n, sizeof srv->detail - n, ", no CGM reading yet");
+				snprintf(srv->detail + n, sizeof srv->detail - n,
+				         ", no CGM reading yet");
 			else
 				snprintf(srv->detail + n, sizeof srv->detail - n,
 				         ", last CGM reading %lld min ago", (long long)age);
@@ -2777,7 +2779,7 @@ static uint8_t write_current_time(ble_server *srv, link_state *ls, int64_t now, 
 		hist_reference_time(srv, now, REF_REASON_SET_DATE_TIME);
 	snprintf(srv->detail, sizeof srv->detail, "clock adjusted by %lld min%s",
 	         (long long)srv->cts_adjust_min,
-	         !changed    ? " (unchanged: not recorded)"
+	         !changed   ? " (unchanged: not recorded)"
 	         : recorded ? ""
 	                    : " (history: over the hourly budget of clock records)");
 	audit_value_write(srv, ls, now, GATT_CTS_CURRENT_TIME, srv->detail, b, len);

@@ -454,7 +454,7 @@ typedef struct ble_server_stats {
 	uint64_t rate_limited;                 /* writes and reads over budget */
 	uint64_t storm_refused;                /* CCCD writes over budget */
 	uint64_t connections, connections_refused;
-	uint64_t links_dropped;  /* disconnected by the server (budgets, eviction, revocation) */
+	uint64_t links_dropped; /* disconnected by the server (budgets, eviction, revocation) */
 	uint64_t notifications; /* notifications + indications sent */
 	uint64_t audit_events;
 	uint64_t history_events; /* IDS history records made (all time) */

@@ -989,8 +989,7 @@ static double monotonic_s(void)
 }
 
 /* Ask bluetoothd to drop a central (asynchronous: we may be inside its method call). */
-static void links_disconnect(bluez_gateway *gw, const char *path, bool remove_bond,
-                             const char *why)
+static void links_disconnect(bluez_gateway *gw, const char *path, bool remove_bond, const char *why)
 {
 	if (!gw->conn || !gw->adapter_path[0])
 		return;
@@ -999,8 +998,9 @@ static void links_disconnect(bluez_gateway *gw, const char *path, bool remove_bo
 		                       "RemoveDevice", g_variant_new("(o)", path), NULL,
 		                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL, NULL);
 	else
-		g_dbus_connection_call(gw->conn, BLUEZ, path, IFACE_DEVICE, "Disconnect", NULL, NULL,
-		                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL, NULL);
+		g_dbus_connection_call(gw->conn, BLUEZ, path, IFACE_DEVICE, "Disconnect", NULL,
+		                       NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL,
+		                       NULL);
 	gw_device *d = g_hash_table_lookup(gw->devices, path);
 	char line[256];
 	snprintf(line, sizeof line, "%s %s: %s", remove_bond ? "bond removed with" : "disconnected",
@@ -1029,7 +1029,8 @@ static void links_follow(bluez_gateway *gw, const char *path)
 	const gw_device *d = g_hash_table_lookup(gw->devices, path);
 	if (d && !link_budget_update(&gw->budget, path, d->connected, d->bonded || d->paired,
 	                             monotonic_s()))
-		links_disconnect(gw, path, false, "the connections for unpaired centrals are taken");
+		links_disconnect(gw, path, false,
+		                 "the connections for unpaired centrals are taken");
 }
 
 /* Strangers whose time is up (called from bluez_gateway_poll). */

@@ -24,8 +24,8 @@
 enum { LINK_BUDGET_MAX = 16, LINK_BUDGET_ID_MAX = 64 };
 
 typedef struct link_budget_config {
-	int max_strangers;  /* 0 = no limit */
-	double stranger_s;  /* 0 = no limit */
+	int max_strangers; /* 0 = no limit */
+	double stranger_s; /* 0 = no limit */
 } link_budget_config;
 
 /* Hardened: 2 strangers (as the server's pool), 120 s each (a person types a passkey in

@@ -567,8 +567,8 @@ vp_answer vp_temp_basal_context(virtual_phone *vp, int64_t now_min, pump_temp_ba
 	}
 	ids_command c = {0};
 	c.opcode = IDS_CCP_SET_TBR;
-	c.u.set_tbr.flags = (uint8_t)((change ? IDS_TBR_FLAG_CHANGE : 0) |
-	                              (context ? IDS_TBR_FLAG_CONTEXT : 0));
+	c.u.set_tbr.flags =
+	    (uint8_t)((change ? IDS_TBR_FLAG_CHANGE : 0) | (context ? IDS_TBR_FLAG_CONTEXT : 0));
 	c.u.set_tbr.delivery_context = context;
 	c.u.set_tbr.type = type == PUMP_TBR_RELATIVE ? IDS_TBR_RELATIVE : IDS_TBR_ABSOLUTE;
 	c.u.set_tbr.value = type == PUMP_TBR_RELATIVE ? floor(value + 1e-9) : floor_to(value, 0.01);

@@ -232,7 +232,7 @@ typedef struct vp_flood_stats {
 	size_t responses_ok; /* procedures answered with success */
 	size_t dropped;      /* times the pump disconnected the phone */
 	size_t reconnects, reconnects_refused;
-	size_t not_sent;     /* the minute was over (time spent waiting to reconnect) */
+	size_t not_sent; /* the minute was over (time spent waiting to reconnect) */
 	vp_answer first, last;
 } vp_flood_stats;
 

@@ -198,8 +198,8 @@ static void report_cut(engine_ble *b, int link, int64_t now)
 	ev.decision = BLE_DECISION_REFUSED;
 	ev.reason = "cut at the ATT_MTU: the phone's E2E check failed";
 	ev.count = (uint32_t)(cut - b->cut_seen[link]);
-	snprintf(b->detail, sizeof b->detail, "%u values longer than %d octets",
-	         (unsigned)ev.count, BLE_VALUE_MAX_DEFAULT_MTU);
+	snprintf(b->detail, sizeof b->detail, "%u values longer than %d octets", (unsigned)ev.count,
+	         BLE_VALUE_MAX_DEFAULT_MTU);
 	ev.detail = b->detail;
 	b->cut_seen[link] = cut;
 	audit(b, &ev);

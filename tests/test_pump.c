@@ -554,16 +554,21 @@ Test(pump_results, no_extended_programme_beats_the_bolus_speed)
 	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_REFUSED_INVALID_VALUE,
 	               before);
 	/* 25 U over 15 min is 1.67 U/min, faster than 1.5 U/min: from anyone */
-	r = (pump_bolus_request){.type = PUMP_BOLUS_EXTENDED, .extended_u = 25.0, .duration_min = 15};
+	r = (pump_bolus_request){
+	    .type = PUMP_BOLUS_EXTENDED, .extended_u = 25.0, .duration_min = 15};
 	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_REFUSED_BOLUS_RATE,
 	               before);
-	r = (pump_bolus_request){.type = PUMP_BOLUS_MULTIWAVE, .immediate_u = 1.0, .extended_u = 24.0,
+	r = (pump_bolus_request){.type = PUMP_BOLUS_MULTIWAVE,
+	                         .immediate_u = 1.0,
+	                         .extended_u = 24.0,
 	                         .duration_min = 15};
 	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PHONE, &r, NULL), PUMP_REFUSED_BOLUS_RATE,
 	               before);
 	pump_free(before);
 	/* at exactly the speed it runs, and no minute is faster */
-	r = (pump_bolus_request){.type = PUMP_BOLUS_MULTIWAVE, .immediate_u = 3.0, .extended_u = 22.5,
+	r = (pump_bolus_request){.type = PUMP_BOLUS_MULTIWAVE,
+	                         .immediate_u = 3.0,
+	                         .extended_u = 22.5,
 	                         .duration_min = 15};
 	r.extended_u = 21.0; /* 1.4 U/min, and 24 U under the 25 U limit */
 	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_OK);

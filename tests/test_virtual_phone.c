@@ -699,7 +699,8 @@ Test(phone, a_busy_day_arrives_whole_at_a_23_octet_mtu, .init = hardened, .fini 
 	assert_ok(vp_read_named(H.vp, H.now, "basal"), "basal delivery");
 	vp_answer h = vp_read_history(H.vp, H.now);
 	assert_ok(h, "history");
-	cr_assert_geq(h.data_count, 10, "%zu records of %zu", h.data_count, ble_server_history_count(H.srv));
+	cr_assert_geq(h.data_count, 10, "%zu records of %zu", h.data_count,
+	              ble_server_history_count(H.srv));
 	cr_assert_eq(vp_cut_values(H.vp), 0, "a value longer than ATT_MTU - 3");
 	cr_assert_eq(vp_e2e_errors(H.vp), 0);
 }
@@ -711,8 +712,7 @@ Test(phone, a_busy_day_arrives_whole_at_a_23_octet_mtu, .init = hardened, .fini 
 static char revoked_identity[BLE_LINK_IDENTITY_MAX];
 static ble_link_action revoked_action;
 
-static void on_link_action(const char *identity, ble_link_action action, const char *why,
-                           void *ud)
+static void on_link_action(const char *identity, ble_link_action action, const char *why, void *ud)
 {
 	(void)why;
 	(void)ud;
@@ -728,8 +728,8 @@ static uint16_t newest_annunciation(pump_annunciation_type *type)
 	return a.id;
 }
 
-Test(phone, A9_a_second_phone_waits_for_the_person_who_revokes_the_first,
-     .init = hardened, .fini = teardown)
+Test(phone, A9_a_second_phone_waits_for_the_person_who_revokes_the_first, .init = hardened,
+     .fini = teardown)
 {
 	revoked_identity[0] = '\0';
 	ble_server_on_link_action(H.srv, on_link_action, NULL);
@@ -737,8 +737,8 @@ Test(phone, A9_a_second_phone_waits_for_the_person_who_revokes_the_first,
 	cr_assert_str_eq(ble_server_controller(H.srv), vp_link(H.vp)->identity);
 	run_minutes(5);
 	/* A second phone bonds in a window the person opened: announced, not yet trusted. */
-	virtual_phone *second =
-	    virtual_phone_new(H.srv, ble_link_make("/org/bluez/hci0/dev_SECOND", GATT_SEC_SECURE, true));
+	virtual_phone *second = virtual_phone_new(
+	    H.srv, ble_link_make("/org/bluez/hci0/dev_SECOND", GATT_SEC_SECURE, true));
 	const uint16_t ann = ble_server_bond_created(H.srv, vp_link(second)->identity, H.now);
 	pump_annunciation_type type;
 	cr_assert_eq(newest_annunciation(&type), ann);
@@ -750,7 +750,8 @@ Test(phone, A9_a_second_phone_waits_for_the_person_who_revokes_the_first,
 	assert_att(vp_subscribe_named(second, H.now, "cgm", true), 0x08, "its CGM subscription");
 	/* Neither phone may make it the controller: only the person, at the pump. */
 	assert_att(vp_confirm_annunciation(second, H.now, ann), 0x08, "confirm from the new phone");
-	assert_response(vp_confirm_annunciation(H.vp, H.now, ann), 0x74, "confirm from the old one");
+	assert_response(vp_confirm_annunciation(H.vp, H.now, ann), 0x74,
+	                "confirm from the old one");
 	cr_assert_str_eq(ble_server_pending_controller(H.srv), vp_link(second)->identity);
 	cr_assert_float_eq(status().delivered_total_u, before, 1e-12);
 	/* The person confirms: the new phone is the controller, the old bond is revoked. */
