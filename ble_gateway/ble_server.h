@@ -375,8 +375,11 @@ typedef struct ble_write_options {
  * Write a characteristic value (opts NULL: a Write Request at offset 0). Returns 0 or an
  * ATT error, checked in this order (each refusal audited with link identity and level, raw
  * bytes and reason):
+ *   0x11 no connection (refused: slots, budgets) or an untrusted link over its request
+ *        budget (dropped) ·
  *   0x01 unknown id · 0xFE write budget of this link-minute spent (aggregated audit) ·
- *   0x03 not writable · 0x06 write command / 0x07 offset · 0x05 link below the level ·
+ *   0x03 not writable · 0x06 write command / 0x07 offset · 0x05 link below the level (or
+ *        a revoked bond) · 0x08 a phone other than the pump's one controller ·
  *   0x0D longer than 512 octets, or an empty write where E2E cannot apply ·
  *   0xFD the control point's own indication not enabled on this link ·
  *   0x80 E2E tail missing, 0x82 counter not the next one, 0x81 CRC wrong (E2E on; the
@@ -430,7 +433,8 @@ void ble_server_continue_reports(ble_server *srv, int64_t now_min);
 
 /*
  * A CGM reading of this minute (mg/dL; NaN = none, ignored) with its sensor status
- * annunciation bits (CGMS_SSA_*, 0 normally). Stored with its session time offset for CGMS
+ * annunciation bits (CGMS_SSA_*, 0 normally). Its time is what a closed loop's TBR is
+ * checked against (ap_cgm_max_age_min), session or not. Stored with its session time offset for CGMS
  * RACP (bounded history) when a session runs; notified as CGM Measurement to subscribed
  * links whose communication interval has elapsed. Readings outside 40 … 400 mg/dL are
  * reported at the bound with the below/above device range bit.
