@@ -358,8 +358,10 @@ const char *ble_server_pending_controller(const ble_server *srv);
 
 /*
  * Read a characteristic value into out[cap]. Returns 0 with *len set, or an ATT error:
- * 0x01 unknown id, 0x02 not readable, 0x05 link below the characteristic's level, 0xFE
- * read budget spent, 0x0E value could not be encoded or cap too small. IDS values carry
+ * 0x11 no connection or an untrusted link dropped over its budget, 0x01 unknown id, 0x02
+ * not readable, 0x05 link below the characteristic's level (or a revoked bond), 0x08 a
+ * phone other than the pump's controller, 0xFE read budget spent, 0x0E value could not be
+ * encoded or cap too small. IDS values carry
  * the E2E tail sealed with this link's counter for that characteristic (advanced by the
  * read); CGMS values their CRC. Refusals are audited.
  */
@@ -396,8 +398,9 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min,
 
 /*
  * A CCCD write: enable (`on`) or disable notifications/indications of `id` on this link.
- * 0x01 when the characteristic has no CCCD, 0xFE over the CCCD budget of this link-minute
- * (a subscription storm: aggregated audit), 0x05 below the CCCD's level. Every accepted
+ * 0x11 as for reads, 0x01 when the characteristic has no CCCD, 0xFE over the CCCD budget
+ * of this link-minute (a subscription storm: aggregated audit), 0x05 below the CCCD's
+ * level, 0x08 a phone other than the pump's controller. Every accepted
  * change is audited; per-link subscriptions are one bit per characteristic (bounded).
  */
 uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link, int64_t now_min,
