@@ -25,7 +25,15 @@
  *    clear with one active → 0x74;
  *  - RACP Delete is refused (op code not supported) on both services: history is evidence;
  *  - radio cost: one pump_radio_event per request received, per notification/indication
- *    sent and per connection.
+ *    sent and per connection, and the connection events of every link each minute;
+ *  - availability: strangers (not bonded) have a pool of slots and budgets of their own and
+ *    are dropped beyond them, a bonded phone takes the oldest stranger's slot; floods are
+ *    audited once a minute while they last;
+ *  - one controller (IDS Multiple Bond = 0): another phone at the level gets 0x08 until the
+ *    person confirms its bond at the pump, which revokes the first;
+ *  - a closed loop's TBR needs a CGM reading at most 15 min old (T8);
+ *  - IDS history: no record for a write that changes nothing, housekeeping records a
+ *    collector can cause kept at most 12 an hour, History Data sealed with a CRC only.
  */
 #include <math.h>
 #include <stdio.h>
