@@ -66,7 +66,8 @@ static bool minute(void *user_data, const patient_batch_ready *r, patient_batch_
 		return false;
 	}
 	w->bg_sum_mgdl += r->bg_mgdl;
-	w->bg_min_mgdl = fmin(w->bg_min_mgdl, r->bg_mgdl);
+	if (r->bg_mgdl < w->bg_min_mgdl)
+		w->bg_min_mgdl = r->bg_mgdl;
 	w->rhs_evals += r->last.rhs_evals;
 	if (r->t_min >= w->minutes)
 		return false;

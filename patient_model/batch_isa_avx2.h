@@ -85,9 +85,12 @@ NI nv n_shl(nv a, int n)
 {
 	return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(a), n));
 }
-NI nv n_shr(nv a, int n)
+
+/* m * 2^n for an integral n; t holds n + 1023 in its low bits (batch_vector.h, exp) */
+NI nv n_scale_pow2(nv m, nv n, nv t)
 {
-	return _mm256_castsi256_pd(_mm256_srli_epi64(_mm256_castpd_si256(a), n));
+	(void)n;
+	return _mm256_mul_pd(m, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52)));
 }
 
 NI nm n_gt(nv a, nv b)

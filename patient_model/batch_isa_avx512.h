@@ -91,9 +91,13 @@ NI nv n_shl(nv a, int n) /* 64-bit lanes shifted left */
 {
 	return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_castpd_si512(a), (unsigned)n));
 }
-NI nv n_shr(nv a, int n) /* logical right */
+
+/* m * 2^n for an integral n (a double; t: n + 1023 in its low bits), exact while the
+ * result is normal: scalef, the same value as AVX2's shift-and-multiply */
+NI nv n_scale_pow2(nv m, nv n, nv t)
 {
-	return _mm512_castsi512_pd(_mm512_srli_epi64(_mm512_castpd_si512(a), (unsigned)n));
+	(void)t;
+	return _mm512_scalef_pd(m, n);
 }
 
 /* ordered, quiet comparisons: false when either is NaN */

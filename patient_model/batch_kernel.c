@@ -35,8 +35,8 @@
 
 #include <math.h>
 
-#define G BATCH_GROUP
-#define LANES (G * BATCH_W)
+#include "batch_vector.h"
+
 #define PASTE4(a, b, c, d) a##b##c##d
 #define NAME4(a, b, c, d) PASTE4(a, b, c, d)
 #define KERNEL_NAME NAME4(batch_kernel_, BATCH_ISA_NAME, _x, BATCH_GROUP)
@@ -45,234 +45,13 @@
 _Static_assert(LANES <= BATCH_MAX_LANES, "batch_lanes rows are too short");
 
 /* ---------------------------------------------------------------------------------- */
-/* A group of G vectors: LANES lanes                                                  */
-/* ---------------------------------------------------------------------------------- */
-
-typedef struct vd {
-	nv v[G];
-} vd;
-typedef struct vm {
-	nm m[G];
-} vm;
-
-#define VI static inline __attribute__((always_inline))
-#define FOR_G for (int g = 0; g < G; g++)
-
-VI vd vload(const double *row)
-{
-	vd r;
-	FOR_G r.v[g] = n_load(row + g * BATCH_W);
-	return r;
-}
-VI void vstore(double *row, vd a)
-{
-	FOR_G n_store(row + g * BATCH_W, a.v[g]);
-}
-VI vd vset(double a)
-{
-	vd r;
-	FOR_G r.v[g] = n_set1(a);
-	return r;
-}
-VI vd vbits(uint64_t u)
-{
-	vd r;
-	FOR_G r.v[g] = n_bits(u);
-	return r;
-}
-
-#define V_BINARY(name, op)                                                                         \
-	VI vd name(vd a, vd b)                                                                     \
-	{                                                                                          \
-		vd r;                                                                              \
-		FOR_G r.v[g] = op(a.v[g], b.v[g]);                                                 \
-		return r;                                                                          \
-	}
-#define V_COMPARE(name, op)                                                                        \
-	VI vm name(vd a, vd b)                                                                     \
-	{                                                                                          \
-		vm r;                                                                              \
-		FOR_G r.m[g] = op(a.v[g], b.v[g]);                                                 \
-		return r;                                                                          \
-	}
-#define M_BINARY(name, op)                                                                         \
-	VI vm name(vm a, vm b)                                                                     \
-	{                                                                                          \
-		vm r;                                                                              \
-		FOR_G r.m[g] = op(a.m[g], b.m[g]);                                                 \
-		return r;                                                                          \
-	}
-
-V_BINARY(vadd, n_add)
-V_BINARY(vsub, n_sub)
-V_BINARY(vmul, n_mul)
-V_BINARY(vdiv, n_div)
-V_BINARY(vmin, n_min)
-V_BINARY(vmax, n_max)
-V_BINARY(vand, n_and)
-V_BINARY(vor, n_or)
-V_BINARY(vandnot, n_andnot)
-V_COMPARE(vgt, n_gt)
-V_COMPARE(vge, n_ge)
-V_COMPARE(vlt, n_lt)
-V_COMPARE(vle, n_le)
-V_COMPARE(veq, n_eq)
-M_BINARY(mand, m_and)
-M_BINARY(mor, m_or)
-M_BINARY(mandnot, m_andnot)
-
-VI vd vfma(vd a, vd b, vd c) /* a*b + c, one rounding */
-{
-	vd r;
-	FOR_G r.v[g] = n_fma(a.v[g], b.v[g], c.v[g]);
-	return r;
-}
-VI vd vfnma(vd a, vd b, vd c) /* c - a*b, one rounding */
-{
-	vd r;
-	FOR_G r.v[g] = n_fnma(a.v[g], b.v[g], c.v[g]);
-	return r;
-}
-VI vd vsqrt(vd a)
-{
-	vd r;
-	FOR_G r.v[g] = n_sqrt(a.v[g]);
-	return r;
-}
-VI vd vshl(vd a, int n)
-{
-	vd r;
-	FOR_G r.v[g] = n_shl(a.v[g], n);
-	return r;
-}
-VI vd vshr(vd a, int n)
-{
-	vd r;
-	FOR_G r.v[g] = n_shr(a.v[g], n);
-	return r;
-}
-VI vd vsel(vm m, vd if_true, vd if_false)
-{
-	vd r;
-	FOR_G r.v[g] = n_blend(m.m[g], if_true.v[g], if_false.v[g]);
-	return r;
-}
-VI vm mask_of(uint32_t bits)
-{
-	vm r;
-	FOR_G r.m[g] = m_of_bits((bits >> (g * BATCH_W)) & ((1u << BATCH_W) - 1u));
-	return r;
-}
-VI uint32_t bits_of(vm m)
-{
-	uint32_t bits = 0;
-	FOR_G bits |= (uint32_t)m_bits(m.m[g]) << (g * BATCH_W);
-	return bits;
-}
-VI vd vabs(vd a)
-{
-	return vandnot(vbits(0x8000000000000000u), a);
-}
-/* magnitude of `mag` (>= 0) with the sign of `sign`: copysign for a non-negative mag */
-VI vd vwith_sign_of(vd mag, vd sign)
-{
-	return vor(mag, vand(sign, vbits(0x8000000000000000u)));
-}
-/* set a row to `value` where m, keep it elsewhere */
-VI void vstore_where(double *row, vm m, vd value)
-{
-	vstore(row, vsel(m, value, vload(row)));
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* exp, log, pow                                                                      */
-/* ---------------------------------------------------------------------------------- */
-
-/*
- * e^x for x in [-708, 708] (clamped there; NaN stays NaN): x = n ln2 + r, |r| <= ln2/2,
- * e^r by its Taylor series to r^13 (truncation < 5e-18), 2^n built in the exponent bits.
- * Within 1 ulp of libm (tests/test_patient_batch.c).
- */
-VI vd vexp(vd x)
-{
-	const vd shifter = vset(0x1.8p52 + 1023.0); /* rounds to an integer, biased by 1023 */
-	x = vmax(vset(-708.0), vmin(vset(708.0), x));
-	const vd t = vfma(x, vset(0x1.71547652b82fep+0), shifter); /* x / ln 2 */
-	const vd n = vsub(t, shifter);
-	vd r = vfnma(n, vset(0x1.62e42fefa39efp-1), x); /* ln 2, high part */
-	r = vfnma(n, vset(0x1.abc9e3b39803fp-56), r);   /* ln 2, low part */
-	vd p = vset(1.6059043836821613e-10);            /* 1/13! */
-	p = vfma(p, r, vset(2.08767569878681e-09));
-	p = vfma(p, r, vset(2.505210838544172e-08));
-	p = vfma(p, r, vset(2.755731922398589e-07));
-	p = vfma(p, r, vset(2.7557319223985893e-06));
-	p = vfma(p, r, vset(2.48015873015873e-05));
-	p = vfma(p, r, vset(0.0001984126984126984));
-	p = vfma(p, r, vset(0.001388888888888889));
-	p = vfma(p, r, vset(0.008333333333333333));
-	p = vfma(p, r, vset(0.041666666666666664));
-	p = vfma(p, r, vset(0.16666666666666666));
-	p = vfma(p, r, vset(0.5));
-	const vd er = vadd(vset(1.0), vfma(vmul(r, r), p, r));
-	return vmul(er, vshl(t, 52)); /* (n + 1023) << 52 = 2^n */
-}
-
-/*
- * ln x for positive finite x (normal or subnormal), as fdlibm's e_log.c computes it:
- * x = 2^k m, m in [sqrt(2)/2, sqrt(2)), ln m through s = f / (2 + f) and its polynomial
- * Lg1 … Lg7. Within 1 ulp of libm (tests/test_patient_batch.c).
- */
-VI vd vlog(vd x)
-{
-	const vm tiny = vlt(x, vset(0x1p-1022));
-	x = vsel(tiny, vmul(x, vset(0x1p54)), x);
-	const vd bias = vsel(tiny, vset(1023.0 + 54.0), vset(1023.0));
-	/* the biased exponent as a double: its bits under 2^52's */
-	vd k = vsub(vor(vshr(x, 52), vbits(0x4330000000000000u)), vset(0x1p52));
-	k = vsub(k, bias);
-	vd m = vor(vand(x, vbits(0x000fffffffffffffu)), vbits(0x3ff0000000000000u));
-	const vm big = vgt(m, vset(0x1.6a09e667f3bcdp+0)); /* sqrt(2) */
-	m = vsel(big, vmul(m, vset(0.5)), m);
-	k = vsel(big, vadd(k, vset(1.0)), k);
-
-	const vd f = vsub(m, vset(1.0));
-	const vd hfsq = vmul(vmul(vset(0.5), f), f);
-	const vd s = vdiv(f, vadd(vset(2.0), f));
-	const vd z = vmul(s, s);
-	const vd w = vmul(z, z);
-	const vd t1 =
-	    vmul(w, vfma(w, vfma(w, vset(1.531383769920937332e-01), vset(2.222219843214978396e-01)),
-	                 vset(3.999999999940941908e-01)));
-	const vd t2 = vmul(
-	    z, vfma(w,
-	            vfma(w, vfma(w, vset(1.479819860511658591e-01), vset(1.818357216161805012e-01)),
-	                 vset(2.857142874366239149e-01)),
-	            vset(6.666666666666735130e-01)));
-	const vd rr = vadd(t2, t1);
-	const vd ln2_hi = vset(6.93147180369123816490e-01),
-	         ln2_lo = vset(1.90821492927058770002e-10);
-	/* k ln2_hi - ((hfsq - (s (hfsq + R) + k ln2_lo)) - f) */
-	const vd inner = vfma(s, vadd(hfsq, rr), vmul(k, ln2_lo));
-	return vsub(vmul(k, ln2_hi), vsub(vsub(hfsq, inner), f));
-}
-
-VI vd vpow(vd x, double y)
-{
-	const vd inf = vset((double)INFINITY);
-	const vm ok = mand(vgt(x, vset(0.0)), vlt(x, inf));
-	const vd r = vexp(vmul(vset(y), vlog(vsel(ok, x, vset(1.0)))));
-	const vm passes = mor(veq(x, vset(0.0)), veq(x, inf));
-	return vsel(ok, r, vsel(passes, x, vset((double)NAN)));
-}
-
-/* ---------------------------------------------------------------------------------- */
 /* The right-hand side (patient-model spec §3, clamps §3.6), as patient.c's           */
 /* ---------------------------------------------------------------------------------- */
 
 /* What the right-hand side holds over a minute, loaded once an attempt. */
 typedef struct held_inputs {
 	vd meal_mg_per_min, insulin_pmol_per_kg_min;
-	vd aa, cc, b_dbar, d_dbar;
+	vd two_aa, two_cc, b_dbar, d_dbar;
 	vm has_dbar;
 } held_inputs;
 
@@ -281,8 +60,8 @@ VI held_inputs held_inputs_of(const batch_lanes *b)
 	return (held_inputs){
 	    .meal_mg_per_min = vload(b->meal_mg_per_min),
 	    .insulin_pmol_per_kg_min = vload(b->insulin_pmol_per_kg_min),
-	    .aa = vload(b->aa),
-	    .cc = vload(b->cc),
+	    .two_aa = vload(b->two_aa),
+	    .two_cc = vload(b->two_cc),
 	    .b_dbar = vload(b->b_dbar),
 	    .d_dbar = vload(b->d_dbar),
 	    .has_dbar = mask_of(b->has_dbar),
@@ -305,12 +84,14 @@ static void rhs(const batch_lanes *b, const held_inputs *in, const vd *x, vd *dx
 
 	dx[0] = vsub(in->meal_mg_per_min, vmul(kmax, x[0]));
 
-	/* tanh(u) - tanh(v) with one exp each and one division (patient.c) */
-	const vd u = vmul(in->aa, vsub(qsto, in->b_dbar));
-	const vd v = vmul(in->cc, vsub(qsto, in->d_dbar));
-	const vd eu = vexp(vmul(vset(-2.0), vabs(u)));
-	const vd ev = vexp(vmul(vset(-2.0), vabs(v)));
-	const vd nu = vwith_sign_of(vsub(one, eu), u), nvv = vwith_sign_of(vsub(one, ev), v);
+	/* tanh(u) - tanh(v) with one exp each and one division (patient.c); the held 2 aa
+	 * and 2 cc give 2u and 2v exactly, and -2|u| is 2u with its sign bit set */
+	const vd u2 = vmul(in->two_aa, vsub(qsto, in->b_dbar));
+	const vd v2 = vmul(in->two_cc, vsub(qsto, in->d_dbar));
+	const vd sign = vbits(0x8000000000000000u);
+	const vd eu = vexp_nonpositive(vor(u2, sign));
+	const vd ev = vexp_nonpositive(vor(v2, sign));
+	const vd nu = vwith_sign_of(vsub(one, eu), u2), nvv = vwith_sign_of(vsub(one, ev), v2);
 	const vd pu = vadd(one, eu), pv = vadd(one, ev);
 	const vd tanh_diff = vdiv(vsub(vmul(nu, pv), vmul(nvv, pu)), vmul(pu, pv));
 	const vd kgut =
@@ -430,23 +211,24 @@ static void minute_setup(batch_lanes *b, uint32_t setup_bits)
 	const vd meal_mg = vmul(to_eat, vset(1000.0));
 	const vd iir = vdiv(vmul(vload(b->in_insulin_u_per_min), vset(PMOL_PER_U)), C(BC_BW_KG));
 	const vm has_dbar = vgt(dbar, zero);
-	const vd aa = vsel(has_dbar, vdiv(C(BC_AA_TIMES_DBAR), dbar), zero);
-	const vd cc = vsel(has_dbar, vdiv(C(BC_CC_TIMES_DBAR), dbar), zero);
+	const vd two = vset(2.0);
+	const vd aa2 = vsel(has_dbar, vmul(two, vdiv(C(BC_AA_TIMES_DBAR), dbar)), zero);
+	const vd cc2 = vsel(has_dbar, vmul(two, vdiv(C(BC_CC_TIMES_DBAR), dbar)), zero);
 	const vd bd = vsel(has_dbar, vmul(C(BC_B), dbar), zero);
 	const vd dd = vsel(has_dbar, vmul(C(BC_D), dbar), zero);
 
 	/* integrate_minute: the same inputs as the last minute's (field by field) */
 	const vm equal = mand(mand(mand(veq(meal_mg, vload(b->meal_mg_per_min)),
 	                                veq(iir, vload(b->insulin_pmol_per_kg_min))),
-	                           mand(veq(aa, vload(b->aa)), veq(cc, vload(b->cc)))),
+	                           mand(veq(aa2, vload(b->two_aa)), veq(cc2, vload(b->two_cc)))),
 	                      mand(veq(bd, vload(b->b_dbar)), veq(dd, vload(b->d_dbar))));
 	const uint32_t has_dbar_bits = bits_of(has_dbar);
 	const uint32_t same =
 	    setup_bits & b->has_last_inputs & bits_of(equal) & ~(has_dbar_bits ^ b->has_dbar);
 	vstore_where(b->meal_mg_per_min, s, meal_mg);
 	vstore_where(b->insulin_pmol_per_kg_min, s, iir);
-	vstore_where(b->aa, s, aa);
-	vstore_where(b->cc, s, cc);
+	vstore_where(b->two_aa, s, aa2);
+	vstore_where(b->two_cc, s, cc2);
 	vstore_where(b->b_dbar, s, bd);
 	vstore_where(b->d_dbar, s, dd);
 	b->has_dbar = (b->has_dbar & ~setup_bits) | (has_dbar_bits & setup_bits);
@@ -499,13 +281,31 @@ static void minute_setup(batch_lanes *b, uint32_t setup_bits)
 /* One attempt: the stages, the error, accept or reject, each lane on its own          */
 /* ---------------------------------------------------------------------------------- */
 
-/* h / fac, fac = fac11 / facold^beta / safe clamped to [1/fac2, 1/fac1] (ode_dopri5.h) */
-VI vd step_factor(vd h, vd fac11, vd facold_beta)
+/*
+ * One lane's next step size after an attempt of size h with error err, as
+ * ode_dopri5_integrate computes it (the same operations, libm's pow): reads the lane's
+ * stabilisation memory, hmax and reject flag before the attempt's updates.
+ */
+static double next_step_size(const batch_lanes *b, int lane, double h, double err, bool accepted,
+                             bool ends)
 {
-	vd fac = vdiv(vdiv(fac11, facold_beta), vset(DP_SAFE));
-	fac = vmin(fac, vset(1.0 / DP_FAC1));
-	fac = vmax(fac, vset(1.0 / DP_FAC2));
-	return vdiv(h, fac);
+	const uint32_t bit = 1u << lane;
+	const double fac11 = pow(err, DP_EXPO1);
+	if (!accepted)
+		return h / fmin(1.0 / DP_FAC1, fac11 / DP_SAFE);
+	double fac = fac11 / ((b->facold_reset & bit) ? b->pow_facold_initial
+	                                              : pow(b->facold[lane], DP_BETA));
+	fac = fac / DP_SAFE;
+	fac = fac < 1.0 / DP_FAC1 ? fac : 1.0 / DP_FAC1;
+	fac = fac > 1.0 / DP_FAC2 ? fac : 1.0 / DP_FAC2;
+	double hnew = h / fac;
+	if (ends)
+		return hnew;
+	if (fabs(hnew) > b->hmax_min[lane])
+		hnew = b->hmax_min[lane];
+	if (b->reject & bit)
+		hnew = fmin(fabs(hnew), fabs(h));
+	return hnew;
 }
 
 void KERNEL_NAME(batch_lanes *b)
@@ -589,39 +389,30 @@ void KERNEL_NAME(batch_lanes *b)
 	const vm rejected = mandnot(fits, act);
 	const uint32_t acc_bits = bits_of(accepted), rej_bits = bits_of(rejected);
 	const uint32_t ends = acc_bits & last_bits;
-	const vm reset = mask_of(b->facold_reset);
-	vd fac11 = vpow(err, DP_EXPO1);
-	vd facold_beta = vset(b->pow_facold_initial);
-	if (bits_of(mandnot(reset, accepted)))
-		facold_beta = vsel(reset, facold_beta, vpow(vload(b->facold), DP_BETA));
-	vd hnew = step_factor(h, fac11, facold_beta);
 	/*
-	 * Where the last bits of the powers reach the next step size, they are libm's, as
-	 * the scalar engine's: the same step sequence. They do not where the factor is
-	 * clamped, or where the step is cut to the minute or to hmax anyway (the margins
-	 * cover the vector pow's few ulps).
+	 * The common minute: one step over all of it (h = 1, stabilisation memory afresh)
+	 * with an error so small that the next step is at least 0.991 minute, and the next
+	 * minute cuts any step over 1/1.01 to the minute: the exact size reaches nothing and
+	 * is not computed (it needs pow). 10 h stands for it (the size at the factor's clamp).
+	 * Every other lane takes the scalar engine's step control, libm's pow included.
 	 */
-	const vm unclamped = mand(vgt(hnew, vmul(h, vset(0.2 * (1.0 + 0x1p-40)))),
-	                          vlt(hnew, vmul(h, vset(10.0 * (1.0 - 0x1p-40)))));
-	const vm carried = mand(mask_of(ends), vlt(hnew, vset(0.991)));
-	const vm within = mand(mask_of(acc_bits & ~ends),
-	                       vlt(hnew, vmul(vload(b->hmax_min), vset(1.0 + 0x1p-30))));
-	const uint32_t exact = bits_of(mor(mand(unclamped, mor(carried, within)), rejected));
+	const uint32_t quick = ends & b->facold_reset &
+	                       bits_of(mand(veq(h, vset(1.0)), vle(err, vset(b->quick_err_max))));
+	const uint32_t exact = (acc_bits | rej_bits) & ~quick;
+	vd h_next = vsel(mask_of(quick), vmul(h, vset(DP_FAC2)), h);
 	if (exact) {
-		_Alignas(64) double err_row[LANES], fac11_row[LANES], beta_row[LANES];
+		_Alignas(64) double err_row[LANES], h_row[LANES];
 		vstore(err_row, err);
-		vstore(fac11_row, fac11);
-		vstore(beta_row, facold_beta);
+		vstore(h_row, h_next);
 		for (uint32_t m = exact; m; m &= m - 1) {
 			const int lane = __builtin_ctz(m);
-			fac11_row[lane] = pow(err_row[lane], DP_EXPO1);
-			if (!(b->facold_reset & (1u << lane)))
-				beta_row[lane] = pow(b->facold[lane], DP_BETA);
+			const uint32_t bit = 1u << lane;
+			h_row[lane] = next_step_size(b, lane, h_row[lane], err_row[lane],
+			                             (acc_bits & bit) != 0, (ends & bit) != 0);
 		}
-		fac11 = vload(fac11_row);
-		facold_beta = vload(beta_row);
-		hnew = step_factor(h, fac11, facold_beta);
+		h_next = vload(h_row);
 	}
+	vstore(b->h_min, vsel(mor(accepted, rejected), h_next, vload(b->h_min)));
 
 	/* accepted: advance; the end of the minute keeps hnew for the next one */
 	vstore_where(b->facold, accepted, vmax(err, vset(DP_FACOLD_RESET)));
@@ -631,12 +422,6 @@ void KERNEL_NAME(batch_lanes *b)
 	}
 	const vm ends_m = mask_of(ends);
 	vstore(b->x_min, vsel(accepted, vsel(ends_m, xend, vadd(x, h)), x));
-	vd h_acc = vsel(vgt(vabs(hnew), vload(b->hmax_min)), vload(b->hmax_min), hnew);
-	h_acc = vsel(mask_of(b->reject), vmin(vabs(h_acc), vabs(h)), h_acc);
-	h_acc = vsel(ends_m, hnew, h_acc);
-	/* rejected: shrink */
-	const vd h_rej = vdiv(h, vmin(vdiv(fac11, vset(DP_SAFE)), vset(1.0 / DP_FAC1)));
-	vstore(b->h_min, vsel(accepted, h_acc, vsel(rejected, h_rej, vload(b->h_min))));
 
 	b->facold_reset &= ~acc_bits;
 	b->reject = (b->reject & ~acc_bits) | rej_bits;
@@ -656,7 +441,7 @@ void KERNEL_NAME(batch_lanes *b)
 }
 
 /* ---------------------------------------------------------------------------------- */
-/* For tests: the polynomial exp and log over arrays                                  */
+/* For tests: the polynomial exp over arrays                                          */
 /* ---------------------------------------------------------------------------------- */
 
 #if BATCH_GROUP == 1
@@ -666,19 +451,7 @@ void MATH_NAME(exp)(const double *in, double *out, unsigned n)
 		_Alignas(64) double buf[BATCH_W];
 		for (int j = 0; j < BATCH_W; j++)
 			buf[j] = in[i + (unsigned)j];
-		vstore(buf, vexp(vload(buf)));
-		for (int j = 0; j < BATCH_W; j++)
-			out[i + (unsigned)j] = buf[j];
-	}
-}
-
-void MATH_NAME(log)(const double *in, double *out, unsigned n)
-{
-	for (unsigned i = 0; i + BATCH_W <= n; i += BATCH_W) {
-		_Alignas(64) double buf[BATCH_W];
-		for (int j = 0; j < BATCH_W; j++)
-			buf[j] = in[i + (unsigned)j];
-		vstore(buf, vlog(vload(buf)));
+		vstore(buf, vexp_nonpositive(vload(buf)));
 		for (int j = 0; j < BATCH_W; j++)
 			out[i + (unsigned)j] = buf[j];
 	}

@@ -80,7 +80,8 @@ typedef struct batch_lanes {
 	/* the inputs held over the current minute (and compared with the next minute's) */
 	_Alignas(64) double meal_mg_per_min[BATCH_MAX_LANES];
 	_Alignas(64) double insulin_pmol_per_kg_min[BATCH_MAX_LANES];
-	_Alignas(64) double aa[BATCH_MAX_LANES], cc[BATCH_MAX_LANES];
+	/* twice the reference's aa and cc (exact), so that the kernel gets 2u and 2v */
+	_Alignas(64) double two_aa[BATCH_MAX_LANES], two_cc[BATCH_MAX_LANES];
 	_Alignas(64) double b_dbar[BATCH_MAX_LANES], d_dbar[BATCH_MAX_LANES];
 
 	/* what the caller gave for the next minute (patient_batch_set_inputs) */
@@ -107,6 +108,11 @@ typedef struct batch_lanes {
 	uint32_t last;
 
 	double pow_facold_initial; /* pow(1e-4, 0.04) from libm, as the scalar engine's */
+	/*
+	 * The largest error of a whole-minute first step after which the next step is
+	 * surely over 0.991 minute (batch_kernel.c, step control).
+	 */
+	double quick_err_max;
 } batch_lanes;
 
 /*
@@ -124,13 +130,10 @@ void batch_kernel_avx2_x1(batch_lanes *b);   /* 4 lanes */
 void batch_kernel_avx2_x2(batch_lanes *b);   /* 8 lanes */
 
 /*
- * The kernels' exp and log over n doubles (n a multiple of the vector width), for tests:
- * exp within 1 ulp of libm on [-708, 708], log within 1 ulp on positive normal and
- * subnormal numbers.
+ * The kernels' exp over n doubles <= 0 (n a multiple of the vector width), for tests:
+ * within 1 ulp of libm's down to -708.
  */
 void batch_math_avx512_exp(const double *in, double *out, unsigned n);
-void batch_math_avx512_log(const double *in, double *out, unsigned n);
 void batch_math_avx2_exp(const double *in, double *out, unsigned n);
-void batch_math_avx2_log(const double *in, double *out, unsigned n);
 
 #endif

@@ -8,6 +8,7 @@
  * no I/O, no globals. The CPU is asked at run time (__builtin_cpu_supports), so one build
  * runs everywhere and uses AVX-512 where there is some.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,7 +205,7 @@ static void lane_reset(batch_lanes *l, unsigned lane, const patient_params *p)
 	l->last_qsto_mg[lane] = p->x0[PATIENT_QSTO1_MG] + p->x0[PATIENT_QSTO2_MG];
 	l->last_foodtaken_g[lane] = 0.0;
 	l->meal_mg_per_min[lane] = l->insulin_pmol_per_kg_min[lane] = 0.0;
-	l->aa[lane] = l->cc[lane] = l->b_dbar[lane] = l->d_dbar[lane] = 0.0;
+	l->two_aa[lane] = l->two_cc[lane] = l->b_dbar[lane] = l->d_dbar[lane] = 0.0;
 	l->in_meal_g[lane] = l->in_insulin_u_per_min[lane] = 0.0;
 	l->in_eat_rate_g_per_min[lane] = EAT_RATE_G_PER_MIN;
 	l->eaten_g[lane] = 0.0;
@@ -242,6 +243,10 @@ patient_batch *patient_batch_new(patient_batch_engine engine, unsigned lanes)
 	b->lane_count = lanes;
 	b->kernel = kernel_for(engine, lanes);
 	b->lanes.pow_facold_initial = pow(DP_FACOLD_RESET, DP_BETA);
+	/* next step h / fac >= 0.991 for h = 1 when fac = err^expo1 / facold^beta / safe is at
+	 * most 1 / 0.991; a millionth below, for the rounding of pow */
+	b->lanes.quick_err_max =
+	    pow(DP_SAFE * b->lanes.pow_facold_initial / 0.991, 1.0 / DP_EXPO1) * (1.0 - 1e-6);
 	/* Free lanes hold a real patient: the kernels compute on every lane of a vector,
 	 * and ordinary numbers there keep them from slow paths (NaN, subnormals). */
 	for (unsigned lane = 0; lane < BATCH_MAX_LANES; lane++)
@@ -306,6 +311,25 @@ patient_batch_result patient_batch_end(patient_batch *b, unsigned lane)
 	return PATIENT_BATCH_OK;
 }
 
+/* patient_step_eating's checks (NaN fails every comparison), so that the kernels never see
+ * what it refuses; then the inputs are the lane's for its next minute. */
+static inline patient_batch_result take_inputs(batch_lanes *l, unsigned lane, double meal_g,
+                                               double eat_rate_g_per_min, double insulin_u_per_min)
+{
+	if (!(meal_g >= 0.0 && meal_g <= DBL_MAX && insulin_u_per_min >= 0.0 &&
+	      insulin_u_per_min <= DBL_MAX && eat_rate_g_per_min > 0.0 &&
+	      eat_rate_g_per_min <= DBL_MAX))
+		return PATIENT_BATCH_BAD_INPUT;
+	const uint32_t bit = 1u << lane;
+	l->in_meal_g[lane] = meal_g;
+	l->in_eat_rate_g_per_min[lane] = eat_rate_g_per_min;
+	l->in_insulin_u_per_min[lane] = insulin_u_per_min;
+	l->done &= ~bit;
+	l->active |= bit;
+	l->setup |= bit;
+	return PATIENT_BATCH_OK;
+}
+
 patient_batch_result patient_batch_set_inputs(patient_batch *b, unsigned lane,
                                               double meal_announced_g, double eat_rate_g_per_min,
                                               double insulin_u_per_min)
@@ -319,36 +343,22 @@ patient_batch_result patient_batch_set_inputs(patient_batch *b, unsigned lane,
 		return PATIENT_BATCH_LANE_FAILED;
 	if (b->lanes.active & bit)
 		return PATIENT_BATCH_LANE_BUSY;
-	/* patient_step_eating's checks, so that the kernels never see what it refuses */
-	if (!(meal_announced_g >= 0.0) || !isfinite(meal_announced_g) ||
-	    !(insulin_u_per_min >= 0.0) || !isfinite(insulin_u_per_min) ||
-	    !(eat_rate_g_per_min > 0.0) || !isfinite(eat_rate_g_per_min))
-		return PATIENT_BATCH_BAD_INPUT;
-	batch_lanes *l = &b->lanes;
-	l->in_meal_g[lane] = meal_announced_g;
-	l->in_eat_rate_g_per_min[lane] = eat_rate_g_per_min;
-	l->in_insulin_u_per_min[lane] = insulin_u_per_min;
-	l->done &= ~bit;
-	l->active |= bit;
-	l->setup |= bit;
-	return PATIENT_BATCH_OK;
+	return take_inputs(&b->lanes, lane, meal_announced_g, eat_rate_g_per_min,
+	                   insulin_u_per_min);
 }
 
 /* The scalar engine: every lane with inputs steps its patient one minute. */
 static void advance_scalar(patient_batch *b)
 {
 	batch_lanes *l = &b->lanes;
-	for (unsigned lane = 0; lane < b->lane_count; lane++) {
+	for (uint32_t m = l->active; m; m &= m - 1) {
+		const unsigned lane = (unsigned)__builtin_ctz(m);
 		const uint32_t bit = 1u << lane;
-		if (!(l->active & bit))
-			continue;
 		patient *p = b->scalar[lane];
 		patient_step_info info = {0};
 		const patient_step_result r =
 		    patient_step_eating(p, l->in_meal_g[lane], l->in_eat_rate_g_per_min[lane],
 		                        l->in_insulin_u_per_min[lane], &info);
-		l->active &= ~bit;
-		l->setup &= ~bit;
 		l->x_min[lane] = patient_time_min(p);
 		l->eaten_g[lane] = info.eaten_g;
 		l->evals[lane] = info.rhs_evals;
@@ -359,40 +369,52 @@ static void advance_scalar(patient_batch *b)
 		else
 			l->failed |= bit;
 	}
+	l->active = 0;
+	l->setup = 0;
+}
+
+/* Integrate until a lane ends its minute or fails, or none is left integrating. */
+static void integrate(patient_batch *b)
+{
+	batch_lanes *l = &b->lanes;
+	if (!l->active)
+		return;
+	if (!b->kernel) {
+		advance_scalar(b);
+		return;
+	}
+	const uint32_t failed_before = l->failed;
+	l->done = 0;
+	do
+		b->kernel(l);
+	while (l->active && !l->done && l->failed == failed_before);
+}
+
+/* What the caller is told about a waiting lane. */
+static inline patient_batch_ready lane_ready(const patient_batch *b, unsigned lane)
+{
+	const batch_lanes *l = &b->lanes;
+	const uint32_t bit = 1u << lane;
+	const bool failed = (l->failed & bit) != 0;
+	const bool at_start = l->x_min[lane] == 0.0 && !failed;
+	return (patient_batch_ready){
+	    .lane = lane,
+	    .job = b->job[lane],
+	    .t_min = (int64_t)l->x_min[lane],
+	    .bg_mgdl = l->bg_mgdl[lane],
+	    .gsub_mgdl = l->gsub_mgdl[lane],
+	    .status = failed ? PATIENT_STEP_SOLVER_FAILED : PATIENT_STEP_OK,
+	    .last = {.eaten_g = at_start ? 0.0 : l->eaten_g[lane],
+	             .rhs_evals = at_start ? 0u : (unsigned)l->evals[lane]},
+	};
 }
 
 size_t patient_batch_advance(patient_batch *b, patient_batch_ready *ready, size_t cap)
 {
-	batch_lanes *l = &b->lanes;
-	if (l->active) {
-		if (b->kernel) {
-			const uint32_t failed_before = l->failed;
-			l->done = 0;
-			do
-				b->kernel(l);
-			while (l->active && !l->done && l->failed == failed_before);
-		} else {
-			advance_scalar(b);
-		}
-	}
+	integrate(b);
 	size_t n = 0;
-	const uint32_t waiting = b->has_job & ~l->active;
-	for (unsigned lane = 0; lane < b->lane_count && n < cap; lane++) {
-		const uint32_t bit = 1u << lane;
-		if (!(waiting & bit))
-			continue;
-		const bool started = l->x_min[lane] == 0.0 && !(l->failed & bit);
-		ready[n++] = (patient_batch_ready){
-		    .lane = lane,
-		    .job = b->job[lane],
-		    .t_min = (int64_t)l->x_min[lane],
-		    .bg_mgdl = l->bg_mgdl[lane],
-		    .gsub_mgdl = l->gsub_mgdl[lane],
-		    .status = (l->failed & bit) ? PATIENT_STEP_SOLVER_FAILED : PATIENT_STEP_OK,
-		    .last = {.eaten_g = started ? 0.0 : l->eaten_g[lane],
-		             .rhs_evals = started ? 0u : (unsigned)l->evals[lane]},
-		};
-	}
+	for (uint32_t m = b->has_job & ~b->lanes.active; m && n < cap; m &= m - 1)
+		ready[n++] = lane_ready(b, (unsigned)__builtin_ctz(m));
 	return n;
 }
 
@@ -424,6 +446,11 @@ static bool take_job(patient_batch *b, unsigned lane, const patient_batch_source
 	return *result == PATIENT_BATCH_OK;
 }
 
+/*
+ * The same loop as a caller of patient_batch_advance would write, without the list: the
+ * waiting lanes straight from the bit mask (the engine's overhead a lane-minute is what a
+ * vector lane-minute costs, so it is kept to a few dozen instructions).
+ */
 patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_source *source)
 {
 	if (b->has_job)
@@ -432,26 +459,26 @@ patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_sou
 	bool jobs_left = true;
 	for (unsigned lane = 0; lane < b->lane_count && jobs_left; lane++)
 		jobs_left = take_job(b, lane, source, &result);
-	patient_batch_ready ready[PATIENT_BATCH_MAX_LANES];
-	size_t n;
-	while (result == PATIENT_BATCH_OK && (n = patient_batch_advance(b, ready, b->lane_count))) {
-		for (size_t i = 0; i < n; i++) {
-			patient_batch_ready r = ready[i];
-			patient_batch_inputs in = {0, EAT_RATE_G_PER_MIN, 0};
+	batch_lanes *l = &b->lanes;
+	while (result == PATIENT_BATCH_OK && b->has_job) {
+		integrate(b);
+		for (uint32_t m = b->has_job & ~l->active; m; m &= m - 1) {
+			const unsigned lane = (unsigned)__builtin_ctz(m);
+			patient_batch_ready r = lane_ready(b, lane);
+			patient_batch_inputs in = {0.0, EAT_RATE_G_PER_MIN, 0.0};
 			bool more = source->minute(source->user_data, &r, &in);
 			if (more && r.status == PATIENT_STEP_OK &&
-			    patient_batch_set_inputs(b, r.lane, in.meal_announced_g,
-			                             in.eat_rate_g_per_min, in.insulin_u_per_min) ==
-			        PATIENT_BATCH_BAD_INPUT) {
+			    take_inputs(l, lane, in.meal_announced_g, in.eat_rate_g_per_min,
+			                in.insulin_u_per_min) != PATIENT_BATCH_OK) {
 				r.status = PATIENT_STEP_BAD_INPUT;
 				source->minute(source->user_data, &r, &in);
 				more = false;
 			}
 			if (more && r.status == PATIENT_STEP_OK)
 				continue;
-			patient_batch_end(b, r.lane);
+			patient_batch_end(b, lane);
 			if (jobs_left && result == PATIENT_BATCH_OK)
-				jobs_left = take_job(b, r.lane, source, &result);
+				jobs_left = take_job(b, lane, source, &result);
 		}
 	}
 	for (unsigned lane = 0; lane < b->lane_count; lane++)

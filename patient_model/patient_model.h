@@ -168,16 +168,16 @@ typedef enum patient_batch_result {
 /* A lane waiting for the caller: its patient at minute t_min of its job. */
 typedef struct patient_batch_ready {
 	unsigned lane;
-	void *job;                  /* as given to patient_batch_start */
-	int64_t t_min;              /* minutes since the job started */
-	double bg_mgdl;             /* plasma glucose at t_min (patient_bg_mgdl) */
-	double gsub_mgdl;           /* subcutaneous glucose at t_min (patient_gsub_mgdl) */
+	void *job;        /* as given to patient_batch_start */
+	int64_t t_min;    /* minutes since the job started */
+	double bg_mgdl;   /* plasma glucose at t_min (patient_bg_mgdl) */
+	double gsub_mgdl; /* subcutaneous glucose at t_min (patient_gsub_mgdl) */
 	/*
 	 * PATIENT_STEP_OK, or PATIENT_STEP_SOLVER_FAILED: the minute from t_min could not be
 	 * integrated (bg and gsub are where the integrator stopped); the lane can only be ended.
 	 */
 	patient_step_result status;
-	patient_step_info last;     /* the minute that ended at t_min (zeros at t = 0) */
+	patient_step_info last; /* the minute that ended at t_min (zeros at t = 0) */
 } patient_batch_ready;
 
 typedef struct patient_batch patient_batch;
@@ -221,8 +221,7 @@ patient_batch_result patient_batch_start(patient_batch *b, unsigned lane,
  * changes nothing.
  */
 patient_batch_result patient_batch_set_inputs(patient_batch *b, unsigned lane,
-                                              double meal_announced_g,
-                                              double eat_rate_g_per_min,
+                                              double meal_announced_g, double eat_rate_g_per_min,
                                               double insulin_u_per_min);
 /* End the lane's job (wherever it is); the lane is free. */
 patient_batch_result patient_batch_end(patient_batch *b, unsigned lane);
