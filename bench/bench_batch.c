@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "patient_model.h"
@@ -21,6 +22,8 @@
 typedef struct job {
 	const patient_params *params;
 	double basal_u_per_min;
+	patient *shadow;       /* --check: the scalar engine on the same inputs */
+	unsigned shadow_evals; /* its RHS count for the minute it last stepped */
 } job;
 
 typedef struct workload {
@@ -29,6 +32,9 @@ typedef struct workload {
 	int64_t minutes;
 	double bg_sum_mgdl, bg_min_mgdl;
 	unsigned long long rhs_evals, patient_minutes;
+	bool check;
+	double check_max_mgdl;
+	unsigned long long check_count_mismatches;
 } workload;
 
 static bool next_job(void *user_data, const patient_params **params, void **handle)
@@ -59,11 +65,19 @@ static double meal_at(int64_t minute_of_day)
 static bool minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in)
 {
 	workload *w = user_data;
-	const job *j = r->job;
+	job *j = r->job;
 	if (r->status != PATIENT_STEP_OK) {
 		fprintf(stderr, "%s: integrator failed at minute %lld\n", j->params->name,
 		        (long long)r->t_min);
 		return false;
+	}
+	if (w->check) {
+		const double d = fmax(fabs(r->bg_mgdl - patient_bg_mgdl(j->shadow)),
+		                      fabs(r->gsub_mgdl - patient_gsub_mgdl(j->shadow)));
+		if (!(d <= w->check_max_mgdl))
+			w->check_max_mgdl = d;
+		if (r->t_min > 0 && r->last.rhs_evals != j->shadow_evals)
+			w->check_count_mismatches++;
 	}
 	w->bg_sum_mgdl += r->bg_mgdl;
 	if (r->bg_mgdl < w->bg_min_mgdl)
@@ -77,13 +91,21 @@ static bool minute(void *user_data, const patient_batch_ready *r, patient_batch_
 	in->eat_rate_g_per_min = 5.0;
 	in->insulin_u_per_min =
 	    j->basal_u_per_min + (meal_g > 0 ? meal_g / j->params->carb_ratio_g_per_u : 0.0);
+	if (w->check) {
+		patient_step_info info;
+		patient_step_eating(j->shadow, in->meal_announced_g, in->eat_rate_g_per_min,
+		                    in->insulin_u_per_min, &info);
+		j->shadow_evals = info.rhs_evals;
+	}
 	return true;
 }
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: bench_batch [--engine auto|avx512|avx2|scalar] [--lanes N] "
-	             "[--days D] [--patients N]\n");
+	             "[--days D] [--patients N] [--check]\n"
+	             "  --check  run the scalar engine alongside (not timed): the largest bg/gsub\n"
+	             "           difference and the minutes with another RHS count\n");
 }
 
 int main(int argc, char **argv)
@@ -91,11 +113,14 @@ int main(int argc, char **argv)
 	patient_batch_engine engine = PATIENT_BATCH_AUTO;
 	unsigned lanes = 0;
 	long days = 365, patients = (long)patient_params_count();
+	workload w = {.bg_min_mgdl = INFINITY};
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(arg, "--help") == 0) {
 			usage(stdout);
 			return 0;
+		} else if (strcmp(arg, "--check") == 0) {
+			w.check = true;
 		} else if (strcmp(arg, "--engine") == 0 && val &&
 		           patient_batch_engine_from_name(val, &engine)) {
 			i++;
@@ -120,10 +145,11 @@ int main(int argc, char **argv)
 		        patient_batch_engine_name(engine), lanes);
 		return 1;
 	}
-	workload w = {.minutes = days * 1440, .bg_min_mgdl = INFINITY};
+	w.minutes = days * 1440;
 	for (long i = 0; i < patients; i++) {
 		const patient_params *p = patient_params_at((size_t)i % patient_params_count());
-		w.jobs[w.count++] = (job){p, patient_basal_u_per_min(p)};
+		w.jobs[w.count++] =
+		    (job){p, patient_basal_u_per_min(p), w.check ? patient_new(p) : NULL, 0};
 	}
 	patient_batch *b = patient_batch_new(engine, lanes);
 	if (!b) {
@@ -138,13 +164,22 @@ int main(int argc, char **argv)
 	const double seconds =
 	    (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 	const double patient_days = (double)w.patient_minutes / 1440.0;
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
 	printf("engine %s, %u lanes: %ld patients x %ld days in %.3f s = %.0f patient-days/s; "
-	       "%.3f RHS/patient-minute; bg mean %.9f min %.9f mg/dL\n",
+	       "%.3f RHS/patient-minute; bg mean %.9f min %.9f mg/dL; peak RSS %ld KiB\n",
 	       patient_batch_engine_name(patient_batch_engine_of(b)), patient_batch_lane_count(b),
 	       patients, days, seconds, patient_days / seconds,
 	       (double)w.rhs_evals / (double)w.patient_minutes,
 	       w.bg_sum_mgdl / (double)(w.patient_minutes + (unsigned long long)w.count),
-	       w.bg_min_mgdl);
+	       w.bg_min_mgdl, usage.ru_maxrss);
+	if (w.check)
+		printf(
+		    "check against the scalar engine: largest difference %.3g mg/dL, %llu of %llu "
+		    "patient-minutes with another RHS count\n",
+		    w.check_max_mgdl, w.check_count_mismatches, w.patient_minutes);
+	for (size_t i = 0; i < w.count; i++)
+		patient_free(w.jobs[i].shadow);
 	patient_batch_free(b);
 	return r == PATIENT_BATCH_OK ? 0 : 1;
 }

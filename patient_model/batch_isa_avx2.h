@@ -81,16 +81,22 @@ NI nv n_bits(uint64_t u)
 {
 	return _mm256_castsi256_pd(_mm256_set1_epi64x((long long)u));
 }
+NI nv n_round(nv a)
+{
+	return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+NI nv n_add_i64(nv a, nv b)
+{
+	return _mm256_castsi256_pd(
+	    _mm256_add_epi64(_mm256_castpd_si256(a), _mm256_castpd_si256(b)));
+}
+NI nv n_gather(const double *table, nv index)
+{
+	return _mm256_i64gather_pd(table, _mm256_castpd_si256(index), 8);
+}
 NI nv n_shl(nv a, int n)
 {
 	return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(a), n));
-}
-
-/* m * 2^n for an integral n; t holds n + 1023 in its low bits (batch_vector.h, exp) */
-NI nv n_scale_pow2(nv m, nv n, nv t)
-{
-	(void)n;
-	return _mm256_mul_pd(m, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52)));
 }
 
 NI nm n_gt(nv a, nv b)

@@ -87,17 +87,25 @@ NI nv n_bits(uint64_t u)
 {
 	return _mm512_castsi512_pd(_mm512_set1_epi64((long long)u));
 }
+/* round to the nearest integer, ties to even (SSE4's roundpd with mode 0) */
+NI nv n_round(nv a)
+{
+	return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+/* 64-bit integer add of the bits */
+NI nv n_add_i64(nv a, nv b)
+{
+	return _mm512_castsi512_pd(
+	    _mm512_add_epi64(_mm512_castpd_si512(a), _mm512_castpd_si512(b)));
+}
+/* table[index] for the 64-bit integers in index's bits */
+NI nv n_gather(const double *table, nv index)
+{
+	return _mm512_i64gather_pd(_mm512_castpd_si512(index), table, 8);
+}
 NI nv n_shl(nv a, int n) /* 64-bit lanes shifted left */
 {
 	return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_castpd_si512(a), (unsigned)n));
-}
-
-/* m * 2^n for an integral n (a double; t: n + 1023 in its low bits), exact while the
- * result is normal: scalef, the same value as AVX2's shift-and-multiply */
-NI nv n_scale_pow2(nv m, nv n, nv t)
-{
-	(void)t;
-	return _mm512_scalef_pd(m, n);
 }
 
 /* ordered, quiet comparisons: false when either is NaN */

@@ -10,6 +10,7 @@
 #ifndef FAKEPUMP_BATCH_LANES_H
 #define FAKEPUMP_BATCH_LANES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "patient_model.h"
@@ -130,10 +131,13 @@ void batch_kernel_avx2_x1(batch_lanes *b);   /* 4 lanes */
 void batch_kernel_avx2_x2(batch_lanes *b);   /* 8 lanes */
 
 /*
- * The kernels' exp over n doubles <= 0 (n a multiple of the vector width), for tests:
- * within 1 ulp of libm's down to -708.
+ * The kernels' exp over n doubles <= 0 or NaN (n a multiple of the vector width), and
+ * whether it gives the scalar engine's bits (patient_exp_pair) on a sample of 4,096 values:
+ * a kernel runs only where it does (patient_batch.c).
  */
 void batch_math_avx512_exp(const double *in, double *out, unsigned n);
 void batch_math_avx2_exp(const double *in, double *out, unsigned n);
+bool batch_math_avx512_exp_matches_scalar(void);
+bool batch_math_avx2_exp_matches_scalar(void);
 
 #endif

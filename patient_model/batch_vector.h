@@ -11,6 +11,7 @@
 #ifndef FAKEPUMP_BATCH_VECTOR_H
 #define FAKEPUMP_BATCH_VECTOR_H
 
+#include <math.h>
 #include <stdint.h>
 
 #define G BATCH_GROUP
@@ -111,6 +112,12 @@ VI vd vsqrt(vd a)
 	FOR_G r.v[g] = n_sqrt(a.v[g]);
 	return r;
 }
+VI vd vround(vd a) /* to the nearest integer, ties to even */
+{
+	vd r;
+	FOR_G r.v[g] = n_round(a.v[g]);
+	return r;
+}
 VI vd vshl(vd a, int n)
 {
 	vd r;
@@ -154,35 +161,46 @@ VI void vstore_where(double *row, vm m, vd value)
 /* exp, log, pow                                                                      */
 /* ---------------------------------------------------------------------------------- */
 
+/* 2^(j/1024), j = 0 ... 1023 (tools/gen_batch_exp_table.py) */
+static const double batch_exp_table[1024] = {
+#include "batch_exp_table.inc"
+};
+
 /*
- * e^x for x <= 0 (clamped at -708, where e^x is still normal; NaN stays NaN), as the
- * tanh of the gastric emptying needs it: x = n ln2 + r, |r| <= ln2/2, e^r by its Taylor
- * series to r^13 (truncation < 5e-18), then scaled by 2^n exactly. Within 1 ulp of libm
- * (tests/test_patient_batch.c).
+ * e^x for x <= 0 (or NaN), operation for operation as glibc 2.36's libmvec computes it in
+ * _ZGVbN2v_exp (SSE4), which the scalar engine's tanh uses: the same bits.
+ * x 1024/ln2 rounds to m = 1024 n + j; r = x - m (ln2/1024, in two parts);
+ * e^x = 2^n 2^(j/1024) (1 + r (1 + r (c2 + r c3))), 2^n added into the exponent bits.
+ * Where libmvec calls libm (|x| >= 708.39..., NaN), so does this, lane by lane.
+ * patient_batch.c checks the bits against the scalar engine's exp before it runs a kernel.
  */
 VI vd vexp_nonpositive(vd x)
 {
-	const vd shifter = vset(0x1.8p52 + 1023.0); /* rounds to an integer, biased by 1023 */
-	x = vmax(vset(-708.0), x);
-	const vd t = vfma(x, vset(0x1.71547652b82fep+0), shifter); /* x / ln 2 */
-	const vd n = vsub(t, shifter);
-	vd r = vfnma(n, vset(0x1.62e42fefa39efp-1), x); /* ln 2, high part */
-	r = vfnma(n, vset(0x1.abc9e3b39803fp-56), r);   /* ln 2, low part */
-	vd p = vset(1.6059043836821613e-10);            /* 1/13! */
-	p = vfma(p, r, vset(2.08767569878681e-09));
-	p = vfma(p, r, vset(2.505210838544172e-08));
-	p = vfma(p, r, vset(2.755731922398589e-07));
-	p = vfma(p, r, vset(2.7557319223985893e-06));
-	p = vfma(p, r, vset(2.48015873015873e-05));
-	p = vfma(p, r, vset(0.0001984126984126984));
-	p = vfma(p, r, vset(0.001388888888888889));
-	p = vfma(p, r, vset(0.008333333333333333));
-	p = vfma(p, r, vset(0.041666666666666664));
-	p = vfma(p, r, vset(0.16666666666666666));
-	p = vfma(p, r, vset(0.5));
-	const vd er = vadd(vset(1.0), vfma(vmul(r, r), p, r));
+	const vd shifter = vset(0x1.8p52);
+	const vd t = vmul(x, vset(0x1.71547652b82fep+10)); /* 1024 / ln 2 */
+	const vd m = vround(t);
+	const vd r = vsub(vsub(x, vmul(m, vset(0x1.62e42fec00000p-11))), /* ln2/1024, high */
+	                  vmul(m, vset(0x1.d1cf79abc9e3bp-42)));         /* ln2/1024, low */
+	const vd bits = vadd(t, shifter);                                /* m in the low bits */
+	vd p = vadd(vmul(vset(0x1.5555555555556p-3), r), vset(0x1.0000001ebfbe0p-1));
+	p = vmul(vadd(vmul(p, r), vset(1.0)), r);
+	const vd q = vadd(vset(1.0), p);
+	const vd index = vand(bits, vbits(0x3ff));
+	const vd exponent = vshl(vandnot(vbits(0x3ff), bits), 42);
 	vd out;
-	FOR_G out.v[g] = n_scale_pow2(er.v[g], n.v[g], t.v[g]);
+	FOR_G out.v[g] =
+	    n_add_i64(n_mul(n_gather(batch_exp_table, index.v[g]), q.v[g]), exponent.v[g]);
+	/* libmvec's own special cases: |x| from 0x4086232b00000000 up, and NaN */
+	const uint32_t special = bits_of(vle(x, vset(-0x1.6232bp+9))) | ~bits_of(veq(x, x));
+	if (special & ((1u << LANES) - 1u)) {
+		_Alignas(64) double in_row[LANES], out_row[LANES];
+		vstore(in_row, x);
+		vstore(out_row, out);
+		for (int lane = 0; lane < LANES; lane++)
+			if (special & (1u << lane))
+				out_row[lane] = exp(in_row[lane]);
+		out = vload(out_row);
+	}
 	return out;
 }
 

@@ -71,6 +71,11 @@ static inline void exp2_lanes(double a, double b, double *ea, double *eb)
 }
 #endif
 
+void patient_exp_pair(double a, double b, double *ea, double *eb)
+{
+	exp2_lanes(a, b, ea, eb);
+}
+
 static inline double tanh_difference(double u, double v)
 {
 	double eu, ev;

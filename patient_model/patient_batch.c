@@ -32,16 +32,22 @@ struct patient_batch {
 _Static_assert((int)PATIENT_BATCH_MAX_LANES == (int)BATCH_MAX_LANES, "one lane limit");
 
 #if defined(FAKEPUMP_HAVE_BATCH_X86)
+/*
+ * A vector engine runs where the CPU has its instructions and where its exp gives the
+ * scalar engine's bits (it follows glibc 2.36's libmvec; another libm would differ): then
+ * the batch reproduces the scalar engine exactly, else AUTO falls back to it.
+ */
 static bool cpu_has_avx512(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512f");
+	return __builtin_cpu_supports("avx512f") && batch_math_avx512_exp_matches_scalar();
 }
 
 static bool cpu_has_avx2(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+	       batch_math_avx2_exp_matches_scalar();
 }
 #else
 static bool cpu_has_avx512(void)
@@ -312,22 +318,20 @@ patient_batch_result patient_batch_end(patient_batch *b, unsigned lane)
 }
 
 /* patient_step_eating's checks (NaN fails every comparison), so that the kernels never see
- * what it refuses; then the inputs are the lane's for its next minute. */
-static inline patient_batch_result take_inputs(batch_lanes *l, unsigned lane, double meal_g,
-                                               double eat_rate_g_per_min, double insulin_u_per_min)
+ * what it refuses. */
+static inline bool inputs_valid(double meal_g, double eat_rate_g_per_min, double insulin_u_per_min)
 {
-	if (!(meal_g >= 0.0 && meal_g <= DBL_MAX && insulin_u_per_min >= 0.0 &&
-	      insulin_u_per_min <= DBL_MAX && eat_rate_g_per_min > 0.0 &&
-	      eat_rate_g_per_min <= DBL_MAX))
-		return PATIENT_BATCH_BAD_INPUT;
-	const uint32_t bit = 1u << lane;
-	l->in_meal_g[lane] = meal_g;
-	l->in_eat_rate_g_per_min[lane] = eat_rate_g_per_min;
-	l->in_insulin_u_per_min[lane] = insulin_u_per_min;
-	l->done &= ~bit;
-	l->active |= bit;
-	l->setup |= bit;
-	return PATIENT_BATCH_OK;
+	return meal_g >= 0.0 && meal_g <= DBL_MAX && insulin_u_per_min >= 0.0 &&
+	       insulin_u_per_min <= DBL_MAX && eat_rate_g_per_min > 0.0 &&
+	       eat_rate_g_per_min <= DBL_MAX;
+}
+
+/* The lane's inputs for its next minute; the caller marks it active and to set up. */
+static inline void store_inputs(batch_lanes *l, unsigned lane, const patient_batch_inputs *in)
+{
+	l->in_meal_g[lane] = in->meal_announced_g;
+	l->in_eat_rate_g_per_min[lane] = in->eat_rate_g_per_min;
+	l->in_insulin_u_per_min[lane] = in->insulin_u_per_min;
 }
 
 patient_batch_result patient_batch_set_inputs(patient_batch *b, unsigned lane,
@@ -343,8 +347,13 @@ patient_batch_result patient_batch_set_inputs(patient_batch *b, unsigned lane,
 		return PATIENT_BATCH_LANE_FAILED;
 	if (b->lanes.active & bit)
 		return PATIENT_BATCH_LANE_BUSY;
-	return take_inputs(&b->lanes, lane, meal_announced_g, eat_rate_g_per_min,
-	                   insulin_u_per_min);
+	if (!inputs_valid(meal_announced_g, eat_rate_g_per_min, insulin_u_per_min))
+		return PATIENT_BATCH_BAD_INPUT;
+	const patient_batch_inputs in = {meal_announced_g, eat_rate_g_per_min, insulin_u_per_min};
+	store_inputs(&b->lanes, lane, &in);
+	b->lanes.active |= bit;
+	b->lanes.setup |= bit;
+	return PATIENT_BATCH_OK;
 }
 
 /* The scalar engine: every lane with inputs steps its patient one minute. */
@@ -462,24 +471,28 @@ patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_sou
 	batch_lanes *l = &b->lanes;
 	while (result == PATIENT_BATCH_OK && b->has_job) {
 		integrate(b);
+		uint32_t answered = 0; /* lanes given their next minute, flagged after the loop */
 		for (uint32_t m = b->has_job & ~l->active; m; m &= m - 1) {
 			const unsigned lane = (unsigned)__builtin_ctz(m);
 			patient_batch_ready r = lane_ready(b, lane);
 			patient_batch_inputs in = {0.0, EAT_RATE_G_PER_MIN, 0.0};
 			bool more = source->minute(source->user_data, &r, &in);
-			if (more && r.status == PATIENT_STEP_OK &&
-			    take_inputs(l, lane, in.meal_announced_g, in.eat_rate_g_per_min,
-			                in.insulin_u_per_min) != PATIENT_BATCH_OK) {
+			if (more && r.status == PATIENT_STEP_OK) {
+				if (inputs_valid(in.meal_announced_g, in.eat_rate_g_per_min,
+				                 in.insulin_u_per_min)) {
+					store_inputs(l, lane, &in);
+					answered |= 1u << lane;
+					continue;
+				}
 				r.status = PATIENT_STEP_BAD_INPUT;
 				source->minute(source->user_data, &r, &in);
-				more = false;
 			}
-			if (more && r.status == PATIENT_STEP_OK)
-				continue;
 			patient_batch_end(b, lane);
 			if (jobs_left && result == PATIENT_BATCH_OK)
 				jobs_left = take_job(b, lane, source, &result);
 		}
+		l->active |= answered;
+		l->setup |= answered;
 	}
 	for (unsigned lane = 0; lane < b->lane_count; lane++)
 		if (b->has_job & (1u << lane))

@@ -83,4 +83,11 @@ static inline double rhs_kgut_half_span(const patient_params *p)
 	return (p->kmax - p->kmin) / 2.0;
 }
 
+/*
+ * The exponentials of the scalar engine's tanh (patient.c): e^a and e^b, by glibc's
+ * libmvec where the build has it, else by libm. The batch engine's vector exp is checked
+ * against this, bit for bit, before a vector engine is used.
+ */
+void patient_exp_pair(double a, double b, double *ea, double *eb);
+
 #endif
