@@ -125,6 +125,11 @@ NI nm n_le(nv a, nv b)
 {
 	return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ);
 }
+/* !(a > b): true where a <= b or either is NaN */
+NI nm n_not_gt(nv a, nv b)
+{
+	return _mm512_cmp_pd_mask(a, b, _CMP_NGT_UQ);
+}
 NI nm n_eq(nv a, nv b)
 {
 	return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ);

@@ -77,7 +77,7 @@ VI vd clamp(vd dx, vd x)
 	return vsel(vge(x, vset(0.0)), dx, vset(0.0));
 }
 
-static void rhs(const batch_lanes *b, const held_inputs *in, const vd *x, vd *dx)
+VI void rhs(const batch_lanes *b, const held_inputs *in, const vd *x, vd *dx)
 {
 	const vd zero = vset(0.0), one = vset(1.0);
 	const vd qsto = vadd(x[0], x[1]);

@@ -90,6 +90,7 @@ V_COMPARE(vge, n_ge)
 V_COMPARE(vlt, n_lt)
 V_COMPARE(vle, n_le)
 V_COMPARE(veq, n_eq)
+V_COMPARE(vnot_gt, n_not_gt)
 M_BINARY(mand, m_and)
 M_BINARY(mor, m_or)
 M_BINARY(mandnot, m_andnot)
@@ -191,7 +192,7 @@ VI vd vexp_nonpositive(vd x)
 	FOR_G out.v[g] =
 	    n_add_i64(n_mul(n_gather(batch_exp_table, index.v[g]), q.v[g]), exponent.v[g]);
 	/* libmvec's own special cases: |x| from 0x4086232b00000000 up, and NaN */
-	const uint32_t special = bits_of(vle(x, vset(-0x1.6232bp+9))) | ~bits_of(veq(x, x));
+	const uint32_t special = bits_of(vnot_gt(x, vset(-0x1.6232bp+9)));
 	if (special & ((1u << LANES) - 1u)) {
 		_Alignas(64) double in_row[LANES], out_row[LANES];
 		vstore(in_row, x);
