@@ -25,6 +25,10 @@ NI void n_store(double *p, nv a)
 {
 	_mm256_store_pd(p, a);
 }
+NI void n_store_where(double *p, nm m, nv a)
+{
+	_mm256_maskstore_pd(p, _mm256_castpd_si256(m), a);
+}
 NI nv n_set1(double a)
 {
 	return _mm256_set1_pd(a);

@@ -29,6 +29,11 @@ NI void n_store(double *p, nv a)
 {
 	_mm512_store_pd(p, a);
 }
+/* store the lanes of m only */
+NI void n_store_where(double *p, nm m, nv a)
+{
+	_mm512_mask_store_pd(p, m, a);
+}
 NI nv n_set1(double a)
 {
 	return _mm512_set1_pd(a);

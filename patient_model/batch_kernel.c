@@ -418,8 +418,8 @@ void KERNEL_NAME(batch_lanes *b)
 	/* accepted: advance; the end of the minute keeps hnew for the next one */
 	vstore_where(b->facold, accepted, vmax(err, vset(DP_FACOLD_RESET)));
 	for (int i = 0; i < N; i++) {
-		vstore(b->y[i], vsel(accepted, ys[i], y[i]));
-		vstore(b->k1[i], vsel(accepted, k7[i], k1[i]));
+		vstore_where(b->y[i], accepted, ys[i]);
+		vstore_where(b->k1[i], accepted, k7[i]);
 	}
 	const vm ends_m = mask_of(ends);
 	vstore(b->x_min, vsel(accepted, vsel(ends_m, xend, vadd(x, h)), x));

@@ -155,7 +155,7 @@ VI vd vwith_sign_of(vd mag, vd sign)
 /* set a row to `value` where m, keep it elsewhere */
 VI void vstore_where(double *row, vm m, vd value)
 {
-	vstore(row, vsel(m, value, vload(row)));
+	FOR_G n_store_where(row + g * BATCH_W, m.m[g], value.v[g]);
 }
 
 /* ---------------------------------------------------------------------------------- */

@@ -39,13 +39,11 @@ _Static_assert((int)PATIENT_BATCH_MAX_LANES == (int)BATCH_MAX_LANES, "one lane l
  */
 static bool cpu_has_avx512(void)
 {
-	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx512f") && batch_math_avx512_exp_matches_scalar();
 }
 
 static bool cpu_has_avx2(void)
 {
-	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
 	       batch_math_avx2_exp_matches_scalar();
 }
