@@ -167,12 +167,15 @@ int main(int argc, char **argv)
 	struct rusage usage;
 	getrusage(RUSAGE_SELF, &usage);
 	printf("engine %s, %u lanes: %ld patients x %ld days in %.3f s = %.0f patient-days/s; "
-	       "%.3f RHS/patient-minute; bg mean %.9f min %.9f mg/dL; peak RSS %ld KiB\n",
+	       "%.3f RHS/patient-minute; bg mean %.9f min %.9f mg/dL; peak RSS %ld KiB; "
+	       "cpu %.3f s\n",
 	       patient_batch_engine_name(patient_batch_engine_of(b)), patient_batch_lane_count(b),
 	       patients, days, seconds, patient_days / seconds,
 	       (double)w.rhs_evals / (double)w.patient_minutes,
 	       w.bg_sum_mgdl / (double)(w.patient_minutes + (unsigned long long)w.count),
-	       w.bg_min_mgdl, usage.ru_maxrss);
+	       w.bg_min_mgdl, usage.ru_maxrss,
+	       (double)usage.ru_utime.tv_sec + 1e-6 * (double)usage.ru_utime.tv_usec +
+	           (double)usage.ru_stime.tv_sec + 1e-6 * (double)usage.ru_stime.tv_usec);
 	if (w.check)
 		printf(
 		    "check against the scalar engine: largest difference %.3g mg/dL, %llu of %llu "
