@@ -167,6 +167,16 @@ static const double batch_exp_table[1024] = {
 #include "batch_exp_table.inc"
 };
 
+/* Out of the hot path (a call there would make the compiler spill every vector around
+ * it): libm's exp for the lanes of `special`, as libmvec's fallback does. */
+__attribute__((noinline, cold)) static void exp_special_lanes(const double *in, double *out,
+                                                              uint32_t special)
+{
+	for (int lane = 0; lane < LANES; lane++)
+		if (special & (1u << lane))
+			out[lane] = exp(in[lane]);
+}
+
 /*
  * e^x for x <= 0 (or NaN), operation for operation as glibc 2.36's libmvec computes it in
  * _ZGVbN2v_exp (SSE4), which the scalar engine's tanh uses: the same bits.
@@ -193,13 +203,11 @@ VI vd vexp_nonpositive(vd x)
 	    n_add_i64(n_mul(n_gather(batch_exp_table, index.v[g]), q.v[g]), exponent.v[g]);
 	/* libmvec's own special cases: |x| from 0x4086232b00000000 up, and NaN */
 	const uint32_t special = bits_of(vnot_gt(x, vset(-0x1.6232bp+9)));
-	if (special & ((1u << LANES) - 1u)) {
+	if (__builtin_expect(special != 0, 0)) {
 		_Alignas(64) double in_row[LANES], out_row[LANES];
 		vstore(in_row, x);
 		vstore(out_row, out);
-		for (int lane = 0; lane < LANES; lane++)
-			if (special & (1u << lane))
-				out_row[lane] = exp(in_row[lane]);
+		exp_special_lanes(in_row, out_row, special);
 		out = vload(out_row);
 	}
 	return out;
