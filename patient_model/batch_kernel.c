@@ -433,8 +433,11 @@ void KERNEL_NAME(batch_lanes *b)
 	if (stopped) {
 		const vm sm = mask_of(stopped);
 		const vd vg = C(BC_VG_DL_PER_KG);
-		vstore_where(b->bg_mgdl, sm, vdiv(vload(b->y[PATIENT_GP_MG_PER_KG]), vg));
-		vstore_where(b->gsub_mgdl, sm, vdiv(vload(b->y[PATIENT_GS_MG_PER_KG]), vg));
+		/* from registers: a load right after the masked store could not be forwarded */
+		const vd gp = vsel(accepted, ys[PATIENT_GP_MG_PER_KG], y[PATIENT_GP_MG_PER_KG]);
+		const vd gs = vsel(accepted, ys[PATIENT_GS_MG_PER_KG], y[PATIENT_GS_MG_PER_KG]);
+		vstore_where(b->bg_mgdl, sm, vdiv(gp, vg));
+		vstore_where(b->gsub_mgdl, sm, vdiv(gs, vg));
 	}
 	b->done |= ends;
 	b->failed |= bits_of(gives_up);
