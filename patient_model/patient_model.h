@@ -127,11 +127,11 @@ const patient_params *patient_get_params(const patient *p);
 /* ------------------------------------------------------------------------------------ */
 
 /*
- * A batch integrates one patient per lane, each lane exactly as patient_step_eating would
- * (the same meal rules, the same DOPRI5 step sequence and right-hand-side count per
- * minute) and within 1e-6 mg/dL a minute of it. Lanes advance independently: each waits
- * for the caller only at the end of its own minute, and a lane whose job ends takes the
- * next. The caller's loop:
+ * A batch integrates one patient per lane, each lane bit for bit as patient_step_eating
+ * would with the same inputs: the same states, glucose and right-hand-side count every
+ * minute (docs/batch-engine.md says how). Lanes advance independently: each waits for the
+ * caller only at the end of its own minute, and a lane whose job ends takes the next.
+ * The caller's loop:
  *
  *   patient_batch_start(b, lane, params, job)     on a free lane: the patient at t = 0
  *   n = patient_batch_advance(b, ready, cap)      the lanes that wait for the caller
@@ -142,8 +142,9 @@ const patient_params *patient_get_params(const patient *p);
  *
  * patient_batch_run drives the same loop from two callbacks. Pure like the rest of
  * patient_model; the batch allocates only in patient_batch_new (and, for the scalar
- * engine, one patient per patient_batch_start). Results do not depend on the lane, the
- * lane count or the other lanes' patients; the two vector engines give the same bits.
+ * engine, one patient per patient_batch_start). Results do not depend on the engine, the
+ * lane, the lane count or the other lanes' patients. One batch per thread; batches share
+ * nothing.
  */
 typedef enum patient_batch_engine {
 	PATIENT_BATCH_AUTO = 0, /* the fastest this CPU runs: avx512, else avx2, else scalar */
@@ -182,7 +183,10 @@ typedef struct patient_batch_ready {
 
 typedef struct patient_batch patient_batch;
 
-/* Whether this build and this CPU run the engine (AUTO and SCALAR always). */
+/*
+ * Whether this build and this CPU run the engine (AUTO and SCALAR always). A vector engine
+ * also needs its exp to give the scalar engine's bits here (checked on a sample, ~50 us).
+ */
 bool patient_batch_engine_available(patient_batch_engine engine);
 /* The engine AUTO stands for on this CPU; any other engine is returned as is. */
 patient_batch_engine patient_batch_engine_resolve(patient_batch_engine engine);
@@ -234,7 +238,7 @@ patient_batch_result patient_batch_end(patient_batch *b, unsigned lane);
  */
 size_t patient_batch_advance(patient_batch *b, patient_batch_ready *ready, size_t cap);
 
-/* The lane's 13 states (spec §1 order) and its patient; the lane must have a job. */
+/* The lane's 13 states (spec §1 order) where it stands; the lane must have a job. */
 patient_batch_result patient_batch_get_state(const patient_batch *b, unsigned lane,
                                              double out[PATIENT_STATE_COUNT]);
 
@@ -250,8 +254,10 @@ typedef struct patient_batch_source {
 	/* The next job: its patient and the caller's handle. false: no job left. */
 	bool (*next_job)(void *user_data, const patient_params **params, void **job);
 	/*
-	 * A lane's patient is at ready->t_min: fill `inputs` for the next minute and return
-	 * true, or return false to end the job. When ready->status is not PATIENT_STEP_OK
+	 * A lane's patient is at ready->t_min: fill `inputs` (it comes as no meal, 5 g/min,
+	 * no insulin) for the next minute and return true, or return false to end the job
+	 * (the caller ends a patient it finds at 0 mg/dL this way). When ready->status is not
+	 * PATIENT_STEP_OK
 	 * (the integrator failed, or the inputs given for this minute were refused:
 	 * PATIENT_STEP_BAD_INPUT) this is the job's last call: it ends whatever is returned.
 	 */
@@ -262,8 +268,9 @@ typedef struct patient_batch_source {
 
 /*
  * Run jobs from `source` on every lane until next_job has none left and every job has
- * ended. PATIENT_BATCH_OK, or PATIENT_BATCH_NO_MEMORY (scalar engine) with the jobs
- * started so far ended. The batch must have no job on entry (PATIENT_BATCH_LANE_BUSY).
+ * ended. PATIENT_BATCH_OK; PATIENT_BATCH_NO_MEMORY (scalar engine) or
+ * PATIENT_BATCH_BAD_LANE (next_job gave no params) with every job started so far ended.
+ * The batch must have no job on entry (PATIENT_BATCH_LANE_BUSY).
  */
 patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_source *source);
 
