@@ -1,7 +1,7 @@
 /*
  * batch_isa_avx2 — the batch kernel's operations on one AVX2 vector of 4 doubles, masks
- * as all-ones/all-zeros lanes. Included by batch_kernel.c when compiled with -mavx2
- * -mfma. The same operations as batch_isa_avx512.h (see there), so the same bits.
+ * as all-ones/all-zeros lanes. Included by batch_kernel.c when compiled with -mavx2. The same
+ * operations as batch_isa_avx512.h (see there), so the same bits.
  */
 #ifndef FAKEPUMP_BATCH_ISA_AVX2_H
 #define FAKEPUMP_BATCH_ISA_AVX2_H
@@ -52,14 +52,6 @@ NI nv n_div(nv a, nv b)
 NI nv n_sqrt(nv a)
 {
 	return _mm256_sqrt_pd(a);
-}
-NI nv n_fma(nv a, nv b, nv c)
-{
-	return _mm256_fmadd_pd(a, b, c);
-}
-NI nv n_fnma(nv a, nv b, nv c)
-{
-	return _mm256_fnmadd_pd(a, b, c);
 }
 NI nv n_min(nv a, nv b)
 {

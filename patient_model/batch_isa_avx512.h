@@ -2,10 +2,11 @@
  * batch_isa_avx512 — the batch kernel's operations on one AVX-512 vector of 8 doubles,
  * masks in k registers. Included by batch_kernel.c when compiled with -mavx512f.
  *
- * Only IEEE-exact operations (add, mul, div, sqrt, fused multiply-add, min/max, blends,
- * bit operations): the AVX2 layer (batch_isa_avx2.h) performs the same operations, so
- * the two kernels give the same bits. min/max have the x86 meaning: n_min(a, b) is
- * a < b ? a : b (b when either is NaN), n_max(a, b) is a > b ? a : b.
+ * Only exactly rounded or exact operations (add, mul, div, sqrt, round, min/max, blends,
+ * gathers, bit and integer operations; no fused multiply-add): the AVX2 layer
+ * (batch_isa_avx2.h) performs the same operations, so the two kernels give the same bits. min/max
+ * have the x86 meaning: n_min(a, b) is a < b ? a : b (b when either is NaN), n_max(a, b) is a > b ?
+ * a : b.
  */
 #ifndef FAKEPUMP_BATCH_ISA_AVX512_H
 #define FAKEPUMP_BATCH_ISA_AVX512_H
@@ -58,14 +59,6 @@ NI nv n_sqrt(nv a)
 {
 	return _mm512_sqrt_pd(a);
 }
-NI nv n_fma(nv a, nv b, nv c)
-{
-	return _mm512_fmadd_pd(a, b, c);
-} /* a*b + c */
-NI nv n_fnma(nv a, nv b, nv c)
-{
-	return _mm512_fnmadd_pd(a, b, c);
-} /* c - a*b */
 NI nv n_min(nv a, nv b)
 {
 	return _mm512_min_pd(a, b);

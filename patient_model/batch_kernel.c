@@ -7,14 +7,15 @@
  * The instruction-set layer (batch_isa_*.h) has only exactly rounded operations, so every
  * instantiation computes the same bits for a lane, whatever its width or its neighbours.
  *
- * What it reproduces, per lane, is the scalar engine (patient.c, ode_dopri5.h): the same
- * meal state machine, the same held inputs and their comparison (first-same-as-last
- * reuse), scipy's DOPRI5 step control with the step size carried across minutes, the same
- * accept/reject and end-of-minute decisions — hence the same right-hand-side count per
- * minute. It differs only in rounding: fused multiply-adds in the stages and the
- * right-hand side, and its own exp and log (Taylor/fdlibm polynomials, about 1 ulp, see
- * docs/batch-engine.md) for tanh and for the step control's pow. The scalar engine stays
- * the reference; tests/test_patient_batch.c holds the two within 1e-6 mg/dL a minute.
+ * What it reproduces, per lane and bit for bit, is the scalar engine (patient.c,
+ * ode_dopri5.h): the same meal state machine, the same held inputs and their comparison
+ * (first-same-as-last reuse), scipy's DOPRI5 step control with the step size carried
+ * across minutes, the same accept/reject and end-of-minute decisions, hence the same
+ * right-hand-side count per minute. Every floating-point operation is the scalar
+ * engine's, in its order: no fused multiply-add; the tanh's exp is libmvec's algorithm
+ * (batch_vector.h); the step control's pow is libm's wherever its value reaches a later
+ * number. docs/batch-engine.md explains; tests/test_patient_batch.c checks it minute by
+ * minute.
  *
  * Never allocates, keeps no globals, reads and writes only the batch_lanes it is given.
  */
@@ -445,7 +446,7 @@ void KERNEL_NAME(batch_lanes *b)
 }
 
 /* ---------------------------------------------------------------------------------- */
-/* For tests: the polynomial exp over arrays                                          */
+/* For tests and for the check before a kernel runs: the exp over arrays              */
 /* ---------------------------------------------------------------------------------- */
 
 #if BATCH_GROUP == 1

@@ -1,7 +1,7 @@
 /*
  * batch_vector — the batch kernel's vectors: a group of G native vectors (G = 1 or 2,
  * interleaved so that two independent dependency chains fill the pipeline), their
- * arithmetic, masks as lane bits, and the polynomial exp.
+ * arithmetic, masks as lane bits, and the exp of libmvec (the scalar engine's).
  *
  * Private to batch_kernel.c, included once per instantiation after one of the
  * instruction-set layers (batch_isa_avx512.h, batch_isa_avx2.h) and with BATCH_GROUP
@@ -95,18 +95,6 @@ M_BINARY(mand, m_and)
 M_BINARY(mor, m_or)
 M_BINARY(mandnot, m_andnot)
 
-VI vd vfma(vd a, vd b, vd c) /* a*b + c, one rounding */
-{
-	vd r;
-	FOR_G r.v[g] = n_fma(a.v[g], b.v[g], c.v[g]);
-	return r;
-}
-VI vd vfnma(vd a, vd b, vd c) /* c - a*b, one rounding */
-{
-	vd r;
-	FOR_G r.v[g] = n_fnma(a.v[g], b.v[g], c.v[g]);
-	return r;
-}
 VI vd vsqrt(vd a)
 {
 	vd r;

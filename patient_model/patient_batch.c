@@ -44,8 +44,7 @@ static bool cpu_has_avx512(void)
 
 static bool cpu_has_avx2(void)
 {
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-	       batch_math_avx2_exp_matches_scalar();
+	return __builtin_cpu_supports("avx2") && batch_math_avx2_exp_matches_scalar();
 }
 #else
 static bool cpu_has_avx512(void)

@@ -149,7 +149,7 @@ const patient_params *patient_get_params(const patient *p);
 typedef enum patient_batch_engine {
 	PATIENT_BATCH_AUTO = 0, /* the fastest this CPU runs: avx512, else avx2, else scalar */
 	PATIENT_BATCH_SCALAR,   /* the reference engine (patient_step_eating), lane by lane */
-	PATIENT_BATCH_AVX2,     /* 4 lanes a vector: x86-64 with AVX2 and FMA */
+	PATIENT_BATCH_AVX2,     /* 4 lanes a vector: x86-64 with AVX2 */
 	PATIENT_BATCH_AVX512,   /* 8 lanes a vector: x86-64 with AVX-512F */
 } patient_batch_engine;
 
