@@ -7,7 +7,7 @@ MESON      ?= meson
 # libFuzzer over every BLE decoder and write handler, with ASan/UBSan, bounded in time.
 FUZZ_SECONDS ?= 30
 
-.PHONY: all demo test build deps bench clean e2e e2e-latency
+.PHONY: all demo test build deps bench bench-batch clean e2e e2e-latency
 
 all: build
 
@@ -52,6 +52,10 @@ e2e-latency: build
 
 bench: build
 	@sh bench/run.sh $(BUILD)/fakepump
+
+# The batch patient engine: 30 patients x 365 days through each engine the CPU runs.
+bench-batch: build
+	@sh bench/batch.sh $(BUILD)/bench/bench_batch
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

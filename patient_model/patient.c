@@ -15,23 +15,7 @@
 
 #include "ode_dopri5.h"
 #include "patient_model.h"
-
-#define EAT_RATE_G_PER_MIN 5.0
-#define PMOL_PER_U 6000.0
-
-/*
- * Per-patient constants of the right-hand side, folded once (sums and quotients of
- * parameters). Folding changes results by an ulp at most, far below what the reference
- * traces resolve (their print rounding is 5e-7 mg/dL).
- */
-typedef struct rhs_constants {
-	double kmax, kmin, kabs;
-	double ra_per_qgut;         /* f * kabs / BW */
-	double kp1, kp2, kp3, fsnc, ke1, ke2, k1, k2;
-	double vm0, vmx, km0, p2u, ib, inv_vi, ki;
-	double m1, m2, m2_plus_m4, m1_plus_m30;
-	double ka1, ka2, kd, ka1_plus_kd, ksc;
-} rhs_constants;
+#include "patient_rhs.h"
 
 /* What the right-hand side needs during one minute: constants and the held inputs. */
 typedef struct rhs_inputs {
@@ -86,6 +70,11 @@ static inline void exp2_lanes(double a, double b, double *ea, double *eb)
 	*eb = exp(b);
 }
 #endif
+
+void patient_exp_pair(double a, double b, double *ea, double *eb)
+{
+	exp2_lanes(a, b, ea, eb);
+}
 
 static inline double tanh_difference(double u, double v)
 {
@@ -153,21 +142,6 @@ static void patient_rhs(const double *x, double *dx, const void *user_data)
 	dx[12] = -c->ksc * x[12] + c->ksc * x[3];
 	if (!(x[12] >= 0.0))
 		dx[12] = 0.0;
-}
-
-static rhs_constants rhs_constants_of(const patient_params *p)
-{
-	return (rhs_constants){
-		.kmax = p->kmax, .kmin = p->kmin, .kabs = p->kabs,
-		.ra_per_qgut = p->f * p->kabs / p->BW,
-		.kp1 = p->kp1, .kp2 = p->kp2, .kp3 = p->kp3, .fsnc = p->Fsnc,
-		.ke1 = p->ke1, .ke2 = p->ke2, .k1 = p->k1, .k2 = p->k2,
-		.vm0 = p->Vm0, .vmx = p->Vmx, .km0 = p->Km0, .p2u = p->p2u, .ib = p->Ib,
-		.inv_vi = 1.0 / p->Vi, .ki = p->ki,
-		.m1 = p->m1, .m2 = p->m2, .m2_plus_m4 = p->m2 + p->m4, .m1_plus_m30 = p->m1 + p->m30,
-		.ka1 = p->ka1, .ka2 = p->ka2, .kd = p->kd, .ka1_plus_kd = p->ka1 + p->kd,
-		.ksc = p->ksc,
-	};
 }
 
 patient *patient_new(const patient_params *params)
@@ -270,11 +244,11 @@ patient_step_result patient_step_eating(patient *p, double meal_announced_g,
 	};
 	if (in.has_dbar) {
 		/* Same operation order as the reference, so the constants are the same bits. */
-		in.aa = 5.0 / 2.0 / (1.0 - pp->b) / dbar_mg;
-		in.cc = 5.0 / 2.0 / pp->d / dbar_mg;
+		in.aa = rhs_aa_times_dbar(pp) / dbar_mg;
+		in.cc = rhs_cc_times_dbar(pp) / dbar_mg;
 		in.b_dbar = pp->b * dbar_mg;
 		in.d_dbar = pp->d * dbar_mg;
-		in.kgut_half_span = (pp->kmax - pp->kmin) / 2.0;
+		in.kgut_half_span = rhs_kgut_half_span(pp);
 	}
 
 	ode_result r = integrate_minute(p, &in);

@@ -123,6 +123,158 @@ void patient_get_state(const patient *p, double out[PATIENT_STATE_COUNT]);
 const patient_params *patient_get_params(const patient *p);
 
 /* ------------------------------------------------------------------------------------ */
+/* Batch engine: many patients a core (docs/batch-engine.md)                            */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * A batch integrates one patient per lane, each lane bit for bit as patient_step_eating
+ * would with the same inputs: the same states, glucose and right-hand-side count every
+ * minute (docs/batch-engine.md says how). Lanes advance independently: each waits for the
+ * caller only at the end of its own minute, and a lane whose job ends takes the next.
+ * The caller's loop:
+ *
+ *   patient_batch_start(b, lane, params, job)     on a free lane: the patient at t = 0
+ *   n = patient_batch_advance(b, ready, cap)      the lanes that wait for the caller
+ *   for each ready[i] (its patient at minute t_min: bg, gsub, state):
+ *     patient_batch_set_inputs(b, lane, meal_g, eat_rate, insulin)   inputs for [t, t+1)
+ *     or patient_batch_end(b, lane), then patient_batch_start(...) the next job
+ *   until patient_batch_advance returns 0 (no lane has a job).
+ *
+ * patient_batch_run drives the same loop from two callbacks. Pure like the rest of
+ * patient_model; the batch allocates only in patient_batch_new (and, for the scalar
+ * engine, one patient per patient_batch_start). Results do not depend on the engine, the
+ * lane, the lane count or the other lanes' patients. One batch per thread; batches share
+ * nothing.
+ */
+typedef enum patient_batch_engine {
+	PATIENT_BATCH_AUTO = 0, /* the fastest this CPU runs: avx512, else avx2, else scalar */
+	PATIENT_BATCH_SCALAR,   /* the reference engine (patient_step_eating), lane by lane */
+	PATIENT_BATCH_AVX2,     /* 4 lanes a vector: x86-64 with AVX2 */
+	PATIENT_BATCH_AVX512,   /* 8 lanes a vector: x86-64 with AVX-512F */
+} patient_batch_engine;
+
+enum { PATIENT_BATCH_MAX_LANES = 16 };
+
+typedef enum patient_batch_result {
+	PATIENT_BATCH_OK = 0,
+	PATIENT_BATCH_BAD_INPUT,   /* negative or non-finite meal or insulin, or an eating rate
+	                              not > 0 and finite: refused, the lane still waits */
+	PATIENT_BATCH_BAD_LANE,    /* no such lane, or params NULL */
+	PATIENT_BATCH_LANE_BUSY,   /* start on a lane with a job; inputs for a lane that has them */
+	PATIENT_BATCH_NO_JOB,      /* inputs for (or end of) a lane without a job */
+	PATIENT_BATCH_LANE_FAILED, /* inputs for a lane whose integrator failed: end it */
+	PATIENT_BATCH_NO_MEMORY,
+} patient_batch_result;
+
+/* A lane waiting for the caller: its patient at minute t_min of its job. */
+typedef struct patient_batch_ready {
+	unsigned lane;
+	void *job;        /* as given to patient_batch_start */
+	int64_t t_min;    /* minutes since the job started */
+	double bg_mgdl;   /* plasma glucose at t_min (patient_bg_mgdl) */
+	double gsub_mgdl; /* subcutaneous glucose at t_min (patient_gsub_mgdl) */
+	/*
+	 * PATIENT_STEP_OK, or PATIENT_STEP_SOLVER_FAILED: the minute from t_min could not be
+	 * integrated (bg and gsub are where the integrator stopped); the lane can only be ended.
+	 */
+	patient_step_result status;
+	patient_step_info last; /* the minute that ended at t_min (zeros at t = 0) */
+} patient_batch_ready;
+
+typedef struct patient_batch patient_batch;
+
+/*
+ * Whether this build and this CPU run the engine (AUTO and SCALAR always). A vector engine
+ * also needs its exp to give the scalar engine's bits here (checked on a sample, ~50 us).
+ */
+bool patient_batch_engine_available(patient_batch_engine engine);
+/* The engine AUTO stands for on this CPU; any other engine is returned as is. */
+patient_batch_engine patient_batch_engine_resolve(patient_batch_engine engine);
+/* "auto", "scalar", "avx2", "avx512"; NULL for no such engine. */
+const char *patient_batch_engine_name(patient_batch_engine engine);
+/* The inverse of patient_batch_engine_name; false for an unknown name. */
+bool patient_batch_engine_from_name(const char *name, patient_batch_engine *out);
+/*
+ * Whether the engine runs with `lanes` lanes (0 = its default: 16 for avx512, 8 for avx2,
+ * 1 for scalar). avx512: 8 or 16; avx2: 4 or 8; scalar: 1 … PATIENT_BATCH_MAX_LANES.
+ */
+bool patient_batch_lanes_supported(patient_batch_engine engine, unsigned lanes);
+
+/*
+ * A batch of free lanes. NULL when the engine is not available here, the lane count not
+ * supported (patient_batch_lanes_supported), or out of memory. Free with
+ * patient_batch_free (which ends every job).
+ */
+patient_batch *patient_batch_new(patient_batch_engine engine, unsigned lanes);
+void patient_batch_free(patient_batch *b);
+/* The engine the batch runs (never AUTO) and its lane count. */
+patient_batch_engine patient_batch_engine_of(const patient_batch *b);
+unsigned patient_batch_lane_count(const patient_batch *b);
+
+/*
+ * Put a patient on a free lane, at its basal steady state, t = 0, as patient_new; `params`
+ * must outlive the job. The lane waits for its first inputs: the next
+ * patient_batch_advance reports it at t_min 0. `job` is the caller's, handed back.
+ */
+patient_batch_result patient_batch_start(patient_batch *b, unsigned lane,
+                                         const patient_params *params, void *job);
+/*
+ * The inputs of a waiting lane for the minute from its t_min, as patient_step_eating
+ * takes them (grams announced now, their eating rate in g/min, insulin in U/min held over
+ * the minute). The next patient_batch_advance integrates it. Bad input is refused and
+ * changes nothing.
+ */
+patient_batch_result patient_batch_set_inputs(patient_batch *b, unsigned lane,
+                                              double meal_announced_g, double eat_rate_g_per_min,
+                                              double insulin_u_per_min);
+/* End the lane's job (wherever it is); the lane is free. */
+patient_batch_result patient_batch_end(patient_batch *b, unsigned lane);
+
+/*
+ * Integrate the lanes that have inputs until at least one of them ends its minute (or
+ * none is left integrating), then list every lane waiting for the caller in `ready`
+ * (at most `cap`; lane order). Returns how many are listed: 0 only when no lane has a
+ * job. A waiting lane the caller does not answer is listed again next time.
+ */
+size_t patient_batch_advance(patient_batch *b, patient_batch_ready *ready, size_t cap);
+
+/* The lane's 13 states (spec §1 order) where it stands; the lane must have a job. */
+patient_batch_result patient_batch_get_state(const patient_batch *b, unsigned lane,
+                                             double out[PATIENT_STATE_COUNT]);
+
+/* The inputs of one minute, for patient_batch_run. */
+typedef struct patient_batch_inputs {
+	double meal_announced_g;
+	double eat_rate_g_per_min;
+	double insulin_u_per_min;
+} patient_batch_inputs;
+
+/* The caller's side of patient_batch_run. */
+typedef struct patient_batch_source {
+	/* The next job: its patient and the caller's handle. false: no job left. */
+	bool (*next_job)(void *user_data, const patient_params **params, void **job);
+	/*
+	 * A lane's patient is at ready->t_min: fill `inputs` (it comes as no meal, 5 g/min,
+	 * no insulin) for the next minute and return true, or return false to end the job
+	 * (the caller ends a patient it finds at 0 mg/dL this way). When ready->status is not
+	 * PATIENT_STEP_OK
+	 * (the integrator failed, or the inputs given for this minute were refused:
+	 * PATIENT_STEP_BAD_INPUT) this is the job's last call: it ends whatever is returned.
+	 */
+	bool (*minute)(void *user_data, const patient_batch_ready *ready,
+	               patient_batch_inputs *inputs);
+	void *user_data;
+} patient_batch_source;
+
+/*
+ * Run jobs from `source` on every lane until next_job has none left and every job has
+ * ended. PATIENT_BATCH_OK; PATIENT_BATCH_NO_MEMORY (scalar engine) or
+ * PATIENT_BATCH_BAD_LANE (next_job gave no params) with every job started so far ended.
+ * The batch must have no job on entry (PATIENT_BATCH_LANE_BUSY).
+ */
+patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_source *source);
+
+/* ------------------------------------------------------------------------------------ */
 /* Random numbers (numpy RandomState compatible: MT19937 + legacy polar Gaussian)        */
 /* ------------------------------------------------------------------------------------ */
 
