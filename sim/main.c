@@ -571,8 +571,8 @@ static int cmd_plot(int argc, char **argv)
 	if (!output_ok("plot", "--png", png, OUTPUT_FILE))
 		return EXIT_BAD_INPUT;
 	replay r = {.t = trace_new()};
-	char name[128], patient[128], err[600], title[300];
-	int64_t rows = r.t ? recorder_read_run(db, id, &r.start_min_of_day, name, patient,
+	char name[128], patient_name[128], err[600], title[300];
+	int64_t rows = r.t ? recorder_read_run(db, id, &r.start_min_of_day, name, patient_name,
 	                                       replay_sample, replay_event, &r, err, sizeof err)
 	                   : -1;
 	int status = EXIT_OK;
@@ -584,7 +584,7 @@ static int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "fakepump plot: run %lld has no samples\n", id);
 		status = EXIT_BAD_INPUT;
 	} else {
-		snprintf(title, sizeof title, "%s · %s (run %lld)", name, patient, id);
+		snprintf(title, sizeof title, "%s · %s (run %lld)", name, patient_name, id);
 		const viewer_api *ui = viewer_api_get(err, sizeof err);
 		if (!ui || !ui->write_png(r.t, first, last + 1, 1600, 900, title, png, err,
 		                          sizeof err)) {
