@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bluez_gateway.h"
+#include "clock.h"
 #include "output_check.h"
 #include "patient_model.h"
 #include "recorder.h"
@@ -121,23 +122,14 @@ static bool parse_speed(const char *text, double *out)
 	return true;
 }
 
-/* --pair-window: "90s", "2m", "1h" or plain seconds → seconds (> 0, at most a day). */
+/* --pair-window: a duration of whole seconds ("90s", "2m", "1h"), at most a day. */
 static bool parse_duration(const char *text, double *out_s)
 {
-	char *end = NULL;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (errno || end == text || !isfinite(v) || v <= 0.0)
+	int64_t seconds;
+	if (duration_parse(text, 1, 86400, &seconds) != DURATION_PARSED)
 		return false;
-	double unit = 1.0;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		unit = 60.0;
-	else if (strcmp(end, "h") == 0)
-		unit = 3600.0;
-	else if (*end != '\0' && strcmp(end, "s") != 0)
-		return false;
-	*out_s = v * unit;
-	return *out_s <= 86400.0;
+	*out_s = (double)seconds;
+	return true;
 }
 
 /* The demo scenario (scenarios/demo.yaml), embedded at build time by tools/embed.py. */
@@ -492,11 +484,13 @@ typedef struct replay {
 static void replay_sample(const recorder_sample *s, void *user_data)
 {
 	replay *r = user_data;
-	const int64_t clock = s->t_min + r->start_min_of_day;
+	int64_t day;
+	int min_of_day;
+	clock_split(s->t_min + r->start_min_of_day, &day, &min_of_day);
 	engine_row row = {
 		.t_min = s->t_min,
-		.day = (int)(clock / 1440) + 1,
-		.min_of_day = (int)(clock % 1440),
+		.day = (int)day,
+		.min_of_day = min_of_day,
 		.bg_mgdl = s->bg_mgdl,
 		.gsub_mgdl = s->gsub_mgdl,
 		.has_cgm = !isnan(s->cgm_mgdl),

@@ -21,6 +21,7 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 
+#include "clock.h"
 #include "plot.h"
 #include "pump_model.h"
 
@@ -889,8 +890,8 @@ static void draw_time_axis(plot *p, const plot_layout *l, int start_clock)
 		if (tt.major_min >= 1440)
 			continue; /* day labels only */
 		const int64_t m = c - floor_div(c, 1440) * 1440;
-		char buf[16];
-		snprintf(buf, sizeof buf, "%02d:%02d", (int)(m / 60), (int)(m % 60));
+		char buf[CLOCK_TEXT_MAX];
+		clock_format_hhmm(c, buf, sizeof buf);
 		int w = 0, h = 0;
 		plot_text_size(p, PLOT_FONT_SMALL, buf, &w, &h);
 		if (x - w / 2 < last_right + l->font_px / 2 || x + w / 2 > l->area.x + l->area.w)

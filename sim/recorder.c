@@ -28,6 +28,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "run_lock.h"
 
 #if defined(__GNUC__)
@@ -1111,9 +1112,12 @@ int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *er
 	int n = 0, rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const int64_t t = sqlite3_column_int64(st, 0);
-		const int64_t clock_min = t + start_min_of_day;
-		fprintf(out, "%" PRId64 ",%d,%02d:%02d", t, (int)(clock_min / MIN_PER_DAY) + 1,
-		        (int)(clock_min % MIN_PER_DAY / 60), (int)(clock_min % 60));
+		int64_t day;
+		int min_of_day;
+		char hhmm[CLOCK_TEXT_MAX];
+		clock_split(t + start_min_of_day, &day, &min_of_day);
+		fprintf(out, "%" PRId64 ",%" PRId64 ",%s", t, day,
+		        clock_format_hhmm(min_of_day, hhmm, sizeof hhmm));
 		for (int c = 0; c < EXPORT_COLUMN_COUNT; c++) {
 			fputc(',', out);
 			if (sqlite3_column_type(st, c + 1) == SQLITE_NULL)

@@ -33,6 +33,8 @@
 
 #include <yaml.h>
 
+#include "clock.h"
+
 #if defined(__GNUC__)
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
@@ -234,12 +236,7 @@ typedef struct clock_text {
 static clock_text format_clock(int64_t min)
 {
 	clock_text c;
-	int64_t day = min / MIN_PER_DAY + 1, m = min % MIN_PER_DAY;
-	if (day == 1)
-		snprintf(c.text, sizeof c.text, "%02d:%02d", (int)(m / 60), (int)(m % 60));
-	else
-		snprintf(c.text, sizeof c.text, "d%lld %02d:%02d", (long long)day, (int)(m / 60),
-		         (int)(m % 60));
+	clock_format_short(min, c.text, sizeof c.text);
 	return c;
 }
 
