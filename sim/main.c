@@ -20,6 +20,7 @@
 #include "output_check.h"
 #include "patient_model.h"
 #include "recorder.h"
+#include "recorder_read.h"
 #include "report.h"
 #include "run.h"
 #include "runner.h"
