@@ -507,8 +507,8 @@ Test(cli, small_usage_mistakes_exit_2_with_what_was_expected)
 
 Test(cli, every_command_takes_help_and_exits_0)
 {
-	static const char *const commands[] = {"run",   "demo",     "runs", "export",
-	                                       "plot",  "patients", "bonds"};
+	static const char *const commands[] = {"run",  "demo",     "runs", "export",
+	                                       "plot", "patients", "bonds"};
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		const char *args[] = {commands[i], "--help", NULL};
 		run_result r = run_fakepump(args);

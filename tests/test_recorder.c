@@ -894,13 +894,15 @@ static void assert_stored_sha(const char *text, const char *expected)
 	cr_assert(recorder_end_run(r, "done", NULL));
 	recorder_close(r);
 	char sql[96];
-	snprintf(sql, sizeof sql, "SELECT scenario_sha256 FROM runs WHERE id = %lld", (long long)id);
+	snprintf(sql, sizeof sql, "SELECT scenario_sha256 FROM runs WHERE id = %lld",
+	         (long long)id);
 	assert_text(sql, expected);
 }
 
 Test(recorder, the_stored_hash_is_the_sha256_of_the_scenario_text_fips_180_examples)
 {
-	assert_stored_sha("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_stored_sha("abc",
+	                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_stored_sha("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_stored_sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 	                  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
@@ -911,7 +913,8 @@ Test(recorder, the_stored_hash_is_the_sha256_of_the_scenario_text_fips_180_examp
 	cr_assert_not_null(million);
 	memset(million, 'a', 1000000);
 	million[1000000] = '\0';
-	assert_stored_sha(million, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_stored_sha(million,
+	                  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(million);
 }
 

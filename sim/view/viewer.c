@@ -721,7 +721,8 @@ static int draw_screen(viewer *v, const SDL_Rect *area)
 		if (p->temp_basal_relative)
 			snprintf(buf2, sizeof buf2, "%.0f %% until %s", p->temp_basal_value, until);
 		else
-			snprintf(buf2, sizeof buf2, "%.2f U/h until %s", p->temp_basal_value, until);
+			snprintf(buf2, sizeof buf2, "%.2f U/h until %s", p->temp_basal_value,
+			         until);
 		screen_detail(v, &s, &y, buf2);
 	} else if (p->programmed_basal_u_per_h >= 0.0 &&
 	           fabs(p->programmed_basal_u_per_h - p->basal_u_per_h) > 1e-9) {
