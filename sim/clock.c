@@ -37,14 +37,9 @@ const char *clock_format(int64_t clock_min, char *buf, size_t cap)
 
 const char *clock_format_short(int64_t clock_min, char *buf, size_t cap)
 {
-	int64_t day;
-	int m;
-	clock_split(clock_min, &day, &m);
-	if (day == 1)
-		snprintf(buf, cap, "%02d:%02d", m / 60, m % 60);
-	else
-		snprintf(buf, cap, "d%" PRId64 " %02d:%02d", day, m / 60, m % 60);
-	return buf;
+	if (clock_min >= 0 && clock_min < CLOCK_MIN_PER_DAY) /* day 1 */
+		return clock_format_hhmm(clock_min, buf, cap);
+	return clock_format(clock_min, buf, cap);
 }
 
 const char *clock_format_hhmm(int64_t clock_min, char *buf, size_t cap)

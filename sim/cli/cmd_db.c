@@ -122,34 +122,49 @@ int cmd_runs(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* export and plot: `RUN_ID --OUT_OPTION OUT [--db FILE]`. */
+typedef struct run_command {
+	const char *cmd;
+	const char *usage;
+	const char *out_option; /* "csv", "png" */
+	output_kind out_kind;
+} run_command;
+
+static const run_command export_command = {"export", "fakepump export RUN_ID --csv OUT [--db FILE]",
+                                           "csv", OUTPUT_STREAM};
+static const run_command plot_command = {"plot", "fakepump plot RUN_ID --png OUT [--db FILE]",
+                                         "png", OUTPUT_FILE};
+
 /*
- * RUN_ID, the output and the database of export or plot, checked in that order: GO_ON with
- * *id set, or 2 with the message printed.
+ * The arguments of export or plot, then RUN_ID, the database and the output checked in that
+ * order: GO_ON with *args and *id set, or the exit status with the message printed.
  */
-static int check_run_args(const char *cmd, const char *usage, const db_args *args,
-                          const char *option, output_kind kind, long long *id)
+static int read_run_command(const run_command *rc, int argc, char **argv, db_args *args,
+                            long long *id)
 {
+	const int status = read_db_args(rc->cmd, rc->usage, argc, argv, rc->out_option, args);
+	if (status != GO_ON)
+		return status;
 	if (!cli_parse_run_id(args->id_text, id) || !args->out) {
-		fprintf(stderr, "fakepump %s: usage: %s\n", cmd, usage);
+		fprintf(stderr, "fakepump %s: usage: %s\n", rc->cmd, rc->usage);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	if (access(args->db, F_OK) != 0) {
-		fprintf(stderr, "fakepump %s: %s: no such database\n", cmd, args->db);
+		fprintf(stderr, "fakepump %s: %s: no such database\n", rc->cmd, args->db);
 		return CLI_EXIT_BAD_INPUT;
 	}
-	if (!output_ok(cmd, option, args->out, kind))
+	char option[16];
+	snprintf(option, sizeof option, "--%s", rc->out_option);
+	if (!output_ok(rc->cmd, option, args->out, rc->out_kind))
 		return CLI_EXIT_BAD_INPUT;
 	return GO_ON;
 }
 
 int cmd_export(int argc, char **argv)
 {
-	static const char usage[] = "fakepump export RUN_ID --csv OUT [--db FILE]";
 	db_args args;
 	long long id = 0;
-	int status = read_db_args("export", usage, argc, argv, "csv", &args);
-	if (status == GO_ON)
-		status = check_run_args("export", usage, &args, "--csv", OUTPUT_STREAM, &id);
+	const int status = read_run_command(&export_command, argc, argv, &args, &id);
 	if (status != GO_ON)
 		return status;
 	char err[600];
@@ -259,12 +274,9 @@ static int draw_replay(const replay *r, long long id, const char *name, const ch
 
 int cmd_plot(int argc, char **argv)
 {
-	static const char usage[] = "fakepump plot RUN_ID --png OUT [--db FILE]";
 	db_args args;
 	long long id = 0;
-	int status = read_db_args("plot", usage, argc, argv, "png", &args);
-	if (status == GO_ON)
-		status = check_run_args("plot", usage, &args, "--png", OUTPUT_FILE, &id);
+	int status = read_run_command(&plot_command, argc, argv, &args, &id);
 	if (status != GO_ON)
 		return status;
 	replay r = {.t = trace_new()};

@@ -236,6 +236,16 @@ static const char *column_text_or_null(sqlite3_stmt *st, int c)
 	                                                 : (const char *)sqlite3_column_text(st, c);
 }
 
+/* `sql` prepared with ?1 bound to run_id; NULL when it cannot be (sqlite3_errmsg says why). */
+static sqlite3_stmt *prepare_for_run(sqlite3 *db, int64_t run_id, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(st, 1, run_id);
+	return st;
+}
+
 /* The run's clock at t = 0 and its names (buffers of 128 bytes); false with err filled. */
 static bool read_run_header(sqlite3 *db, const char *db_path, int64_t run_id, int *start_min_of_day,
                             char *scenario_name, char *patient, char *err, size_t errlen)
@@ -269,15 +279,14 @@ out:
 static int64_t read_samples(sqlite3 *db, int64_t run_id, recorder_sample_fn on_sample,
                             void *user_data)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT t_min, bg_mgdl, gsub_mgdl, cgm_mgdl, cho_g_per_min, "
-	                       "meal_announced_g, basal_u_per_min, bolus_u, insulin_u_per_min, "
-	                       "basal_u_per_h, iob_u, reservoir_u, battery_pct, therapy_state, "
-	                       "annunciation FROM samples WHERE run_id = ? ORDER BY t_min",
-	                       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = prepare_for_run(
+	    db, run_id,
+	    "SELECT t_min, bg_mgdl, gsub_mgdl, cgm_mgdl, cho_g_per_min, meal_announced_g, "
+	    "basal_u_per_min, bolus_u, insulin_u_per_min, basal_u_per_h, iob_u, reservoir_u, "
+	    "battery_pct, therapy_state, annunciation FROM samples WHERE run_id = ?1 "
+	    "ORDER BY t_min");
+	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, run_id);
 	int64_t count = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		recorder_sample s = {
@@ -309,13 +318,12 @@ static int64_t read_samples(sqlite3 *db, int64_t run_id, recorder_sample_fn on_s
  * be prepared (sqlite3_errmsg says why). */
 static bool read_events(sqlite3 *db, int64_t run_id, recorder_event_fn on_event, void *user_data)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT t_min, type, source, name, result, value, value2, detail "
-	                       "FROM events WHERE run_id = ? ORDER BY seq",
-	                       -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = prepare_for_run(db, run_id,
+	                                   "SELECT t_min, type, source, name, result, value, "
+	                                   "value2, detail FROM events WHERE run_id = ?1 "
+	                                   "ORDER BY seq");
+	if (!st)
 		return false;
-	sqlite3_bind_int64(st, 1, run_id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		recorder_event e = {
 		    .t_min = sqlite3_column_int64(st, 0),
