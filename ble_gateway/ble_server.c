@@ -25,7 +25,15 @@
  *    clear with one active → 0x74;
  *  - RACP Delete is refused (op code not supported) on both services: history is evidence;
  *  - radio cost: one pump_radio_event per request received, per notification/indication
- *    sent and per connection.
+ *    sent and per connection, and the connection events of every link each minute;
+ *  - availability: strangers (not bonded) have a pool of slots and budgets of their own and
+ *    are dropped beyond them, a bonded phone takes the oldest stranger's slot; floods are
+ *    audited once a minute while they last;
+ *  - one controller (IDS Multiple Bond = 0): another phone at the level gets 0x08 until the
+ *    person confirms its bond at the pump, which revokes the first;
+ *  - a closed loop's TBR needs a CGM reading at most 15 min old (T8);
+ *  - IDS history: no record for a write that changes nothing, housekeeping records a
+ *    collector can cause kept at most 12 an hour, History Data sealed with a CRC only.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,6 +52,8 @@ enum {
 	HISTORY_MAX = 512,
 	CGM_MAX = 2880, /* two days of one-minute readings */
 	DUP_MAX = 8,
+	REVOKED_MAX = 4,       /* bonds revoked or removed this run, refused at the IDS level */
+	HOUSEKEEPING_MAX = 64, /* the most history_housekeeping_per_hour can be */
 	DUP_BYTES_MAX = 32,
 	LISTENERS_MAX = 8,
 	HEX_MAX = BLE_ATT_MAX_VALUE * 3 + 1,
@@ -80,9 +90,12 @@ typedef struct rate_window {
 	uint32_t count;
 } rate_window;
 
+/* Requests refused over a budget: the first is audited on its own, the rest are counted
+ * and reported in aggregate once a minute while the flood lasts and once when it is over. */
 typedef struct flood_agg {
 	bool active;
-	uint32_t refused;
+	uint32_t refused;  /* all of this flood, the first included */
+	uint32_t reported; /* of which audited so far */
 	int64_t first_min, last_min;
 	gatt_char_id char_id;
 } flood_agg;
@@ -96,9 +109,18 @@ typedef struct racp_proc {
 	uint32_t sent;
 } racp_proc;
 
+/* How far a link is trusted (docs/ble.md "Availability"). */
+typedef enum link_class {
+	LINK_STRANGER = 0, /* not bonded */
+	LINK_UNPROVEN,     /* bonded, but not (yet) at the level IDS needs on this connection */
+	LINK_TRUSTED,      /* bonded, at the level */
+} link_class;
+
 typedef struct link_state {
 	bool used;
 	ble_link link;
+	uint64_t opened;             /* connection sequence number: the oldest is the smallest */
+	uint32_t untrusted_requests; /* requests while not trusted, this connection */
 	ids_e2e_link ids;
 	uint32_t subscribed; /* bit per gatt_char_id */
 	uint16_t sc_flags;   /* IDD Status Changed flags not yet reset by this collector */
@@ -156,6 +178,9 @@ struct ble_server {
 
 	/* IDS history */
 	ids_history_event hist[HISTORY_MAX];
+	bool phone_command; /* the pump events now come from a collector's command */
+	int64_t housekeeping[HOUSEKEEPING_MAX]; /* when recent housekeeping records were made */
+	size_t housekeeping_next;
 	uint64_t hist_total; /* = next sequence number */
 	size_t hist_count;
 	bool has_ref;
@@ -191,6 +216,8 @@ struct ble_server {
 	int cgm_interval_min;
 	bool has_last_cgm;
 	int64_t last_cgm_min;
+	bool has_reading; /* any CGM reading at all, session or not (T8) */
+	int64_t last_reading_min;
 	double last_cgm_mgdl;
 	uint16_t last_offset_min;
 	bool has_calibration;
@@ -205,7 +232,18 @@ struct ble_server {
 
 	snapshot snap;
 	rate_window connects;
+	rate_window stranger_connects, stranger_requests;
 	flood_agg connect_flood;
+	uint64_t opened_total;
+	/* one controller (ble_server_bond_created) */
+	char controller[BLE_LINK_IDENTITY_MAX];
+	char pending[BLE_LINK_IDENTITY_MAX];
+	uint16_t pending_announcement;
+	char revoked[REVOKED_MAX][BLE_LINK_IDENTITY_MAX];
+	size_t revoked_next;
+	unsigned bonds_created; /* this run: the new_bond announcement's AuxInfo */
+	ble_link_action_fn link_fn;
+	void *link_user_data;
 	ble_server_stats stats;
 	char hex[HEX_MAX];
 	char detail[200];
@@ -228,6 +266,8 @@ const char *att_error_name(uint8_t code)
 		return "write_not_permitted";
 	case ATT_ERR_INSUFFICIENT_AUTHENTICATION:
 		return "insufficient_authentication";
+	case ATT_ERR_INSUFFICIENT_AUTHORIZATION:
+		return "insufficient_authorization";
 	case ATT_ERR_REQUEST_NOT_SUPPORTED:
 		return "request_not_supported";
 	case ATT_ERR_INVALID_OFFSET:
@@ -316,8 +356,8 @@ bool ble_profile_from_name(const char *name, ble_profile *out)
 
 const char *ble_audit_kind_name(ble_audit_kind k)
 {
-	static const char *const names[BLE_AUDIT_KIND_COUNT] = {"read",       "write", "subscribe",
-	                                                        "connection", "flood", "storm"};
+	static const char *const names[BLE_AUDIT_KIND_COUNT] = {
+	    "read", "write", "subscribe", "connection", "flood", "storm", "attack", "phone"};
 	return (unsigned)k < BLE_AUDIT_KIND_COUNT ? names[k] : "unknown";
 }
 
@@ -353,11 +393,18 @@ void ble_server_config_defaults(ble_server_config *cfg, ble_profile profile)
 	    .max_reads_per_min = hardened ? 120 : 0,
 	    .max_cccd_writes_per_min = hardened ? 20 : 0,
 	    .max_connects_per_min = hardened ? 6 : 0,
+	    .max_stranger_links = hardened ? 2 : 0,
+	    .max_stranger_connects_per_min = hardened ? 2 : 0,
+	    .max_untrusted_requests_per_link = hardened ? 30 : 0,
+	    .max_stranger_requests_per_min = hardened ? 60 : 0,
 	    .cgm_interval_min = 1,
 	    .cgm_min_interval_min = 1,
 	    .cgm_session_run_time_h = 240,
 	    .cgm_session_running = true,
 	    .racp_records_per_burst = 128,
+	    .ap_cgm_max_age_min = hardened ? 15 : 0,
+	    .ap_tbr_max_min = hardened ? 30 : 0,
+	    .history_housekeeping_per_hour = hardened ? 12 : 0,
 	};
 }
 
@@ -594,7 +641,7 @@ static uint8_t over_budget(ble_server *srv, const ble_link *link, int64_t now, f
 		count_refusal(srv, ATT_ERR_PROCEDURE_IN_PROGRESS);
 		return ATT_ERR_PROCEDURE_IN_PROGRESS;
 	}
-	*f = (flood_agg){true, 1, now, now, id};
+	*f = (flood_agg){true, 1, 1, now, now, id};
 	const char *reason = kind == BLE_AUDIT_SUBSCRIBE ? "subscription storm: CCCD budget spent"
 	                     : kind == BLE_AUDIT_READ    ? "rate limit: read budget spent"
 	                                                 : "rate limit: write budget spent";
@@ -602,24 +649,38 @@ static uint8_t over_budget(ble_server *srv, const ble_link *link, int64_t now, f
 	              "further requests this minute are counted, not logged", raw, len);
 }
 
+/*
+ * Report what a flood refused since its last report: at every tick while it lasts (so a
+ * flood is in the audit while it happens, at most one event a minute), and a last time when
+ * it is over (a quiet minute, a disconnect, the end of the run: `force`).
+ */
 static void flood_flush(ble_server *srv, const ble_link *link, flood_agg *f,
                         ble_audit_kind agg_kind, int64_t now, bool force)
 {
-	if (!f->active || (!force && now <= f->last_min))
+	if (!f->active)
 		return;
-	ble_audit_event ev = audit_start(link, now, agg_kind, f->char_id);
-	ev.decision = BLE_DECISION_REFUSED;
-	ev.att_error = ATT_ERR_PROCEDURE_IN_PROGRESS;
-	ev.reason = agg_kind == BLE_AUDIT_STORM ? "subscription storm" : "write flood";
-	ev.count = f->refused;
-	ev.first_min = f->first_min;
-	ev.last_min = f->last_min;
-	snprintf(srv->detail, sizeof srv->detail,
-	         "%u requests refused over budget, t=%lld … %lld min", (unsigned)f->refused,
-	         (long long)f->first_min, (long long)f->last_min);
-	ev.detail = srv->detail;
-	audit_emit(srv, &ev, NULL, 0);
-	f->active = false;
+	const bool over = force || now > f->last_min;
+	const uint32_t unreported = f->refused - f->reported;
+	if (unreported > 0) {
+		ble_audit_event ev = audit_start(link, now, agg_kind, f->char_id);
+		ev.decision = BLE_DECISION_REFUSED;
+		ev.att_error = ATT_ERR_PROCEDURE_IN_PROGRESS;
+		ev.reason = agg_kind == BLE_AUDIT_STORM ? "subscription storm"
+		            : f == &srv->connect_flood  ? "connection flood"
+		                                        : "write flood";
+		ev.count = unreported;
+		ev.first_min = f->first_min;
+		ev.last_min = f->last_min;
+		snprintf(srv->detail, sizeof srv->detail,
+		         "%u more requests refused over budget (%u since t=%lld min), %s",
+		         (unsigned)unreported, (unsigned)f->refused, (long long)f->first_min,
+		         over ? "over" : "still going");
+		ev.detail = srv->detail;
+		audit_emit(srv, &ev, NULL, 0);
+		f->reported = f->refused;
+	}
+	if (over)
+		f->active = false;
 }
 
 static void link_flush(ble_server *srv, link_state *ls, int64_t now, bool force)
@@ -658,7 +719,7 @@ static ble_result seal_ids(const ble_server *srv, link_state *ls, gatt_char_id i
 		*out_len = len;
 		return BLE_OK;
 	}
-	return ids_e2e_seal(&ls->ids.tx[ch], buf, len, cap, out_len);
+	return ids_value_e2e_seal(&ls->ids, ch, buf, len, cap, out_len);
 }
 
 static void send_ids(ble_server *srv, link_state *ls, int64_t now, gatt_char_id id, bool indication,
@@ -718,32 +779,133 @@ static void audit_connection(ble_server *srv, const ble_link *link, int64_t now,
 	audit_emit(srv, &ev, NULL, 0);
 }
 
+static link_class class_of(const ble_server *srv, const ble_link *l)
+{
+	if (!l->bonded)
+		return LINK_STRANGER;
+	return gatt_security_met(required_level(srv, GATT_SEC_SECURE), l->security) ? LINK_TRUSTED
+	                                                                            : LINK_UNPROVEN;
+}
+
+/* A refused connection: the first of a minute's run audited, the rest aggregated. */
+static link_state *connection_refused(ble_server *srv, const ble_link *link, int64_t now,
+                                      const char *why)
+{
+	flood_agg *f = &srv->connect_flood;
+	if (f->active) {
+		f->refused++;
+		f->last_min = now;
+		srv->stats.connections_refused++;
+		srv->stats.refused++;
+	} else {
+		*f = (flood_agg){true, 1, 1, now, now, GATT_CHAR_COUNT};
+		audit_connection(srv, link, now, BLE_DECISION_REFUSED, why);
+	}
+	return NULL;
+}
+
+/* The server forgets a link and asks the transport to act on it (audited). */
+static void link_drop(ble_server *srv, link_state *ls, int64_t now, ble_link_action action,
+                      const char *why)
+{
+	link_flush(srv, ls, now, true);
+	const ble_link l = ls->link;
+	ls->used = false;
+	srv->stats.links_dropped++;
+	ble_audit_event ev = audit_start(&l, now, BLE_AUDIT_CONNECTION, GATT_CHAR_COUNT);
+	ev.decision = BLE_DECISION_REFUSED;
+	ev.reason = action == BLE_LINK_REVOKE ? "bond revoked" : "dropped";
+	ev.detail = why;
+	audit_emit(srv, &ev, NULL, 0);
+	if (srv->link_fn)
+		srv->link_fn(l.identity, action, why, srv->link_user_data);
+}
+
+static size_t strangers(const ble_server *srv)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++)
+		n += srv->links[i].used && class_of(srv, &srv->links[i].link) == LINK_STRANGER;
+	return n;
+}
+
+/*
+ * A connection comes up (docs/ble.md "Availability"): strangers have a budget and a pool of
+ * their own; a bonded phone spends neither, and takes the oldest stranger's slot when none
+ * is free. NULL when refused (audited, aggregated).
+ */
 static link_state *link_open(ble_server *srv, const ble_link *link, int64_t now)
 {
 	srv->stats.connections++;
-	pump_radio_event(srv->p, now);
-	if (!budget_take(&srv->connects, srv->cfg.max_connects_per_min, now)) {
-		if (srv->connect_flood.active) {
-			srv->connect_flood.refused++;
-			srv->connect_flood.last_min = now;
-			srv->stats.connections_refused++;
-			srv->stats.refused++;
-		} else {
-			srv->connect_flood = (flood_agg){true, 1, now, now, GATT_CHAR_COUNT};
-			audit_connection(srv, link, now, BLE_DECISION_REFUSED,
-			                 "connection budget spent (connect/disconnect loop?)");
-		}
-		return NULL;
+	pump_radio_event(srv->p, now); /* the connection set-up, refused or not */
+	const bool stranger = class_of(srv, link) == LINK_STRANGER;
+	if (stranger) {
+		if (!budget_take(&srv->stranger_connects, srv->cfg.max_stranger_connects_per_min,
+		                 now))
+			return connection_refused(srv, link, now,
+			                          "connection budget of unpaired centrals spent");
+		if (srv->cfg.max_stranger_links > 0 &&
+		    strangers(srv) >= (size_t)srv->cfg.max_stranger_links)
+			return connection_refused(srv, link, now,
+			                          "the link slots for unpaired centrals are taken");
+	} else if (!budget_take(&srv->connects, srv->cfg.max_connects_per_min, now)) {
+		return connection_refused(srv, link, now,
+		                          "connection budget spent (connect/disconnect loop?)");
 	}
-	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++) {
-		if (!srv->links[i].used) {
-			link_reset(&srv->links[i], link);
-			audit_connection(srv, link, now, BLE_DECISION_ACCEPTED, "connected");
-			return &srv->links[i];
+	link_state *slot = NULL;
+	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS && !slot; i++)
+		if (!srv->links[i].used)
+			slot = &srv->links[i];
+	if (!slot && !stranger) {
+		/* Strangers never lock a bonded phone out: the oldest one makes room. */
+		for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++) {
+			link_state *ls = &srv->links[i];
+			if (ls->used && class_of(srv, &ls->link) == LINK_STRANGER &&
+			    (!slot || ls->opened < slot->opened))
+				slot = ls;
 		}
+		if (slot)
+			link_drop(srv, slot, now, BLE_LINK_DISCONNECT,
+			          "an unpaired central's slot, for a bonded phone");
 	}
-	audit_connection(srv, link, now, BLE_DECISION_REFUSED, "no free link slot");
-	return NULL;
+	if (!slot)
+		return connection_refused(srv, link, now, "no free link slot");
+	link_reset(slot, link);
+	slot->opened = ++srv->opened_total;
+	audit_connection(srv, link, now, BLE_DECISION_ACCEPTED, "connected");
+	return slot;
+}
+
+/*
+ * Every request of an untrusted link counts against its budgets (docs/ble.md
+ * "Availability"); false when this one is over them: the link is dropped and the request
+ * refused (ATT 0x11), so an unpaired central costs the pump a bounded handful of exchanges
+ * a minute, whatever its rate.
+ */
+static bool untrusted_charge(ble_server *srv, link_state *ls, int64_t now, const char **why)
+{
+	const link_class c = class_of(srv, &ls->link);
+	if (c == LINK_TRUSTED)
+		return true;
+	*why = NULL;
+	if (srv->cfg.max_untrusted_requests_per_link > 0 &&
+	    ++ls->untrusted_requests > (uint32_t)srv->cfg.max_untrusted_requests_per_link)
+		*why = c == LINK_STRANGER ? "request budget of an unpaired central spent"
+		                          : "request budget of a bonded link that never proved its "
+		                            "level spent";
+	else if (c == LINK_STRANGER &&
+	         !budget_take(&srv->stranger_requests, srv->cfg.max_stranger_requests_per_min, now))
+		*why = "request budget of all unpaired centrals this minute spent";
+	if (!*why)
+		return true;
+	link_drop(srv, ls, now, BLE_LINK_DISCONNECT, *why);
+	return false;
+}
+
+void ble_server_on_link_action(ble_server *srv, ble_link_action_fn fn, void *user_data)
+{
+	srv->link_fn = fn;
+	srv->link_user_data = user_data;
 }
 
 /* The link's state for a request: connects implicitly; a different security level or bond
@@ -754,11 +916,20 @@ static link_state *link_get(ble_server *srv, const ble_link *link, int64_t now)
 	if (ls && (ls->link.security != link->security || ls->link.bonded != link->bonded)) {
 		link_flush(srv, ls, now, true);
 		link_reset(ls, link);
+		ls->opened = ++srv->opened_total;
 		audit_connection(srv, link, now, BLE_DECISION_ACCEPTED,
 		                 "security level changed: treated as a new connection");
 		return ls;
 	}
 	return ls ? ls : link_open(srv, link, now);
+}
+
+/* A request from a central whose (implicit) connection was refused: the refusal is in the
+ * audit already (aggregated), the request itself only counted. */
+static uint8_t not_connected(ble_server *srv)
+{
+	srv->stats.refused++;
+	return ATT_ERR_INSUFFICIENT_RESOURCES;
 }
 
 bool ble_server_connect(ble_server *srv, const ble_link *link_in, int64_t now_min)
@@ -801,6 +972,28 @@ bool ble_server_subscribed(const ble_server *srv, const char *identity, gatt_cha
 
 static void hist_put(ble_server *srv, int64_t t_min, uint16_t type, const uint8_t *data,
                      size_t len);
+
+/*
+ * A record a collector's write causes without changing therapy (a clock set, a max bolus
+ * change, an annunciation acknowledged from a phone): true when the hourly budget has room
+ * (and it is taken), false when the record is to be skipped (counted). What the pump or the
+ * person does is always recorded.
+ */
+static bool housekeeping_take(ble_server *srv, int64_t now)
+{
+	const int budget = srv->cfg.history_housekeeping_per_hour;
+	if (budget <= 0)
+		return true;
+	/* The ring holds the last `budget` records' times: room when the oldest is an hour old. */
+	int64_t *oldest = &srv->housekeeping[srv->housekeeping_next % (size_t)budget];
+	if (*oldest != INT64_MIN && now - *oldest < 60) {
+		srv->stats.history_skipped++;
+		return false;
+	}
+	*oldest = now;
+	srv->housekeeping_next++;
+	return true;
+}
 
 static void hist_reference_time(ble_server *srv, int64_t t_min, uint8_t reason)
 {
@@ -900,6 +1093,11 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 		hist_tbr_ended(srv, ev->t_min, END_REASON_CANCELED);
 		break;
 	case PUMP_CMD_SET_MAX_BOLUS:
+		if (ev->value == srv->last_max_bolus_u &&
+		    srv->cfg.history_housekeeping_per_hour > 0)
+			break; /* nothing changed: nothing to record */
+		if (ev->source != PUMP_SOURCE_PUMP && !housekeeping_take(srv, ev->t_min))
+			break;
 		put_amount(&w, srv->last_max_bolus_u);
 		put_amount(&w, ev->value);
 		srv->last_max_bolus_u = ev->value;
@@ -910,6 +1108,8 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 	}
 }
 
+static void controller_confirmed(ble_server *srv, int64_t now);
+
 void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 {
 	uint8_t d[IDS_HISTORY_DATA_MAX];
@@ -918,6 +1118,9 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 	switch (ev->kind) {
 	case PUMP_EV_COMMAND:
 		hist_command(srv, ev);
+		if (ev->command == PUMP_CMD_CONFIRM_ANNUNCIATION && ev->result == PUMP_OK &&
+		    srv->pending[0] && (uint16_t)ev->value == srv->pending_announcement)
+			controller_confirmed(srv, ev->t_min);
 		break;
 	case PUMP_EV_BOLUS_STARTED: {
 		double ext = ev->value2, fast = ev->value - ev->value2;
@@ -976,13 +1179,16 @@ void ble_server_pump_event(ble_server *srv, const pump_event *ev)
 	}
 	case PUMP_EV_ANNUNCIATION: {
 		const pump_annunciation *a = &ev->annunciation;
+		const bool raised = ev->detail && strcmp(ev->detail, "raised") == 0;
+		if (!raised && srv->phone_command && !housekeeping_take(srv, t))
+			break; /* a phone's acknowledgement over its budget (the pump's audit has
+			          it) */
 		wire_put_u8(&w, 0);
 		wire_put_u16(&w, a->id);
 		wire_put_u16(&w, (uint16_t)a->type);
 		wire_put_u8(&w, ids_annunciation_status_for_pump(a->status));
 		hist_put(srv, t, IDS_EV_ANNUNCIATION_STATUS_CHANGED_1, d, w.len);
-		if (a->status == PUMP_ANN_PENDING && ev->detail &&
-		    strcmp(ev->detail, "raised") == 0) {
+		if (a->status == PUMP_ANN_PENDING && raised) {
 			if (a->type == PUMP_ANN_TBR_OVER)
 				hist_tbr_ended(srv, t, END_REASON_DURATION_OVER);
 			else if (a->type == PUMP_ANN_TBR_CANCELED)
@@ -1224,7 +1430,10 @@ ble_server *ble_server_new(pump *p, const ble_server_config *cfg)
 {
 	if (!p || !cfg || cfg->cgm_min_interval_min < 1 || cfg->cgm_interval_min < 0 ||
 	    cfg->cgm_interval_min > 255 || cfg->cgm_min_interval_min > 255 ||
-	    cfg->racp_records_per_burst < 1 || cfg->duplicate_window_min < 0)
+	    cfg->racp_records_per_burst < 1 || cfg->duplicate_window_min < 0 ||
+	    cfg->ap_cgm_max_age_min < 0 || cfg->ap_tbr_max_min < 0 ||
+	    cfg->history_housekeeping_per_hour < 0 ||
+	    cfg->history_housekeeping_per_hour > HOUSEKEEPING_MAX)
 		return NULL;
 	ble_server *srv = calloc(1, sizeof *srv);
 	if (!srv)
@@ -1264,7 +1473,10 @@ ble_server *ble_server_new(pump *p, const ble_server_config *cfg)
 	const double levels[6] = {250, 70, 55, 300, 2, 2};
 	memcpy(srv->alert_level, levels, sizeof levels);
 	srv->day_index = INT64_MIN;
+	for (size_t i = 0; i < HOUSEKEEPING_MAX; i++)
+		srv->housekeeping[i] = INT64_MIN;
 	srv->connects.window_min = INT64_MIN;
+	srv->stranger_connects.window_min = srv->stranger_requests.window_min = INT64_MIN;
 	srv->snap = take_snapshot(srv);
 	return srv;
 }
@@ -1328,6 +1540,109 @@ int ble_server_cgm_interval(const ble_server *srv)
 }
 
 /* ---------------------------------------------------------------------------------- */
+/* One controller (A8, A9)                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+static bool is_revoked(const ble_server *srv, const char *identity)
+{
+	for (size_t i = 0; i < REVOKED_MAX; i++)
+		if (srv->revoked[i][0] && strcmp(srv->revoked[i], identity) == 0)
+			return true;
+	return false;
+}
+
+static void set_revoked(ble_server *srv, const char *identity, bool on)
+{
+	for (size_t i = 0; i < REVOKED_MAX; i++)
+		if (srv->revoked[i][0] && strcmp(srv->revoked[i], identity) == 0)
+			srv->revoked[i][0] = '\0';
+	if (on)
+		snprintf(srv->revoked[srv->revoked_next++ % REVOKED_MAX], BLE_LINK_IDENTITY_MAX,
+		         "%s", identity);
+}
+
+/*
+ * A request that passed the level check on a characteristic above GATT_SEC_NONE: 0, or the
+ * ATT error of the one-controller rule (the reason in *why). Legacy-vulnerable has no such
+ * rule (profile item 5).
+ */
+static uint8_t controller_check(ble_server *srv, const ble_link *link,
+                                const gatt_characteristic_def *def, const char **why)
+{
+	if (legacy(srv) || def->security == GATT_SEC_NONE)
+		return ATT_OK;
+	if (is_revoked(srv, link->identity)) {
+		*why = "bond revoked or removed at the pump: pair again from its window";
+		return ATT_ERR_INSUFFICIENT_AUTHENTICATION;
+	}
+	if (!srv->controller[0] && !srv->pending[0])
+		snprintf(srv->controller, sizeof srv->controller, "%s", link->identity);
+	if (strcmp(srv->controller, link->identity) == 0)
+		return ATT_OK;
+	*why = strcmp(srv->pending, link->identity) == 0
+	           ? "a new phone: waiting for the person to confirm it at the pump"
+	           : "not the pump's phone (one controller): pair it from the pump's window";
+	return ATT_ERR_INSUFFICIENT_AUTHORIZATION;
+}
+
+uint16_t ble_server_bond_created(ble_server *srv, const char *identity, int64_t now_min)
+{
+	if (!identity || !identity[0])
+		return 0;
+	set_revoked(srv, identity, false);
+	const uint16_t id = pump_announce_new_bond(srv->p, now_min, ++srv->bonds_created);
+	if (!srv->controller[0] || strcmp(srv->controller, identity) == 0) {
+		snprintf(srv->controller, sizeof srv->controller, "%s", identity);
+		srv->pending[0] = '\0';
+	} else {
+		snprintf(srv->pending, sizeof srv->pending, "%s", identity);
+		srv->pending_announcement = id;
+	}
+	return id;
+}
+
+void ble_server_bond_removed(ble_server *srv, const char *identity, int64_t now_min)
+{
+	(void)now_min;
+	if (!identity || !identity[0])
+		return;
+	set_revoked(srv, identity, true);
+	if (strcmp(srv->controller, identity) == 0)
+		srv->controller[0] = '\0';
+	if (strcmp(srv->pending, identity) == 0)
+		srv->pending[0] = '\0';
+}
+
+const char *ble_server_controller(const ble_server *srv)
+{
+	return srv->controller;
+}
+
+const char *ble_server_pending_controller(const ble_server *srv)
+{
+	return srv->pending;
+}
+
+/* The person confirmed the pending phone's announcement at the pump: it is the controller
+ * now, and the old one's bond is revoked. */
+static void controller_confirmed(ble_server *srv, int64_t now)
+{
+	char old[BLE_LINK_IDENTITY_MAX];
+	snprintf(old, sizeof old, "%s", srv->controller);
+	snprintf(srv->controller, sizeof srv->controller, "%s", srv->pending);
+	srv->pending[0] = '\0';
+	if (!old[0])
+		return;
+	set_revoked(srv, old, true);
+	const char *why = "a new phone was confirmed at the pump (one controller)";
+	link_state *ls = link_find(srv, old);
+	if (ls)
+		link_drop(srv, ls, now, BLE_LINK_REVOKE, why);
+	else if (srv->link_fn)
+		srv->link_fn(old, BLE_LINK_REVOKE, why, srv->link_user_data);
+}
+
+/* ---------------------------------------------------------------------------------- */
 /* Reads                                                                               */
 /* ---------------------------------------------------------------------------------- */
 
@@ -1338,12 +1653,15 @@ uint8_t ble_server_read(ble_server *srv, const ble_link *link_in, int64_t now_mi
 	srv->stats.reads++;
 	*len = 0;
 	link_state *ls = link_get(srv, link, now_min);
-	pump_radio_event(srv->p, now_min);
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
+	const char *why = NULL;
 	if (!ls)
+		return not_connected(srv); /* the refused connection is audited (aggregated) */
+	pump_radio_event(srv->p, now_min);
+	if (!untrusted_charge(srv, ls, now_min, &why))
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id,
-		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, NULL, 0);
+		              ATT_ERR_INSUFFICIENT_RESOURCES, why, "link dropped", NULL, 0);
 	if (!def)
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id, ATT_ERR_INVALID_HANDLE,
 		              "no such characteristic", NULL, NULL, 0);
@@ -1357,6 +1675,9 @@ uint8_t ble_server_read(ble_server *srv, const ble_link *link_in, int64_t now_mi
 		return refuse(srv, link, now_min, BLE_AUDIT_READ, id,
 		              ATT_ERR_INSUFFICIENT_AUTHENTICATION, "insufficient authentication",
 		              ble_link_security_name(link->security), NULL, 0);
+	uint8_t denied = controller_check(srv, link, def, &why);
+	if (denied)
+		return refuse(srv, link, now_min, BLE_AUDIT_READ, id, denied, why, NULL, NULL, 0);
 	uint8_t buf[OUT_MAX];
 	size_t n = 0;
 	if (encode_value(srv, ls, now_min, id, buf, sizeof buf, &n) != BLE_OK || n > cap)
@@ -1623,7 +1944,22 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		bool change = (t->flags & IDS_TBR_FLAG_CHANGE) != 0;
 		pump_temp_basal_type type = PUMP_TBR_ABSOLUTE;
 		ids_tbr_type_to_pump(t->type, &type);
-		if (change && !st.temp_basal_active) {
+		const bool ap = (t->flags & IDS_TBR_FLAG_CONTEXT) &&
+		                t->delivery_context == IDS_CONTEXT_AP_CONTROLLER;
+		const int64_t age = srv->has_reading ? now - srv->last_reading_min : -1;
+		if (ap && srv->cfg.ap_cgm_max_age_min > 0 &&
+		    (age < 0 || age > srv->cfg.ap_cgm_max_age_min)) {
+			/* T8: a closed loop doses on glucose it no longer sees. */
+			called = false;
+			rc = IDS_RC_PLAUSIBILITY_CHECK_FAILED;
+			o->reason = age < 0 ? "AP controller TBR: the pump has no CGM reading"
+			                    : "AP controller TBR: the pump's CGM is stale";
+		} else if (ap && srv->cfg.ap_tbr_max_min > 0 &&
+		           t->duration_min > srv->cfg.ap_tbr_max_min) {
+			called = false;
+			rc = IDS_RC_PARAMETER_OUT_OF_RANGE;
+			o->reason = "AP controller TBR longer than the pump lets a loop run unseen";
+		} else if (change && !st.temp_basal_active) {
 			called = false;
 			rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
 			o->reason = "Change TBR with no TBR active";
@@ -1635,9 +1971,19 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 			pr = pump_temp_basal(p, now, PUMP_SOURCE_PHONE, type, t->value,
 			                     t->duration_min);
 		}
-		snprintf(srv->detail, sizeof srv->detail, "TBR %s %.2f %s for %u min",
+		snprintf(srv->detail, sizeof srv->detail, "TBR %s %.2f %s for %u min%s",
 		         type == PUMP_TBR_RELATIVE ? "relative" : "absolute", t->value,
-		         type == PUMP_TBR_RELATIVE ? "%" : "U/h", t->duration_min);
+		         type == PUMP_TBR_RELATIVE ? "%" : "U/h", t->duration_min,
+		         ap ? ", AP controller" : "");
+		if (ap && age != 0) {
+			const size_t used = strlen(srv->detail);
+			if (age < 0)
+				snprintf(srv->detail + used, sizeof srv->detail - used,
+				         ", no CGM reading yet");
+			else
+				snprintf(srv->detail + used, sizeof srv->detail - used,
+				         ", last CGM reading %lld min ago", (long long)age);
+		}
 		break;
 	}
 	case IDS_CCP_CANCEL_TBR:
@@ -1723,13 +2069,13 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		snprintf(srv->detail, sizeof srv->detail, "reservoir fill %.2f U", cmd->u.amount_u);
 		break;
 	case IDS_CCP_RESET_RESERVOIR_OPERATION_TIME:
+		/* The counter restarts when a reservoir is filled at the pump: a cartridge is
+		 * changed by hand (docs/pump.md "Authority"), never from a phone. */
 		called = false;
-		if (st.therapy != PUMP_THERAPY_STOP) {
-			rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
-			o->reason = "only when therapy is stopped";
-		} else {
-			srv->reservoir_since_min = now;
-		}
+		rc = IDS_RC_PROCEDURE_NOT_APPLICABLE;
+		o->reason = st.therapy != PUMP_THERAPY_STOP
+		                ? "only when therapy is stopped"
+		                : "needs the person at the pump (the counter restarts with a fill)";
 		break;
 	case IDS_CCP_GET_MAX_BOLUS:
 		called = false;
@@ -1792,7 +2138,9 @@ static uint8_t write_ccp(ble_server *srv, link_state *ls, int64_t now, const uin
 		o.reason = "decode refused the operand";
 		o.detail = ids_rc_name(rc);
 	} else {
+		srv->phone_command = true; /* the pump events of this call are the collector's */
 		ccp_execute(srv, ls, now, &cmd, b, n, &resp, &o);
+		srv->phone_command = false;
 	}
 	ccp_indicate(srv, ls, now, &resp, cmd.opcode);
 	cp_audit(srv, ls, now, GATT_IDD_COMMAND_CP, &o, b, len);
@@ -2426,10 +2774,22 @@ static uint8_t write_current_time(ble_server *srv, link_state *ls, int64_t now, 
 		                                  : ATT_ERR_OUT_OF_RANGE,
 		              "invalid current time", ble_result_name(r), b, len);
 	int64_t want = epoch_min_of(&t.date_time);
-	srv->cts_adjust_min = want - (srv->base_epoch_min + now);
-	hist_reference_time(srv, now, REF_REASON_SET_DATE_TIME);
-	snprintf(srv->detail, sizeof srv->detail, "clock adjusted by %lld min",
-	         (long long)srv->cts_adjust_min);
+	const int64_t adjust = want - (srv->base_epoch_min + now);
+	/* (without a housekeeping budget — legacy-vulnerable — every write is recorded) */
+	const bool changed =
+	    adjust != srv->cts_adjust_min || srv->cfg.history_housekeeping_per_hour == 0;
+	srv->cts_adjust_min = adjust;
+	/* A clock set that changes nothing records nothing; one that does is housekeeping. A
+	 * skipped one leaves the records on the clock of the last Reference Time until the
+	 * next periodic one (hist_put): consistent, never a time out of order. */
+	const bool recorded = changed && housekeeping_take(srv, now);
+	if (recorded)
+		hist_reference_time(srv, now, REF_REASON_SET_DATE_TIME);
+	snprintf(srv->detail, sizeof srv->detail, "clock adjusted by %lld min%s",
+	         (long long)srv->cts_adjust_min,
+	         !changed   ? " (unchanged: not recorded)"
+	         : recorded ? ""
+	                    : " (history: over the hourly budget of clock records)");
 	audit_value_write(srv, ls, now, GATT_CTS_CURRENT_TIME, srv->detail, b, len);
 	return ATT_OK;
 }
@@ -2446,14 +2806,17 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link_in, int64_t now_m
 	if (!bytes)
 		len = 0;
 	link_state *ls = link_get(srv, link, now_min);
-	pump_radio_event(srv->p, now_min);
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
 	/* The audit shows at most one attribute value of what was sent. */
 	size_t shown = len < BLE_ATT_MAX_VALUE ? len : BLE_ATT_MAX_VALUE;
+	const char *why = NULL;
 	if (!ls)
+		return not_connected(srv);
+	pump_radio_event(srv->p, now_min);
+	if (!untrusted_charge(srv, ls, now_min, &why))
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
-		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, bytes, shown);
+		              ATT_ERR_INSUFFICIENT_RESOURCES, why, "link dropped", bytes, shown);
 	if (!def)
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_INVALID_HANDLE,
 		              "no such characteristic", NULL, bytes, shown);
@@ -2475,6 +2838,10 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link_in, int64_t now_m
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
 		              ATT_ERR_INSUFFICIENT_AUTHENTICATION, "insufficient authentication",
 		              ble_link_security_name(link->security), bytes, shown);
+	uint8_t denied = controller_check(srv, link, def, &why);
+	if (denied)
+		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, denied, why, NULL, bytes,
+		              shown);
 	if (len > BLE_ATT_MAX_VALUE)
 		return refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, ATT_ERR_INVALID_VALUE_LENGTH,
 		              "longer than an attribute value", NULL, bytes, shown);
@@ -2523,13 +2890,16 @@ uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link_in, int64_t n
 	const ble_link l = safe_link(link_in), *link = &l;
 	srv->stats.subscriptions++;
 	link_state *ls = link_get(srv, link, now_min);
-	pump_radio_event(srv->p, now_min);
 	const gatt_characteristic_def *def =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
 	uint8_t v[2] = {on ? (def && (def->properties & GATT_PROP_INDICATE) ? 0x02 : 0x01) : 0, 0};
+	const char *why = NULL;
 	if (!ls)
+		return not_connected(srv);
+	pump_radio_event(srv->p, now_min);
+	if (!untrusted_charge(srv, ls, now_min, &why))
 		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id,
-		              ATT_ERR_INSUFFICIENT_RESOURCES, "no link slot", NULL, v, 2);
+		              ATT_ERR_INSUFFICIENT_RESOURCES, why, "link dropped", v, 2);
 	if (!def || def->descriptor_count == 0)
 		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id, ATT_ERR_INVALID_HANDLE,
 		              "no CCCD", NULL, v, 2);
@@ -2540,6 +2910,9 @@ uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link_in, int64_t n
 		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id,
 		              ATT_ERR_INSUFFICIENT_AUTHENTICATION, "insufficient authentication",
 		              ble_link_security_name(link->security), v, 2);
+	uint8_t denied = controller_check(srv, link, def, &why);
+	if (denied)
+		return refuse(srv, link, now_min, BLE_AUDIT_SUBSCRIBE, id, denied, why, NULL, v, 2);
 	if (on)
 		ls->subscribed |= bit(id);
 	else
@@ -2569,16 +2942,21 @@ void ble_server_tick(ble_server *srv, int64_t now_min, const pump_delivery *deli
 		srv->life_bolus_u += delivered->bolus_u;
 		srv->life_basal_u += delivered->basal_u;
 	}
+	unsigned connected = 0;
 	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++) {
 		link_state *ls = &srv->links[i];
 		if (!ls->used)
 			continue;
+		connected++;
 		link_flush(srv, ls, now_min, false);
 		racp_continue(srv, ls, now_min);
 	}
-	if (srv->connect_flood.active && now_min > srv->connect_flood.last_min) {
+	/* The connection events of every link up this minute (the radio's standing cost). */
+	if (connected)
+		pump_radio_link_minutes(srv->p, now_min, connected);
+	if (srv->connect_flood.active) {
 		ble_link none = ble_link_make("*", GATT_SEC_NONE, false);
-		flood_flush(srv, &none, &srv->connect_flood, BLE_AUDIT_FLOOD, now_min, true);
+		flood_flush(srv, &none, &srv->connect_flood, BLE_AUDIT_FLOOD, now_min, false);
 	}
 	publish_changes(srv, now_min);
 }
@@ -2592,7 +2970,11 @@ void ble_server_continue_reports(ble_server *srv, int64_t now_min)
 
 void ble_server_cgm_sample(ble_server *srv, int64_t now_min, double mgdl, uint32_t ssa)
 {
-	if (!isfinite(mgdl) || !srv->session_running)
+	if (!isfinite(mgdl))
+		return;
+	srv->has_reading = true;
+	srv->last_reading_min = now_min;
+	if (!srv->session_running)
 		return;
 	ssa &= CGMS_SSA_DEFINED_MASK;
 	cgm_rec c = {0};

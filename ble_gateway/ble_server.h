@@ -38,6 +38,7 @@ enum {
 	ATT_ERR_READ_NOT_PERMITTED = 0x02,
 	ATT_ERR_WRITE_NOT_PERMITTED = 0x03,
 	ATT_ERR_INSUFFICIENT_AUTHENTICATION = 0x05,
+	ATT_ERR_INSUFFICIENT_AUTHORIZATION = 0x08, /* a second phone, not confirmed at the pump */
 	ATT_ERR_REQUEST_NOT_SUPPORTED = 0x06,
 	ATT_ERR_INVALID_OFFSET = 0x07,
 	ATT_ERR_INVALID_VALUE_LENGTH = 0x0D,
@@ -129,6 +130,10 @@ typedef enum ble_audit_kind {
 	BLE_AUDIT_CONNECTION, /* connect, new security level, disconnect */
 	BLE_AUDIT_FLOOD,      /* aggregate: writes refused by the rate limit */
 	BLE_AUDIT_STORM,      /* aggregate: CCCD writes refused by the rate limit */
+	/* Not the server's: what a scenario's in-process phone did (sim/engine_ble.c), in the
+	 * same audit so that a run's record holds it and expectations can check it. */
+	BLE_AUDIT_ATTACK, /* an attack step: reason = its kind, count = requests sent, answer */
+	BLE_AUDIT_PHONE,  /* a phone step: one it could not do (refused), or what a read got */
 	BLE_AUDIT_KIND_COUNT,
 } ble_audit_kind;
 
@@ -169,6 +174,9 @@ typedef struct ble_audit_event {
 	bool pump_called;        /* the pump was commanded … */
 	pump_result pump_result; /* … and answered this */
 	uint32_t count;          /* refusals this event stands for (1 unless aggregated) */
+	const char *answer;      /* BLE_AUDIT_ATTACK: what its last request got, a name
+	                            ("e2e_invalid_counter", "procedure_not_applicable",
+	                            "success", "accepted"); NULL otherwise */
 	int64_t first_min, last_min;
 } ble_audit_event;
 
@@ -205,12 +213,30 @@ typedef struct ble_server_config {
 	/* Replay/duplicate rule (docs/ble.md): an identical Set Bolus is refused (0x74) while
 	 * the bolus it repeats is active or within this many minutes of it. 0 = off. */
 	int duplicate_window_min;
-	/* Per-link, per-minute budgets; 0 = unlimited. Over budget → ATT 0xFE, aggregated. */
+	/* Per-link, per-minute budgets of a trusted link (bonded, at the level IDS needs);
+	 * 0 = unlimited. Over budget → ATT 0xFE (throttled), aggregated. */
 	int max_writes_per_min;
 	int max_reads_per_min;
 	int max_cccd_writes_per_min;
-	/* Connections (all identities) per minute; over it ble_server_connect refuses. */
+	/* Connections of known phones (bonded links) per minute; over it ble_server_connect
+	 * refuses. Strangers have their own budget below and never spend this one. */
 	int max_connects_per_min;
+	/*
+	 * Untrusted links (docs/ble.md "Availability"): a stranger (not bonded) or a bonded
+	 * identity that has not yet proven the level. They are cheap to serve and can never
+	 * lock a bonded phone out:
+	 *  - strangers hold at most max_stranger_links of the BLE_SERVER_MAX_LINKS slots, and a
+	 *    bonded link that finds no free slot takes the oldest stranger's (dropped);
+	 *  - at most max_stranger_connects_per_min stranger connections a minute;
+	 *  - an untrusted link is dropped at its max_untrusted_requests_per_link-th request
+	 *    beyond the first … (reads, writes, CCCD writes: enough to read Device Information
+	 *    and start pairing), and strangers together at max_stranger_requests_per_min.
+	 * A drop is audited and asked of the transport (ble_server_on_link_action). 0 = no limit.
+	 */
+	int max_stranger_links;
+	int max_stranger_connects_per_min;
+	int max_untrusted_requests_per_link;
+	int max_stranger_requests_per_min;
 	/* CGMS: communication interval at start (min; 0 = periodic notifications off), the
 	 * fastest the server supports (SOCP 0xFF and anything faster clamp to it), the session
 	 * run time it reports (h), and whether a session runs from t = 0. */
@@ -220,6 +246,20 @@ typedef struct ble_server_config {
 	bool cgm_session_running;
 	/* RACP: records sent per request or tick before the rest waits for the next tick. */
 	int racp_records_per_burst;
+	/* Closed loop (security-cases T8, docs/ble.md): a Set TBR whose Delivery Context is AP
+	 * controller is refused (0x75) when the pump's newest CGM reading is older than
+	 * ap_cgm_max_age_min (or there is none), and (0x73) when it runs longer than
+	 * ap_tbr_max_min — so a controller that loses the CGM falls back to the programmed
+	 * basal by itself. 0 = no check (legacy-vulnerable skips both: profile item 4). */
+	int ap_cgm_max_age_min;
+	int ap_tbr_max_min;
+	/* IDS history: records a collector's writes can cause without changing therapy (a
+	 * clock set, a max bolus change, an annunciation snoozed or confirmed from a phone)
+	 * are kept at most this many per hour; the rest are counted, not recorded, so that
+	 * harmless writes cannot push doses out of the history (docs/ble.md "IDS history").
+	 * Writes that change nothing record nothing. 0 = every write recorded, as it comes
+	 * (legacy-vulnerable's default). */
+	int history_housekeeping_per_hour;
 	ble_audit_fn on_audit; /* may be NULL */
 	void *audit_user_data;
 	ble_notify_fn on_notify; /* the transport; may be NULL */
@@ -254,6 +294,23 @@ const ids_server_profile *ble_server_ids_profile(const ble_server *srv);
 bool ble_server_e2e(const ble_server *srv);
 ble_profile ble_server_profile(const ble_server *srv);
 
+/*
+ * What the server asks of the transport for a link: DISCONNECT (over its budget, evicted for
+ * a bonded phone) or REVOKE (its bond was replaced at the pump: remove the bond and
+ * disconnect). Called synchronously from inside a request or a tick: the transport must not
+ * block on its peer there (BlueZ: an asynchronous Disconnect / RemoveDevice). The server has
+ * already forgotten the link when it calls.
+ */
+typedef enum ble_link_action {
+	BLE_LINK_DISCONNECT = 0,
+	BLE_LINK_REVOKE,
+} ble_link_action;
+
+typedef void (*ble_link_action_fn)(const char *identity, ble_link_action action, const char *why,
+                                   void *user_data);
+/* One handler (the transport's); NULL to remove it. */
+void ble_server_on_link_action(ble_server *srv, ble_link_action_fn fn, void *user_data);
+
 /* Extra notify listeners (the in-process virtual phones): up to 8. */
 bool ble_server_add_listener(ble_server *srv, ble_notify_fn fn, void *user_data);
 void ble_server_remove_listener(ble_server *srv, ble_notify_fn fn, void *user_data);
@@ -272,12 +329,39 @@ bool ble_server_connect(ble_server *srv, const ble_link *link, int64_t now_min);
 void ble_server_disconnect(ble_server *srv, const char *identity, int64_t now_min);
 bool ble_server_link_connected(const ble_server *srv, const char *identity);
 
+/* ---- one controller (IDS Multiple Bond = 0; security-cases A8, A9) ---- */
+
+/*
+ * The pump serves one phone (its "controller") at the level IDS needs; any other link at
+ * that level gets ATT 0x08 Insufficient Authorization on every IDS, CGMS, Current Time and
+ * serial-number access (two controllers must never command side by side, and CP responses
+ * reach every subscribed phone with BlueZ 5.66). The first link at the level is the
+ * controller when no bond was announced this run (a bond from before the run).
+ *
+ * A new bond (the transport's news, after a pairing in the window the person opened at the
+ * pump): the pump announces it (annunciation new_bond, which only the person may confirm)
+ * and this returns its id. With no controller the new phone is the controller at once;
+ * otherwise it waits, refused 0x08, until the person confirms the announcement at the pump:
+ * then it is the controller, and the old controller's bond is revoked (dropped, and
+ * ble_server_on_link_action REVOKE asks the transport to remove the bond).
+ */
+uint16_t ble_server_bond_created(ble_server *srv, const char *identity, int64_t now_min);
+/* The bond of `identity` is gone (removed at the pump, or revoked): from now on the server
+ * refuses that identity 0x05 at the IDS level even if a transport claims it is bonded (A8:
+ * a phone reconnecting with a key the pump no longer has), until it bonds again. */
+void ble_server_bond_removed(ble_server *srv, const char *identity, int64_t now_min);
+/* The controller's identity ("" when none yet) and the one waiting for the person. */
+const char *ble_server_controller(const ble_server *srv);
+const char *ble_server_pending_controller(const ble_server *srv);
+
 /* ---- ATT requests ---- */
 
 /*
  * Read a characteristic value into out[cap]. Returns 0 with *len set, or an ATT error:
- * 0x01 unknown id, 0x02 not readable, 0x05 link below the characteristic's level, 0xFE
- * read budget spent, 0x0E value could not be encoded or cap too small. IDS values carry
+ * 0x11 no connection or an untrusted link dropped over its budget, 0x01 unknown id, 0x02
+ * not readable, 0x05 link below the characteristic's level (or a revoked bond), 0x08 a
+ * phone other than the pump's controller, 0xFE read budget spent, 0x0E value could not be
+ * encoded or cap too small. IDS values carry
  * the E2E tail sealed with this link's counter for that characteristic (advanced by the
  * read); CGMS values their CRC. Refusals are audited.
  */
@@ -293,8 +377,11 @@ typedef struct ble_write_options {
  * Write a characteristic value (opts NULL: a Write Request at offset 0). Returns 0 or an
  * ATT error, checked in this order (each refusal audited with link identity and level, raw
  * bytes and reason):
+ *   0x11 no connection (refused: slots, budgets) or an untrusted link over its request
+ *        budget (dropped) ·
  *   0x01 unknown id · 0xFE write budget of this link-minute spent (aggregated audit) ·
- *   0x03 not writable · 0x06 write command / 0x07 offset · 0x05 link below the level ·
+ *   0x03 not writable · 0x06 write command / 0x07 offset · 0x05 link below the level (or
+ *        a revoked bond) · 0x08 a phone other than the pump's one controller ·
  *   0x0D longer than 512 octets, or an empty write where E2E cannot apply ·
  *   0xFD the control point's own indication not enabled on this link ·
  *   0x80 E2E tail missing, 0x82 counter not the next one, 0x81 CRC wrong (E2E on; the
@@ -311,8 +398,9 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link, int64_t now_min,
 
 /*
  * A CCCD write: enable (`on`) or disable notifications/indications of `id` on this link.
- * 0x01 when the characteristic has no CCCD, 0xFE over the CCCD budget of this link-minute
- * (a subscription storm: aggregated audit), 0x05 below the CCCD's level. Every accepted
+ * 0x11 as for reads, 0x01 when the characteristic has no CCCD, 0xFE over the CCCD budget
+ * of this link-minute (a subscription storm: aggregated audit), 0x05 below the CCCD's
+ * level, 0x08 a phone other than the pump's controller. Every accepted
  * change is audited; per-link subscriptions are one bit per characteristic (bounded).
  */
 uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link, int64_t now_min,
@@ -348,7 +436,8 @@ void ble_server_continue_reports(ble_server *srv, int64_t now_min);
 
 /*
  * A CGM reading of this minute (mg/dL; NaN = none, ignored) with its sensor status
- * annunciation bits (CGMS_SSA_*, 0 normally). Stored with its session time offset for CGMS
+ * annunciation bits (CGMS_SSA_*, 0 normally). Its time is what a closed loop's TBR is
+ * checked against (ap_cgm_max_age_min), session or not. Stored with its session time offset for CGMS
  * RACP (bounded history) when a session runs; notified as CGM Measurement to subscribed
  * links whose communication interval has elapsed. Readings outside 40 … 400 mg/dL are
  * reported at the bound with the below/above device range bit.
@@ -372,9 +461,11 @@ typedef struct ble_server_stats {
 	uint64_t rate_limited;                 /* writes and reads over budget */
 	uint64_t storm_refused;                /* CCCD writes over budget */
 	uint64_t connections, connections_refused;
+	uint64_t links_dropped; /* disconnected by the server (budgets, eviction, revocation) */
 	uint64_t notifications; /* notifications + indications sent */
 	uint64_t audit_events;
 	uint64_t history_events; /* IDS history records made (all time) */
+	uint64_t history_skipped; /* housekeeping records over their hourly budget */
 	uint64_t cgm_records;    /* CGM records stored (all time) */
 	uint64_t pump_commands;  /* pump calls made by the server */
 } ble_server_stats;

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "bluez_gateway.h"
+#include "link_budget.h"
 
 #define BLUEZ "org.bluez"
 #define APP_PATH "/org/fakepump/app"
@@ -160,6 +161,7 @@ struct bluez_gateway {
 	int open_attempts; /* passkeys shown this window that no bond has followed (yet) */
 	char last_notice[256];
 	int64_t now_min;
+	link_budget budget; /* who may hold a connection (links_follow, issue 12) */
 };
 
 const char *bluez_event_kind_name(bluez_event_kind k)
@@ -829,6 +831,7 @@ static void lost(bluez_gateway *gw, const char *why)
 		emit(gw, &ev);
 	}
 	gw->registered = gw->registering = false;
+	link_budget_init(&gw->budget, NULL); /* nobody is connected any more */
 	GHashTableIter it;
 	gpointer key, val;
 	g_hash_table_iter_init(&it, gw->devices);
@@ -983,6 +986,67 @@ static void on_bluez_vanished(GDBusConnection *c, const char *name, gpointer use
 	                    "(it registers when bluetoothd starts)");
 }
 
+/* ---- who may stay connected, and the server's drops (issue 12; link_budget.h) ---- */
+
+static double monotonic_s(void)
+{
+	return (double)g_get_monotonic_time() / 1e6;
+}
+
+/* Ask bluetoothd to drop a central (asynchronous: we may be inside its method call). */
+static void links_disconnect(bluez_gateway *gw, const char *path, bool remove_bond, const char *why)
+{
+	if (!gw->conn || !gw->adapter_path[0])
+		return;
+	if (remove_bond)
+		g_dbus_connection_call(gw->conn, BLUEZ, gw->adapter_path, IFACE_ADAPTER,
+		                       "RemoveDevice", g_variant_new("(o)", path), NULL,
+		                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL, NULL);
+	else
+		g_dbus_connection_call(gw->conn, BLUEZ, path, IFACE_DEVICE, "Disconnect", NULL,
+		                       NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, NULL,
+		                       NULL);
+	gw_device *d = g_hash_table_lookup(gw->devices, path);
+	char line[256];
+	snprintf(line, sizeof line, "%s %s: %s", remove_bond ? "bond removed with" : "disconnected",
+	         d && d->address[0] ? d->address : path, why);
+	bluez_event ev = {.kind = BLUEZ_EV_NOTICE,
+	                  .adapter = gw->adapter_name,
+	                  .device = path,
+	                  .address = d ? d->address : NULL,
+	                  .detail = line};
+	emit(gw, &ev);
+}
+
+/* The GATT server wants a link gone (over its budget, evicted, a revoked bond). */
+static void links_server_action(const char *identity, ble_link_action action, const char *why,
+                                void *user_data)
+{
+	bluez_gateway *gw = user_data;
+	if (!ours(gw, identity))
+		return; /* an in-process virtual phone's */
+	links_disconnect(gw, identity, action == BLE_LINK_REVOKE, why);
+}
+
+/* A Device1 changed: strangers beyond the pool go at once. */
+static void links_follow(bluez_gateway *gw, const char *path)
+{
+	const gw_device *d = g_hash_table_lookup(gw->devices, path);
+	if (d && !link_budget_update(&gw->budget, path, d->connected, d->bonded || d->paired,
+	                             monotonic_s()))
+		links_disconnect(gw, path, false,
+		                 "the connections for unpaired centrals are taken");
+}
+
+/* Strangers whose time is up (called from bluez_gateway_poll). */
+static void links_expire(bluez_gateway *gw)
+{
+	char expired[LINK_BUDGET_MAX][LINK_BUDGET_ID_MAX];
+	size_t n = link_budget_expired(&gw->budget, monotonic_s(), expired, LINK_BUDGET_MAX);
+	for (size_t i = 0; i < n; i++)
+		links_disconnect(gw, expired[i], false, "an unpaired central's time is up");
+}
+
 static gboolean removed_settled(gpointer user_data)
 {
 	bluez_gateway *gw = user_data;
@@ -1008,6 +1072,7 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 		g_variant_get(params, "(&s@a{sv}@as)", &which, &changed, NULL);
 		if (strcmp(which, IFACE_DEVICE) == 0) {
 			device_update(gw, path, changed);
+			links_follow(gw, path);
 		} else if (strcmp(which, IFACE_ADAPTER) == 0) {
 			gboolean powered, pairable;
 			if (g_variant_lookup(changed, "Pairable", "b", &pairable) &&
@@ -1035,6 +1100,7 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 		GVariant *dev = g_variant_lookup_value(ifaces, IFACE_DEVICE, NULL);
 		if (dev) {
 			device_update(gw, obj, dev);
+			links_follow(gw, obj);
 			g_variant_unref(dev);
 		}
 		GVariant *ad = g_variant_lookup_value(ifaces, IFACE_ADAPTER, NULL);
@@ -1046,6 +1112,7 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 	} else if (strcmp(signal, "InterfacesRemoved") == 0) {
 		const char *obj;
 		g_variant_get(params, "(&o@as)", &obj, NULL);
+		link_budget_update(&gw->budget, obj, false, false, 0);
 		gw_device *d = g_hash_table_lookup(gw->devices, obj);
 		if (d) {
 			device_disconnected(gw, d);
@@ -1175,16 +1242,12 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 	gw->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	gw->removed = g_ptr_array_new_with_free_func(g_free);
 	gw->cancel = g_cancellable_new();
-	if (o->local_name) {
+	if (o->local_name)
 		g_strlcpy(gw->local_name, o->local_name, sizeof gw->local_name);
-	} else {
-		ble_server_config defaults;
-		ble_server_config_defaults(&defaults, BLE_PROFILE_HARDENED);
-		const char *serial = defaults.serial_number ? defaults.serial_number : "0000";
-		const size_t n = strlen(serial);
-		snprintf(gw->local_name, sizeof gw->local_name, "FakePump-%s",
-		         n > 4 ? serial + n - 4 : serial);
-	}
+	else /* never the serial: a name that identifies no unit (security-cases P2, P4) */
+		snprintf(gw->local_name, sizeof gw->local_name, "FakePump-%04X",
+		         (unsigned)(g_random_int() & 0xFFFF));
+	link_budget_init(&gw->budget, NULL);
 	gw->node = g_dbus_node_info_new_for_xml(introspection_xml, err);
 	if (!gw->node)
 		goto fail;
@@ -1218,6 +1281,7 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "no free notify listener slot");
 		goto fail;
 	}
+	ble_server_on_link_action(srv, links_server_action, gw);
 	gw->sig_props =
 	    g_dbus_connection_signal_subscribe(conn, BLUEZ, IFACE_PROPS, "PropertiesChanged", NULL,
 	                                       NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, gw, NULL);
@@ -1276,6 +1340,7 @@ void bluez_gateway_free(bluez_gateway *gw)
 		g_dbus_connection_flush_sync(gw->conn, NULL, NULL);
 	}
 	ble_server_remove_listener(gw->srv, on_server_notify, gw);
+	ble_server_on_link_action(gw->srv, NULL, NULL);
 	for (size_t i = 0; i < gw->char_count; i++)
 		if (gw->chars[i].value)
 			g_bytes_unref(gw->chars[i].value);
@@ -1331,6 +1396,8 @@ void bluez_gateway_poll(bluez_gateway *gw, int max_wait_ms)
 	/* RACP reports stream at the wall clock's pace, not one burst a simulated minute. */
 	if (gw && gw->registered)
 		ble_server_continue_reports(gw->srv, gw->now_min);
+	if (gw && gw->registered)
+		links_expire(gw);
 }
 
 /* ---- bonds ---- */

@@ -3,12 +3,16 @@
  * (ble_server.h) on the air through bluetoothd 5.66 over D-Bus (GLib GIO GDBus).
  *
  * It exports the server's services as a BlueZ GATT application, advertises the pump
- * (0x183A, 0x181F, Appearance 0x0D41, "FakePump-XXXX"), registers a DisplayOnly default
+ * (0x183A, 0x181F, Appearance 0x0D41, "FakePump-XXXX" with four random hex digits a run:
+ * never the serial), registers a DisplayOnly default
  * agent that shows the passkey and refuses Just Works, keeps pairing closed outside the
  * pairing window, and follows bluetoothd (re-registers when org.bluez comes back). Every
  * ATT request it receives goes to ble_server_read/write/subscribe with the requesting
  * Device1 path as the link identity; every refusal answers with a D-Bus error that
- * bluetoothd turns into an ATT error (ble-protocol.md §3.4).
+ * bluetoothd turns into an ATT error (ble-protocol.md §3.4). It disconnects what the
+ * server drops (ble_server_on_link_action; a revoked bond is removed with RemoveDevice)
+ * and keeps unpaired centrals to a pool of two connections of two minutes each
+ * (link_budget.h), so that they never hold the connections a bonded phone needs.
  *
  * Must never: hold protocol logic (that is ble_server's), block the run on Bluetooth (no
  * adapter or no bluetoothd is one line and the run goes on), or leave a D-Bus method call
@@ -64,7 +68,7 @@ typedef struct bluez_options {
 	const char *adapter;     /* "hci0"; NULL = the first powered adapter */
 	double pair_window_s;    /* pairing allowed for this many wall-clock seconds from the
 	                            start; 0 = closed (bonded phones only) */
-	const char *local_name;  /* NULL = "FakePump-XXXX" from the server's DIS serial */
+	const char *local_name;  /* NULL = "FakePump-XXXX", 4 random hex digits a run */
 	bool quiet;              /* no console lines (the passkey line is printed anyway) */
 	bluez_event_fn on_event; /* may be NULL */
 	void *user_data;

@@ -138,3 +138,24 @@ void ids_e2e_link_reset(ids_e2e_link *l)
 		e2e_counter_reset(&l->tx[i]);
 	}
 }
+
+bool ids_e2e_channel_counted(ids_e2e_channel ch)
+{
+	return ch != IDS_E2E_HISTORY;
+}
+
+e2e_result ids_value_e2e_check(ids_e2e_link *l, ids_e2e_channel ch, const uint8_t *buf, size_t len,
+                               size_t min_payload, size_t *payload_len)
+{
+	if (!ids_e2e_channel_counted(ch))
+		return cgms_e2e_check(buf, len, min_payload, payload_len);
+	return ids_e2e_check(&l->rx[ch], buf, len, min_payload, payload_len);
+}
+
+ble_result ids_value_e2e_seal(ids_e2e_link *l, ids_e2e_channel ch, uint8_t *buf, size_t len,
+                              size_t cap, size_t *out_len)
+{
+	if (!ids_e2e_channel_counted(ch))
+		return cgms_e2e_seal(buf, len, cap, out_len);
+	return ids_e2e_seal(&l->tx[ch], buf, len, cap, out_len);
+}

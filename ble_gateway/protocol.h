@@ -188,6 +188,25 @@ typedef struct ids_e2e_link {
 
 void ids_e2e_link_reset(ids_e2e_link *l);
 
+/*
+ * The tail of an IDS value on channel `ch`. IDD History Data carries the E2E-CRC only, no
+ * counter: its Sequence Number already orders and deduplicates the stream, and its 8 octets
+ * of header + the largest event data (Reference Time, 10) + the CRC make 20 — one
+ * notification at the default ATT_MTU of 23 (BLE_VALUE_MAX_DEFAULT_MTU); with a counter it
+ * would be 21 and cut. Every other IDS value and control point: counter + CRC. The check
+ * advances l->rx[ch] only on E2E_OK (history: nothing to advance); the seal advances
+ * l->tx[ch].
+ */
+bool ids_e2e_channel_counted(ids_e2e_channel ch);
+e2e_result ids_value_e2e_check(ids_e2e_link *l, ids_e2e_channel ch, const uint8_t *buf, size_t len,
+                               size_t min_payload, size_t *payload_len);
+ble_result ids_value_e2e_seal(ids_e2e_link *l, ids_e2e_channel ch, uint8_t *buf, size_t len,
+                              size_t cap, size_t *out_len);
+
+/* The longest value a notification or indication carries whole at the default ATT_MTU of
+ * 23 (ATT_MTU − 3): every value FakePump sends fits it (BlueZ cuts longer ones). */
+enum { BLE_VALUE_MAX_DEFAULT_MTU = 20 };
+
 /* ---------------------------------------------------------------------------------- */
 /* Hamming-coded enumerations (IDS), §1.2                                              */
 /* ---------------------------------------------------------------------------------- */

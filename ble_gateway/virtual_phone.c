@@ -17,13 +17,15 @@
 
 #include "virtual_phone.h"
 
-enum { VALUE_KEEP = 64, RESP_MAX = 64 };
+enum { VALUE_KEEP = 64, RESP_MAX = 64, HIST_TYPES = 40 };
 
 struct virtual_phone {
 	ble_server *srv;
 	ble_link link;
 	bool e2e;
 	bool auto_subscribe;
+	uint16_t mtu;
+	size_t cut;
 	ids_e2e_link counters; /* tx: our writes; rx: the server's values */
 	uint16_t last_bolus_id;
 
@@ -47,6 +49,14 @@ struct virtual_phone {
 	size_t last_len[GATT_CHAR_COUNT];
 	uint8_t last[GATT_CHAR_COUNT][VALUE_KEEP];
 	size_t e2e_errors;
+
+	/* a history read: records by event type until the RACP response */
+	struct {
+		bool reading, done;
+		size_t n;
+		uint16_t type[HIST_TYPES];
+		unsigned count[HIST_TYPES];
+	} hist;
 
 	vp_capture capture[VP_CAPTURE_MAX];
 	size_t capture_total; /* written so far; the ring keeps the last VP_CAPTURE_MAX */
@@ -150,6 +160,10 @@ static void on_value(const ble_link *link, gatt_char_id id, bool indication, con
 	if (strcmp(link->identity, vp->link.identity) != 0 || (unsigned)id >= GATT_CHAR_COUNT)
 		return;
 	vp->notifications[id]++;
+	if (len > (size_t)vp->mtu - 3) {
+		len = (size_t)vp->mtu - 3; /* what a BlueZ server sends at this MTU */
+		vp->cut++;
+	}
 	size_t keep = len < VALUE_KEEP ? len : VALUE_KEEP;
 	memcpy(vp->last[id], v, keep);
 	vp->last_len[id] = keep;
@@ -158,11 +172,24 @@ static void on_value(const ble_link *link, gatt_char_id id, bool indication, con
 	bool e2e_ok = true;
 	ids_e2e_channel ch;
 	if (carries_e2e(vp, id) && ids_channel_of(id, &ch)) {
-		if (ids_e2e_check(&vp->counters.rx[ch], v, len, 1, &payload) != E2E_OK) {
+		if (ids_value_e2e_check(&vp->counters, ch, v, len, 1, &payload) != E2E_OK) {
 			vp->e2e_errors++;
 			e2e_ok = false;
 			payload = len >= 3 ? len - 3 : 0;
 		}
+	}
+	if (vp->hist.reading && id == GATT_IDD_HISTORY_DATA && e2e_ok && payload >= 2) {
+		const uint16_t type = (uint16_t)(v[0] | (v[1] << 8));
+		size_t i = 0;
+		while (i < vp->hist.n && vp->hist.type[i] != type)
+			i++;
+		if (i == vp->hist.n && vp->hist.n < HIST_TYPES)
+			vp->hist.type[vp->hist.n++] = type;
+		if (i < vp->hist.n)
+			vp->hist.count[i]++;
+	} else if (vp->hist.reading && id == GATT_IDD_RACP && indication) {
+		vp->hist.reading = false; /* the procedure's response: the report is in */
+		vp->hist.done = true;
 	}
 	if (!vp->pending.active)
 		return;
@@ -271,6 +298,7 @@ virtual_phone *virtual_phone_new(ble_server *srv, ble_link link)
 	vp->link.identity[BLE_LINK_IDENTITY_MAX - 1] = '\0';
 	vp->e2e = ble_server_e2e(srv);
 	vp->auto_subscribe = true;
+	vp->mtu = 23;
 	ids_e2e_link_reset(&vp->counters);
 	if (!ble_server_add_listener(srv, on_value, vp)) {
 		free(vp);
@@ -295,6 +323,16 @@ const ble_link *vp_link(const virtual_phone *vp)
 void vp_set_auto_subscribe(virtual_phone *vp, bool on)
 {
 	vp->auto_subscribe = on;
+}
+
+void vp_set_mtu(virtual_phone *vp, uint16_t mtu)
+{
+	vp->mtu = mtu < 23 ? 23 : mtu;
+}
+
+size_t vp_cut_values(const virtual_phone *vp)
+{
+	return vp->cut;
 }
 
 bool vp_reconnect(virtual_phone *vp, int64_t now_min)
@@ -390,15 +428,27 @@ static size_t seal_with(virtual_phone *vp, gatt_char_id id, const uint8_t *paylo
 	return n;
 }
 
+/* Our write counters as they were (the server's receive counters did not move). */
+static void restore_tx(virtual_phone *vp, const ids_e2e_link *before)
+{
+	memcpy(vp->counters.tx, before->tx, sizeof vp->counters.tx);
+}
+
 /* A normal write: payload sealed with the next counter, captured. */
 static vp_answer send_payload(virtual_phone *vp, int64_t now, gatt_char_id id,
                               const uint8_t *payload, size_t len)
 {
 	uint8_t buf[BLE_ATT_MAX_VALUE];
+	const ids_e2e_link counters = vp->counters;
 	size_t n = seal_with(vp, id, payload, len, buf, sizeof buf, 0, true);
 	if (n == 0)
 		return not_sent();
-	return send_bytes(vp, now, id, buf, n, true);
+	vp_answer a = send_bytes(vp, now, id, buf, n, true);
+	/* A write refused at the ATT level never advanced the pump's counter (security-cases
+	 * R2): an app that sees the error sends the same counter again. */
+	if (a.att_error)
+		restore_tx(vp, &counters);
+	return a;
 }
 
 vp_answer vp_command(virtual_phone *vp, int64_t now_min, const ids_command *cmd)
@@ -498,6 +548,12 @@ vp_answer vp_cancel_bolus(virtual_phone *vp, int64_t now_min, uint16_t bolus_id)
 vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type, double value,
                         int duration_min, bool change)
 {
+	return vp_temp_basal_context(vp, now_min, type, value, duration_min, change, 0);
+}
+
+vp_answer vp_temp_basal_context(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type,
+                                double value, int duration_min, bool change, uint8_t context)
+{
 	if (change) {
 		/* Replace only what runs: ask first, as an app that watches the status does. */
 		ids_status_request q = {0};
@@ -511,7 +567,9 @@ vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type
 	}
 	ids_command c = {0};
 	c.opcode = IDS_CCP_SET_TBR;
-	c.u.set_tbr.flags = change ? IDS_TBR_FLAG_CHANGE : 0;
+	c.u.set_tbr.flags =
+	    (uint8_t)((change ? IDS_TBR_FLAG_CHANGE : 0) | (context ? IDS_TBR_FLAG_CONTEXT : 0));
+	c.u.set_tbr.delivery_context = context;
 	c.u.set_tbr.type = type == PUMP_TBR_RELATIVE ? IDS_TBR_RELATIVE : IDS_TBR_ABSOLUTE;
 	c.u.set_tbr.value = type == PUMP_TBR_RELATIVE ? floor(value + 1e-9) : floor_to(value, 0.01);
 	c.u.set_tbr.duration_min = (uint16_t)(duration_min < 0       ? 0
@@ -609,7 +667,25 @@ vp_answer vp_ids_racp(virtual_phone *vp, int64_t now_min, const ids_racp_request
 vp_answer vp_read_history(virtual_phone *vp, int64_t now_min)
 {
 	ids_racp_request q = {IDS_RACP_REPORT_STORED_RECORDS, IDS_RACP_OP_ALL, 0, 0, 0};
-	return vp_ids_racp(vp, now_min, &q);
+	memset(&vp->hist, 0, sizeof vp->hist);
+	vp->hist.reading = true;
+	vp_answer a = vp_ids_racp(vp, now_min, &q);
+	if (a.att_error)
+		vp->hist.reading = false;
+	return a;
+}
+
+bool vp_history_read(virtual_phone *vp, uint16_t *types, unsigned *counts, size_t cap, size_t *n)
+{
+	*n = 0;
+	if (!vp->hist.done)
+		return false;
+	vp->hist.done = false;
+	for (size_t i = 0; i < vp->hist.n && *n < cap; i++, (*n)++) {
+		types[*n] = vp->hist.type[i];
+		counts[*n] = vp->hist.count[i];
+	}
+	return true;
 }
 
 vp_answer vp_history_count(virtual_phone *vp, int64_t now_min)
@@ -669,7 +745,7 @@ vp_answer vp_read(virtual_phone *vp, int64_t now_min, gatt_char_id id, uint8_t *
 	ids_e2e_channel ch;
 	size_t payload = n;
 	if (carries_e2e(vp, id) && ids_channel_of(id, &ch) &&
-	    ids_e2e_check(&vp->counters.rx[ch], buf, n, 1, &payload) != E2E_OK) {
+	    ids_value_e2e_check(&vp->counters, ch, buf, n, 1, &payload) != E2E_OK) {
 		vp->e2e_errors++;
 		a.e2e_ok = false;
 	}
@@ -761,7 +837,7 @@ static vp_answer srcp_simple(virtual_phone *vp, int64_t now, uint16_t opcode)
 static const char *const read_targets[] = {
     "status",     "annunciations", "history",     "features",  "cgm",
     "cgm_status", "battery",       "device_info", "max_bolus", "active_bolus",
-    "basal",      "total_daily",   "iob",         "delivered",
+    "basal",      "total_daily",   "iob",         "delivered", "serial",
 };
 
 static const char *const subscribe_targets[] = {"cgm", "status", "annunciations", "history",
@@ -815,6 +891,8 @@ vp_answer vp_read_named(virtual_phone *vp, int64_t now_min, const char *t)
 		uint8_t pct = 0;
 		return vp_read_battery(vp, now_min, &pct);
 	}
+	if (strcmp(t, "serial") == 0)
+		return vp_read(vp, now_min, GATT_DIS_SERIAL_NUMBER, b, sizeof b, &n);
 	if (strcmp(t, "device_info") == 0) {
 		char s[BLE_DIS_STRING_MAX + 1];
 		return vp_read_device_info(vp, now_min, s, sizeof s);
@@ -1008,19 +1086,81 @@ static void tally(vp_flood_stats *s, const vp_answer *a)
 		s->responses_ok++;
 }
 
-vp_answer vp_attack_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id,
-                          const uint8_t *payload, size_t len, size_t n, vp_flood_stats *out)
+/* One request of a flood. */
+typedef vp_answer (*flood_send_fn)(virtual_phone *vp, int64_t now, gatt_char_id id,
+                                   const uint8_t *payload, size_t len);
+
+static vp_answer flood_write(virtual_phone *vp, int64_t now, gatt_char_id id,
+                             const uint8_t *payload, size_t len)
+{
+	uint8_t buf[BLE_ATT_MAX_VALUE];
+	size_t m = seal_with(vp, id, payload, len, buf, sizeof buf, 0, true);
+	return m ? send_bytes(vp, now, id, buf, m, false) : not_sent();
+}
+
+static vp_answer flood_read(virtual_phone *vp, int64_t now, gatt_char_id id, const uint8_t *payload,
+                            size_t len)
+{
+	(void)payload;
+	(void)len;
+	uint8_t buf[BLE_ATT_MAX_VALUE];
+	size_t n = 0;
+	return vp_read(vp, now, id, buf, sizeof buf, &n);
+}
+
+/*
+ * `n` requests within one minute at the fastest rate a BlueZ central has (VP_REQUEST_US
+ * each); when the pump has dropped the link, the phone waits for the next advertising event
+ * (VP_RECONNECT_US) and connects again, refused or not, until the minute is over.
+ */
+static vp_answer flood(virtual_phone *vp, int64_t now, gatt_char_id id, const uint8_t *payload,
+                       size_t len, size_t n, flood_send_fn send, vp_flood_stats *out)
 {
 	vp_flood_stats s = {0};
-	uint8_t buf[BLE_ATT_MAX_VALUE];
-	for (size_t i = 0; i < n; i++) {
-		size_t m = seal_with(vp, id, payload, len, buf, sizeof buf, 0, true);
-		vp_answer a = m ? send_bytes(vp, now_min, id, buf, m, false) : not_sent();
+	bool was_connected = ble_server_link_connected(vp->srv, vp->link.identity);
+	long long t_us = 0;
+	while (s.sent < n && t_us < VP_MINUTE_US) {
+		const bool connected = ble_server_link_connected(vp->srv, vp->link.identity);
+		if (was_connected && !connected) /* dropped between two requests (a tick) */
+			was_connected = false;
+		if (!connected && s.sent > 0) {
+			/* Back at the next advertising event, counters fresh. */
+			t_us += VP_RECONNECT_US;
+			if (t_us >= VP_MINUTE_US)
+				break;
+			ids_e2e_link_reset(&vp->counters);
+			if (ble_server_connect(vp->srv, &vp->link, now)) {
+				s.reconnects++;
+				was_connected = true;
+			} else {
+				s.reconnects_refused++;
+			}
+			continue;
+		}
+		vp_answer a = send(vp, now, id, payload, len);
 		tally(&s, &a);
+		t_us += VP_REQUEST_US;
+		const bool still = ble_server_link_connected(vp->srv, vp->link.identity);
+		if (connected && !still)
+			s.dropped++; /* this request was one too many */
+		was_connected = still;
 	}
+	s.not_sent = n - s.sent;
 	if (out)
 		*out = s;
 	return s.last;
+}
+
+vp_answer vp_attack_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id,
+                          const uint8_t *payload, size_t len, size_t n, vp_flood_stats *out)
+{
+	return flood(vp, now_min, id, payload, len, n, flood_write, out);
+}
+
+vp_answer vp_attack_read_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id, size_t n,
+                               vp_flood_stats *out)
+{
+	return flood(vp, now_min, id, NULL, 0, n, flood_read, out);
 }
 
 vp_answer vp_attack_subscription_storm(virtual_phone *vp, int64_t now_min, gatt_char_id id,

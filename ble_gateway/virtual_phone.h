@@ -72,6 +72,10 @@ void virtual_phone_free(virtual_phone *vp);
 
 const ble_link *vp_link(const virtual_phone *vp);
 void vp_set_auto_subscribe(virtual_phone *vp, bool on);
+/* The ATT_MTU the link negotiated (default 23, the minimum every central supports and what
+ * iOS hides from the app). A notification or indication longer than ATT_MTU − 3 arrives
+ * cut, as BlueZ sends it, and fails its E2E check (counted by vp_cut_values). */
+void vp_set_mtu(virtual_phone *vp, uint16_t mtu);
 /* Disconnect and connect again (E2E counters restart on both sides; captures are kept). */
 bool vp_reconnect(virtual_phone *vp, int64_t now_min);
 /* Reconnect at another security level (e.g. before encryption is up: BLESA A10). */
@@ -95,6 +99,10 @@ vp_answer vp_cancel_bolus(virtual_phone *vp, int64_t now_min, uint16_t bolus_id)
  * refuses to replace a running one without it). `change` false sends the bit clear as is. */
 vp_answer vp_temp_basal(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type, double value,
                         int duration_min, bool change);
+/* The same with a Basal Delivery Context (IDS_CONTEXT_AP_CONTROLLER: a closed loop's; 0: the
+ * field is left out, as vp_temp_basal does). */
+vp_answer vp_temp_basal_context(virtual_phone *vp, int64_t now_min, pump_temp_basal_type type,
+                                double value, int duration_min, bool change, uint8_t context);
 vp_answer vp_cancel_temp_basal(virtual_phone *vp, int64_t now_min);
 /* Set Therapy Control State: RUN (resume), PAUSE (suspend), STOP. */
 vp_answer vp_therapy_state(virtual_phone *vp, int64_t now_min, pump_therapy_state state);
@@ -113,8 +121,14 @@ vp_answer vp_status_request(virtual_phone *vp, int64_t now_min, const ids_status
 const ids_ccp_response *vp_last_command_response(const virtual_phone *vp);
 const ids_status_response *vp_last_status_response(const virtual_phone *vp);
 
-/* IDD RACP Report Stored Records (all): answer.data_count = History Data records. */
+/* IDD RACP Report Stored Records (all): answer.data_count = History Data records (those of
+ * the first burst; the rest stream at later ticks). The records are tallied by event type
+ * until the procedure's response arrives (vp_history_read). */
 vp_answer vp_read_history(virtual_phone *vp, int64_t now_min);
+/* After vp_read_history: true once the whole report is in (its RACP response arrived),
+ * with the records received by event type: types[i] (IDS code word) × counts[i], up to cap
+ * pairs in *n. Reports each finished read once. */
+bool vp_history_read(virtual_phone *vp, uint16_t *types, unsigned *counts, size_t cap, size_t *n);
 /* IDD RACP Report Number of Stored Records (all): answer.count. */
 vp_answer vp_history_count(virtual_phone *vp, int64_t now_min);
 /* Any IDD RACP request. */
@@ -143,7 +157,8 @@ vp_answer vp_subscribe(virtual_phone *vp, int64_t now_min, gatt_char_id id, bool
 /*
  * The scenario's `phone:` names. Reads: "status", "annunciations", "history", "features",
  * "cgm" (CGM records via RACP), "cgm_status", "battery", "device_info", "max_bolus",
- * "active_bolus", "basal", "total_daily", "iob", "delivered". Subscriptions: "cgm",
+ * "active_bolus", "basal", "total_daily", "iob", "delivered", "serial" (DIS, after
+ * pairing only). Subscriptions: "cgm",
  * "status" (Status + Status Changed), "annunciations", "history", "battery". An unknown
  * name answers sent = false.
  */
@@ -159,6 +174,8 @@ size_t vp_notification_count(const virtual_phone *vp, gatt_char_id id);
 const uint8_t *vp_last_value(const virtual_phone *vp, gatt_char_id id, size_t *len);
 /* Server values whose E2E tail did not check out (0 unless something is broken). */
 size_t vp_e2e_errors(const virtual_phone *vp);
+/* Values that arrived cut at the MTU (0 unless the server sends something too long). */
+size_t vp_cut_values(const virtual_phone *vp);
 
 /* ---- the capture ---- */
 
@@ -194,19 +211,39 @@ vp_answer vp_attack_counter(virtual_phone *vp, int64_t now_min, gatt_char_id id,
 vp_answer vp_attack_bolus_raw(virtual_phone *vp, int64_t now_min, uint8_t flags, uint8_t type,
                               uint16_t fast_raw, uint16_t extended_raw, uint16_t duration_min);
 
+/*
+ * How fast a central can go with BlueZ (docs/ble.md "Availability"): one ATT request per
+ * connection event at the shortest connection interval a BlueZ central accepts (7.5 ms) on
+ * one ATT bearer — 8,000 a minute; a central the pump disconnected gets back in at the
+ * pump's next advertising event (BlueZ 5.66 advertises every 1.28 s).
+ */
+enum {
+	VP_REQUEST_US = 7500,
+	VP_RECONNECT_US = 1280000,
+	VP_MINUTE_US = 60000000,
+	VP_MAX_REQUESTS_PER_MIN = VP_MINUTE_US / VP_REQUEST_US,
+};
+
 typedef struct vp_flood_stats {
 	size_t sent;
 	size_t att_ok;       /* ATT accepted */
 	size_t att_refused;  /* any ATT error */
 	size_t rate_limited; /* 0xFE */
 	size_t responses_ok; /* procedures answered with success */
+	size_t dropped;      /* times the pump disconnected the phone */
+	size_t reconnects, reconnects_refused;
+	size_t not_sent; /* the minute was over (time spent waiting to reconnect) */
 	vp_answer first, last;
 } vp_flood_stats;
 
-/* `n` writes of `payload` to `id` within one minute, each sealed afresh (valid E2E): V1.
- * Not captured. */
+/* `n` writes of `payload` to `id` within one minute, each sealed afresh (valid E2E), at
+ * the rate above: V1. Dropped by the pump, the phone reconnects as fast as it can and goes
+ * on; what the minute has no time left for is not sent (not_sent). Not captured. */
 vp_answer vp_attack_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id,
                           const uint8_t *payload, size_t len, size_t n, vp_flood_stats *out);
+/* The same with `n` reads of `id` (an unpaired central reading Battery Level, V1/V3). */
+vp_answer vp_attack_read_flood(virtual_phone *vp, int64_t now_min, gatt_char_id id, size_t n,
+                               vp_flood_stats *out);
 /* `n` CCCD toggles of `id` within one minute (on, off, on …): V2. */
 vp_answer vp_attack_subscription_storm(virtual_phone *vp, int64_t now_min, gatt_char_id id,
                                        size_t n, vp_flood_stats *out);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authority.h"
 #include "pump_model.h"
 
 enum {
@@ -49,7 +50,10 @@ typedef struct timed_amount {
 struct pump {
 	pump_config cfg;
 	double max_bolus_in_force_u;
+	double max_bolus_person_u; /* the person's value: a phone's ceiling */
 	pump_therapy_state therapy;
+	pump_source halt_owner;    /* who paused or stopped it (authority.h); when not Run */
+	pump_source tbr_owner;     /* who set the temp basal; while one runs */
 
 	/* temporary basal */
 	bool tbr_active;
@@ -83,6 +87,8 @@ struct pump {
 	bool reservoir_low_raised;
 	double battery_pct;
 	double battery_extra_drain_pct_per_h;
+	int64_t radio_minute;      /* the minute radio_spent_pct counts */
+	double radio_spent_pct;
 	bool battery_low_raised;
 	bool occluded;          /* truth: the line is blocked */
 	double missed_u;
@@ -137,6 +143,8 @@ static const char *const result_names[PUMP_RESULT_COUNT] = {
 	[PUMP_REFUSED_NOT_APPLICABLE] = "not_applicable",
 	[PUMP_REFUSED_LIMIT_ABOVE_PUMP] = "limit_above_pump",
 	[PUMP_REFUSED_NO_SUCH_ANNUNCIATION] = "no_such_annunciation",
+	[PUMP_REFUSED_NEEDS_PERSON] = "needs_person",
+	[PUMP_REFUSED_BOLUS_RATE] = "bolus_rate",
 };
 
 static const char *const command_names[PUMP_COMMAND_COUNT] = {
@@ -289,6 +297,19 @@ bool pump_annunciation_from_name(const char *name, pump_annunciation_type *out)
 	return false;
 }
 
+const char *pump_source_name(pump_source s)
+{
+	switch (s) {
+	case PUMP_SOURCE_PUMP:
+		return "pump";
+	case PUMP_SOURCE_PHONE:
+		return "phone";
+	case PUMP_SOURCE_AUTOMATION:
+		return "automation";
+	}
+	return "unknown";
+}
+
 const char *pump_therapy_state_name(pump_therapy_state s)
 {
 	switch (s) {
@@ -316,9 +337,15 @@ void pump_config_defaults(pump_config *cfg)
 		.reservoir_u = 300.0,
 		.reservoir_low_u = 20.0,
 		.battery_pct = 100.0,
-		.battery = {.drain_pct_per_h = 0.25, /* about 16 days on a charge */
+		/* 100 % = 1,000 mAh at 3 V (docs/pump.md "Battery and radio"). */
+		.battery = {.drain_pct_per_h = 0.25, /* 2.5 mA: about 16 days on a charge */
 		            .drain_pct_per_u = 0.01,
-		            .drain_pct_per_radio_event = 0.0005,
+		            /* 10 µC an exchange: two 27-octet PDUs at ~5.4 mA with ramp-up */
+		            .drain_pct_per_radio_event = 2.78e-7,
+		            /* 2,000 empty connection events a minute (30 ms) at 3 µC */
+		            .drain_pct_per_link_min = 1.67e-4,
+		            /* the radio at full duty, ~6 mA: 0.1 mAh a minute */
+		            .radio_max_pct_per_min = 0.01,
 		            .low_pct = 20.0},
 		.occlusion_threshold_u = 2.0,
 		.insulin_action_min = 300,
@@ -363,6 +390,8 @@ const char *pump_config_check(const pump_config *cfg)
 	if (!finite_nonneg(cfg->battery.drain_pct_per_h) ||
 	    !finite_nonneg(cfg->battery.drain_pct_per_u) ||
 	    !finite_nonneg(cfg->battery.drain_pct_per_radio_event) ||
+	    !finite_nonneg(cfg->battery.drain_pct_per_link_min) ||
+	    !finite_nonneg(cfg->battery.radio_max_pct_per_min) ||
 	    !finite_nonneg(cfg->battery.low_pct))
 		return "battery model values must be >= 0";
 	if (!(cfg->occlusion_threshold_u > 0.0) || !isfinite(cfg->occlusion_threshold_u))
@@ -420,7 +449,10 @@ pump *pump_new(const pump_config *cfg)
 		return NULL;
 	p->cfg = *cfg;
 	p->max_bolus_in_force_u = cfg->limits.max_bolus_u;
+	p->max_bolus_person_u = cfg->limits.max_bolus_u;
 	p->therapy = PUMP_THERAPY_RUN;
+	p->halt_owner = PUMP_SOURCE_PUMP;
+	p->tbr_owner = PUMP_SOURCE_PUMP;
 	p->next_bolus_id = 1;
 	p->next_annunciation_id = 1;
 	p->reservoir_u = cfg->reservoir_u;
@@ -428,6 +460,7 @@ pump *pump_new(const pump_config *cfg)
 	p->reservoir_low_raised = cfg->reservoir_u <= cfg->reservoir_low_u;
 	p->battery_low_raised = cfg->battery_pct <= cfg->battery.low_pct;
 	p->lgs_refractory_until_min = INT64_MIN;
+	p->radio_minute = INT64_MIN;
 	return p;
 }
 
@@ -481,28 +514,48 @@ static void emit_annunciation(const pump *p, int64_t now, const pump_annunciatio
 	emit(p, &ev);
 }
 
+/* The oldest slot that is confirmed (`confirmed`), or active and not one that needs the
+ * person, or (`any`) any; ANNUNCIATION_SLOTS when none. */
+static size_t evictable_slot(const pump *p, bool confirmed, bool any)
+{
+	size_t slot = ANNUNCIATION_SLOTS;
+	for (size_t i = 0; i < ANNUNCIATION_SLOTS; i++) {
+		const pump_annunciation *a = &p->annunciations[i];
+		const bool fits = any || (confirmed ? a->status == PUMP_ANN_CONFIRMED
+		                                    : !pump_annunciation_needs_person(a->type));
+		if (fits && (slot == ANNUNCIATION_SLOTS || a->id < p->annunciations[slot].id))
+			slot = i;
+	}
+	return slot;
+}
+
 static uint16_t raise_annunciation(pump *p, int64_t now, pump_annunciation_type type, double aux)
 {
 	size_t slot;
 	if (p->annunciation_count < ANNUNCIATION_SLOTS) {
 		slot = p->annunciation_count++;
 	} else {
-		/* Full: reuse the oldest confirmed slot, else the oldest of all. */
-		slot = 0;
-		for (size_t i = 0; i < ANNUNCIATION_SLOTS; i++)
-			if (p->annunciations[i].status == PUMP_ANN_CONFIRMED &&
-			    (p->annunciations[slot].status != PUMP_ANN_CONFIRMED ||
-			     p->annunciations[i].id < p->annunciations[slot].id)) {
-				slot = i;
-			}
-		if (p->annunciations[slot].status != PUMP_ANN_CONFIRMED)
-			for (size_t i = 0; i < ANNUNCIATION_SLOTS; i++)
-				if (p->annunciations[i].id < p->annunciations[slot].id)
-					slot = i;
+		/* Full: reuse the oldest confirmed slot, else the oldest one a phone may
+		 * acknowledge, else the oldest of all. Never an active one that needs the person
+		 * while another will do: a phone that makes the pump announce trifles (a bolus
+		 * canceled, again and again) must not push an occlusion or a new bond off it. */
+		slot = evictable_slot(p, true, false);
+		if (slot == ANNUNCIATION_SLOTS)
+			slot = evictable_slot(p, false, false);
+		if (slot == ANNUNCIATION_SLOTS && pump_annunciation_needs_person(type))
+			slot = evictable_slot(p, false, true);
 	}
 	uint16_t id = p->next_annunciation_id++;
 	if (p->next_annunciation_id == 0)
 		p->next_annunciation_id = 1;
+	if (slot == ANNUNCIATION_SLOTS) {
+		/* Every slot holds an alarm for the person: a trifle is announced (audited) but
+		 * not kept in their place. */
+		const pump_annunciation a = {
+			.id = id, .type = type, .status = PUMP_ANN_PENDING, .raised_min = now, .aux = aux};
+		emit_annunciation(p, now, &a, "raised");
+		return id;
+	}
 	p->annunciations[slot] = (pump_annunciation){
 		.id = id, .type = type, .status = PUMP_ANN_PENDING, .raised_min = now, .aux = aux};
 	p->snoozed_until[slot] = 0;
@@ -694,6 +747,9 @@ static void end_tbr(pump *p, int64_t now, bool annunciate_canceled)
 static void halt_delivery(pump *p, int64_t now, pump_therapy_state to, pump_source src,
                           const char *why, const char *bolus_how)
 {
+	/* A halt belongs to the highest authority that made it: a phone stopping a pump the
+	 * person paused cannot then resume it. */
+	p->halt_owner = p->therapy == PUMP_THERAPY_RUN ? src : authority_higher(p->halt_owner, src);
 	p->lgs_suspended = false;
 	end_bolus(p, now, bolus_how, true);
 	end_tbr(p, now, true);
@@ -751,7 +807,8 @@ pump_result pump_bolus(pump *p, int64_t now, pump_source src, const pump_bolus_r
 		    (req->type == PUMP_BOLUS_NORMAL && !(imm > 0.0)) ||
 		    (req->type == PUMP_BOLUS_EXTENDED && !(ext > 0.0)) ||
 		    (req->type == PUMP_BOLUS_MULTIWAVE && !(imm > 0.0 && ext > 0.0)) ||
-		    (req->type != PUMP_BOLUS_NORMAL && (dur < 1 || dur > 12 * 60)))
+		    (req->type != PUMP_BOLUS_NORMAL &&
+		     (dur < PUMP_EXTENDED_MIN_MIN || dur > PUMP_EXTENDED_MAX_MIN)))
 			r = PUMP_REFUSED_INVALID_VALUE;
 	}
 	const double total_requested = imm + ext;
@@ -773,6 +830,12 @@ pump_result pump_bolus(pump *p, int64_t now, pump_source src, const pump_bolus_r
 	const double total = imm + ext;
 	if (r == PUMP_OK && total > p->max_bolus_in_force_u + EPS_U)
 		r = PUMP_REFUSED_MAX_BOLUS;
+	/* No programme beats the bolus speed: an extended part faster than it is a fast bolus
+	 * in disguise (delivery also never exceeds the speed in any minute, see
+	 * bolus_this_minute_u). */
+	if (r == PUMP_OK && !instant_mode(p) && ext > 0.0 &&
+	    ext / (double)dur > p->cfg.bolus_speed_u_per_min + EPS_U)
+		r = PUMP_REFUSED_BOLUS_RATE;
 	if (r == PUMP_OK && p->cfg.limits.min_bolus_interval_min > 0 && p->has_last_bolus &&
 	    now - p->last_bolus_min < p->cfg.limits.min_bolus_interval_min)
 		r = PUMP_REFUSED_MIN_INTERVAL;
@@ -842,9 +905,16 @@ pump_result pump_temp_basal(pump *p, int64_t now, pump_source src, pump_temp_bas
 		if (highest > p->cfg.limits.max_basal_u_per_h + EPS_U)
 			r = PUMP_REFUSED_MAX_BASAL;
 	}
+	if (r == PUMP_OK && p->tbr_active &&
+	    !authority_may_change_temp_basal(src, p->tbr_owner, current_rate_u_per_h(p, now),
+	                                     tbr_rate_u_per_h(p, type, value, now)))
+		r = PUMP_REFUSED_NEEDS_PERSON;
 	command_done(p, now, src, PUMP_CMD_TEMP_BASAL, r, value, type, duration_min);
 	if (r != PUMP_OK)
 		return r;
+	/* A temp basal that replaces a higher authority's keeps that authority: a phone that
+	 * lowered the person's cannot raise it again. */
+	p->tbr_owner = p->tbr_active ? authority_higher(p->tbr_owner, src) : src;
 	p->tbr_active = true;
 	p->tbr_type = type;
 	p->tbr_value = value;
@@ -855,6 +925,12 @@ pump_result pump_temp_basal(pump *p, int64_t now, pump_source src, pump_temp_bas
 pump_result pump_cancel_temp_basal(pump *p, int64_t now, pump_source src)
 {
 	pump_result r = p->tbr_active ? PUMP_OK : PUMP_REFUSED_NO_TEMP_BASAL;
+	if (r == PUMP_OK &&
+	    !authority_may_change_temp_basal(src, p->tbr_owner, current_rate_u_per_h(p, now),
+	                                     p->therapy == PUMP_THERAPY_RUN
+	                                         ? programmed_rate_u_per_h(p, now)
+	                                         : 0.0))
+		r = PUMP_REFUSED_NEEDS_PERSON;
 	command_done(p, now, src, PUMP_CMD_CANCEL_TEMP_BASAL, r, 0, 0, 0);
 	if (r == PUMP_OK)
 		end_tbr(p, now, false);
@@ -881,6 +957,8 @@ pump_result pump_resume(pump *p, int64_t now, pump_source src)
 		r = PUMP_REFUSED_OCCLUSION;
 	else if (p->reservoir_u <= EPS_U)
 		r = PUMP_REFUSED_RESERVOIR_EMPTY;
+	else if (!authority_may_resume(src, p->halt_owner))
+		r = PUMP_REFUSED_NEEDS_PERSON; /* the person's pause, or the protection's */
 	command_done(p, now, src, PUMP_CMD_RESUME, r, 0, 0, 0);
 	if (r != PUMP_OK)
 		return r;
@@ -905,7 +983,9 @@ pump_result pump_stop(pump *p, int64_t now, pump_source src)
 pump_result pump_prime(pump *p, int64_t now, pump_source src, double amount_u)
 {
 	pump_result r = PUMP_OK;
-	if (!(amount_u > 0.0) || !isfinite(amount_u) || amount_u > 30.0)
+	if (!authority_may_handle(src, PUMP_CMD_PRIME))
+		r = PUMP_REFUSED_NEEDS_PERSON; /* only the person knows the set is off the body */
+	else if (!(amount_u > 0.0) || !isfinite(amount_u) || amount_u > 30.0)
 		r = PUMP_REFUSED_INVALID_VALUE;
 	else if (p->therapy != PUMP_THERAPY_STOP)
 		r = PUMP_REFUSED_NOT_APPLICABLE; /* never prime into the patient */
@@ -926,7 +1006,9 @@ pump_result pump_prime(pump *p, int64_t now, pump_source src, double amount_u)
 pump_result pump_fill_reservoir(pump *p, int64_t now, pump_source src, double amount_u)
 {
 	pump_result r = PUMP_OK;
-	if (!(amount_u > 0.0) || !isfinite(amount_u) || amount_u > 1000.0)
+	if (!authority_may_handle(src, PUMP_CMD_FILL_RESERVOIR))
+		r = PUMP_REFUSED_NEEDS_PERSON; /* a cartridge is changed by hand */
+	else if (!(amount_u > 0.0) || !isfinite(amount_u) || amount_u > 1000.0)
 		r = PUMP_REFUSED_INVALID_VALUE;
 	else if (p->therapy != PUMP_THERAPY_STOP)
 		r = PUMP_REFUSED_NOT_APPLICABLE;
@@ -948,12 +1030,17 @@ pump_result pump_set_max_bolus(pump *p, int64_t now, pump_source src, double max
 	pump_result r = PUMP_OK;
 	if (!(max_bolus_u > 0.0) || !isfinite(max_bolus_u))
 		r = PUMP_REFUSED_INVALID_VALUE;
-	else if (max_bolus_u > p->cfg.limits.max_bolus_u + EPS_U)
+	else if (!authority_may_set_max_bolus(src, max_bolus_u, p->max_bolus_person_u,
+	                                      p->cfg.limits.max_bolus_u))
 		r = PUMP_REFUSED_LIMIT_ABOVE_PUMP;
+	const bool person = authority_rank(src) >= authority_rank(PUMP_SOURCE_PUMP);
 	command_done(p, now, src, PUMP_CMD_SET_MAX_BOLUS, r, max_bolus_u,
-	             p->cfg.limits.max_bolus_u, 0);
-	if (r == PUMP_OK)
-		p->max_bolus_in_force_u = max_bolus_u;
+	             person ? p->cfg.limits.max_bolus_u : p->max_bolus_person_u, 0);
+	if (r != PUMP_OK)
+		return r;
+	p->max_bolus_in_force_u = max_bolus_u;
+	if (person)
+		p->max_bolus_person_u = max_bolus_u;
 	return r;
 }
 
@@ -962,7 +1049,10 @@ pump_result pump_confirm_annunciation(pump *p, int64_t now, pump_source src, uin
 	pump_annunciation *a = find_annunciation(p, id);
 	pump_result r =
 		a && a->status != PUMP_ANN_CONFIRMED ? PUMP_OK : PUMP_REFUSED_NO_SUCH_ANNUNCIATION;
-	command_done(p, now, src, PUMP_CMD_CONFIRM_ANNUNCIATION, r, id, 0, 0);
+	if (r == PUMP_OK && !authority_may_acknowledge(src, a->type))
+		r = PUMP_REFUSED_NEEDS_PERSON;
+	command_done(p, now, src, PUMP_CMD_CONFIRM_ANNUNCIATION, r, id, a ? (double)a->type : 0,
+	             0);
 	if (r != PUMP_OK)
 		return r;
 	a->status = PUMP_ANN_CONFIRMED;
@@ -980,7 +1070,10 @@ pump_result pump_snooze_annunciation(pump *p, int64_t now, pump_source src, uint
 	pump_annunciation *a = find_annunciation(p, id);
 	pump_result r =
 		a && a->status == PUMP_ANN_PENDING ? PUMP_OK : PUMP_REFUSED_NO_SUCH_ANNUNCIATION;
-	command_done(p, now, src, PUMP_CMD_SNOOZE_ANNUNCIATION, r, id, 0, 0);
+	if (r == PUMP_OK && !authority_may_acknowledge(src, a->type))
+		r = PUMP_REFUSED_NEEDS_PERSON;
+	command_done(p, now, src, PUMP_CMD_SNOOZE_ANNUNCIATION, r, id, a ? (double)a->type : 0,
+	             0);
 	if (r != PUMP_OK)
 		return r;
 	a->status = PUMP_ANN_SNOOZED;
@@ -991,6 +1084,9 @@ pump_result pump_snooze_annunciation(pump *p, int64_t now, pump_source src, uint
 
 pump_result pump_change_battery(pump *p, int64_t now, pump_source src)
 {
+	if (!authority_may_handle(src, PUMP_CMD_CHANGE_BATTERY))
+		return command_done(p, now, src, PUMP_CMD_CHANGE_BATTERY, PUMP_REFUSED_NEEDS_PERSON,
+		                    100.0, 0, 0);
 	command_done(p, now, src, PUMP_CMD_CHANGE_BATTERY, PUMP_OK, 100.0, 0, 0);
 	p->battery_pct = 100.0;
 	p->battery_extra_drain_pct_per_h = 0.0;
@@ -1034,12 +1130,34 @@ uint16_t pump_announce_pairing_attempts(pump *p, int64_t now, unsigned attempts)
 	return raise_annunciation(p, now, PUMP_ANN_PAIRING_ATTEMPTS, (double)attempts);
 }
 
-void pump_radio_event(pump *p, int64_t now)
+/* The radio's share of a minute: never more than it can draw at full duty. */
+static void radio_spend(pump *p, int64_t now, double pct)
 {
-	(void)now;
-	p->battery_pct -= p->cfg.battery.drain_pct_per_radio_event;
+	if (!(pct > 0.0))
+		return; /* a radio that costs nothing changes nothing */
+	if (now != p->radio_minute) {
+		p->radio_minute = now;
+		p->radio_spent_pct = 0.0;
+	}
+	const double cap = p->cfg.battery.radio_max_pct_per_min;
+	if (cap > 0.0 && p->radio_spent_pct + pct > cap)
+		pct = cap - p->radio_spent_pct;
+	if (!(pct > 0.0))
+		return;
+	p->radio_spent_pct += pct;
+	p->battery_pct -= pct;
 	if (p->battery_pct < 0.0)
 		p->battery_pct = 0.0;
+}
+
+void pump_radio_event(pump *p, int64_t now)
+{
+	radio_spend(p, now, p->cfg.battery.drain_pct_per_radio_event);
+}
+
+void pump_radio_link_minutes(pump *p, int64_t now, unsigned links)
+{
+	radio_spend(p, now, p->cfg.battery.drain_pct_per_link_min * (double)links);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -1182,8 +1300,8 @@ static double bolus_this_minute_u(pump *p)
 		}
 		return u;
 	}
-	int64_t pulses = p->immediate_pulses_left < pulses_per_minute(p) ? p->immediate_pulses_left
-	                                                                 : pulses_per_minute(p);
+	const int64_t speed = pulses_per_minute(p);
+	int64_t pulses = p->immediate_pulses_left < speed ? p->immediate_pulses_left : speed;
 	p->immediate_pulses_left -= pulses;
 	if (p->extended_pulses_total > 0) {
 		p->extended_elapsed_min++;
@@ -1191,8 +1309,13 @@ static double bolus_this_minute_u(pump *p)
 		                 p->extended_duration_min;
 		if (target > p->extended_pulses_total)
 			target = p->extended_pulses_total;
-		pulses += target - p->extended_pulses_done;
-		p->extended_pulses_done = target;
+		/* The minute's pulses never beat the bolus speed: while a multiwave's immediate
+		 * part runs, its extended part waits and catches up after. */
+		int64_t due = target - p->extended_pulses_done;
+		if (due > speed - pulses)
+			due = speed - pulses;
+		pulses += due;
+		p->extended_pulses_done += due;
 	}
 	return (double)pulses * p->cfg.pulse_u;
 }
@@ -1348,6 +1471,9 @@ void pump_get_status(const pump *p, pump_status *out)
 		.delivered_24h_u = p->delivered_24h_u,
 		.occluded = p->occluded,
 		.max_bolus_u = p->max_bolus_in_force_u,
+		.max_bolus_person_u = p->max_bolus_person_u,
+		.halted_by = p->halt_owner,
+		.temp_basal_set_by = p->tbr_owner,
 	};
 	for (size_t i = 0; i < p->annunciation_count; i++)
 		out->annunciation_count += p->annunciations[i].status != PUMP_ANN_CONFIRMED;

@@ -51,10 +51,20 @@ typedef struct pump_low_glucose_protection {
 	int max_suspend_min;         /* resume anyway after this long; 0 = no limit */
 } pump_low_glucose_protection;
 
+/*
+ * The battery, in % of a full charge (docs/pump.md "Battery and radio" gives the figures the
+ * defaults come from: 100 % = 1,000 mAh at 3 V).
+ */
 typedef struct pump_battery_model {
 	double drain_pct_per_h;      /* idle drain (clock, display, sensor radio) */
 	double drain_pct_per_u;      /* motor: per unit pumped */
-	double drain_pct_per_radio_event; /* per BLE exchange reported with pump_radio_event */
+	/* BLE: one exchange (a request and its answer, a notification or indication, a
+	 * connection set up or refused), reported with pump_radio_event … */
+	double drain_pct_per_radio_event;
+	/* … one connected link's connection events for a minute (pump_radio_link_minutes) … */
+	double drain_pct_per_link_min;
+	/* … and never more in one minute than the radio at full duty can draw (0 = no cap). */
+	double radio_max_pct_per_min;
 	double low_pct;              /* "battery low" annunciation threshold */
 } pump_battery_model;
 
@@ -102,11 +112,20 @@ typedef enum pump_therapy_state {
 	PUMP_THERAPY_RUN,
 } pump_therapy_state;
 
+/*
+ * Who commands. Authority (docs/pump.md "Authority"): the person at the pump outranks the
+ * pump's own protection, which outranks a phone. A phone may make therapy safer (stop,
+ * pause, cancel, lower a limit) but never undo what the person or the protection did.
+ */
 typedef enum pump_source {
-	PUMP_SOURCE_PUMP = 0,   /* the pump itself (UI, scenario acting as the user) */
+	PUMP_SOURCE_PUMP = 0,   /* the person at the pump (its UI; a scenario's person); also
+	                           the pump's alarms, which only the person may clear */
 	PUMP_SOURCE_PHONE,      /* a remote controller over BLE: never trusted */
 	PUMP_SOURCE_AUTOMATION, /* the pump's own protection (low-glucose suspend) */
 } pump_source;
+
+/* "pump", "phone", "automation". */
+const char *pump_source_name(pump_source s);
 
 /* Why a command was accepted or refused. Every refusal changes nothing but the audit. */
 typedef enum pump_result {
@@ -125,8 +144,13 @@ typedef enum pump_result {
 	PUMP_REFUSED_NO_SUCH_BOLUS,     /* cancel of a bolus that is not active */
 	PUMP_REFUSED_NO_TEMP_BASAL,
 	PUMP_REFUSED_NOT_APPLICABLE,    /* wrong state for this procedure (e.g. prime in Run) */
-	PUMP_REFUSED_LIMIT_ABOVE_PUMP,  /* a phone tried to raise a limit above the pump's */
+	PUMP_REFUSED_LIMIT_ABOVE_PUMP,  /* a limit above the pump's, or a phone above the person's */
 	PUMP_REFUSED_NO_SUCH_ANNUNCIATION,
+	/* Only the person at the pump may do this: undo what the person or the pump's
+	 * protection did, or a procedure done with the pump in hand (docs/pump.md "Authority"). */
+	PUMP_REFUSED_NEEDS_PERSON,
+	/* An extended part faster than the bolus speed (a programme may never beat it). */
+	PUMP_REFUSED_BOLUS_RATE,
 	PUMP_RESULT_COUNT,
 } pump_result;
 
@@ -163,6 +187,13 @@ typedef enum pump_annunciation_type {
 
 /* "occlusion", "reservoir_low", … */
 const char *pump_annunciation_name(pump_annunciation_type t);
+/*
+ * Annunciations only the person at the pump may confirm or snooze: therapy stopped or
+ * paused by the pump (occlusion, reservoir or battery empty, low-glucose suspend, maximum
+ * delivery) and security news (a new bond, pairing attempts). A phone acknowledging them
+ * would hide from the person what the person must act on.
+ */
+bool pump_annunciation_needs_person(pump_annunciation_type t);
 bool pump_annunciation_from_name(const char *name, pump_annunciation_type *out);
 /* Every annunciation type, in the order above; returns the count. */
 size_t pump_annunciation_types(const pump_annunciation_type **out);
@@ -261,8 +292,12 @@ typedef struct pump_bolus_request {
 	pump_bolus_type type;
 	double immediate_u;     /* NORMAL and MULTIWAVE */
 	double extended_u;      /* EXTENDED and MULTIWAVE */
-	int duration_min;       /* EXTENDED and MULTIWAVE, > 0 */
+	int duration_min;       /* EXTENDED and MULTIWAVE: PUMP_EXTENDED_MIN_MIN … MAX_MIN */
 } pump_bolus_request;
+
+/* Extended and multiwave durations: at least 15 minutes (a shorter "extended" bolus is a
+ * fast bolus by another name), at most 12 hours. */
+enum { PUMP_EXTENDED_MIN_MIN = 15, PUMP_EXTENDED_MAX_MIN = 12 * 60 };
 
 typedef enum pump_temp_basal_type {
 	PUMP_TBR_ABSOLUTE = 0,  /* value in U/h */
@@ -291,7 +326,8 @@ pump_result pump_stop(pump *p, int64_t now_min, pump_source src);
 pump_result pump_prime(pump *p, int64_t now_min, pump_source src, double amount_u);
 /* New reservoir: only in Stop. */
 pump_result pump_fill_reservoir(pump *p, int64_t now_min, pump_source src, double amount_u);
-/* Lower (or restore up to the configured limit) the max bolus; never above the pump's. */
+/* A new max bolus: the person up to the configured limit, a phone up to the person's
+ * value (it may lower it and restore it, never raise it above). */
 pump_result pump_set_max_bolus(pump *p, int64_t now_min, pump_source src, double max_bolus_u);
 pump_result pump_confirm_annunciation(pump *p, int64_t now_min, pump_source src, uint16_t id);
 pump_result pump_snooze_annunciation(pump *p, int64_t now_min, pump_source src, uint16_t id);
@@ -304,8 +340,10 @@ uint16_t pump_announce_new_bond(pump *p, int64_t now_min, unsigned bond_number);
 /* The radio closed pairing after `attempts` passkey attempts without a bond: raise
  * PUMP_ANN_PAIRING_ATTEMPTS (AuxInfo = attempts). Returns the annunciation id. */
 uint16_t pump_announce_pairing_attempts(pump *p, int64_t now_min, unsigned attempts);
-/* A BLE exchange happened (battery cost of the radio). */
+/* A BLE exchange happened (battery cost of the radio, capped per minute). */
 void pump_radio_event(pump *p, int64_t now_min);
+/* `links` connections were up during minute `now_min` (their connection events). */
+void pump_radio_link_minutes(pump *p, int64_t now_min, unsigned links);
 
 /* Bolus calculator: carbs / CR + (glucose − target) / CF − IOB, never negative; glucose
  * NaN means "unknown" (no correction). Rounded down to the pulse. */
@@ -354,7 +392,12 @@ typedef struct pump_status {
 	double delivered_24h_u;        /* rolling 24 h */
 	bool occluded;                 /* the line is blocked (truth, not what the pump knows) */
 	double max_bolus_u;            /* in force (may be lowered by the phone) */
+	double max_bolus_person_u;     /* set at the pump: the most a phone may set */
 	size_t annunciation_count;     /* active (not confirmed) */
+	/* Authority: who paused or stopped therapy (the highest since it last ran; valid when
+	 * therapy is not Run) and who set the temp basal (valid while one runs). */
+	pump_source halted_by;
+	pump_source temp_basal_set_by;
 } pump_status;
 
 void pump_get_status(const pump *p, pump_status *out);

@@ -34,6 +34,7 @@ struct engine {
 	engine_pairing_fn on_pairing;
 	void *pairing_user_data;
 	const char *error;
+	char error_buf[400]; /* a step that could not be played (engine_ble_apply) */
 };
 
 static void forward_pump_event(const pump_event *ev, void *user_data)
@@ -141,15 +142,24 @@ pump *engine_pump(engine *e)
 	return e->pump;
 }
 
-/* The scenario acting as the person at the pump: every event becomes a pump command. */
-static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
+/* The scenario acting as the person at the pump: every event becomes a pump command.
+ * False when a phone's step could not be played (e->error says why): the run fails. */
+static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
 {
 	pump *p = e->pump;
 	const pump_source src = PUMP_SOURCE_PUMP;
 	/* The phone's events go through the protocol: encoded, written, decoded, checked. */
-	if (e->ble && (ev->from_phone || ev->kind == SCENARIO_EVENT_ATTACK) &&
-	    engine_ble_apply(e->ble, ev, k))
-		return;
+	if (e->ble && (ev->from_phone || ev->kind == SCENARIO_EVENT_ATTACK)) {
+		switch (engine_ble_apply(e->ble, ev, k, e->error_buf, sizeof e->error_buf)) {
+		case ENGINE_BLE_PLAYED:
+			return true;
+		case ENGINE_BLE_FAILED:
+			e->error = e->error_buf;
+			return false;
+		case ENGINE_BLE_NOT_MINE:
+			break;
+		}
+	}
 	switch (ev->kind) {
 	case SCENARIO_EVENT_MEAL:
 		row->meal_announced_g += ev->amount;
@@ -236,8 +246,11 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 	case SCENARIO_EVENT_PHONE_READ:
 	case SCENARIO_EVENT_PHONE_SUBSCRIBE:
 	case SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL:
-		if (e->ble)
-			engine_ble_apply(e->ble, ev, k);
+		if (e->ble && engine_ble_apply(e->ble, ev, k, e->error_buf, sizeof e->error_buf) ==
+		                  ENGINE_BLE_FAILED) {
+			e->error = e->error_buf;
+			return false;
+		}
 		break;
 	case SCENARIO_EVENT_ATTACK:
 		break; /* played by engine_ble above */
@@ -249,6 +262,7 @@ static void apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 	case SCENARIO_EVENT_KIND_COUNT:
 		break;
 	}
+	return true;
 }
 
 engine_status engine_next(engine *e, engine_row *row)
@@ -282,7 +296,10 @@ engine_status engine_next(engine *e, engine_row *row)
 	}
 
 	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
-		apply_event(e, &e->sc->events[e->next_event++], k, row);
+		if (!apply_event(e, &e->sc->events[e->next_event++], k, row)) {
+			e->finished = true;
+			return ENGINE_FAILED;
+		}
 	if (e->detailed_rows) {
 		/* The reservoir and battery at t = k, before the minute's delivery: row 0 is the
 		 * initial fill, and each row's drop to the next is what the row delivered. */

@@ -6,6 +6,7 @@
 #define FAKEPUMP_ENGINE_BLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ble_server.h"
@@ -25,8 +26,21 @@ void engine_ble_cgm(engine_ble *b, int64_t now_min, double mgdl);
 void engine_ble_tick(engine_ble *b, int64_t now_min, const pump_delivery *delivered);
 /* The run is over: aggregated audit (a flood in the last minutes) is reported now. */
 void engine_ble_finish(engine_ble *b, int64_t now_min);
-/* Play a phone's event (pump commands from the phone, reads, subscriptions, attacks);
- * false when the event is not a phone's. */
-bool engine_ble_apply(engine_ble *b, const scenario_event *ev, int64_t now_min);
+
+typedef enum engine_ble_step {
+	ENGINE_BLE_NOT_MINE = 0, /* not a phone's event */
+	ENGINE_BLE_PLAYED,       /* played (its refusals, if any, are in the audit) */
+	ENGINE_BLE_FAILED,       /* it could not be played: the run fails (see err) */
+} engine_ble_step;
+
+/*
+ * Play a phone's event (pump commands from the phone, reads, subscriptions, attacks). An
+ * attack that has nothing to send — its capture is gone, no write to tamper with or to
+ * replay — is FAILED with `file:line:column: …` in err[cap]: a security test that plays
+ * nothing never passes. Every attack that played is reported in the audit
+ * (BLE_AUDIT_ATTACK: what it sent, what it got).
+ */
+engine_ble_step engine_ble_apply(engine_ble *b, const scenario_event *ev, int64_t now_min,
+                                 char *err, size_t cap);
 
 #endif

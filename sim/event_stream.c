@@ -269,8 +269,10 @@ void event_stream_audit(event_stream *es, const ble_audit_event *ev)
 	}
 	if (ev->pump_called)
 		event_stream_str(es, "pump_result", pump_result_name(ev->pump_result));
-	if (ev->count > 1)
+	if (ev->count > 1 || ev->kind == BLE_AUDIT_ATTACK)
 		event_stream_int(es, "count", ev->count);
+	if (ev->answer)
+		event_stream_str(es, "answer", ev->answer);
 	event_stream_str(es, "detail", ev->detail);
 	event_stream_str(es, "bytes", ev->raw_hex);
 	event_stream_end(es);

@@ -112,6 +112,8 @@ void expect_eval_row(expect_eval *x, const engine_row *row, bool integrated)
 		case SCENARIO_EXPECT_ANNUNCIATION:
 		case SCENARIO_EXPECT_COMMAND:
 		case SCENARIO_EXPECT_REFUSED:
+		case SCENARIO_EXPECT_ATTACK:
+		case SCENARIO_EXPECT_HISTORY:
 		case SCENARIO_EXPECT_KIND_COUNT:
 			break;
 		}
@@ -259,9 +261,54 @@ static void decide(expect_eval *x, size_t i)
 		r->passed = within(&count, (double)a->matches);
 		break;
 	}
+	case SCENARIO_EXPECT_ATTACK:
+	case SCENARIO_EXPECT_HISTORY: {
+		const bool attack = e->kind == SCENARIO_EXPECT_ATTACK;
+		if (attack)
+			snprintf(r->measured, sizeof r->measured, "%lld attack%s played%s%s",
+			         (long long)a->matches, a->matches == 1 ? "" : "s",
+			         e->code[0] ? " answered " : "", e->code);
+		else
+			snprintf(r->measured, sizeof r->measured,
+			         "%lld %s record%s read by a phone", (long long)a->matches,
+			         ids_code_name(&ids_history_event_table, e->history_event),
+			         a->matches == 1 ? "" : "s");
+		scenario_bounds count = e->count;
+		if (!count.has_lo && !count.has_hi) {
+			count.has_lo = true;
+			count.lo = 1;
+		}
+		r->passed = within(&count, (double)a->matches);
+		break;
+	}
 	case SCENARIO_EXPECT_KIND_COUNT:
 		r->passed = false;
 		break;
+	}
+}
+
+void expect_eval_attack(expect_eval *x, int64_t t_min, const char *kind, const char *answer)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		const scenario_expectation *e = &x->sc->expectations[i];
+		if (e->kind != SCENARIO_EXPECT_ATTACK || !in_window(e, t_min))
+			continue;
+		if (e->attack >= 0 &&
+		    strcmp(scenario_attack_name((scenario_attack)e->attack), kind ? kind : "") != 0)
+			continue;
+		if (e->code[0] && strcmp(e->code, answer ? answer : "") != 0)
+			continue;
+		x->acc[i].matches++;
+	}
+}
+
+void expect_eval_history(expect_eval *x, int64_t t_min, uint16_t event_type, unsigned count)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		const scenario_expectation *e = &x->sc->expectations[i];
+		if (e->kind == SCENARIO_EXPECT_HISTORY && in_window(e, t_min) &&
+		    e->history_event == event_type)
+			x->acc[i].matches += count;
 	}
 }
 

@@ -32,6 +32,11 @@ void expect_eval_event(expect_eval *x, const pump_event *ev);
 /* A refusal of the pump's Bluetooth server (an audit event): its reason, and how many
  * refusals it stands for (an aggregated flood counts them all). */
 void expect_eval_refusal(expect_eval *x, int64_t t_min, const char *reason, unsigned count);
+/* An attack the run played (engine_ble.c reports each one that sent something): its kind
+ * ("replay") and the name of the answer to its last request ("e2e_invalid_counter"). */
+void expect_eval_attack(expect_eval *x, int64_t t_min, const char *kind, const char *answer);
+/* `count` IDS history records of `event_type` a phone received (read: history). */
+void expect_eval_history(expect_eval *x, int64_t t_min, uint16_t event_type, unsigned count);
 /* Decide every expectation; call once, after the last row. */
 void expect_eval_finish(expect_eval *x);
 

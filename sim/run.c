@@ -139,6 +139,12 @@ static void observe_audit(const ble_audit_event *ev, void *user_data)
 		if (o->expect)
 			expect_eval_refusal(o->expect, ev->t_min, ev->reason, ev->count);
 	}
+	/* What the scenario's phones did and saw (engine_ble.c), for expectations. */
+	if (o->expect && ev->kind == BLE_AUDIT_ATTACK)
+		expect_eval_attack(o->expect, ev->t_min, ev->reason, ev->answer);
+	if (o->expect && ev->kind == BLE_AUDIT_PHONE && !refused &&
+	    ev->char_id == GATT_IDD_HISTORY_DATA)
+		expect_eval_history(o->expect, ev->t_min, ev->request_opcode, ev->count);
 	if (o->rec)
 		run_record_audit(o->rec, ev);
 }
@@ -149,9 +155,14 @@ static void observe_bluez(const bluez_event *ev, void *user_data)
 	observers *o = user_data;
 	if (bluez_status_apply(&o->ble, ev))
 		o->ble_changed = true;
-	if (ev->kind == BLUEZ_EV_BOND_CREATED && o->engine)
-		/* Every new bond is announced on the pump (the person confirms it). */
-		pump_announce_new_bond(engine_pump(o->engine), o->now_min, ++o->bonds);
+	if (ev->kind == BLUEZ_EV_BOND_CREATED && o->engine && engine_server(o->engine)) {
+		/* Every new bond is announced on the pump; a second phone waits for the person
+		 * to confirm it there, which revokes the first (one controller, docs/ble.md). */
+		ble_server_bond_created(engine_server(o->engine), ev->device, o->now_min);
+		o->bonds++;
+	}
+	if (ev->kind == BLUEZ_EV_BOND_REMOVED && o->engine && engine_server(o->engine))
+		ble_server_bond_removed(engine_server(o->engine), ev->device, o->now_min);
 	if (ev->kind == BLUEZ_EV_PAIRING_WINDOW_CLOSED && ev->attempts > 0 && o->engine)
 		/* Someone may be guessing passkeys: the person at the pump must know. */
 		pump_announce_pairing_attempts(engine_pump(o->engine), o->now_min,

@@ -134,16 +134,23 @@ void run_record_pump_event(recorder *rec, const pump_event *ev)
 
 void run_record_audit(recorder *rec, const ble_audit_event *ev)
 {
-	char detail[700];
+	char detail[900];
 	snprintf(detail, sizeof detail,
 	         "{\"link\":\"%s\",\"security\":\"%s\",\"att_error\":%u,\"response_code\":%u,"
-	         "\"count\":%u,\"bytes\":\"%s\",\"detail\":\"%s\"}",
+	         "\"count\":%u,\"answer\":\"%s\",\"bytes\":\"%s\",\"detail\":\"%s\"}",
 	         ev->link_identity ? ev->link_identity : "",
 	         ble_link_security_name(ev->link_security), ev->att_error, ev->response_code,
-	         ev->count, ev->raw_hex ? ev->raw_hex : "", ev->detail ? ev->detail : "");
+	         ev->count, ev->answer ? ev->answer : "", ev->raw_hex ? ev->raw_hex : "",
+	         ev->detail ? ev->detail : "");
+	const bool refused = ev->decision == BLE_DECISION_REFUSED;
 	const recorder_event re = {
 	    .t_min = ev->t_min,
-	    .type = ev->decision == BLE_DECISION_REFUSED ? "ble_refused" : "ble_accepted",
+	    /* An attack the scenario played; else the server's decision; else what a
+	     * scenario's phone read (engine_ble.c). */
+	    .type = ev->kind == BLE_AUDIT_ATTACK  ? "ble_attack"
+	            : refused                     ? "ble_refused"
+	            : ev->kind == BLE_AUDIT_PHONE ? "ble_phone"
+	                                          : "ble_accepted",
 	    .source = "phone",
 	    .name = ev->char_name,
 	    .result = ev->reason,

@@ -33,7 +33,9 @@
 
 #include <yaml.h>
 
+#include "ble_server.h" /* attack answers: ATT error names */
 #include "clock.h"
+#include "gatt_keys.h"  /* characteristic names of attacks */
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -1550,6 +1552,7 @@ typedef struct event_draft {
 	/* a phone: event: its mapping and the command's own modifiers inside it */
 	const yaml_node_t *phone_node, *phone_type_node, *phone_extended_node;
 	const yaml_node_t *phone_duration_node;
+	const yaml_node_t *context_node; /* inside phone: only */
 } event_draft;
 
 enum { EVENT_KIND_GROUP = 1 };
@@ -1769,7 +1772,7 @@ static bool parse_event_sensor_drift(walker *w, const char *key, yaml_node_t *v,
 }
 
 static const char *const phone_read_targets[] = {
-    "status", "annunciations", "history", "features", "cgm", "battery", "device_info",
+    "status", "annunciations", "history", "features", "cgm", "battery", "device_info", "serial",
 };
 static const char *const phone_subscribe_targets[] = {"cgm", "status", "annunciations",
                                                       "history"};
@@ -2071,6 +2074,21 @@ static bool check_event_modifiers(walker *w, const char *item_key, const event_d
 	return true;
 }
 
+/* context: the IDS Basal Delivery Context a phone's temp_basal declares (a closed loop's
+ * is ap_controller: the pump checks its CGM is fresh, docs/ble.md). */
+static bool parse_phone_context(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	static const char *const words[] = {"ap_controller", "remote_control", "device_based"};
+	static const uint8_t codes[] = {0x55, 0x3C, 0x33}; /* IDS code words */
+	size_t i = 0;
+	d->context_node = v;
+	if (!expect_word(w, key, v, "a delivery context", words, 3, &i))
+		return false;
+	d->event.tbr_context = codes[i];
+	return true;
+}
+
 /* The commands a phone may send; the pump's own keys where they exist. */
 static const field_spec phone_fields[] = {
     {.name = "bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_bolus},
@@ -2094,6 +2112,7 @@ static const field_spec phone_fields[] = {
     {.name = "type", .parse = parse_event_type},
     {.name = "extended", .parse = parse_event_extended},
     {.name = "duration", .parse = parse_event_duration},
+    {.name = "context", .parse = parse_phone_context},
 };
 
 static const mapping_spec phone_spec = {
@@ -2111,6 +2130,13 @@ static bool parse_event_phone(walker *w, const char *key, yaml_node_t *v, void *
 	event_draft phone = {.item_node = v};
 	if (!walk_mapping(w, key, v, &phone_spec, &phone))
 		return false;
+	if (phone.context_node && phone.event.kind != SCENARIO_EVENT_TEMP_BASAL) {
+		char child[KEY_PATH_MAX];
+		join_key_path(child, sizeof child, key, "context");
+		return fail(w, phone.context_node->start_mark, child,
+		            "'context' goes with a temp_basal (e.g. phone: {temp_basal: 150%%, "
+		            "duration: 30m, context: ap_controller})");
+	}
 	d->event = phone.event;
 	d->event.from_phone = true;
 	d->phone_node = v;
@@ -2144,7 +2170,7 @@ const char *scenario_attack_name(scenario_attack a)
 typedef struct attack_draft {
 	scenario_event *e;
 	const yaml_node_t *kind_node, *of_node, *byte_node, *characteristic_node, *bytes_node,
-	    *dose_node, *value_node, *count_node;
+	    *dose_node, *value_node, *count_node, *read_node;
 } attack_draft;
 
 static bool parse_attack_kind(walker *w, const char *key, yaml_node_t *v, void *ctx)
@@ -2181,17 +2207,45 @@ static bool parse_attack_byte(walker *w, const char *key, yaml_node_t *v, void *
 	return true;
 }
 
+/* A characteristic's name (ble_gateway/gatt_keys.c): an unknown one is refused here, at
+ * load, with the closest name — never an attack that silently sends nothing. */
+static bool expect_characteristic(walker *w, const char *key, yaml_node_t *v, char *out,
+                                  size_t cap)
+{
+	const char *what = "a characteristic such as idd_command_cp or battery_level (docs/ble.md "
+	                   "lists them)";
+	const char *t;
+	gatt_char_id id;
+	if (!expect_text(w, key, v, what, &t))
+		return false;
+	if (gatt_char_from_key(t, &id)) {
+		snprintf(out, cap, "%s", gatt_char_key(id));
+		return true;
+	}
+	suggestion sug = suggest_begin(t);
+	for (int i = 0; i < GATT_CHAR_COUNT; i++)
+		suggest_consider(&sug, gatt_char_key((gatt_char_id)i));
+	const char *maybe = suggest_result(&sug);
+	return fail(w, v->start_mark, key, "expected %s, got %s%s%s%s", what, show(v).text,
+	            maybe ? "; did you mean '" : "", maybe ? maybe : "", maybe ? "'?" : "");
+}
+
 static bool parse_attack_characteristic(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	attack_draft *a = ctx;
-	const char *t;
 	a->characteristic_node = v;
-	if (!expect_text(w, key, v, "a characteristic such as idd_command_cp", &t))
-		return false;
-	if (strlen(t) >= sizeof a->e->attack_characteristic)
-		return fail_expected(w, key, v, "a characteristic name (at most 39 characters)");
-	snprintf(a->e->attack_characteristic, sizeof a->e->attack_characteristic, "%s", t);
-	return true;
+	return expect_characteristic(w, key, v, a->e->attack_characteristic,
+	                             sizeof a->e->attack_characteristic);
+}
+
+/* flood: {read: battery_level}: reads of that characteristic instead of writes. */
+static bool parse_attack_read(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	attack_draft *a = ctx;
+	a->read_node = v;
+	a->e->attack_read = true;
+	return expect_characteristic(w, key, v, a->e->attack_characteristic,
+	                             sizeof a->e->attack_characteristic);
 }
 
 /* "0f 55 …": pairs of hex digits, spaces allowed between bytes. */
@@ -2262,6 +2316,7 @@ static const field_spec attack_fields[] = {
     {.name = "dose", .parse = parse_attack_dose},
     {.name = "value", .parse = parse_attack_value},
     {.name = "count", .parse = parse_attack_count},
+    {.name = "read", .parse = parse_attack_read},
 };
 
 static const mapping_spec attack_spec = {
@@ -2286,6 +2341,7 @@ static bool check_attack(walker *w, const char *key, const attack_draft *a)
 	    {a->value_node, "value", k == SCENARIO_ATTACK_SPECIAL_VALUE},
 	    {a->count_node, "count",
 	     k == SCENARIO_ATTACK_FLOOD || k == SCENARIO_ATTACK_SUBSCRIPTION_STORM},
+	    {a->read_node, "read", k == SCENARIO_ATTACK_FLOOD},
 	};
 	char child[KEY_PATH_MAX];
 	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
@@ -2589,6 +2645,7 @@ typedef struct expect_draft {
 	const yaml_node_t *item_node;
 	const yaml_node_t *window_node, *within_node, *after_node, *never_node;
 	const yaml_node_t *result_node, *code_node, *source_node, *count_node, *at_node;
+	const yaml_node_t *answer_node;
 	/* inside the kind's own mapping */
 	const yaml_node_t *lo_node, *hi_node, *between_node, *mean_node;
 	const yaml_node_t *low_node, *high_node;
@@ -2605,6 +2662,8 @@ static const char *const expect_kind_names[SCENARIO_EXPECT_KIND_COUNT] = {
     [SCENARIO_EXPECT_CARBS] = "carbs_eaten",
     [SCENARIO_EXPECT_THERAPY_STATE] = "therapy_state",
     [SCENARIO_EXPECT_REFUSED] = "refused",
+    [SCENARIO_EXPECT_ATTACK] = "attack",
+    [SCENARIO_EXPECT_HISTORY] = "history",
 };
 
 static const number_range glucose_range = {
@@ -3192,6 +3251,84 @@ static bool parse_expect_refused(walker *w, const char *key, yaml_node_t *v, voi
 	return true;
 }
 
+/*
+ * attack: KIND | any — attacks the run played (each reports what it sent, engine_ble.c);
+ * with `answer:` only those whose last request got that answer.
+ */
+static bool parse_expect_attack(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	expect_draft *d = ctx;
+	const char *names[SCENARIO_ATTACK_COUNT + 1];
+	for (int i = 0; i < SCENARIO_ATTACK_COUNT; i++)
+		names[i] = scenario_attack_name((scenario_attack)i);
+	names[SCENARIO_ATTACK_COUNT] = "any";
+	size_t i = 0;
+	d->e.kind = SCENARIO_EXPECT_ATTACK;
+	if (!expect_word(w, key, v, "an attack kind", names, SCENARIO_ATTACK_COUNT + 1, &i))
+		return false;
+	d->e.attack = i == SCENARIO_ATTACK_COUNT ? -1 : (int)i;
+	return true;
+}
+
+/* answer: what the attack's last request got — an ATT error (e2e_invalid_counter,
+ * insufficient_authentication, …), an IDS response code (procedure_not_applicable, …),
+ * success, accepted (a read or plain write went through) or refused (another CP's code). */
+static bool parse_expect_answer(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	expect_draft *d = ctx;
+	const char *names[300];
+	size_t n = 0;
+	names[n++] = "accepted";
+	names[n++] = "refused";
+	for (size_t i = 0; i < IDS_RESPONSE_CODE_COUNT; i++)
+		names[n++] = ids_response_code_names[i];
+	for (int c = 1; c < 256; c++)
+		if (strcmp(att_error_name((uint8_t)c), "unknown") != 0)
+			names[n++] = att_error_name((uint8_t)c);
+	const char *what = "an answer such as e2e_invalid_counter, insufficient_authentication, "
+	                   "procedure_not_applicable, success or accepted (docs/scenarios.md lists "
+	                   "them)";
+	const char *t;
+	d->answer_node = v;
+	if (!expect_text(w, key, v, what, &t))
+		return false;
+	suggestion sug = suggest_begin(t);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t, names[i]) == 0) {
+			snprintf(d->e.code, sizeof d->e.code, "%s", names[i]);
+			return true;
+		}
+		suggest_consider(&sug, names[i]);
+	}
+	const char *maybe = suggest_result(&sug);
+	return fail(w, v->start_mark, key, "expected %s, got %s%s%s%s", what, show(v).text,
+	            maybe ? "; did you mean '" : "", maybe ? maybe : "", maybe ? "'?" : "");
+}
+
+/* history: EVENT — IDS history records (by event type name, e.g. bolus_delivered_1) that
+ * phones received with read: history. */
+static bool parse_expect_history(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	expect_draft *d = ctx;
+	const char *what = "an IDS history event such as bolus_delivered_1 or "
+	                   "therapy_control_state_changed (docs/ble.md lists them)";
+	const char *t;
+	d->e.kind = SCENARIO_EXPECT_HISTORY;
+	if (!expect_text(w, key, v, what, &t))
+		return false;
+	suggestion sug = suggest_begin(t);
+	for (size_t i = 0; i < ids_history_event_table.count; i++) {
+		if (strcmp(t, ids_history_event_table.codes[i].name) == 0) {
+			d->e.history_event = ids_history_event_table.codes[i].value;
+			return true;
+		}
+		suggest_consider(&sug, ids_history_event_table.codes[i].name);
+	}
+	const char *maybe = suggest_result(&sug);
+	return fail(w, v->start_mark, key, "expected %s, got %s%s%s%s", what, show(v).text,
+	            maybe ? "; did you mean '" : "", maybe ? maybe : "", maybe ? "'?" : "");
+}
+
 /* Table order is parse order: the kind first (modifiers may depend on it). */
 static const field_spec expect_fields[] = {
     {.name = "bg", .one_of_group = EXPECT_KIND_GROUP, .parse = parse_expect_bg},
@@ -3206,6 +3343,8 @@ static const field_spec expect_fields[] = {
     {.name = "therapy_state", .one_of_group = EXPECT_KIND_GROUP,
      .parse = parse_expect_therapy_state},
     {.name = "refused", .one_of_group = EXPECT_KIND_GROUP, .parse = parse_expect_refused},
+    {.name = "attack", .one_of_group = EXPECT_KIND_GROUP, .parse = parse_expect_attack},
+    {.name = "history", .one_of_group = EXPECT_KIND_GROUP, .parse = parse_expect_history},
     /* modifiers, checked against the kind after parsing */
     {.name = "window", .parse = parse_expect_window},
     {.name = "within", .parse = parse_expect_within},
@@ -3216,6 +3355,7 @@ static const field_spec expect_fields[] = {
     {.name = "source", .parse = parse_expect_source},
     {.name = "count", .parse = parse_expect_count},
     {.name = "at", .parse = parse_expect_at},
+    {.name = "answer", .parse = parse_expect_answer},
 };
 
 static const mapping_spec expect_spec = {
@@ -3241,12 +3381,15 @@ static bool check_expect_modifiers(walker *w, const char *item_key, expect_draft
 	    {d->source_node, "source", SCENARIO_EXPECT_COMMAND},
 	    {d->count_node, "count", SCENARIO_EXPECT_COMMAND},
 	    {d->at_node, "at", SCENARIO_EXPECT_THERAPY_STATE},
+	    {d->answer_node, "answer", SCENARIO_EXPECT_ATTACK},
 	};
 	for (size_t i = 0; i < sizeof modifiers / sizeof modifiers[0]; i++) {
 		if (modifiers[i].node == NULL || modifiers[i].kind == kind)
 			continue;
-		if (kind == SCENARIO_EXPECT_REFUSED && modifiers[i].node == d->count_node)
-			continue; /* a count of refusals */
+		if ((kind == SCENARIO_EXPECT_REFUSED || kind == SCENARIO_EXPECT_ATTACK ||
+		     kind == SCENARIO_EXPECT_HISTORY) &&
+		    modifiers[i].node == d->count_node)
+			continue; /* a count of refusals, attacks, records */
 		join_key_path(key, sizeof key, item_key, modifiers[i].name);
 		return fail(w, modifiers[i].node->start_mark, key, "'%s' goes with %s, not %s",
 		            modifiers[i].name, expect_kind_names[modifiers[i].kind],

@@ -37,6 +37,9 @@ typedef enum scenario_expect_kind {
 	SCENARIO_EXPECT_CARBS,            /* {carbs_eaten: {between …}} */
 	SCENARIO_EXPECT_THERAPY_STATE,    /* {therapy_state: run|pause|stop, at: "HH:MM"} */
 	SCENARIO_EXPECT_REFUSED,          /* {refused: any|REASON, count}: BLE refusals audited */
+	SCENARIO_EXPECT_ATTACK,           /* {attack: KIND|any, answer, count}: attacks played */
+	SCENARIO_EXPECT_HISTORY,          /* {history: EVENT, count}: IDS history records a
+	                                     phone's read: history received */
 	SCENARIO_EXPECT_KIND_COUNT,
 } scenario_expect_kind;
 
@@ -85,6 +88,10 @@ typedef struct scenario_expectation {
 	/* therapy state at a moment */
 	pump_therapy_state therapy;
 	int64_t at_min;
+	/* attack: its kind (-1 any); `code` holds the answer's name ("" any) */
+	int attack;
+	/* history: the IDS history event type */
+	uint16_t history_event;
 } scenario_expectation;
 
 typedef enum scenario_event_kind {
@@ -169,7 +176,11 @@ typedef struct scenario_event {
 	int attack_count;          /* flood / storm: how many */
 	double attack_dose_u;      /* out_of_range */
 	char attack_value[12];     /* special_value: nan, nres, +inf, -inf, reserved */
-	char attack_characteristic[40]; /* raw: the characteristic's name */
+	char attack_characteristic[40]; /* raw: the characteristic's name (a gatt_keys key);
+	                                   flood with attack_read: the one it reads */
+	bool attack_read;          /* flood: reads of attack_characteristic, not writes */
+	uint8_t tbr_context;       /* phone temp_basal: an IDS Basal Delivery Context code, 0
+	                              when not given (`context: ap_controller`) */
 	char attack_hex[200];      /* raw: the bytes, hex */
 	const char *file;          /* the file it was written in (an include: or the scenario) */
 	int line, column;          /* where it was written (1-based) */

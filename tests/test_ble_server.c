@@ -31,6 +31,7 @@ typedef struct audit_rec {
 	gatt_security security;
 	gatt_char_id id;
 	char reason[96];
+	char detail[200];
 	char raw[160];
 	bool has_response;
 	uint16_t opcode;
@@ -99,6 +100,7 @@ static void on_audit(const ble_audit_event *ev, void *ud)
 	a->id = ev->char_id;
 	snprintf(a->reason, sizeof a->reason, "%s", ev->reason);
 	snprintf(a->raw, sizeof a->raw, "%s", ev->raw_hex);
+	snprintf(a->detail, sizeof a->detail, "%s", ev->detail);
 	a->has_response = ev->has_response;
 	a->opcode = ev->request_opcode;
 	a->rc = ev->response_code;
@@ -114,6 +116,9 @@ static void on_notify(const ble_link *link, gatt_char_id id, bool indication, co
 	if (H.n_notes >= MAX_NOTES)
 		return;
 	note *n = &H.notes[H.n_notes++];
+	/* Every value of every test fits one notification at the default ATT_MTU (hole 9). */
+	cr_assert_leq(len, BLE_VALUE_MAX_DEFAULT_MTU, "%s: %zu octets",
+	              gatt_characteristic(id)->name, len);
 	snprintf(n->identity, sizeof n->identity, "%s", link->identity);
 	n->id = id;
 	n->indication = indication;
@@ -122,7 +127,7 @@ static void on_notify(const ble_link *link, gatt_char_id id, bool indication, co
 	ids_e2e_channel ch;
 	bool mine = strcmp(link->identity, H.link.identity) == 0;
 	if (mine && ble_server_e2e(H.srv) && ids_ch(id, &ch)) {
-		n->e2e_ok = ids_e2e_check(&H.cli.rx[ch], v, len, 1, &payload) == E2E_OK;
+		n->e2e_ok = ids_value_e2e_check(&H.cli, ch, v, len, 1, &payload) == E2E_OK;
 		if (!n->e2e_ok)
 			payload = len >= 3 ? len - 3 : 0;
 	} else if (mine && ble_server_e2e(H.srv) && id == GATT_CGM_SOCP) {
@@ -150,6 +155,8 @@ static void subscribe_all(const ble_link *link)
 	}
 }
 
+static void (*setup_tweak)(ble_server_config *cfg); /* a test's own configuration */
+
 static void setup(ble_profile profile, bool e2e)
 {
 	memset(&H, 0, sizeof H);
@@ -163,6 +170,9 @@ static void setup(ble_profile profile, bool e2e)
 	cfg.e2e = e2e;
 	cfg.on_audit = on_audit;
 	cfg.on_notify = on_notify;
+	if (setup_tweak)
+		setup_tweak(&cfg);
+	setup_tweak = NULL;
 	H.srv = ble_server_new(H.p, &cfg);
 	cr_assert_not_null(H.srv);
 	H.link = ble_link_make("/org/bluez/hci0/dev_AA_BB_CC_DD_EE_FF", GATT_SEC_SECURE, true);
@@ -500,27 +510,31 @@ Test(ccp, T7_run_after_an_unconfirmed_occlusion_is_procedure_not_applicable)
 	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_OCCLUSION);
 }
 
-Test(ccp, T10_priming_only_when_stopped_and_never_delivered_to_the_patient)
+Test(ccp, T10_priming_from_a_phone_needs_the_person_at_the_pump_in_any_state)
 {
 	ccp("7B 12 0A 00", RC("7B", "12", "74")); /* 10 U while running */
+	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_NEEDS_PERSON);
 	ccp("5A 0F 33", RC("5A", "0F", "0F"));
 	double before = status().reservoir_u, delivered = status().delivered_total_u;
-	ccp("7B 12 0A 00", RC("7B", "12", "0F"));
-	cr_assert_float_eq(status().reservoir_u, before - 10.0, 1e-9);
-	cr_assert_float_eq(status().primed_total_u, 10.0, 1e-9);
+	ccp("7B 12 0A 00", RC("7B", "12", "74")); /* stopped: still the person's */
+	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_NEEDS_PERSON);
+	cr_assert_float_eq(status().reservoir_u, before, 1e-9);
+	cr_assert_float_eq(status().primed_total_u, 0.0, 1e-9);
 	cr_assert_float_eq(status().delivered_total_u, delivered, 1e-12);
-	ccp("7B 12 FF 07", RC("7B", "12", "71")); /* NaN */
+	ccp("7B 12 FF 07", RC("7B", "12", "71")); /* NaN: the decoder's */
 	ccp("84 12", RC("84", "12", "74"));       /* stop priming: none in progress */
 }
 
-Test(ccp, T10_reservoir_fill_and_reset_operation_time_only_when_stopped)
+Test(ccp, T10_reservoir_fill_and_reset_operation_time_are_the_persons)
 {
 	ccp("8B 12 2C 01", RC("8B", "12", "74")); /* 300 U while running */
 	ccp("B7 12", RC("B7", "12", "74"));
 	ccp("5A 0F 33", RC("5A", "0F", "0F"));
-	ccp("8B 12 C8 00", RC("8B", "12", "0F")); /* 200 U */
-	cr_assert_float_eq(status().reservoir_u, 200.0, 1e-9);
-	ccp("B7 12", RC("B7", "12", "0F"));
+	ccp("8B 12 C8 00",
+	    RC("8B", "12", "74")); /* 200 U, stopped: a cartridge is changed by hand */
+	cr_assert_eq(last_audit()->pr, PUMP_REFUSED_NEEDS_PERSON);
+	cr_assert_float_eq(status().reservoir_u, 300.0, 1e-9);
+	ccp("B7 12", RC("B7", "12", "74")); /* the counter restarts with a fill at the pump */
 }
 
 Test(ccp, get_and_set_max_bolus)
@@ -775,14 +789,15 @@ Test(values, state_changes_are_indicated)
 
 Test(values, status_changed_is_indicated_when_a_flag_newly_rises_and_only_to_subscribers)
 {
-	ble_link quiet = ble_link_make("dev_quiet", GATT_SEC_SECURE, true);
-	cr_assert_eq(ble_server_subscribe(H.srv, &quiet, 0, GATT_IDD_COMMAND_CP, true), 0);
+	/* A second link subscribed to Battery Level only (it may: no PHI). */
+	ble_link quiet = ble_link_make("dev_quiet", GATT_SEC_NONE, false);
+	cr_assert_eq(ble_server_subscribe(H.srv, &quiet, 0, GATT_BAS_BATTERY_LEVEL, true), 0);
 	ccp("4B 11 00 33 02 00 00 00 00 00", "77 11 01 00");
 	cr_assert_eq(notes_since(GATT_IDD_STATUS_CHANGED), 1);
-	/* Nothing reached the other link but its own CP responses. */
+	/* Nothing reached the other link but what it enabled. */
 	for (size_t i = 0; i < H.n_notes; i++)
 		if (strcmp(H.notes[i].identity, quiet.identity) == 0)
-			cr_assert_eq(H.notes[i].id, GATT_IDD_COMMAND_CP);
+			cr_assert_eq(H.notes[i].id, GATT_BAS_BATTERY_LEVEL);
 	/* While the flags stay up, minutes of delivery do not indicate again. */
 	size_t before = 0;
 	for (size_t i = 0; i < H.n_notes; i++)
@@ -1103,7 +1118,22 @@ Test(socp, CGMS_SEN_CGMCP_BV_06_C_calibration_set_and_get)
 
 SUITE(security);
 
-Test(security, A1_A2_P1_unauthenticated_link_gets_0x05_on_ids_and_cgms_and_reads_dis_and_battery)
+/* Every characteristic, read, written and subscribed by one unpaired link: more requests
+ * than its budget allows (docs/ble.md "Availability", tested on its own below). */
+static void no_untrusted_budget(ble_server_config *cfg)
+{
+	cfg->max_untrusted_requests_per_link = 0;
+	cfg->max_stranger_requests_per_min = 0;
+}
+
+static void harden_without_untrusted_budget(void)
+{
+	setup_tweak = no_untrusted_budget;
+	harden();
+}
+
+Test(security, A1_A2_P1_unauthenticated_link_gets_0x05_on_ids_and_cgms_and_reads_dis_and_battery,
+     .init = harden_without_untrusted_budget)
 {
 	ble_link plain =
 	    ble_link_make("/org/bluez/hci0/dev_11_22_33_44_55_66", GATT_SEC_NONE, false);
@@ -1193,9 +1223,9 @@ Test(security, I11_I12_not_writable_write_command_offset_and_not_readable)
 
 Test(security, a_control_point_without_its_indications_enabled_is_0xFD)
 {
-	ble_link other = ble_link_make("dev_other", GATT_SEC_SECURE, true);
+	cr_assert_eq(ble_server_subscribe(H.srv, &H.link, H.now, GATT_IDD_COMMAND_CP, false), 0);
 	const uint8_t b[] = {0x7D, 0x14, 1, 0, 0};
-	cr_assert_eq(write_bytes(&other, GATT_IDD_COMMAND_CP, b, sizeof b), 0xFD);
+	cr_assert_eq(write_bytes(&H.link, GATT_IDD_COMMAND_CP, b, sizeof b), 0xFD);
 	cr_assert_str_eq(last_audit()->reason, "control point indications not enabled");
 }
 
@@ -1364,7 +1394,7 @@ Test(security, V1_write_flood_is_rate_limited_and_audited_in_aggregate)
 		if (H.audit[i].kind == BLE_AUDIT_FLOOD)
 			sum = &H.audit[i];
 	cr_assert_not_null(sum);
-	cr_assert_eq(sum->count, 970);
+	cr_assert_eq(sum->count, 969, "the first refusal is audited on its own");
 	cr_assert_str_eq(sum->reason, "write flood");
 	/* The next minute the link works again; basal kept going. */
 	ccp("7D 14", "82 14 19 00");
@@ -1388,7 +1418,7 @@ Test(security, V2_subscription_storm_is_bounded_and_aggregated)
 	ble_server_flush_audit(H.srv, 2);
 	const audit_rec *a = last_audit();
 	cr_assert_eq(a->kind, BLE_AUDIT_STORM);
-	cr_assert_eq(a->count, 4980);
+	cr_assert_eq(a->count, 4979);
 }
 
 Test(security, V3_connection_loop_is_refused_after_the_budget)
@@ -1411,7 +1441,10 @@ Test(security, radio_traffic_costs_battery)
 		uint8_t v[64], att;
 		rd(&H.link, GATT_BAS_BATTERY_LEVEL, v, &att);
 	}
-	cr_assert_float_eq(before - status().battery_pct, 20 * 0.0005, 1e-9);
+	pump_config defaults;
+	pump_config_defaults(&defaults);
+	cr_assert_float_eq(before - status().battery_pct,
+	                   20 * defaults.battery.drain_pct_per_radio_event, 1e-12);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -1528,4 +1561,110 @@ Test(names, link_levels_profiles_and_att_errors)
 	    "a-very-long-identity-that-does-not-fit-in-sixty-four-bytes-at-all-really",
 	    GATT_SEC_SECURE, true);
 	cr_assert_eq(strlen(l.identity), BLE_LINK_IDENTITY_MAX - 1);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Closed loop on stale glucose (T8); the IDS history cannot be flushed (hole 10)      */
+/* ---------------------------------------------------------------------------------- */
+
+/* Set TBR: flags Delivery Context present, relative, 150 %, 30 min, context AP controller. */
+#define AP_TBR_150_30 "FF 0F 02 3C 96 00 1E 00 55"
+
+Test(ccp, T8_an_ap_controller_tbr_needs_a_fresh_cgm_reading_and_a_short_duration)
+{
+	ccp(AP_TBR_150_30, RC("FF", "0F", "75")); /* no reading at all yet */
+	cr_assert_str_eq(last_audit()->reason, "AP controller TBR: the pump has no CGM reading");
+	cr_assert_not(last_audit()->pump_called);
+	ble_server_cgm_sample(H.srv, H.now, 120.0, 0);
+	ccp(AP_TBR_150_30, RC("FF", "0F", "0F"));
+	cr_assert(status().temp_basal_active);
+	ccp("11 11", RC("11", "11", "0F")); /* cancel it */
+	/* 90 minutes without a reading (the sensor fell off): the loop is blind */
+	run_minutes(90);
+	ccp(AP_TBR_150_30, RC("FF", "0F", "75"));
+	cr_assert_str_eq(last_audit()->reason, "AP controller TBR: the pump's CGM is stale");
+	cr_assert_not(status().temp_basal_active);
+	/* the same rate from a remote control (not a loop): the person's app, its own limits */
+	ccp("FF 0F 02 3C 96 00 1E 00 3C", RC("FF", "0F", "0F"));
+	ccp("11 11", RC("11", "11", "0F"));
+	/* fresh again, but a loop may not run longer than 30 min unseen */
+	ble_server_cgm_sample(H.srv, H.now, 110.0, 0);
+	ccp("FF 0F 02 3C 96 00 78 00 55", RC("FF", "0F", "73")); /* 120 min */
+	ccp(AP_TBR_150_30, RC("FF", "0F", "0F"));
+}
+
+Test(ccp, T8_legacy_vulnerable_doses_on_stale_glucose, .init = NULL)
+{
+	setup(BLE_PROFILE_LEGACY_VULNERABLE, true);
+	run_minutes(90);
+	ccp(AP_TBR_150_30, RC("FF", "0F", "0F"));
+	cr_assert(status().temp_basal_active);
+}
+
+/* Report every stored record and count those of one event type. */
+static size_t history_records_of(uint16_t type, size_t *all)
+{
+	cr_assert_eq(wr(GATT_IDD_RACP, "33 33"), 0);
+	for (int i = 0; i < 20 && !last_note(GATT_IDD_RACP); i++)
+		run_minutes(1); /* 128 records a burst, one burst a tick */
+	expect_response(GATT_IDD_RACP, "0F 0F 33 F0");
+	size_t n = 0;
+	*all = 0;
+	for (size_t i = H.mark; i < H.n_notes; i++) {
+		if (H.notes[i].id != GATT_IDD_HISTORY_DATA)
+			continue;
+		ids_history_event e;
+		cr_assert(H.notes[i].e2e_ok);
+		cr_assert_eq(ids_history_decode(H.notes[i].v, H.notes[i].len, &e), BLE_OK);
+		(*all)++;
+		n += e.event_type == type;
+	}
+	return n;
+}
+
+Test(racp, the_history_cannot_be_flushed_by_harmless_writes)
+{
+	ccp("4B 11 00 33 0A 00 00 00 00 00", "77 11 01 00"); /* 10 U */
+	run_minutes(10);
+	pump_annunciation a;
+	/* 1,200 writes that change no therapy, within the write budget: clock sets back and
+	 * forth, the max bolus down and up, the same max bolus again (recorded one by one,
+	 * they would push the bolus out of the 512 records twice over) */
+	const char *clock[2] = {"E8 07 03 05 0A 1E 00 02 00 01", "E8 07 03 05 0B 1E 00 02 00 01"};
+	int writes = 0;
+	while (writes < 1200) {
+		for (int i = 0; i < 10; i++, writes += 3) {
+			cr_assert_eq(wr(GATT_CTS_CURRENT_TIME, clock[i % 2]), 0);
+			ccp(i % 2 ? "8D 14 0A 00" : "8D 14 09 00", RC("8D", "14", "0F"));
+			ccp("8D 14 09 00", RC("8D", "14", "0F"));
+		}
+		run_minutes(1);
+	}
+	cr_assert_not(pump_newest_annunciation(H.p, &a));
+	size_t all = 0;
+	cr_assert_eq(history_records_of(IDS_EV_BOLUS_DELIVERED_1, &all), 1,
+	             "the 10 U bolus is still in the history");
+	cr_assert_lt(all, 80, "%zu records: the harmless writes were not all recorded", all);
+	ble_server_stats st;
+	ble_server_get_stats(H.srv, &st);
+	cr_assert_gt(st.history_skipped, 100);
+	cr_assert_leq(ble_server_history_count(H.srv), 80);
+}
+
+Test(racp, a_write_that_changes_nothing_records_nothing)
+{
+	run_minutes(1);
+	const size_t before = ble_server_history_count(H.srv);
+	ccp("8D 14 19 00", RC("8D", "14", "0F")); /* 25 U: what it already is */
+	cr_assert_eq(ble_server_history_count(H.srv), before);
+	cr_assert_eq(wr(GATT_CTS_CURRENT_TIME, "E8 07 03 05 0A 1E 00 02 00 01"), 0);
+	const size_t after_set = ble_server_history_count(H.srv);
+	cr_assert_eq(after_set, before + 1, "a real clock change is recorded");
+	/* the same wall time a minute later is a clock that keeps time: nothing changed */
+	run_minutes(1);
+	const size_t ticked = ble_server_history_count(H.srv);
+	cr_assert_eq(wr(GATT_CTS_CURRENT_TIME, "E8 07 03 05 0A 1F 00 02 00 01"), 0);
+	cr_assert_eq(ble_server_history_count(H.srv), ticked);
+	cr_assert(strstr(last_audit()->detail, "(unchanged: not recorded)"), "%s",
+	          last_audit()->detail);
 }

@@ -435,10 +435,15 @@ Test(pump_results, procedures_in_the_wrong_state_are_not_applicable)
 	pump *p = new_pump(&c);
 	pump *before = pump_clone(p);
 	/* never prime or change the reservoir into a patient being treated (T10) */
-	expect_refusal(p, pump_prime(p, 0, PUMP_SOURCE_PHONE, 2.0), PUMP_REFUSED_NOT_APPLICABLE,
+	expect_refusal(p, pump_prime(p, 0, PUMP_SOURCE_PUMP, 2.0), PUMP_REFUSED_NOT_APPLICABLE,
+	               before);
+	expect_refusal(p, pump_fill_reservoir(p, 0, PUMP_SOURCE_PUMP, 200),
+	               PUMP_REFUSED_NOT_APPLICABLE, before);
+	/* and from a phone never at all: it cannot know the set is off the body */
+	expect_refusal(p, pump_prime(p, 0, PUMP_SOURCE_PHONE, 2.0), PUMP_REFUSED_NEEDS_PERSON,
 	               before);
 	expect_refusal(p, pump_fill_reservoir(p, 0, PUMP_SOURCE_PHONE, 200),
-	               PUMP_REFUSED_NOT_APPLICABLE, before);
+	               PUMP_REFUSED_NEEDS_PERSON, before);
 	expect_refusal(p, pump_resume(p, 0, PUMP_SOURCE_PHONE), PUMP_REFUSED_NOT_APPLICABLE, before);
 	pump_free(before);
 	cr_assert_eq(pump_stop(p, 0, PUMP_SOURCE_PUMP), PUMP_OK);
@@ -528,9 +533,52 @@ Test(pump_delivery, extended_and_multiwave_spread_over_their_duration)
 	cr_assert_float_eq(total, 5.0, 1e-9);
 	cr_assert_gt(first_two, 2.0, "the immediate part comes first");
 	cr_assert_lt(first_two, 2.2);
+	cr_assert_leq(max_minute, c.bolus_speed_u_per_min + 1e-9, "never beats the bolus speed");
 	pump_status st;
 	pump_get_status(p, &st);
 	cr_assert_not(st.bolus_active);
+	pump_free(p);
+}
+
+Test(pump_results, no_extended_programme_beats_the_bolus_speed)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	pump *before = pump_clone(p);
+	/* 25 U "extended" over 1 min: a fast bolus 16 times the speed in disguise */
+	pump_bolus_request r = {.type = PUMP_BOLUS_EXTENDED, .extended_u = 25.0, .duration_min = 1};
+	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PHONE, &r, NULL), PUMP_REFUSED_INVALID_VALUE,
+	               before);
+	r.duration_min = PUMP_EXTENDED_MIN_MIN - 1;
+	r.extended_u = 1.0;
+	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_REFUSED_INVALID_VALUE,
+	               before);
+	/* 25 U over 15 min is 1.67 U/min, faster than 1.5 U/min: from anyone */
+	r = (pump_bolus_request){
+	    .type = PUMP_BOLUS_EXTENDED, .extended_u = 25.0, .duration_min = 15};
+	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_REFUSED_BOLUS_RATE,
+	               before);
+	r = (pump_bolus_request){.type = PUMP_BOLUS_MULTIWAVE,
+	                         .immediate_u = 1.0,
+	                         .extended_u = 24.0,
+	                         .duration_min = 15};
+	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PHONE, &r, NULL), PUMP_REFUSED_BOLUS_RATE,
+	               before);
+	pump_free(before);
+	/* at exactly the speed it runs, and no minute is faster */
+	r = (pump_bolus_request){.type = PUMP_BOLUS_MULTIWAVE,
+	                         .immediate_u = 3.0,
+	                         .extended_u = 22.5,
+	                         .duration_min = 15};
+	r.extended_u = 21.0; /* 1.4 U/min, and 24 U under the 25 U limit */
+	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_OK);
+	double total = 0;
+	for (int k = 0; k < 40; k++) {
+		const double b = pump_tick(p, k, NAN).bolus_u;
+		cr_assert_leq(b, c.bolus_speed_u_per_min + 1e-9, "minute %d: %.2f U", k, b);
+		total += b;
+	}
+	cr_assert_float_eq(total, 24.0, 1e-9, "all of it, a little after its 15 minutes");
 	pump_free(p);
 }
 

@@ -8,7 +8,13 @@
  *    (within one pulse);
  *  - nothing is delivered while stopped, paused by a person, occluded, empty or flat;
  *  - a refused command changes nothing (the pump is bit for bit the same);
- *  - a cancel stops the bolus before its next pulse.
+ *  - a cancel stops the bolus before its next pulse;
+ *  - authority (docs/pump.md): two sources play at once, the person at the pump and a phone,
+ *    and after every command the phone gave the rules are checked against the state before
+ *    it: the phone resumed only its own pause, never set a max bolus above the person's,
+ *    never made a higher authority's temp basal deliver more, never acknowledged an
+ *    annunciation that needs the person, never primed, filled or changed the battery; and
+ *    every pause or stop belongs to the highest authority that made it.
  * Fixed seed (PUMP_PROPERTY_SEED, default 20261125), printed on failure with the sequence
  * and step; PUMP_PROPERTY_SEQUENCES sets how many (default 100,000).
  */
@@ -119,11 +125,71 @@ static void fail_at(const world *w, const char *what)
 	         getenv("PUMP_PROPERTY_SEED") ? getenv("PUMP_PROPERTY_SEED") : "20261125");
 }
 
-/* One random command; refusals must leave the pump untouched. */
+/* The active annunciations that need the person, and how many of them are pending. */
+static size_t persons_annunciations(const pump *p, size_t *pending)
+{
+	pump_annunciation a[64];
+	size_t n = pump_active_annunciations(p, a, 64), k = 0;
+	*pending = 0;
+	for (size_t i = 0; i < n; i++)
+		if (pump_annunciation_needs_person(a[i].type)) {
+			k++;
+			*pending += a[i].status == PUMP_ANN_PENDING;
+		}
+	return k;
+}
+
+/* The authority rules, after a command from `src` that the pump accepted. */
+static void check_authority(world *w, pump_source src, const pump_status *b, const pump *before,
+                            const pump_status *a, const pump *after, pump_command cmd)
+{
+	char why[200];
+	if (b->therapy != PUMP_THERAPY_RUN && a->therapy == PUMP_THERAPY_RUN &&
+	    src == PUMP_SOURCE_PHONE && b->halted_by != PUMP_SOURCE_PHONE) {
+		snprintf(why, sizeof why, "the phone resumed a pause or stop made by the %s",
+		         pump_source_name(b->halted_by));
+		fail_at(w, why);
+	}
+	if (a->therapy != PUMP_THERAPY_RUN && b->therapy != PUMP_THERAPY_RUN &&
+	    a->halted_by != b->halted_by &&
+	    (src == PUMP_SOURCE_PHONE || a->halted_by == PUMP_SOURCE_PHONE))
+		fail_at(w, "a halt passed from a higher authority to the phone");
+	if (src != PUMP_SOURCE_PHONE)
+		return;
+	if (a->max_bolus_u > b->max_bolus_person_u + 1e-9)
+		fail_at(w, "the phone set a max bolus above the person's");
+	if (a->max_bolus_person_u != b->max_bolus_person_u)
+		fail_at(w, "the phone changed the person's max bolus");
+	if (b->temp_basal_active && b->temp_basal_set_by != PUMP_SOURCE_PHONE &&
+	    a->therapy == PUMP_THERAPY_RUN &&
+	    a->basal_rate_u_per_h > b->basal_rate_u_per_h + 1e-9) {
+		snprintf(why, sizeof why,
+		         "the phone raised the %s's temp basal from %.3f to %.3f U/h",
+		         pump_source_name(b->temp_basal_set_by), b->basal_rate_u_per_h,
+		         a->basal_rate_u_per_h);
+		fail_at(w, why);
+	}
+	size_t pending_before, pending_after;
+	const size_t active_before = persons_annunciations(before, &pending_before);
+	const size_t active_after = persons_annunciations(after, &pending_after);
+	if (active_after < active_before || pending_after < pending_before)
+		fail_at(w, "the phone confirmed or snoozed an annunciation that needs the person");
+	if (a->primed_total_u != b->primed_total_u || a->reservoir_u > b->reservoir_u ||
+	    a->battery_pct > b->battery_pct)
+		fail_at(w, "the phone primed, filled or changed the battery");
+	if (cmd == PUMP_CMD_PRIME || cmd == PUMP_CMD_FILL_RESERVOIR ||
+	    cmd == PUMP_CMD_CHANGE_BATTERY)
+		fail_at(w, "a hands-on procedure was accepted from the phone");
+}
+
+/* One random command from the person or the phone; refusals must leave the pump
+ * untouched, acceptances must follow the authority rules. */
 static void random_command(world *w)
 {
 	pump *p = w->p;
 	pump *before = pump_clone(p);
+	pump_status st_before;
+	pump_get_status(p, &st_before);
 	const pump_source src = pick(w, 2) ? PUMP_SOURCE_PHONE : PUMP_SOURCE_PUMP;
 	pump_result r = PUMP_OK;
 	bool is_fill = false, is_cancel = false;
@@ -182,6 +248,11 @@ static void random_command(world *w)
 	}
 	if (r != PUMP_OK && !pump_state_equal(p, before))
 		fail_at(w, "a refused command changed the pump");
+	if (r == PUMP_OK) {
+		pump_status st_after;
+		pump_get_status(p, &st_after);
+		check_authority(w, src, &st_before, before, &st_after, p, w->last_command);
+	}
 	{
 		pump_status st;
 		pump_get_status(p, &st);

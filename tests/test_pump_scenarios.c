@@ -243,3 +243,112 @@ Test(pump_scenarios, pairing_window_event_calls_the_radio_at_its_minute_and_chan
 	/* Nobody holding the radio: the event is harmless. */
 	cr_assert_float_eq(delivered_with_pairing_events(true, NULL), without, 0.0);
 }
+
+/* ---- the attack language cannot lie (issue 12, hole 11) ---------------------------- */
+
+typedef struct audit_log {
+	size_t attacks, refusals, history_records;
+	char last_answer[48], last_reason[160], last_detail[300];
+} audit_log;
+
+static void keep_audit(const ble_audit_event *ev, void *user_data)
+{
+	audit_log *a = user_data;
+	if (ev->kind == BLE_AUDIT_ATTACK) {
+		a->attacks++;
+		snprintf(a->last_answer, sizeof a->last_answer, "%s", ev->answer ? ev->answer : "");
+		snprintf(a->last_detail, sizeof a->last_detail, "%s", ev->detail);
+	}
+	if (ev->decision == BLE_DECISION_REFUSED) {
+		a->refusals++;
+		snprintf(a->last_reason, sizeof a->last_reason, "%s", ev->reason);
+	}
+	if (ev->kind == BLE_AUDIT_PHONE && ev->char_id == GATT_IDD_HISTORY_DATA)
+		a->history_records += ev->count;
+}
+
+/* Run a scenario given as text; the engine's status at its end and its error. */
+static engine_status run_text(const char *text, audit_log *log, char *error, size_t cap)
+{
+	scenario sc;
+	scenario_error err;
+	cr_assert(scenario_load_string(text, strlen(text), "mem.yaml", &sc, &err), "%s",
+	          err.message);
+	engine *e = engine_new(&sc);
+	cr_assert_not_null(e);
+	engine_on_ble_audit(e, keep_audit, log);
+	engine_row row;
+	engine_status st;
+	while ((st = engine_next(e, &row)) == ENGINE_ROW)
+		;
+	snprintf(error, cap, "%s", st == ENGINE_FAILED ? engine_error(e) : "");
+	engine_free(e);
+	scenario_free(&sc);
+	return st;
+}
+
+Test(pump_scenarios, a_replay_whose_capture_is_gone_fails_the_run_with_its_place)
+{
+	/* 07:00 a bolus; then 140 reads of the history (each a Record Access CP write):
+	 * the phone keeps its last 128 writes, so the 07:00 one is gone by 09:30 */
+	const char *text = "patient: adult#001\nduration: 12h\nevents:\n"
+	                   "  - {at: \"07:00\", phone: {bolus: 2}}\n"
+	                   "  - {at: \"07:01\", phone: {read: history}, every: 1m, count: 140}\n"
+	                   "  - {at: \"09:30\", attack: {kind: replay, of: \"07:00\"}}\n";
+	audit_log log = {0};
+	char error[400];
+	cr_assert_eq(run_text(text, &log, error, sizeof error), ENGINE_FAILED);
+	cr_assert(strstr(error, "mem.yaml:6:5: attack replay at t = 570 min sent nothing: no "
+	                        "capture at or before t = 420 min"),
+	          "%s", error);
+	cr_assert_eq(log.attacks, 0, "nothing was sent, nothing is reported as sent");
+}
+
+Test(pump_scenarios, an_attack_with_nothing_to_replay_fails_and_one_that_plays_reports_it)
+{
+	audit_log log = {0};
+	char error[400];
+	cr_assert_eq(run_text("patient: adult#001\nduration: 2h\nevents:\n"
+	                      "  - {at: \"00:30\", attack: tamper}\n",
+	                      &log, error, sizeof error),
+	             ENGINE_FAILED);
+	cr_assert(strstr(error, "attack tamper at t = 30 min sent nothing: this phone has made "
+	                        "no write to tamper with"),
+	          "%s", error);
+	memset(&log, 0, sizeof log);
+	cr_assert_eq(run_text("patient: adult#001\nduration: 2h\nevents:\n"
+	                      "  - {at: \"00:10\", phone: {bolus: 2}}\n"
+	                      "  - {at: \"00:30\", attack: {kind: replay, of: \"00:10\"}}\n",
+	                      &log, error, sizeof error),
+	             ENGINE_LAST_ROW, "%s", error);
+	cr_assert_eq(log.attacks, 1);
+	cr_assert_str_eq(log.last_answer, "e2e_invalid_counter");
+	cr_assert(strstr(log.last_detail, "sent 1 write of 13 octets to IDD Command Control Point"),
+	          "%s", log.last_detail);
+}
+
+Test(pump_scenarios, a_phone_confirms_the_named_annunciation_or_is_refused_when_none_is_active)
+{
+	audit_log log = {0};
+	char error[400];
+	/* nothing active: a refusal in the audit, nothing sent */
+	cr_assert_eq(run_text("patient: adult#001\nduration: 2h\nevents:\n"
+	                      "  - {at: \"00:30\", phone: {confirm: occlusion}}\n",
+	                      &log, error, sizeof error),
+	             ENGINE_LAST_ROW, "%s", error);
+	cr_assert_eq(log.refusals, 1);
+	cr_assert_str_eq(log.last_reason, "no active annunciation occlusion to confirm");
+	/* a canceled bolus (informational) and an occlusion alarm (the person's): the phone's
+	 * confirm of the occlusion goes to the occlusion, not to the newest */
+	memset(&log, 0, sizeof log);
+	cr_assert_eq(run_text("patient: adult#001\nduration: 6h\nevents:\n"
+	                      "  - {at: \"00:05\", fault: occlusion}\n"
+	                      "  - {at: \"03:00\", phone: {bolus: 2}}\n"
+	                      "  - {at: \"03:01\", phone: {cancel_bolus}}\n"
+	                      "  - {at: \"03:05\", phone: {confirm: occlusion}}\n"
+	                      "expect:\n"
+	                      "  - {command: confirm_annunciation, source: phone, code: "
+	                      "needs_person, count: 1}\n",
+	                      &log, error, sizeof error),
+	             ENGINE_LAST_ROW, "%s", error);
+}

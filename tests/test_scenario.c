@@ -1173,7 +1173,7 @@ Test(scenario_bad_language, unknown_expectation_kind_lists_the_kinds)
 	expect_bad_file("expect-unknown-kind.yaml", "5:6",
 	                "expect[0]: unknown key 'glucose' (expected one of: bg, time_in_range, "
 	                "annunciation, command, insulin_delivered, carbs_eaten, therapy_state, "
-	                "refused, window");
+	                "refused, attack, history, window");
 }
 
 Test(scenario_bad_language, percentage_over_100_is_refused)
@@ -1275,10 +1275,10 @@ Test(scenario_bad_language, phone_command_modifiers_go_inside_phone)
 
 Test(scenario_bad_language, phone_read_of_an_unknown_target_lists_the_targets)
 {
-	expect_bad_file(
-	    "phone-unknown-read.yaml", "5:33",
-	    "events[0].phone.read: expected what to read (one of: status, "
-	    "annunciations, history, features, cgm, battery, device_info), got glucose");
+	expect_bad_file("phone-unknown-read.yaml", "5:33",
+	                "events[0].phone.read: expected what to read (one of: status, "
+	                "annunciations, history, features, cgm, battery, device_info, serial), got "
+	                "glucose");
 }
 
 Test(scenario_bad_language, sensor_drift_without_duration_is_refused)
@@ -1486,4 +1486,73 @@ Test(scenario_bad_language_text, a_fragment_that_is_not_a_mapping_or_not_yaml_na
 	}
 	remove(frag_path);
 	rmdir(dir);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The attack language cannot lie (issue 12, hole 11)                                   */
+/* ------------------------------------------------------------------------------------ */
+
+Test(scenario_bad_language, an_attack_on_an_unknown_characteristic_is_refused_with_the_closest)
+{
+	expect_bad_file("attack-unknown-characteristic.yaml", "5:55",
+	                "events[0].attack.characteristic: expected a characteristic such as "
+	                "idd_command_cp or battery_level (docs/ble.md lists them), got "
+	                "idd_comand_cp; did you mean 'idd_command_cp'?");
+	expect_bad_text("patient: adult#001\nduration: 1d\nevents:\n"
+	                "  - {at: \"08:00\", attack: {kind: flood, read: batery_level}}\n",
+	                "4:47", "did you mean 'battery_level'?");
+}
+
+Test(scenario_bad_language, attack_and_history_expectations_name_what_exists)
+{
+	expect_bad_text("patient: adult#001\nduration: 1d\nexpect:\n"
+	                "  - {attack: replays}\n",
+	                "4:14", "expected an attack kind (one of: replay, tamper, raw");
+	expect_bad_text("patient: adult#001\nduration: 1d\nexpect:\n"
+	                "  - {attack: replay, answer: e2e_invalid_countr}\n",
+	                "4:30", "did you mean 'e2e_invalid_counter'?");
+	expect_bad_text("patient: adult#001\nduration: 1d\nexpect:\n"
+	                "  - {refused: any, answer: success}\n",
+	                "4:28", "'answer' goes with attack, not refused");
+	expect_bad_text("patient: adult#001\nduration: 1d\nexpect:\n"
+	                "  - {history: bolus_delivred_1}\n",
+	                "4:15", "did you mean 'bolus_delivered_1'?");
+}
+
+Test(scenario_bad_language, a_delivery_context_goes_with_a_phone_temp_basal_only)
+{
+	expect_bad_text("patient: adult#001\nduration: 1d\nevents:\n"
+	                "  - {at: \"08:00\", phone: {bolus: 2, context: ap_controller}}\n",
+	                "4:46", "'context' goes with a temp_basal");
+	expect_bad_text(
+	    "patient: adult#001\nduration: 1d\nevents:\n"
+	    "  - {at: \"08:00\", temp_basal: 1, duration: 1h, context: ap_controller}\n",
+	    "4:48", "unknown key 'context'");
+}
+
+Test(scenario_good, attacks_and_their_expectations_load)
+{
+	const char *text = "patient: adult#001\nduration: 1d\nevents:\n"
+	                   "  - {at: \"07:00\", phone: {temp_basal: 150%, duration: 30m, context: "
+	                   "ap_controller}}\n"
+	                   "  - {at: \"08:00\", attack: {kind: flood, count: 8000, read: "
+	                   "battery_level}, link: unencrypted}\n"
+	                   "expect:\n"
+	                   "  - {attack: flood, answer: insufficient_resources, count: 1}\n"
+	                   "  - {attack: any}\n"
+	                   "  - {history: bolus_delivered_1, count: {at_least: 1}}\n";
+	scenario s;
+	scenario_error err;
+	cr_assert(scenario_load_string(text, strlen(text), "mem.yaml", &s, &err), "%s",
+	          err.message);
+	cr_assert_eq(s.events[0].tbr_context, 0x55);
+	cr_assert(s.events[1].attack_read);
+	cr_assert_str_eq(s.events[1].attack_characteristic, "battery_level");
+	cr_assert_eq(s.expectations[0].kind, SCENARIO_EXPECT_ATTACK);
+	cr_assert_eq(s.expectations[0].attack, SCENARIO_ATTACK_FLOOD);
+	cr_assert_str_eq(s.expectations[0].code, "insufficient_resources");
+	cr_assert_eq(s.expectations[1].attack, -1);
+	cr_assert_eq(s.expectations[2].kind, SCENARIO_EXPECT_HISTORY);
+	cr_assert_eq(s.expectations[2].history_event, 0x0069);
+	scenario_free(&s);
 }

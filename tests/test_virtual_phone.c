@@ -253,8 +253,10 @@ Test(phone, amounts_are_rounded_down_to_what_the_protocol_carries)
 Test(phone, cancel_without_a_known_id_asks_the_pump_first)
 {
 	assert_ok(vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 10.0, 0, 0), "bolus");
-	virtual_phone *other =
-	    virtual_phone_new(H.srv, ble_link_make("dev_second_phone", GATT_SEC_SECURE, true));
+	/* the same phone after its app was reinstalled: it knows no bolus ID */
+	virtual_phone *other = virtual_phone_new(
+	    H.srv, ble_link_make("/org/bluez/hci0/dev_PHONE", GATT_SEC_SECURE, true));
+	cr_assert(vp_reconnect(other, 0), "and connected again: counters from 1");
 	assert_ok(vp_cancel_bolus(other, 0, 0), "cancel via Get Active Bolus IDs");
 	cr_assert_not(status().bolus_active);
 	virtual_phone_free(other);
@@ -282,11 +284,12 @@ Test(phone, temp_basal_therapy_state_and_limits)
 Test(phone, stop_prime_fill_and_confirm)
 {
 	assert_ok(vp_therapy_state(H.vp, 0, PUMP_THERAPY_STOP), "stop");
-	assert_ok(vp_fill_reservoir(H.vp, 0, 250.0), "fill");
-	assert_ok(vp_prime(H.vp, 0, 5.0), "prime");
-	cr_assert_float_eq(status().reservoir_u, 245.0, 1e-9);
+	/* a cartridge and the line are the person's, at the pump */
+	assert_response(vp_fill_reservoir(H.vp, 0, 250.0), 0x74, "fill");
+	assert_response(vp_prime(H.vp, 0, 5.0), 0x74, "prime");
+	cr_assert_float_eq(status().reservoir_u, 300.0, 1e-9);
 	cr_assert_float_eq(status().delivered_total_u, 0.0, 1e-12);
-	assert_ok(vp_therapy_state(H.vp, 0, PUMP_THERAPY_RUN), "run");
+	assert_ok(vp_therapy_state(H.vp, 0, PUMP_THERAPY_RUN), "run: the phone's own stop");
 	assert_ok(vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 5.0, 0, 0), "bolus");
 	assert_ok(vp_cancel_bolus(H.vp, 0, 0), "cancel: raises an annunciation");
 	cr_assert_eq(status().annunciation_count, 1);
@@ -659,7 +662,8 @@ Test(legacy, V1_flood_is_processed_in_full_and_floods_the_audit)
 	cr_assert_eq(s.att_ok, 1000);
 	cr_assert_eq(s.responses_ok, 1000);
 	cr_assert_geq(H.audits - audits, 1000, "harm: the log grows with the flood");
-	cr_assert_float_eq(battery - status().battery_pct, 2000 * 0.0005, 1e-6,
+	cr_assert_float_eq(battery - status().battery_pct,
+	                   2000 * pump_get_config(H.p)->battery.drain_pct_per_radio_event, 1e-9,
 	                   "one radio event per write and per response");
 }
 
@@ -668,4 +672,120 @@ Test(legacy, V2_storm_is_unbounded)
 	vp_flood_stats s;
 	vp_attack_subscription_storm(H.vp, 0, GATT_CGM_MEASUREMENT, 2000, &s);
 	cr_assert_eq(s.att_ok, 2000);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* The default ATT_MTU (hole 9)                                                        */
+/* ---------------------------------------------------------------------------------- */
+
+Test(phone, a_busy_day_arrives_whole_at_a_23_octet_mtu, .init = hardened, .fini = teardown)
+{
+	vp_set_mtu(H.vp, 23);
+	const char *subs[] = {"status", "annunciations", "history", "battery", "cgm"};
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		assert_ok(vp_subscribe_named(H.vp, H.now, subs[i], true), subs[i]);
+	/* the clock set: the IDS history's longest record (Reference Time) */
+	const uint8_t clock[] = {0xE8, 0x07, 0x03, 0x05, 0x0A, 0x1E, 0x00, 0x02, 0x00, 0x01};
+	assert_ok(vp_attack_raw(H.vp, H.now, GATT_CTS_CURRENT_TIME, clock, sizeof clock), "clock");
+	assert_ok(vp_bolus(H.vp, H.now, PUMP_BOLUS_MULTIWAVE, 1.0, 2.0, 30), "multiwave");
+	assert_ok(vp_temp_basal(H.vp, H.now, PUMP_TBR_RELATIVE, 80, 60, true), "TBR");
+	assert_ok(vp_set_max_bolus(H.vp, H.now, 12.5), "max bolus");
+	for (int i = 0; i < 40; i++) {
+		ble_server_cgm_sample(H.srv, H.now, 110.0 + i, 0);
+		run_minutes(1);
+	}
+	assert_ok(vp_therapy_state(H.vp, H.now, PUMP_THERAPY_PAUSE), "pause");
+	assert_ok(vp_therapy_state(H.vp, H.now, PUMP_THERAPY_RUN), "run");
+	assert_ok(vp_read_named(H.vp, H.now, "basal"), "basal delivery");
+	vp_answer h = vp_read_history(H.vp, H.now);
+	assert_ok(h, "history");
+	cr_assert_geq(h.data_count, 10, "%zu records of %zu", h.data_count,
+	              ble_server_history_count(H.srv));
+	cr_assert_eq(vp_cut_values(H.vp), 0, "a value longer than ATT_MTU - 3");
+	cr_assert_eq(vp_e2e_errors(H.vp), 0);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* One controller: a second phone (A9), a removed bond (A8)                            */
+/* ---------------------------------------------------------------------------------- */
+
+static char revoked_identity[BLE_LINK_IDENTITY_MAX];
+static ble_link_action revoked_action;
+
+static void on_link_action(const char *identity, ble_link_action action, const char *why, void *ud)
+{
+	(void)why;
+	(void)ud;
+	snprintf(revoked_identity, sizeof revoked_identity, "%s", identity);
+	revoked_action = action;
+}
+
+static uint16_t newest_annunciation(pump_annunciation_type *type)
+{
+	pump_annunciation a;
+	cr_assert(pump_newest_annunciation(H.p, &a));
+	*type = a.type;
+	return a.id;
+}
+
+Test(phone, A9_a_second_phone_waits_for_the_person_who_revokes_the_first, .init = hardened,
+     .fini = teardown)
+{
+	revoked_identity[0] = '\0';
+	ble_server_on_link_action(H.srv, on_link_action, NULL);
+	assert_ok(vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 1.0, 0, 0), "the pump's phone");
+	cr_assert_str_eq(ble_server_controller(H.srv), vp_link(H.vp)->identity);
+	run_minutes(5);
+	/* A second phone bonds in a window the person opened: announced, not yet trusted. */
+	virtual_phone *second = virtual_phone_new(
+	    H.srv, ble_link_make("/org/bluez/hci0/dev_SECOND", GATT_SEC_SECURE, true));
+	const uint16_t ann = ble_server_bond_created(H.srv, vp_link(second)->identity, H.now);
+	pump_annunciation_type type;
+	cr_assert_eq(newest_annunciation(&type), ann);
+	cr_assert_eq(type, PUMP_ANN_NEW_BOND);
+	const double before = status().delivered_total_u;
+	assert_att(vp_bolus(second, H.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0), 0x08, "its bolus");
+	ids_status st;
+	assert_att(vp_read_status(second, H.now, &st), 0x08, "its read of IDD Status");
+	assert_att(vp_subscribe_named(second, H.now, "cgm", true), 0x08, "its CGM subscription");
+	/* Neither phone may make it the controller: only the person, at the pump. */
+	assert_att(vp_confirm_annunciation(second, H.now, ann), 0x08, "confirm from the new phone");
+	assert_response(vp_confirm_annunciation(H.vp, H.now, ann), 0x74,
+	                "confirm from the old one");
+	cr_assert_str_eq(ble_server_pending_controller(H.srv), vp_link(second)->identity);
+	cr_assert_float_eq(status().delivered_total_u, before, 1e-12);
+	/* The person confirms: the new phone is the controller, the old bond is revoked. */
+	cr_assert_eq(pump_confirm_annunciation(H.p, H.now, PUMP_SOURCE_PUMP, ann), PUMP_OK);
+	cr_assert_str_eq(ble_server_controller(H.srv), vp_link(second)->identity);
+	cr_assert_str_eq(revoked_identity, vp_link(H.vp)->identity);
+	cr_assert_eq(revoked_action, BLE_LINK_REVOKE);
+	cr_assert_not(ble_server_link_connected(H.srv, vp_link(H.vp)->identity));
+	assert_ok(vp_bolus(second, H.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0), "the new phone doses");
+	assert_att(vp_bolus(H.vp, H.now + 1, PUMP_BOLUS_NORMAL, 3.0, 0, 0), 0x05,
+	           "the revoked phone, even claiming its bond");
+	virtual_phone_free(second);
+}
+
+Test(phone, A8_a_phone_reconnecting_with_a_key_the_pump_no_longer_has_gets_nothing,
+     .init = hardened, .fini = teardown)
+{
+	assert_ok(vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 1.0, 0, 0), "bonded");
+	run_minutes(5);
+	/* The bond is removed at the pump (fakepump bonds --remove): the phone keeps its key. */
+	ble_server_bond_removed(H.srv, vp_link(H.vp)->identity, H.now);
+	const double before = status().delivered_total_u;
+	/* What BlueZ does: re-encryption fails (no key on the pump), the link stays plain. */
+	cr_assert(vp_set_security(H.vp, H.now, GATT_SEC_NONE));
+	assert_att(vp_bolus(H.vp, H.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0), 0x05, "plain link");
+	/* A silent Just Works re-pair (JustWorksRepairing = never refuses it on the air). */
+	cr_assert(vp_set_security(H.vp, H.now, GATT_SEC_ENCRYPTED));
+	assert_att(vp_bolus(H.vp, H.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0), 0x05, "Just Works");
+	/* Even a transport that still calls it bonded and authenticated: the pump knows. */
+	cr_assert(vp_set_security(H.vp, H.now, GATT_SEC_SECURE));
+	assert_att(vp_bolus(H.vp, H.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0), 0x05, "claimed bond");
+	run_minutes(5);
+	cr_assert_float_eq(status().delivered_total_u - before, 5.0 / 60.0, 1e-9, "basal only");
+	/* Paired again from the pump's window: it is the pump's phone again. */
+	ble_server_bond_created(H.srv, vp_link(H.vp)->identity, H.now);
+	assert_ok(vp_bolus(H.vp, H.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0), "bonded again");
 }

@@ -189,7 +189,7 @@ static size_t check_tail(int li, gatt_char_id id, const uint8_t *v, size_t len)
 	if (!F.e2e || !d->e2e || !ids_ch(id, &ch))
 		return len;
 	size_t payload = 0;
-	CHECK(ids_e2e_check(&F.cli[li].rx[ch], v, len, 1, &payload) == E2E_OK);
+	CHECK(ids_value_e2e_check(&F.cli[li], ch, v, len, 1, &payload) == E2E_OK);
 	return payload;
 }
 
@@ -383,6 +383,7 @@ static void setup(uint8_t cfg)
 	pump_config_defaults(&pc);
 	pc.on_event = on_pump_event;
 	pc.battery.drain_pct_per_radio_event = 0.0;
+	pc.battery.drain_pct_per_link_min = 0.0;
 	if (cfg & 0x08)
 		pc.limits.min_bolus_interval_min = 10;
 	F.p = pump_new(&pc);

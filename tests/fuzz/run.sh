@@ -34,7 +34,7 @@ for f in ieee11073 e2e ids_codes ids_values ids_ccp ids_srcp cgms gatt_values ga
 	protocol="$protocol $root/ble_gateway/$f.c"
 done
 server="$protocol $root/ble_gateway/pump_binding.c $root/ble_gateway/ble_server.c \
-	$root/pump_model/pump.c"
+	$root/pump_model/pump.c $root/pump_model/authority.c"
 
 status=0
 for t in $targets; do
