@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "bluez_gateway.h"
+#include "bluez_privacy.h"
 #include "link_budget.h"
 
 #define BLUEZ "org.bluez"
@@ -792,6 +793,23 @@ static void registered_app(GObject *src, GAsyncResult *res, gpointer user_data)
 	g_variant_unref(r);
 }
 
+/* A pump that advertises its public address can be recognised wherever it goes (P3, P4):
+ * say so, once per registration, with what to change. Nothing when it cannot be known. */
+static void warn_if_trackable(bluez_gateway *gw)
+{
+	unsigned index;
+	if (sscanf(gw->adapter_name, "hci%u", &index) != 1 ||
+	    bluez_privacy_read(index, 500, NULL, 0) != BLUEZ_PRIVACY_OFF)
+		return;
+	char line[256];
+	snprintf(line, sizeof line,
+	         "adapter %s advertises from its public address: phones can recognise this pump "
+	         "anywhere (set Privacy = device in /etc/bluetooth/main.conf, restart bluetooth)",
+	         gw->adapter_name);
+	gw->last_notice[0] = '\0';
+	notice(gw, line);
+}
+
 static void registered_adv(GObject *src, GAsyncResult *res, gpointer user_data)
 {
 	bluez_gateway *gw = user_data;
@@ -820,6 +838,7 @@ static void registered_adv(GObject *src, GAsyncResult *res, gpointer user_data)
 	                  .adapter = gw->adapter_name,
 	                  .name = gw->local_name};
 	emit(gw, &ev);
+	warn_if_trackable(gw);
 }
 
 static void lost(bluez_gateway *gw, const char *why)

@@ -26,6 +26,7 @@ from dbus_fast.service import ServiceInterface, method
 EVENTS = sys.argv[1]
 LATENCY_S = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 RECONNECTIONS = int(os.environ.get("E2E_RECONNECTIONS", "5"))
+SEEN_FILE = os.environ.get("E2E_SEEN", "/tmp/pump-seen.json")  # the first run's name, address
 PUMP, PHONE, STRANGER = "/org/bluez/hci0", "/org/bluez/hci1", "/org/bluez/hci2"
 T0 = time.monotonic()
 results = []
@@ -39,6 +40,7 @@ def uuid(u16):
 
 IDS, CGMS, DIS = 0x183A, 0x181F, 0x180A
 IDD_STATUS, IDD_CCP, CGM_MEASUREMENT, MANUFACTURER = 0x2B21, 0x2B25, 0x2AA7, 0x2A29
+SERIAL_NUMBER = 0x2A25
 IDD_ANNUNCIATION_STATUS, NEW_BOND = 0x2B22, 0xF03C
 # Set Bolus (IDS CCP 0x114B): flags 0, type, fast and extended SFLOAT, duration (min).
 FAST_2U = bytes([0x4B, 0x11, 0x00, 0x33, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00])
@@ -183,9 +185,9 @@ async def agent_bus(path, capability, guess=False):
     return bus, agent
 
 
-async def discover(bus, adapter, timeout_s=60):
-    """Scan on `adapter` for a device advertising IDS; restart the scan every 4 s
-    (recipe pitfalls 5, 11). Returns (path, address, name)."""
+async def discover(bus, adapter, timeout_s=60, named=None):
+    """Scan on `adapter` for a device advertising IDS (and named `named`, when given);
+    restart the scan every 4 s (recipe pitfalls 5, 11). Returns (path, address, name)."""
     await call(bus, adapter, "org.bluez.Adapter1", "SetDiscoveryFilter", "a{sv}",
                [{"Transport": Variant("s", "le"), "UUIDs": Variant("as", [uuid(IDS)])}])
     end = time.monotonic() + timeout_s
@@ -197,8 +199,13 @@ async def discover(bus, adapter, timeout_s=60):
         for _ in range(20):
             for path, ifaces in (await objects(bus)).items():
                 d = ifaces.get("org.bluez.Device1")
+                # Seen in this scan (bluetoothd drops RSSI when a scan stops) or connected:
+                # never a device object left from an address the pump no longer uses.
+                fresh = "RSSI" in d if d else False
                 if d and path.startswith(adapter + "/") and uuid(IDS) in d.get(
-                        "UUIDs", Variant("as", [])).value:
+                        "UUIDs", Variant("as", [])).value and (
+                        fresh or d.get("Connected", Variant("b", False)).value) and (
+                        named is None or d.get("Name", Variant("s", "")).value == named):
                     try:
                         await call(bus, adapter, "org.bluez.Adapter1", "StopDiscovery")
                     except RuntimeError:
@@ -224,8 +231,12 @@ async def connect(bus, path):
             await asyncio.sleep(1)
             continue
         for _ in range(100):
-            p = (await call(bus, path, "org.freedesktop.DBus.Properties", "GetAll", "s",
-                            ["org.bluez.Device1"]))[0]
+            try:
+                p = (await call(bus, path, "org.freedesktop.DBus.Properties", "GetAll", "s",
+                                ["org.bluez.Device1"]))[0]
+            except RuntimeError as e:  # bluetoothd forgot the device (pitfall 10)
+                log("Connect:", e)
+                return False
             if p["ServicesResolved"].value:
                 return True
             await asyncio.sleep(0.1)
@@ -425,6 +436,9 @@ async def phone(bus):
         check("the phone reads the new-bond annunciation in IDD Annunciation Status",
               e2e_ok(ann) and len(ann) >= 6 and ann[0] & 1 and
               int.from_bytes(ann[3:5], "little") == NEW_BOND, ann.hex(" "))
+        serial = (await cl.read_gatt_char(char(cl, DIS, SERIAL_NUMBER))).decode(errors="replace")
+        check("the paired phone reads the serial number; the advertised name does not carry it",
+              serial and serial not in name and serial[-4:] not in name, f"{serial} / {name}")
         sec = await wait_event(lambda e: e.get("type") == "security_changed" and
                                "LE SC" in e.get("security", ""), 5)
         check("event stream: link is LE SC + MITM", sec is not None)
@@ -674,10 +688,22 @@ async def stranger_request(bus, what, svc16, chr16, member, sig="", body=(),
     return None, "no connection to make the request on"
 
 
+def rpa(address):
+    """A resolvable private address: random, its two most significant bits 0b01."""
+    return (int(address[:2], 16) >> 6) == 0b01
+
+
 async def stranger(bus):
     """hci2: unpaired — DIS reads, IDS refused; then Just Works — IDS and CGMS still refused."""
     t = time.monotonic()
     n_before = len(events())
+    # What an unpaired central sees of the pump, kept for the second run (privacy).
+    _path, address, name = await discover(bus, STRANGER, 30)
+    if address:
+        check("an unpaired central sees the pump at a resolvable private address", rpa(address),
+              address)
+        with open(SEEN_FILE, "w") as f:
+            json.dump({"name": name, "address": address}, f)
     ok, why = await stranger_request(bus, "DIS read", DIS, MANUFACTURER, "ReadValue", "a{sv}",
                                      [{}])
     check("unpaired central reads Device Information", ok is True, why)
@@ -789,17 +815,38 @@ async def main():
     adv = await wait_event(lambda e: e.get("type") == "advertising_started", 60)
     if not check("fakepump advertises (event stream)", adv is not None):
         return
-    await phone(bus)
-    log("phone done")
-    await stranger(bus)
-    log("stranger done")
-    await guesser(bus)
-    log("guesser done")
-    await removed_bond(bus)
+    phases = [p for p in os.environ.get("E2E_PHASES", "").split(",") if p]
+    for name, phase in (("phone", phone), ("stranger", stranger), ("guesser", guesser),
+                        ("removed_bond", removed_bond)):
+        if not phases or name in phases:
+            await phase(bus)
+            log(f"{name} done")
+
+
+async def second_run():
+    """The pump restarted (a new run, its adapter power-cycled): an unpaired central must not
+    recognise it — another name, another address (security-cases P3, P4)."""
+    with open(SEEN_FILE) as f:
+        first_seen = json.load(f)
+    bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    adv = await wait_event(lambda e: e.get("type") == "advertising_started", 60)
+    if not check("the second run advertises (event stream)", adv is not None):
+        return
+    path, address, name = await discover(bus, STRANGER, 60, named=adv.get("name"))
+    if not check("an unpaired central finds the second run", path is not None, adv.get("name")):
+        return
+    check("the second run advertises another name", name != first_seen["name"],
+          f"{first_seen['name']} then {name}")
+    check("the second run advertises from another address",
+          address != first_seen["address"] and rpa(address),
+          f"{first_seen['address']} then {address}")
 
 
 try:
-    asyncio.run(asyncio.wait_for(main(), 320 + LATENCY_S))
+    if len(sys.argv) > 3 and sys.argv[3] == "--second-run":
+        asyncio.run(asyncio.wait_for(second_run(), 120))
+    else:
+        asyncio.run(asyncio.wait_for(main(), 420 + LATENCY_S))
 except Exception as e:
     check("phone script ran to the end", False, repr(e)[:200])
 passed = sum(results)

@@ -8,6 +8,7 @@
 #
 # E2E_LATENCY_S=N keeps the phone's CGM subscription N seconds for the latency figure
 # (default 10; `make e2e-latency` uses 300). E2E_VARIANT names the run directories.
+# E2E_PHASES=phone,crowd runs only those phases of phone.py (to debug one; default: all).
 #
 # Needs: root (apt and the guest's chroot), and the Debian packages below (installed when
 # missing; `apt-get update` once if needed). Prints "e2e: N passed, N failed" last; exit 0
@@ -86,8 +87,9 @@ while [ $i -lt "$RUNS" ]; do
 	echo "$BUILD" > "$OUT/build-dir"
 	echo "${E2E_VARIANT:-}" > "$OUT/variant"
 	echo "${E2E_LATENCY_S:-10}" > "$OUT/latency-s"
+	echo "${E2E_PHASES:-}" > "$OUT/phases"
 	t0=$(date +%s.%N)
-	timeout $((480 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	timeout $((720 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT kroot=$KROOT" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
