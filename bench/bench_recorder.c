@@ -6,7 +6,7 @@
  *                  [--dir DIR]
  *
  * MODE is one of (default: all four):
- *   recorder             sim/recorder.c: buffered samples + ~10 events a day, WITHOUT ROWID
+ *   recorder             sim/record/recorder.c: buffered samples + ~10 events a day, WITHOUT ROWID
  *   bare-without-rowid   one prepared INSERT, samples (run_id, t_min) WITHOUT ROWID
  *   bare-rowid           one prepared INSERT, plain rowid table, no key on (run_id, t_min)
  *   bare-rowid-pk        rowid table with PRIMARY KEY (run_id, t_min), i.e. a second b-tree

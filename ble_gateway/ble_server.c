@@ -1976,12 +1976,12 @@ static void ccp_execute(ble_server *srv, link_state *ls, int64_t now, const ids_
 		         type == PUMP_TBR_RELATIVE ? "%" : "U/h", t->duration_min,
 		         ap ? ", AP controller" : "");
 		if (ap && age != 0) {
-			const size_t n = strlen(srv->detail);
+			const size_t used = strlen(srv->detail);
 			if (age < 0)
-				snprintf(srv->detail + n, sizeof srv->detail - n,
+				snprintf(srv->detail + used, sizeof srv->detail - used,
 				         ", no CGM reading yet");
 			else
-				snprintf(srv->detail + n, sizeof srv->detail - n,
+				snprintf(srv->detail + used, sizeof srv->detail - used,
 				         ", last CGM reading %lld min ago", (long long)age);
 		}
 		break;

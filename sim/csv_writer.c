@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 
+#include "clock.h"
 #include "csv_writer.h"
 #include "pump_model.h"
 
@@ -17,8 +18,9 @@ void csv_write_header(FILE *out)
 
 void csv_write_row(FILE *out, const engine_row *r)
 {
-	fprintf(out, "%" PRId64 ",%d,%02d:%02d,%.10g,%.10g,", r->t_min, r->day, r->min_of_day / 60,
-	        r->min_of_day % 60, r->bg_mgdl, r->gsub_mgdl);
+	char hhmm[CLOCK_TEXT_MAX];
+	fprintf(out, "%" PRId64 ",%d,%s,%.10g,%.10g,", r->t_min, r->day,
+	        clock_format_hhmm(r->min_of_day, hhmm, sizeof hhmm), r->bg_mgdl, r->gsub_mgdl);
 	if (r->has_cgm)
 		fprintf(out, "%.10g", r->cgm_mgdl);
 	fprintf(out, ",%.10g,%.10g,%.10g,%.10g,%.10g,%.6g,%.6g,%.4f,%s,%s\n", r->meal_announced_g,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "expect.h"
 #include "pump_binding.h"
 
@@ -167,9 +168,7 @@ static bool within(const scenario_bounds *b, double v)
 /* "d2 13:40" for a run minute. */
 static void clock_text(const scenario *sc, int64_t t, char *buf, size_t cap)
 {
-	const int64_t c = t + sc->start_min_of_day;
-	snprintf(buf, cap, "d%lld %02d:%02d", (long long)(c / 1440 + 1), (int)(c % 1440 / 60),
-	         (int)(c % 60));
+	clock_format(t + sc->start_min_of_day, buf, cap);
 }
 
 static void decide(expect_eval *x, size_t i)

@@ -876,14 +876,14 @@ bool run_report_read(const char *text, run_report *r)
 						r->status = (run_status)s;
 			} else if (KEY("figures")) {
 				summary_figures *f = &r->figures;
-				double v[21] = {0};
+				double n[21] = {0};
 				char *p = value;
 				for (int i = 0; i < 21; i++)
-					v[i] = strtod(p, &p);
-				*f = (summary_figures){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
-				                       v[8], v[9], v[10], v[11], v[12], v[13], v[14],
-				                       v[15], v[16], v[17], (int64_t)v[18],
-				                       (int64_t)v[19], (int64_t)v[20]};
+					n[i] = strtod(p, &p);
+				*f = (summary_figures){n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7],
+				                       n[8], n[9], n[10], n[11], n[12], n[13], n[14],
+				                       n[15], n[16], n[17], (int64_t)n[18],
+				                       (int64_t)n[19], (int64_t)n[20]};
 				r->has_figures = true;
 			} else if (KEY("expectation")) {
 				if (r->expectation_count == cap) {

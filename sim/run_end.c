@@ -11,15 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "png_note.h"
 #include "stop_request.h"
-
-void run_end_clock(int64_t t_min, int start_min_of_day, char *buf, size_t cap)
-{
-	const int64_t clock = t_min + start_min_of_day;
-	snprintf(buf, cap, "d%" PRId64 " %02d:%02d", clock / 1440 + 1, (int)(clock % 1440 / 60),
-	         (int)(clock % 60));
-}
 
 /* The first failure wins: later ones do not replace the message. */
 static void fail(run_report *rep, const char *message)
@@ -79,8 +73,8 @@ static const char *recorder_status_of(const run_report *rep, size_t expectations
 /* "interrupted at d1 04:03" or "stopped by an error at d1 04:03"; "" when completed. */
 static void ending_words(const run_end_cause *cause, const scenario *sc, char *buf, size_t cap)
 {
-	char at[32];
-	run_end_clock(cause->at_min, sc->start_min_of_day, at, sizeof at);
+	char at[CLOCK_TEXT_MAX];
+	clock_format(cause->at_min + sc->start_min_of_day, at, sizeof at);
 	if (cause->kind == RUN_END_INTERRUPTED)
 		snprintf(buf, cap, "interrupted at %s", at);
 	else if (cause->kind == RUN_END_ERROR)
@@ -144,8 +138,8 @@ static void summary_with_ending(const summary *sum, const run_end_cause *cause, 
 static void end_event_stream(event_stream *es, const scenario *sc, const run_end_cause *cause,
                              const run_report *rep)
 {
-	char at[32];
-	run_end_clock(cause->at_min, sc->start_min_of_day, at, sizeof at);
+	char at[CLOCK_TEXT_MAX];
+	clock_format(cause->at_min + sc->start_min_of_day, at, sizeof at);
 	event_stream_begin(es, cause->at_min, "run_ended");
 	event_stream_str(es, "status", run_status_name(rep->status));
 	event_stream_bool(es, "interrupted", cause->kind == RUN_END_INTERRUPTED);
@@ -174,7 +168,7 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 		summary_alarms_text(sum, sc->start_min_of_day, rep->alarms, sizeof rep->alarms);
 	}
 	ending_words(cause, sc, words, sizeof words);
-	run_end_clock(cause->at_min, sc->start_min_of_day, rep->stopped_at, sizeof rep->stopped_at);
+	clock_format(cause->at_min + sc->start_min_of_day, rep->stopped_at, sizeof rep->stopped_at);
 	switch (cause->kind) {
 	case RUN_END_COMPLETED:
 		rep->stopped_at[0] = '\0';

@@ -69,7 +69,4 @@ void run_end(const run_options *opt, const scenario *sc, run_end_outputs *out, c
 bool run_end_picture(const run_options *opt, const scenario *sc, run_end_outputs *out,
                      const run_end_cause *cause, run_report *rep);
 
-/* "d1 04:03": the clock of run minute `t_min` of a scenario starting at `start_min_of_day`. */
-void run_end_clock(int64_t t_min, int start_min_of_day, char *buf, size_t cap);
-
 #endif

@@ -34,6 +34,7 @@
 #include <yaml.h>
 
 #include "ble_server.h" /* attack answers: ATT error names */
+#include "clock.h"
 #include "gatt_keys.h"  /* characteristic names of attacks */
 
 #if defined(__GNUC__)
@@ -237,12 +238,7 @@ typedef struct clock_text {
 static clock_text format_clock(int64_t min)
 {
 	clock_text c;
-	int64_t day = min / MIN_PER_DAY + 1, m = min % MIN_PER_DAY;
-	if (day == 1)
-		snprintf(c.text, sizeof c.text, "%02d:%02d", (int)(m / 60), (int)(m % 60));
-	else
-		snprintf(c.text, sizeof c.text, "d%lld %02d:%02d", (long long)day, (int)(m / 60),
-		         (int)(m % 60));
+	clock_format_short(min, c.text, sizeof c.text);
 	return c;
 }
 
@@ -3819,12 +3815,12 @@ static char *resolve_include_path(const char *including, const char *rel)
 }
 
 /* The scenario's own copy of an included file's name (one per name); NULL if out of memory. */
-static const char *register_included(scenario *s, const char *shown)
+static const char *register_included(scenario *s, const char *name)
 {
 	for (size_t i = 0; i < s->included_count; i++)
-		if (strcmp(s->included_files[i], shown) == 0)
+		if (strcmp(s->included_files[i], name) == 0)
 			return s->included_files[i];
-	char *copy = strdup(shown);
+	char *copy = strdup(name);
 	char **grown = realloc(s->included_files, (s->included_count + 1) * sizeof *grown);
 	if (copy == NULL || grown == NULL) {
 		free(copy);
@@ -3870,40 +3866,40 @@ static bool include_one(walker *w, const char *key, const yaml_node_t *n)
 		            MAX_INCLUSIONS);
 
 	bool ok = false, parser_ready = false;
-	char *shown = resolve_include_path(w->path, rel);
+	char *path = resolve_include_path(w->path, rel);
 	char *text = NULL;
 	size_t len = 0;
 	yaml_parser_t parser;
-	if (shown == NULL) {
+	if (path == NULL) {
 		fail(w, n->start_mark, key, "out of memory");
 		goto out;
 	}
 	int error = 0;
-	read_status st = read_whole_file(shown, &text, &len, &error);
+	read_status st = read_whole_file(path, &text, &len, &error);
 	if (st != READ_OK) {
 		char why[160];
 		fail(w, n->start_mark, key, "expected a readable fragment file, got %s (%s: %s)",
-		     show(n).text, shown, describe_read_failure(st, error, why, sizeof why));
+		     show(n).text, path, describe_read_failure(st, error, why, sizeof why));
 		goto out;
 	}
 	/* The same file, whatever the path that names it (../x.yaml, a link); by name when a
 	 * file on the stack is not on disk. */
-	file_identity id = identify_file(shown);
+	file_identity id = identify_file(path);
 	for (size_t i = 0; i < ls->depth; i++) {
 		const file_identity *o = &ls->id[i];
 		bool same = id.known && o->known ? id.dev == o->dev && id.ino == o->ino
-		                                 : strcmp(ls->shown[i], shown) == 0;
+		                                 : strcmp(ls->shown[i], path) == 0;
 		if (!same)
 			continue;
 		char chain[320];
-		describe_cycle(ls, i, shown, chain, sizeof chain);
+		describe_cycle(ls, i, path, chain, sizeof chain);
 		fail(w, n->start_mark, key,
 		     "expected a file that is not already being included, got %s (include cycle: "
 		     "%s)",
 		     show(n).text, chain);
 		goto out;
 	}
-	const char *file = register_included(ls->s, shown);
+	const char *file = register_included(ls->s, path);
 	if (file == NULL || !yaml_parser_initialize(&parser)) {
 		fail(w, n->start_mark, key, "out of memory");
 		goto out;
@@ -3927,7 +3923,7 @@ out:
 	if (parser_ready)
 		yaml_parser_delete(&parser);
 	free(text);
-	free(shown);
+	free(path);
 	return ok;
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "clock.h"
 #include "summary.h"
 
 void summary_init(summary *s)
@@ -150,22 +151,15 @@ void summary_figures_of(const summary *s, summary_figures *f)
 	f->hbgi = s->hbgi_sum / n;
 }
 
-static void clock_text(int64_t t_min, int start_min_of_day, char *buf, size_t cap)
-{
-	const int64_t clock = t_min + start_min_of_day;
-	snprintf(buf, cap, "d%" PRId64 " %02d:%02d", clock / 1440 + 1, (int)(clock % 1440 / 60),
-	         (int)(clock % 60));
-}
-
 void summary_alarms_text(const summary *s, int start_min_of_day, char *buf, size_t cap)
 {
 	if (s->annunciations == 0) {
 		snprintf(buf, cap, "none");
 		return;
 	}
-	char first[32], worst[32];
-	clock_text(s->first_alarm_min, start_min_of_day, first, sizeof first);
-	clock_text(s->worst_alarm_min, start_min_of_day, worst, sizeof worst);
+	char first[CLOCK_TEXT_MAX], worst[CLOCK_TEXT_MAX];
+	clock_format(s->first_alarm_min + start_min_of_day, first, sizeof first);
+	clock_format(s->worst_alarm_min + start_min_of_day, worst, sizeof worst);
 	const char *first_name = pump_annunciation_name((pump_annunciation_type)s->first_alarm);
 	if (s->annunciations == 1) {
 		snprintf(buf, cap, "1 (%s at %s)", first_name, first);

@@ -505,6 +505,60 @@ Test(cli, small_usage_mistakes_exit_2_with_what_was_expected)
 	}
 }
 
+Test(cli, every_command_takes_help_and_exits_0)
+{
+	static const char *const commands[] = {"run",  "demo",     "runs", "export",
+	                                       "plot", "patients", "bonds"};
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		const char *args[] = {commands[i], "--help", NULL};
+		run_result r = run_fakepump(args);
+		cr_expect_eq(r.exit_status, 0, "%s --help: status %d (%s)", commands[i],
+		             r.exit_status, r.err);
+		cr_expect(strstr(r.out, "Usage: fakepump COMMAND"), "%s --help: %s", commands[i],
+		          r.out);
+		run_result_free(&r);
+	}
+}
+
+/* Every command reads its line one way (getopt_long): a missing value names the option in
+ * full, an unknown letter in a cluster is named alone, --db=FILE works like --db FILE. */
+Test(cli, option_mistakes_name_the_option_as_the_user_meant_it)
+{
+	const struct {
+		const char *args[7];
+		const char *says;
+	} cases[] = {
+	    {{"export", "1", "--csv", NULL}, "export: option '--csv' needs a value\n"},
+	    {{"plot", "1", "--png", NULL}, "plot: option '--png' needs a value\n"},
+	    {{"bonds", "--remove", NULL}, "bonds: option '--remove' needs a value\n"},
+	    {{"runs", "--d", NULL}, "runs: option '--db' needs a value (a database file)\n"},
+	    {{"run", "x.yaml", "-xv", NULL}, "run: unknown option '-x' "},
+	    {{"run", "x.yaml", "-vx", NULL}, "run: unknown option '-x' "},
+	    {{"run", "x.yaml", "--headless=1", NULL}, "run: unknown option '--headless=1' "},
+	    {{"runs", "foo", "--db", NULL}, "runs: option '--db' needs a value"},
+	    {{"export", "--db=/nonexistent/runs.db", "1", "--csv", "x.csv", NULL},
+	     "export: /nonexistent/runs.db: no such database\n"},
+	    {{"run", "x.yaml", "--ble", "--pair-window", "90", NULL},
+	     "--pair-window: expected a duration like 90s, 2m or 1h (at most 24h), got '90'"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		run_result r = run_fakepump(cases[i].args);
+		cr_expect_eq(r.exit_status, 2, "case %zu: status %d", i, r.exit_status);
+		cr_expect(strstr(r.err, cases[i].says), "case %zu: %s", i, r.err);
+		run_result_free(&r);
+	}
+}
+
+/* After "--" everything is a scenario file, even a name that starts with a dash. */
+Test(cli, after_a_double_dash_every_argument_is_a_file)
+{
+	const char *args[] = {"run", "--headless", "--", "--not-an-option.yaml", NULL};
+	run_result r = run_fakepump(args);
+	cr_expect_eq(r.exit_status, 2);
+	cr_expect(strstr(r.err, "--not-an-option.yaml: cannot open"), "%s", r.err);
+	run_result_free(&r);
+}
+
 /* plot and export refuse a folder that does not exist (exit 2, as a bad run output), and a
  * run without samples is not exported as a header that looks like an empty run. */
 Test(cli, plot_and_export_refuse_a_missing_folder_and_a_run_without_samples)

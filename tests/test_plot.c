@@ -1,6 +1,6 @@
 /*
- * Tests for the run trace (sim/trace.h), the plot (sim/plot.h) and the live viewer
- * (sim/viewer.h).
+ * Tests for the run trace (sim/trace.h), the plot (sim/view/plot.h) and the live viewer
+ * (sim/view/viewer.h).
  *
  * The plot is rendered off-screen (SDL's software renderer on a surface, no display) from a
  * synthetic run whose values are known, and pixels are checked where the plot's own

@@ -1,9 +1,9 @@
 /*
- * Tests for sim/recorder.c: the schema a new file gets, samples and events read back bit for
- * bit, many runs in one file, commits exactly at batch boundaries (seen from a second
- * connection), a run not ended stays 'running', the CSV export and the runs table, errors
- * with the path in them, and SHA-256 against the FIPS 180-4 examples. The kill -9 test is
- * tests/test_recorder_crash.c.
+ * Tests for sim/record/ (recorder.h, recorder_read.h): the schema a new file gets, samples
+ * and events read back bit for bit, many runs in one file, commits exactly at batch
+ * boundaries (seen from a second connection), a run not ended stays 'running', the CSV
+ * export and the runs table, errors with the path in them, and the stored scenario hash
+ * against the FIPS 180-4 SHA-256 examples. The kill -9 test is tests/test_recorder_crash.c.
  *
  * Checks go through a separate SQLite connection, as a user's `sqlite3` shell would.
  */
@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "recorder.h"
+#include "recorder_read.h"
 #include "support.h"
 
 static char *tmp;
@@ -231,8 +232,8 @@ Test(recorder, run_row_holds_the_info_the_scenario_hash_and_the_versions)
 {
 	recorder *r = open_ok();
 	const int64_t id = begin_ok(r, "day");
-	char sha[65];
-	recorder_sha256_hex(scenario_yaml, strlen(scenario_yaml), sha);
+	/* SHA-256 of scenario_yaml, from Python's hashlib */
+	const char *sha = "56975b64275d992f48a5300e6f5d87e9b32d3b9958317d25a478f0d98c330bba";
 
 	assert_text("SELECT scenario_name FROM runs WHERE id = 1", "day");
 	assert_text("SELECT scenario_path FROM runs WHERE id = 1", "scenarios/day.yaml");
@@ -878,56 +879,43 @@ Test(recorder, list_of_an_empty_database_is_the_header_only)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* SHA-256                                                                               */
+/* The scenario's hash                                                                   */
 /* ------------------------------------------------------------------------------------ */
 
-static void assert_sha(const void *data, size_t len, const char *expected)
+/* Begins a run whose scenario text is `text` and checks the hash stored with it. */
+static void assert_stored_sha(const char *text, const char *expected)
 {
-	char hex[65];
-	memset(hex, 'x', sizeof hex);
-	recorder_sha256_hex(data, len, hex);
-	cr_assert_str_eq(hex, expected, "SHA-256 of %zu bytes", len);
+	recorder *r = open_ok();
+	recorder_run_info info = run_info("hashed");
+	info.scenario_text = text;
+	char err[512];
+	int64_t id = 0;
+	cr_assert(recorder_begin_run(r, &info, &id, err, sizeof err), "begin_run: %s", err);
+	cr_assert(recorder_end_run(r, "done", NULL));
+	recorder_close(r);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT scenario_sha256 FROM runs WHERE id = %lld",
+	         (long long)id);
+	assert_text(sql, expected);
 }
 
-Test(recorder, sha256_matches_the_fips_180_examples)
+Test(recorder, the_stored_hash_is_the_sha256_of_the_scenario_text_fips_180_examples)
 {
-	assert_sha("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	assert_sha("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	const char *two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-	assert_sha(two_blocks, strlen(two_blocks),
-	           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	const char *long_msg = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
-	                       "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
-	assert_sha(long_msg, strlen(long_msg),
-	           "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
-	char *million = malloc(1000000);
+	assert_stored_sha("abc",
+	                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_stored_sha("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_stored_sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	                  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_stored_sha("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
+	                  "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+	                  "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+	char *million = malloc(1000001);
 	cr_assert_not_null(million);
 	memset(million, 'a', 1000000);
-	assert_sha(million, 1000000,
-	           "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	million[1000000] = '\0';
+	assert_stored_sha(million,
+	                  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	free(million);
-}
-
-Test(recorder, sha256_pads_correctly_around_the_block_boundaries)
-{
-	/* bytes i % 251; expected values from Python's hashlib */
-	static const struct {
-		size_t len;
-		const char *hex;
-	} cases[] = {
-	    {55, "463eb28e72f82e0a96c0a4cc53690c571281131f672aa229e0d45ae59b598b59"},
-	    {56, "da2ae4d6b36748f2a318f23e7ab1dfdf45acdc9d049bd80e59de82a60895f562"},
-	    {63, "29af2686fd53374a36b0846694cc342177e428d1647515f078784d69cdb9e488"},
-	    {64, "fdeab9acf3710362bd2658cdc9a29e8f9c757fcf9811603a8c447cd1d9151108"},
-	    {65, "4bfd2c8b6f1eec7a2afeb48b934ee4b2694182027e6d0fc075074f2fabb31781"},
-	    {119, "da18797ed7c3a777f0847f429724a2d8cd5138e6ed2895c3fa1a6d39d18f7ec6"},
-	    {120, "f52b23db1fbb6ded89ef42a23ce0c8922c45f25c50b568a93bf1c075420bbb7c"},
-	};
-	unsigned char buf[128];
-	for (size_t i = 0; i < sizeof buf; i++)
-		buf[i] = (unsigned char)(i % 251);
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		assert_sha(buf, cases[i].len, cases[i].hex);
 }
 
 /* ------------------------------------------------------------------------------------ */

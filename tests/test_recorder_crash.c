@@ -31,6 +31,7 @@
 #include <sqlite3.h>
 
 #include "recorder.h"
+#include "recorder_read.h"
 #include "support.h"
 
 enum {

@@ -21,6 +21,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
+#include "clock.h"
 #include "plot.h"
 #include "pump_model.h"
 #include "viewer.h"
@@ -540,7 +541,8 @@ static int lh(viewer *v, plot_font font)
 
 static void format_clock(char *buf, size_t len, int day, int min_of_day)
 {
-	snprintf(buf, len, "Day %d · %02d:%02d", day, min_of_day / 60, min_of_day % 60);
+	char hhmm[CLOCK_TEXT_MAX];
+	snprintf(buf, len, "Day %d · %s", day, clock_format_hhmm(min_of_day, hhmm, sizeof hhmm));
 }
 
 static void draw_status_bar(viewer *v, const SDL_Rect *bar, const trace *t)
@@ -680,7 +682,7 @@ static int draw_screen(viewer *v, const SDL_Rect *area)
 	const viewer_pump_screen *p = &v->screen;
 
 	/* Status line: clock, battery. */
-	snprintf(buf, sizeof buf, "%02d:%02d", p->min_of_day / 60, p->min_of_day % 60);
+	clock_format_hhmm(p->min_of_day, buf, sizeof buf);
 	text(v, PLOT_FONT_BOLD, c_text, s.x + f, y, 0, buf);
 	snprintf(buf, sizeof buf, "%.0f %%", p->battery_pct);
 	const int hb = lh(v, PLOT_FONT_BOLD);
@@ -714,13 +716,13 @@ static int draw_screen(viewer *v, const SDL_Rect *area)
 	if (p->temp_basal_active) {
 		const int64_t end_clock =
 		    (int64_t)p->min_of_day + (p->temp_basal_end_min - p->now_min);
-		const int64_t m = ((end_clock % 1440) + 1440) % 1440;
+		char until[CLOCK_TEXT_MAX];
+		clock_format_hhmm(end_clock, until, sizeof until);
 		if (p->temp_basal_relative)
-			snprintf(buf2, sizeof buf2, "%.0f %% until %02d:%02d", p->temp_basal_value,
-			         (int)(m / 60), (int)(m % 60));
+			snprintf(buf2, sizeof buf2, "%.0f %% until %s", p->temp_basal_value, until);
 		else
-			snprintf(buf2, sizeof buf2, "%.2f U/h until %02d:%02d", p->temp_basal_value,
-			         (int)(m / 60), (int)(m % 60));
+			snprintf(buf2, sizeof buf2, "%.2f U/h until %s", p->temp_basal_value,
+			         until);
 		screen_detail(v, &s, &y, buf2);
 	} else if (p->programmed_basal_u_per_h >= 0.0 &&
 	           fabs(p->programmed_basal_u_per_h - p->basal_u_per_h) > 1e-9) {

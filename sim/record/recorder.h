@@ -1,7 +1,7 @@
 /*
- * recorder — writes simulation runs into one SQLite database (many runs per file) and reads
- * them back for the CLI (`fakepump runs`, `fakepump export`). The schema and example queries
- * are in docs/database.md.
+ * recorder — writes simulation runs into one SQLite database (many runs per file); the
+ * readers (`fakepump runs`, `export`, `plot`) are in recorder_read.h. The schema and example
+ * queries are in docs/database.md.
  *
  * Decoupled on purpose: it takes plain values (numbers and strings), never a pump, patient or
  * engine type, so the models stay free of SQLite and the recorder free of the models.
@@ -40,7 +40,8 @@ typedef struct recorder recorder;
 typedef struct recorder_run_info {
 	const char *scenario_name; /* required */
 	const char *scenario_path; /* may be NULL (built-in scenario) */
-	const char *scenario_text; /* the YAML as loaded; may be NULL. Its SHA-256 is stored. */
+	const char *scenario_text; /* the YAML as loaded; may be NULL. Its SHA-256 (lowercase
+	                              hex) is stored too, to find runs of the same scenario. */
 	uint32_t seed;
 	const char *patient;  /* required, e.g. "adult#001" */
 	int64_t duration_min; /* >= 0 */
@@ -131,8 +132,8 @@ bool recorder_add_event(recorder *r, const recorder_event *e);
 
 /*
  * Commits what is pending and ends the run in the same transaction: status ("passed",
- * "failed", "error", "done" or "interrupted"), ended_at = now, summary_json (NULL or valid JSON). False on
- * a bad status or invalid JSON (nothing changes; the run can still be ended) or a failed
+ * "failed", "error", "done" or "interrupted"), ended_at = now, summary_json (NULL or valid JSON).
+ * False on a bad status or invalid JSON (nothing changes; the run can still be ended) or a failed
  * commit.
  */
 bool recorder_end_run(recorder *r, const char *status, const char *summary_json);
@@ -156,48 +157,5 @@ void recorder_close(recorder *r);
 
 /* The last error message ("" if none). Owned by r, valid until the next call on r. */
 const char *recorder_error(const recorder *r);
-
-/*
- * Reading side, for the CLI. Both open db_path (never creating it), write to out and return
- * the number of rows written (runs listed, samples exported), or -1 with err filled.
- */
-
-/* The samples recorded for run_id (its sample_count), or -1 with err filled (no such run,
- * not a fakepump database). */
-int64_t recorder_run_sample_count(const char *db_path, int64_t run_id, char *err,
-                                  size_t errlen);
-
-/* A table: id, scenario, patient, seed, started, ended, status, samples — oldest first. A
- * 'running' run whose writer is gone is listed as 'incomplete'. */
-int recorder_list_runs(const char *db_path, FILE *out, char *err, size_t errlen);
-
-/*
- * The samples of run_id as CSV, with the same columns and number formats as the trace CSV
- * (sim/csv_writer.c): t_min,day,clock,bg_mgdl,gsub_mgdl,cgm_mgdl,meal_announced_g,
- * cho_g_per_min,insulin_u_per_min,basal_u_per_h,bolus_u,iob_u,reservoir_u,battery_pct,
- * therapy_state,annunciation. day and clock come from the run's start_min_of_day; the two
- * codes print as the names given to recorder_define_code (the number if none; annunciation 0
- * is empty). Missing values (NULL) are empty cells. -1 if there is no such run.
- */
-int recorder_export_csv(const char *db_path, int64_t run_id, FILE *out, char *err, size_t errlen);
-
-/*
- * SHA-256 (FIPS 180-4) of len bytes as 64 lowercase hex digits and a NUL in hex[65].
- * Exposed for the tests and for callers that want to match runs.scenario_sha256.
- */
-void recorder_sha256_hex(const void *data, size_t len, char hex[65]);
-
-/*
- * Read one recorded run back: `on_sample` for every sample in time order, then `on_event`
- * for every event in order (either may be NULL). *start_min_of_day and the names are
- * filled first (name and patient buffers of at least 128 bytes). Returns the number of
- * samples, or -1 with `err` filled (no such run, not a fakepump database).
- */
-typedef void (*recorder_sample_fn)(const recorder_sample *s, void *user_data);
-typedef void (*recorder_event_fn)(const recorder_event *e, void *user_data);
-int64_t recorder_read_run(const char *db_path, int64_t run_id, int *start_min_of_day,
-                          char *scenario_name, char *patient, recorder_sample_fn on_sample,
-                          recorder_event_fn on_event, void *user_data, char *err,
-                          size_t errlen);
 
 #endif

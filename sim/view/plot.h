@@ -15,7 +15,13 @@
  *
  * Drawing cost does not grow with the length of the window: rows are folded into one
  * min/max bucket per pixel column, kept between frames and updated with only the rows
- * appended since (see plot_draw). Rendered text is cached per string.
+ * appended since (plot_columns.h). Rendered text is cached per string.
+ *
+ * The parts, one concept a file: plot_layout (where everything goes; pure, no SDL),
+ * plot_columns (rows folded per pixel column; pure), plot_text (fonts and the text cache),
+ * plot_paint (palette and drawing primitives), plot_series (lines, areas, CGM dots, zero
+ * basal), plot_marks (meals, boluses, alarm flags), plot_axes (grids, ticks, labels, titles,
+ * legend), plot.c (the drawing order), plot_png (pictures without a display).
  *
  * Never prints; errors come back as a message in the caller's buffer.
  */
@@ -28,49 +34,9 @@
 
 #include <SDL.h>
 
+#include "plot_layout.h"
+#include "plot_png.h"
 #include "trace.h"
-
-/* What to draw and where. */
-typedef struct plot_view {
-	int64_t from_min;  /* first run minute shown (inclusive) */
-	int64_t to_min;    /* end of the window (exclusive), > from_min */
-	int64_t now_min;   /* live runs: a "now" line, the future greyed; < 0: none */
-	SDL_Rect area;     /* target rectangle in renderer pixels */
-	const char *title; /* headline left of the legend, e.g. "demo · adult#001"; may be NULL */
-} plot_view;
-
-/*
- * Where everything goes: the panels' data rectangles and the value ranges of their
- * vertical axes. A pure function of the view, the text size and the data in the window,
- * so tests can compute where a pixel must be.
- */
-typedef struct plot_layout {
-	SDL_Rect area;
-	SDL_Rect legend;  /* title and legend line */
-	SDL_Rect glucose; /* data rectangles (inside the frames) */
-	SDL_Rect insulin;
-	SDL_Rect basal;
-	SDL_Rect alarms; /* the flag strip above the time labels */
-	SDL_Rect time_labels;
-	int64_t from_min, to_min;
-	double bg_lo_mgdl, bg_hi_mgdl; /* glucose axis range */
-	double insulin_hi_u;           /* insulin axis: 0 … this */
-	double basal_hi_u_per_h;       /* basal axis: 0 … this */
-	int font_px;
-} plot_layout;
-
-/*
- * The layout plot_draw uses for this trace, view and text size (`font_px` as given to
- * plot_new). False when the view is empty or too small to hold the panels.
- */
-bool plot_compute_layout(const trace *t, const plot_view *v, int font_px, plot_layout *out);
-
-/* Pixel column of run minute `t_min` (fractional allowed); may lie outside the panels. */
-int plot_x_of_min(const plot_layout *l, double t_min);
-/* Pixel rows of a value in its panel, clamped to the panel. */
-int plot_y_of_bg(const plot_layout *l, double bg_mgdl);
-int plot_y_of_insulin(const plot_layout *l, double units);
-int plot_y_of_basal(const plot_layout *l, double rate_u_per_h);
 
 /* The palette (Okabe & Ito 2008, "Color Universal Design"), and the tints made from it. */
 typedef enum plot_colour {
@@ -156,27 +122,5 @@ int plot_text(plot *p, plot_font font, SDL_Color colour, int x, int y, plot_alig
 bool plot_text_size(plot *p, plot_font font, const char *text, int *w, int *h);
 /* Line height of a font in pixels. */
 int plot_line_height(const plot *p, plot_font font);
-
-/*
- * Off-screen rendering: draws the view into `dst` (any 32-bit surface) through SDL's
- * software renderer. Needs no display and no SDL_Init. `v->area` is ignored: the whole
- * surface is used. `font_px` 0 picks a size from the surface height.
- */
-bool plot_render_to_surface(const trace *t, const plot_view *v, SDL_Surface *dst, int font_px,
-                            char *err, size_t errlen);
-
-/*
- * The whole picture of [from_min, to_min) as a PNG file of width × height pixels, drawn at
- * twice the size and averaged down (smooth lines). Needs no display: SDL_VIDEODRIVER and
- * DISPLAY may be unset. False with `path: why` in err.
- */
-bool plot_write_png(const trace *t, int64_t from_min, int64_t to_min, int width, int height,
-                    const char *path, char *err, size_t errlen);
-/* Same, with a title line (NULL: none). */
-bool plot_write_png_titled(const trace *t, int64_t from_min, int64_t to_min, int width, int height,
-                           const char *title, const char *path, char *err, size_t errlen);
-
-/* The font size plot_render_to_surface picks for a picture `height` pixels high. */
-int plot_default_font_px(int height);
 
 #endif

@@ -1,0 +1,68 @@
+/*
+ * clock — simulated time as people read and write it: clock times ("d2 07:30", "07:30") and
+ * durations ("90s", "2m", "1.5h", "2d").
+ *
+ * One formatter and one duration grammar for the whole program, so a time reads the same
+ * wherever it shows: the trace CSV and the database export, the plot's time axis and the
+ * viewer, summary lines, expectation and run-end messages, and the command line
+ * (--pair-window). The scenario loader (sim/scenario.c) still has its own copy of the
+ * duration grammar; tests/test_clock.c checks that both accept and refuse the same texts.
+ *
+ * A "clock minute" counts minutes from day 1, 00:00 (a run minute plus the scenario's
+ * start_min_of_day). Days are numbered from 1.
+ *
+ * Pure: no I/O, no allocation, no global state, no wall clock, no floating point.
+ */
+#ifndef FAKEPUMP_CLOCK_H
+#define FAKEPUMP_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	CLOCK_MIN_PER_DAY = 24 * 60,
+	/* Room for any clock text of an int64_t minute: "d6405119470038039 23:59" and a NUL. */
+	CLOCK_TEXT_MAX = 32,
+};
+
+/*
+ * Day (1-based) and minute of the day (0 … 1439) of a clock minute. Negative minutes count
+ * back from day 1 (-1 is day 0, 23:59).
+ */
+void clock_split(int64_t clock_min, int64_t *day, int *min_of_day);
+
+/* "d2 07:30": day and time of a clock minute. Returns buf (truncated to cap like snprintf). */
+const char *clock_format(int64_t clock_min, char *buf, size_t cap);
+
+/* "07:30" on day 1, "d2 07:30" after: how a scenario writes its event times. Returns buf. */
+const char *clock_format_short(int64_t clock_min, char *buf, size_t cap);
+
+/* "07:30": the time of day of a clock minute (any day). Returns buf. */
+const char *clock_format_hhmm(int64_t clock_min, char *buf, size_t cap);
+
+/*
+ * Why a duration was refused. In order of precedence: a text that is not a duration at all
+ * is DURATION_BAD_SYNTAX whatever its value.
+ */
+typedef enum duration_result {
+	DURATION_PARSED = 0,
+	DURATION_BAD_SYNTAX, /* not <digits>[.<digits>]<unit>, unit s, m, h or d; no sign, no spaces
+	                        (also a number without a unit) */
+	DURATION_NOT_WHOLE,  /* not a whole number of the step asked for ("0.5m" in minutes) */
+	DURATION_ZERO,       /* "0m", "0.0h": durations are longer than zero */
+	DURATION_OVER_MAX,   /* longer than the maximum asked for */
+} duration_result;
+
+/*
+ * Parse a duration exactly (integer arithmetic: "1.5h" is 90 minutes, "0.1m" is not a whole
+ * number of minutes) into whole steps of `step_s` seconds (1: seconds, 60: minutes), at most
+ * `max_steps` of them. On DURATION_PARSED *out_steps is set; otherwise it is untouched.
+ * The grammar: one or more digits, optionally a dot and one or more digits, then exactly
+ * one unit letter: s (second), m (minute), h (hour), d (day of 24 h).
+ * `step_s` > 0 and `max_steps` > 0 with step_s × max_steps at most 10^9 s (31 years): larger
+ * values are the caller's mistake (assert).
+ */
+duration_result duration_parse(const char *text, int64_t step_s, int64_t max_steps,
+                               int64_t *out_steps);
+
+#endif
