@@ -648,13 +648,13 @@ typedef struct refusing_source {
 	int minutes_of_second_job;
 } refusing_source;
 
-static bool refusing_next_job(void *user_data, const patient_params **params, void **job)
+static bool refusing_next_job(void *user_data, const patient_params **params, void **out_job)
 {
 	refusing_source *s = user_data;
 	if (s->jobs_given == 2)
 		return false;
 	*params = patient_params_at((size_t)s->jobs_given);
-	*job = (void *)(intptr_t)++s->jobs_given;
+	*out_job = (void *)(intptr_t)++s->jobs_given;
 	return true;
 }
 
