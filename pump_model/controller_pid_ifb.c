@@ -22,8 +22,9 @@
  * steady basal gives Î = basal); the integral is protected from wind-up by conditional
  * integration (no integration into a saturated command, nor while not dosing) and a clamp
  * to [−integral_low, +integral_high] of the basal; a zero temp when the glucose or its
- * 30-minute linear forecast is below low_suspend. An announced meal gets
- * meal_bolus_fraction × carbs / CR (a hybrid closed loop: the person boluses for meals).
+ * 30-minute linear forecast is below low_suspend. An announced meal gets the pump's
+ * calculator bolus, meal_bolus_fraction × carbs / CR + (bg − target) / ISF − net IOB (a
+ * hybrid closed loop: the person boluses for meals, as with Medtronic's 670G).
  */
 #include <math.h>
 
@@ -31,10 +32,16 @@
 
 enum { FORECAST_MIN = 30 };
 
+/* The pump's calculator, as a hybrid loop's user boluses: carbs, correction, minus IOB. */
 static double meal_bolus_u(const controller *c, const controller_input *in, double bg_mgdl)
 {
-	(void)bg_mgdl;
-	return c->s.pid.meal_bolus_fraction * in->carbs_g / c->s.carb_ratio_g_per_u;
+	const controller_settings *s = &c->s;
+	double u = s->pid.meal_bolus_fraction * in->carbs_g / s->carb_ratio_g_per_u;
+	if (isfinite(bg_mgdl))
+		u += (bg_mgdl - s->target_mgdl) / s->correction_factor_mgdl_per_u;
+	if (in->insulin.net_iob_u > 0.0)
+		u -= in->insulin.net_iob_u;
+	return u;
 }
 
 /* The PK model sees every step what the pump delivered (basal and boluses). */
