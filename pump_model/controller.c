@@ -113,7 +113,7 @@ void controller_settings_for_therapy(controller_algorithm algorithm, const contr
 	              .remaining_carbs_time_min = 180,
 	              .max_cob_g = 120.0,
 	              .smb = true,
-	              .uam = true,
+	              .uam = false,
 	              .smb_uam = false,
 	              .max_smb_basal_min = 30.0,
 	              .max_uam_smb_basal_min = 30.0,
@@ -232,23 +232,36 @@ double controller_remaining_at_step(const controller *c, size_t k, int step_min)
 /* Glucose status                                                                      */
 /* ---------------------------------------------------------------------------------- */
 
-/* Mean change per 5 min from the readings aged (lo, hi] minutes before the newest. */
-static double avg_delta(const controller_input *in, double lo_min, double hi_min, bool *found)
+/* The three average deltas (per 5 min) from the readings aged (2.5, 7.5], (2.5, 17.5] and
+ * (17.5, 42.5] minutes before the newest, in one pass; found[k] when any. */
+static void avg_deltas(const controller_input *in, double out[3], bool found[3])
 {
 	const controller_reading *newest = &in->cgm[in->cgm_count - 1];
-	double sum = 0.0;
-	int n = 0;
+	double sum[3] = {0.0, 0.0, 0.0};
+	int n[3] = {0, 0, 0};
 	for (size_t i = in->cgm_count - 1; i-- > 0;) {
 		const double age = (double)(newest->t_min - in->cgm[i].t_min);
-		if (age > hi_min)
+		if (age > 42.5)
 			break;
-		if (age <= lo_min || !isfinite(in->cgm[i].mgdl))
+		if (age <= 2.5)
 			continue;
-		sum += (newest->mgdl - in->cgm[i].mgdl) / age * 5.0;
-		n++;
+		const double d = (newest->mgdl - in->cgm[i].mgdl) / age * 5.0;
+		if (age <= 7.5) {
+			sum[0] += d;
+			n[0]++;
+		}
+		if (age <= 17.5) {
+			sum[1] += d;
+			n[1]++;
+		} else {
+			sum[2] += d;
+			n[2]++;
+		}
 	}
-	*found = n > 0;
-	return n > 0 ? sum / n : 0.0;
+	for (int k = 0; k < 3; k++) {
+		found[k] = n[k] > 0;
+		out[k] = n[k] > 0 ? sum[k] / n[k] : 0.0;
+	}
 }
 
 static double lsq_slope(const controller_input *in, int window_min)
@@ -291,17 +304,22 @@ static void glucose_status(const controller *c, const controller_input *in, cont
 	g->bg_mgdl = newest->mgdl;
 	g->age_min = in->now_min - newest->t_min;
 	g->fresh = g->age_min <= c->s.cgm_stale_min;
-	bool has_delta, has_short, has_long;
-	double delta = avg_delta(&view, 2.5, 7.5, &has_delta);
-	const double short_avg = avg_delta(&view, 2.5, 17.5, &has_short);
-	const double long_avg = avg_delta(&view, 17.5, 42.5, &has_long);
+	double d[3];
+	bool found[3];
+	avg_deltas(&view, d, found);
+	const bool has_delta = found[0], has_short = found[1], has_long = found[2];
+	double delta = d[0];
+	const double short_avg = d[1], long_avg = d[2];
 	/* Sparse history (a dropout): the nearest average stands in, else no change. */
 	if (!has_delta)
 		delta = has_short ? short_avg : 0.0;
 	g->delta_mgdl_per_5min = delta;
 	g->short_avgdelta = has_short ? short_avg : delta;
 	g->long_avgdelta = has_long ? long_avg : g->short_avgdelta;
-	g->slope_mgdl_per_min = lsq_slope(&view, c->s.pid.slope_window_min);
+	/* the PID's derivative only: a least-squares line is not free */
+	g->slope_mgdl_per_min = c->s.algorithm == CONTROLLER_PID_IFB
+	                            ? lsq_slope(&view, c->s.pid.slope_window_min)
+	                            : 0.0;
 }
 
 /* ---------------------------------------------------------------------------------- */

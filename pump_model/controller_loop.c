@@ -10,7 +10,7 @@
 #include "controller_loop.h"
 #include "insulin_ledger.h"
 
-enum { CGM_CAP = 64 };
+enum { CGM_CAP = 64, FORECAST_STEP_MIN = 30, FORECAST_POINTS = 240 / FORECAST_STEP_MIN + 1 };
 
 struct controller_loop {
 	controller *ctl;
@@ -20,6 +20,8 @@ struct controller_loop {
 	controller_reading cgm[2 * CGM_CAP];
 	size_t cgm_next, cgm_count;
 	double carbs_pending_g;
+	bool has_reading;
+	int64_t last_reading_min;
 	bool stepped;
 	int64_t last_step_min;
 	double delivered_at_last_step_u;
@@ -157,15 +159,26 @@ static void apply(controller_loop *l, pump *p, int64_t now, controller_report *r
 bool controller_loop_minute(controller_loop *l, pump *p, int64_t now, double cgm_mgdl,
                             double carbs_g, controller_report *out)
 {
-	if (isfinite(cgm_mgdl))
+	if (isfinite(cgm_mgdl)) {
 		remember_reading(l, now, cgm_mgdl);
+		l->has_reading = true;
+		l->last_reading_min = now;
+	}
 	if (!l->enabled)
 		return false; /* switched off: the person boluses for their meals */
 	if (isfinite(carbs_g) && carbs_g > 0.0)
 		l->carbs_pending_g += carbs_g;
 	const controller_settings *s = controller_get_settings(l->ctl);
-	const bool due =
-	    !l->stepped || now - l->last_step_min >= s->interval_min || l->carbs_pending_g > 0.0;
+	/* A step when a new reading has come and an interval has passed (a 3-minute sensor
+	 * gives a step every 6 minutes: no decision on a reading already used), when the
+	 * readings have stopped for an interval (the fallback must engage), and at once when
+	 * carbs are announced. */
+	const int64_t since_step = now - l->last_step_min;
+	const bool fresh_reading = isfinite(cgm_mgdl);
+	const bool readings_stopped =
+	    !l->has_reading || now - l->last_reading_min >= s->interval_min;
+	const bool due = !l->stepped || l->carbs_pending_g > 0.0 ||
+	                 (since_step >= s->interval_min && (fresh_reading || readings_stopped));
 	if (!due)
 		return false;
 
@@ -183,10 +196,13 @@ bool controller_loop_minute(controller_loop *l, pump *p, int64_t now, double cgm
 	    .delivered_u = l->stepped ? total - l->delivered_at_last_step_u : 0.0,
 	};
 	if (s->algorithm == CONTROLLER_OREF0) {
-		insulin_ledger_forecast(l->ledger, now, 5, CONTROLLER_FORECAST_MAX, l->forecast);
+		/* 30-minute points over 4 h (the curve is smooth; the forecast's cost was most
+		 * of the loop's): oref0 interpolates between them. */
+		insulin_ledger_forecast(l->ledger, now, FORECAST_STEP_MIN, FORECAST_POINTS,
+		                        l->forecast);
 		in.insulin.forecast_activity_u_per_min = l->forecast;
-		in.insulin.forecast_count = CONTROLLER_FORECAST_MAX;
-		in.insulin.forecast_step_min = 5;
+		in.insulin.forecast_count = FORECAST_POINTS;
+		in.insulin.forecast_step_min = FORECAST_STEP_MIN;
 	}
 	*out = (controller_report){.t_min = now};
 	controller_step(l->ctl, &in, &out->decision);
@@ -206,14 +222,27 @@ bool controller_loop_minute(controller_loop *l, pump *p, int64_t now, double cgm
 	return true;
 }
 
+/* The programme's basal for minute t, U (pump_config: steady rate or daily segments). */
+static double scheduled_u(const pump_config *cfg, int64_t t)
+{
+	if (cfg->steady_basal_u_per_min > 0.0)
+		return cfg->steady_basal_u_per_min;
+	const int minute_of_day = (int)((t + cfg->start_min_of_day) % 1440);
+	double rate = cfg->basal_segments[0].rate_u_per_h;
+	for (size_t i = 1; i < cfg->basal_segment_count; i++) {
+		if (cfg->basal_segments[i].start_min_of_day > minute_of_day)
+			break;
+		rate = cfg->basal_segments[i].rate_u_per_h;
+	}
+	return rate / 60.0;
+}
+
 void controller_loop_delivered(controller_loop *l, const pump *p, int64_t now,
                                const pump_delivery *d)
 {
-	pump_status st;
-	pump_get_status(p, &st);
 	/* The programme of this minute, whatever ran: what "net" is measured against. */
 	insulin_ledger_record(l->ledger, now, d->basal_u + d->bolus_u,
-	                      st.programmed_basal_u_per_h / 60.0);
+	                      scheduled_u(pump_get_config(p), now));
 }
 
 void controller_loop_set_enabled(controller_loop *l, pump *p, int64_t now, bool enabled)

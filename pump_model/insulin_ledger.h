@@ -39,7 +39,8 @@ double insulin_ledger_activity_u_per_min(const insulin_ledger *l, int64_t now_mi
 /*
  * Activity of the insulin delivered before now_min at now_min + k·step_min, k = 0 … count−1
  * (nothing net delivered from now on: the programme runs), written to out[k], U/min.
- * Deliveries are grouped in step_min bins for speed (a shift of at most half a step).
+ * Deliveries are grouped in 15-minute blocks of the clock for speed: a dose counts as if
+ * given at its block's middle minute, a shift of at most 7 minutes.
  */
 void insulin_ledger_forecast(const insulin_ledger *l, int64_t now_min, int step_min, size_t count,
                              double *out_activity_u_per_min);
