@@ -20,8 +20,8 @@
  *   BGI = −activity·ISF·5 (what insulin should do to the glucose in 5 min); deviation =
  *   6·(minDelta − BGI) (the next 30 min if the unexplained rise goes on); eventualBG =
  *   bg − IOB·ISF + deviation; carbs on board absorb at max(deviation, min_5m_carbimpact)
- *   / CSF (CSF = ISF / CR); four 4-hour forecasts (IOB, COB, UAM, zero temp) give minPredBG
- *   and minGuardBG; then
+ *   / CSF (CSF = ISF / CR); 4-hour forecasts (IOB, COB; with `uam` also UAM and zero
+ *   temp) give minPredBG and minGuardBG; then
  *     bg or minGuardBG below the threshold           → zero temp (low suspend);
  *     eventualBG below target                        → a lower temp (or basal if rising);
  *     falling faster than expected, or min(eventual, minPred) below target → basal;
