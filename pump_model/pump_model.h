@@ -122,6 +122,10 @@ typedef enum pump_source {
 	                           the pump's alarms, which only the person may clear */
 	PUMP_SOURCE_PHONE,      /* a remote controller over BLE: never trusted */
 	PUMP_SOURCE_AUTOMATION, /* the pump's own protection (low-glucose suspend) */
+	/* The pump's closed-loop controller (controller_loop.h): only temp basals, their
+	 * cancellation and boluses, each through every hard limit; it never resumes, stops,
+	 * confirms or changes a limit, so it can undo neither the person nor the protection. */
+	PUMP_SOURCE_CONTROLLER,
 } pump_source;
 
 /* "pump", "phone", "automation". */
