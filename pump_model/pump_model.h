@@ -162,7 +162,7 @@ typedef enum pump_result {
 const char *pump_result_name(pump_result r);
 bool pump_result_from_name(const char *name, pump_result *out);
 
-/* Annunciation types: the IDS names (values are the IDS code words, ble-protocol §1.2). */
+/* Annunciation types: the IDS names (values are the IDS v1.0.1 code words, docs/ble.md). */
 typedef enum pump_annunciation_type {
 	PUMP_ANN_OCCLUSION = 0x003C,
 	PUMP_ANN_RESERVOIR_EMPTY = 0x005A,
