@@ -14,7 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "att.h"
+#include "ble_result.h"
+#include "cgms.h"
+#include "e2e.h"
+#include "gatt_model.h"
+#include "gatt_values.h"
+#include "ids_ccp.h"
+#include "ids_codes.h"
+#include "ids_racp.h"
+#include "ids_srcp.h"
+#include "ids_values.h"
+#include "ieee11073.h"
 
 /* "4B 11 00" → bytes; returns the length. */
 static size_t hex(const char *s, uint8_t *out, size_t cap)

@@ -15,6 +15,10 @@
 #include <string.h>
 
 #include "ble_server.h"
+#include "cgms.h"
+#include "e2e.h"
+#include "ids_racp.h"
+#include "ids_srcp.h"
 #include "pump_binding.h"
 
 /* ---------------------------------------------------------------------------------- */

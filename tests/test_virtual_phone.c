@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "e2e.h"
 #include "virtual_phone.h"
 
 /* ---------------------------------------------------------------------------------- */

@@ -16,7 +16,18 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "att.h"
+#include "ble_result.h"
+#include "cgms.h"
+#include "e2e.h"
+#include "gatt_model.h"
+#include "gatt_values.h"
+#include "ids_ccp.h"
+#include "ids_codes.h"
+#include "ids_racp.h"
+#include "ids_srcp.h"
+#include "ids_values.h"
+#include "ieee11073.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -33,6 +33,11 @@
 #include <string.h>
 
 #include "ble_server.h"
+#include "cgms.h"
+#include "e2e.h"
+#include "ids_ccp.h"
+#include "ids_racp.h"
+#include "ids_srcp.h"
 #include "pump_model.h"
 
 #define CHECK(cond)                                                                                \

@@ -30,10 +30,10 @@ fi
 
 # The protocol layer's sources, as in ble_gateway/meson.build.
 protocol=""
-for f in ieee11073 e2e ids_codes ids_values ids_ccp ids_srcp cgms gatt_values gatt_model; do
-	protocol="$protocol $root/ble_gateway/$f.c"
+for f in att ble_result ieee11073 e2e ids_codes ids_values ids_ccp ids_srcp ids_racp cgms gatt_values gatt_model gatt_keys; do
+	protocol="$protocol $root/ble_gateway/protocol/$f.c"
 done
-server="$protocol $root/ble_gateway/pump_binding.c $root/ble_gateway/ble_server.c \
+server="$protocol $root/ble_gateway/server/pump_binding.c $root/ble_gateway/server/ble_server.c \
 	$root/pump_model/pump.c $root/pump_model/authority.c"
 
 status=0
@@ -48,7 +48,7 @@ for t in $targets; do
 	# shellcheck disable=SC2086 # word splitting of the source list is intended
 	"$cc" -std=c11 -D_POSIX_C_SOURCE=200809L -DFAKEPUMP_VERSION='"fuzz"' -g -O1 \
 		-Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I"$root/ble_gateway" -I"$root/pump_model" \
+		-I"$root/ble_gateway/protocol" -I"$root/ble_gateway/server" -I"$root/pump_model" \
 		"$here/$name.c" $src -lm -o "$work/$name"
 
 	log="$work/$t/fuzz.log"

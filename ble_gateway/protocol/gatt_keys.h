@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "protocol.h"
+#include "gatt_model.h"
 
 const char *gatt_char_key(gatt_char_id id);
 bool gatt_char_from_key(const char *key, gatt_char_id *out);

@@ -25,37 +25,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "protocol.h"
+#include "att.h"
+#include "gatt_model.h"
+#include "gatt_values.h"
+#include "ids_codes.h"
+#include "ids_values.h"
 #include "pump_model.h"
-
-/* ---------------------------------------------------------------------------------- */
-/* ATT error codes the server answers with (Core spec Vol 3 Part F, CSS Part B)        */
-/* ---------------------------------------------------------------------------------- */
-
-enum {
-	ATT_OK = 0x00,
-	ATT_ERR_INVALID_HANDLE = 0x01,
-	ATT_ERR_READ_NOT_PERMITTED = 0x02,
-	ATT_ERR_WRITE_NOT_PERMITTED = 0x03,
-	ATT_ERR_INSUFFICIENT_AUTHENTICATION = 0x05,
-	ATT_ERR_INSUFFICIENT_AUTHORIZATION = 0x08, /* a second phone, not confirmed at the pump */
-	ATT_ERR_REQUEST_NOT_SUPPORTED = 0x06,
-	ATT_ERR_INVALID_OFFSET = 0x07,
-	ATT_ERR_INVALID_VALUE_LENGTH = 0x0D,
-	ATT_ERR_UNLIKELY = 0x0E,
-	ATT_ERR_INSUFFICIENT_RESOURCES = 0x11,
-	/* E2E: ATT_ERR_E2E_MISSING_CRC 0x80, _INVALID_CRC 0x81, _INVALID_COUNTER 0x82
-	 * (protocol.h). */
-	ATT_ERR_CCCD_IMPROPERLY_CONFIGURED = 0xFD, /* BlueZ 5.66 cannot send it: §3.4 */
-	ATT_ERR_PROCEDURE_IN_PROGRESS = 0xFE,
-	ATT_ERR_OUT_OF_RANGE = 0xFF,
-};
-
-/* "insufficient_authentication", "e2e_invalid_crc", … ; "unknown" for other values. */
-const char *att_error_name(uint8_t code);
-
-/* The largest attribute value (ATT): longer writes are refused with 0x0D. */
-enum { BLE_ATT_MAX_VALUE = 512 };
 
 /* ---------------------------------------------------------------------------------- */
 /* Links                                                                               */

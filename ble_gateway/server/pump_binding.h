@@ -8,7 +8,9 @@
 
 #include <stdbool.h>
 
-#include "protocol.h"
+#include "ids_ccp.h"
+#include "ids_codes.h"
+#include "ids_values.h"
 #include "pump_model.h"
 
 /*

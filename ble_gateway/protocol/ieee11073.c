@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "codec.h"
+#include "ieee11073.h"
 
 static const double pow10_table[] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
@@ -334,31 +335,4 @@ ble_result codec_put_sfloat(wire_writer *w, double value, int min_exponent,
 		return r;
 	wire_put_u16(w, raw);
 	return BLE_OK;
-}
-
-const char *ble_result_name(ble_result r)
-{
-	switch (r) {
-	case BLE_OK:
-		return "ok";
-	case BLE_ERR_LENGTH:
-		return "length";
-	case BLE_ERR_RESERVED:
-		return "reserved";
-	case BLE_ERR_INVALID_CODE:
-		return "invalid_code";
-	case BLE_ERR_SPECIAL:
-		return "special_value";
-	case BLE_ERR_RANGE:
-		return "range";
-	case BLE_ERR_PRECISION:
-		return "precision";
-	case BLE_ERR_CRC:
-		return "crc";
-	case BLE_ERR_NO_SPACE:
-		return "no_space";
-	case BLE_ERR_ARGUMENT:
-		return "argument";
-	}
-	return "?";
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e2e.h"
 #include "virtual_phone.h"
 
 enum { VALUE_KEEP = 64, RESP_MAX = 64, HIST_TYPES = 40 };

@@ -26,6 +26,10 @@
 #include <stdint.h>
 
 #include "ble_server.h"
+#include "cgms.h"
+#include "ids_ccp.h"
+#include "ids_racp.h"
+#include "ids_srcp.h"
 
 /*
  * What the server answered. att_error != 0: the ATT request was refused (0x05, 0x80 …)

@@ -14,7 +14,9 @@
  * [verify] Annunciation octet order: reading A (Status, Cal/Temp, Warning) behind
  * CGMS_SSA_OCTET_ORDER (protocol.h) — NCS-CGMS and ABP; NordicAndroid and nRF5 use B.
  */
+#include "cgms.h"
 #include "codec.h"
+#include "e2e.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Feature                                                                             */

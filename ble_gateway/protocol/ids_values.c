@@ -21,6 +21,9 @@
  *   characteristics"); ST-IDS declares a CRC without counter — not followed.
  */
 #include "codec.h"
+#include "e2e.h"
+#include "ids_codes.h"
+#include "ids_values.h"
 
 void ids_server_profile_defaults(ids_server_profile *p)
 {

@@ -27,6 +27,7 @@
  *   0x75  a target glucose range whose lower bound is above its upper bound.
  */
 #include "codec.h"
+#include "ids_ccp.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Operand value helpers                                                               */

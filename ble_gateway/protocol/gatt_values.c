@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "codec.h"
+#include "gatt_values.h"
 
 ble_result ble_date_time_check(const ble_date_time *dt)
 {

@@ -9,7 +9,7 @@
  * Sources: BLEIDSSim datatypes.py / annunciation.py, ABP enumerations (one UHN family);
  * ST-IDS for the annunciation types, feature bits and response codes.
  */
-#include "protocol.h"
+#include "ids_codes.h"
 
 #define CODE_TABLE(var, name, arr)                                                                 \
 	const ids_code_table var = {name, arr, sizeof arr / sizeof arr[0]}

@@ -20,6 +20,7 @@
  *   IDD Features counter 0 = unused). Reset on each connection: project rule.
  */
 #include "codec.h"
+#include "e2e.h"
 
 uint16_t crc16_mcrf4xx_update(uint16_t crc, const uint8_t *buf, size_t len)
 {

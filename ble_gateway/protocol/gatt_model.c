@@ -19,7 +19,7 @@
  */
 #include <stdio.h>
 
-#include "protocol.h"
+#include "gatt_model.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -5,7 +5,9 @@
 #ifndef FAKEPUMP_BLE_CODEC_H
 #define FAKEPUMP_BLE_CODEC_H
 
-#include "protocol.h"
+#include "ble_result.h"
+#include "gatt_values.h"
+#include "ieee11073.h"
 #include "wire.h"
 
 /* Turn a writer's outcome into the encoder's result. */
