@@ -1694,6 +1694,39 @@ Test(gatt, bluez_flags_use_secure_variants)
 	cr_assert_eq(n, 1, "never more than cap");
 }
 
+Test(gatt, every_ids_value_has_its_own_e2e_channel_and_cgms_values_a_crc)
+{
+	/* The IDS characteristics with E2E: one channel each (counters must never be shared),
+	 * History Data the only one without a counter. */
+	bool used[IDS_E2E_CHANNEL_COUNT] = {false};
+	size_t ids = 0;
+	for (int id = 0; id < GATT_CHAR_COUNT; id++) {
+		const gatt_characteristic_def *d = gatt_characteristic((gatt_char_id)id);
+		ids_e2e_channel ch = IDS_E2E_CHANNEL_COUNT;
+		const gatt_e2e_kind kind = gatt_e2e_of((gatt_char_id)id, &ch);
+		cr_assert_eq(kind != GATT_E2E_NONE, d->e2e, "%s", d->name);
+		if (kind == GATT_E2E_IDS) {
+			cr_assert_eq(gatt_service_of((gatt_char_id)id)->uuid16, GATT_UUID_IDS);
+			cr_assert_lt(ch, IDS_E2E_CHANNEL_COUNT, "%s", d->name);
+			cr_assert_not(used[ch], "%s shares a channel", d->name);
+			used[ch] = true;
+			cr_assert_eq(ids_e2e_channel_counted(ch), id != GATT_IDD_HISTORY_DATA, "%s",
+			             d->name);
+			ids++;
+		} else if (kind == GATT_E2E_CGMS) {
+			cr_assert_eq(gatt_service_of((gatt_char_id)id)->uuid16, GATT_UUID_CGMS);
+		}
+	}
+	cr_assert_eq(ids, IDS_E2E_CHANNEL_COUNT);
+	ids_e2e_channel ch = IDS_E2E_CHANNEL_COUNT;
+	cr_assert_eq(gatt_e2e_of(GATT_IDD_COMMAND_CP, &ch), GATT_E2E_IDS);
+	cr_assert_eq(ch, IDS_E2E_COMMAND_CP);
+	cr_assert_eq(gatt_e2e_of(GATT_IDD_FEATURES, NULL), GATT_E2E_NONE, "its CRC is inside");
+	cr_assert_eq(gatt_e2e_of(GATT_CGM_SOCP, NULL), GATT_E2E_CGMS);
+	cr_assert_eq(gatt_e2e_of(GATT_CGM_RACP, NULL), GATT_E2E_NONE, "the generic RACP");
+	cr_assert_eq(gatt_e2e_of(GATT_CHAR_COUNT, NULL), GATT_E2E_NONE, "no such characteristic");
+}
+
 Test(gatt, a_just_works_link_does_not_meet_secure)
 {
 	cr_assert(!gatt_security_met(GATT_SEC_SECURE, GATT_SEC_ENCRYPTED));

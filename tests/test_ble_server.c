@@ -67,29 +67,6 @@ static struct {
 	size_t n_notes;
 } H;
 
-static bool ids_ch(gatt_char_id id, ids_e2e_channel *ch)
-{
-	static const struct {
-		gatt_char_id id;
-		ids_e2e_channel ch;
-	} map[] = {
-	    {GATT_IDD_STATUS_CHANGED, IDS_E2E_STATUS_CHANGED},
-	    {GATT_IDD_STATUS, IDS_E2E_STATUS},
-	    {GATT_IDD_ANNUNCIATION_STATUS, IDS_E2E_ANNUNCIATION},
-	    {GATT_IDD_STATUS_READER_CP, IDS_E2E_STATUS_READER_CP},
-	    {GATT_IDD_COMMAND_CP, IDS_E2E_COMMAND_CP},
-	    {GATT_IDD_COMMAND_DATA, IDS_E2E_COMMAND_DATA},
-	    {GATT_IDD_RACP, IDS_E2E_RACP},
-	    {GATT_IDD_HISTORY_DATA, IDS_E2E_HISTORY},
-	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (map[i].id == id) {
-			*ch = map[i].ch;
-			return true;
-		}
-	return false;
-}
-
 static void on_audit(const ble_audit_event *ev, void *ud)
 {
 	(void)ud;
@@ -130,7 +107,7 @@ static void on_notify(const ble_link *link, gatt_char_id id, bool indication, co
 	size_t payload = len;
 	ids_e2e_channel ch;
 	bool mine = strcmp(link->identity, H.link.identity) == 0;
-	if (mine && ble_server_e2e(H.srv) && ids_ch(id, &ch)) {
+	if (mine && ble_server_e2e(H.srv) && gatt_e2e_of(id, &ch) == GATT_E2E_IDS) {
 		n->e2e_ok = ids_value_e2e_check(&H.cli, ch, v, len, 1, &payload) == E2E_OK;
 		if (!n->e2e_ok)
 			payload = len >= 3 ? len - 3 : 0;
@@ -232,12 +209,12 @@ static void assert_bytes(const uint8_t *got, size_t len, const char *want_hex)
 static size_t seal(gatt_char_id id, const uint8_t *payload, size_t len, uint8_t *out, size_t cap)
 {
 	memcpy(out, payload, len);
-	const gatt_characteristic_def *d = gatt_characteristic(id);
 	size_t n = len;
-	ids_e2e_channel ch;
-	if (!ble_server_e2e(H.srv) || !d || !d->e2e)
+	ids_e2e_channel ch = IDS_E2E_STATUS;
+	const gatt_e2e_kind kind = ble_server_e2e(H.srv) ? gatt_e2e_of(id, &ch) : GATT_E2E_NONE;
+	if (kind == GATT_E2E_NONE)
 		return len;
-	if (ids_ch(id, &ch))
+	if (kind == GATT_E2E_IDS)
 		cr_assert_eq(ids_e2e_seal(&H.cli.tx[ch], out, len, cap, &n), BLE_OK);
 	else
 		cr_assert_eq(cgms_e2e_seal(out, len, cap, &n), BLE_OK);
@@ -326,7 +303,8 @@ static size_t rd(const ble_link *link, gatt_char_id id, uint8_t *out, uint8_t *a
 	size_t n = 0, payload = 0;
 	ids_e2e_channel ch;
 	*att = ble_server_read(H.srv, link, H.now, id, out, 64, &n);
-	if (*att == 0 && link == &H.link && ble_server_e2e(H.srv) && ids_ch(id, &ch))
+	if (*att == 0 && link == &H.link && ble_server_e2e(H.srv) &&
+	    gatt_e2e_of(id, &ch) == GATT_E2E_IDS)
 		cr_assert_eq(ids_e2e_check(&H.cli.rx[ch], out, n, 1, &payload), E2E_OK);
 	return n;
 }

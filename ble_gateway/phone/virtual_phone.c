@@ -67,43 +67,10 @@ struct virtual_phone {
 /* Helpers                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
-static bool ids_channel_of(gatt_char_id id, ids_e2e_channel *ch)
+/* The IDS channel of `id` when its values carry the IDS tail on this link (E2E on). */
+static bool ids_tail(const virtual_phone *vp, gatt_char_id id, ids_e2e_channel *ch)
 {
-	switch (id) {
-	case GATT_IDD_STATUS_CHANGED:
-		*ch = IDS_E2E_STATUS_CHANGED;
-		return true;
-	case GATT_IDD_STATUS:
-		*ch = IDS_E2E_STATUS;
-		return true;
-	case GATT_IDD_ANNUNCIATION_STATUS:
-		*ch = IDS_E2E_ANNUNCIATION;
-		return true;
-	case GATT_IDD_STATUS_READER_CP:
-		*ch = IDS_E2E_STATUS_READER_CP;
-		return true;
-	case GATT_IDD_COMMAND_CP:
-		*ch = IDS_E2E_COMMAND_CP;
-		return true;
-	case GATT_IDD_COMMAND_DATA:
-		*ch = IDS_E2E_COMMAND_DATA;
-		return true;
-	case GATT_IDD_RACP:
-		*ch = IDS_E2E_RACP;
-		return true;
-	case GATT_IDD_HISTORY_DATA:
-		*ch = IDS_E2E_HISTORY;
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Does a value of `id` carry an E2E tail/CRC on the wire (with E2E on)? */
-static bool carries_e2e(const virtual_phone *vp, gatt_char_id id)
-{
-	const gatt_characteristic_def *d = gatt_characteristic(id);
-	return vp->e2e && d && d->e2e;
+	return vp->e2e && gatt_e2e_of(id, ch) == GATT_E2E_IDS;
 }
 
 /* The data characteristic a control point streams on. */
@@ -172,7 +139,7 @@ static void on_value(const ble_link *link, gatt_char_id id, bool indication, con
 	size_t payload = len;
 	bool e2e_ok = true;
 	ids_e2e_channel ch;
-	if (carries_e2e(vp, id) && ids_channel_of(id, &ch)) {
+	if (ids_tail(vp, id, &ch)) {
 		if (ids_value_e2e_check(&vp->counters, ch, v, len, 1, &payload) != E2E_OK) {
 			vp->e2e_errors++;
 			e2e_ok = false;
@@ -407,11 +374,12 @@ static size_t seal_with(virtual_phone *vp, gatt_char_id id, const uint8_t *paylo
 	if (len > cap)
 		return 0;
 	memmove(out, payload, len);
-	if (!carries_e2e(vp, id))
-		return len;
-	ids_e2e_channel ch;
+	ids_e2e_channel ch = IDS_E2E_STATUS;
+	const gatt_e2e_kind kind = vp->e2e ? gatt_e2e_of(id, &ch) : GATT_E2E_NONE;
 	size_t n = 0;
-	if (ids_channel_of(id, &ch)) {
+	if (kind == GATT_E2E_NONE)
+		return len;
+	if (kind == GATT_E2E_IDS) {
 		if (cap - len < 3)
 			return 0;
 		int expected = e2e_counter_next_value(vp->counters.tx[ch].last);
@@ -745,7 +713,7 @@ vp_answer vp_read(virtual_phone *vp, int64_t now_min, gatt_char_id id, uint8_t *
 		return a;
 	ids_e2e_channel ch;
 	size_t payload = n;
-	if (carries_e2e(vp, id) && ids_channel_of(id, &ch) &&
+	if (ids_tail(vp, id, &ch) &&
 	    ids_value_e2e_check(&vp->counters, ch, buf, n, 1, &payload) != E2E_OK) {
 		vp->e2e_errors++;
 		a.e2e_ok = false;
@@ -762,7 +730,7 @@ vp_answer vp_read(virtual_phone *vp, int64_t now_min, gatt_char_id id, uint8_t *
 static size_t payload_len(const virtual_phone *vp, gatt_char_id id, size_t n)
 {
 	ids_e2e_channel ch;
-	if (carries_e2e(vp, id) && ids_channel_of(id, &ch))
+	if (ids_tail(vp, id, &ch))
 		return n >= 3 ? n - 3 : 0;
 	return n;
 }
@@ -1005,10 +973,8 @@ vp_answer vp_attack_replay_at(virtual_phone *vp, int64_t now_min, int64_t at_min
 /* The payload of a captured write (its tail removed when it carries one). */
 static size_t captured_payload(const virtual_phone *vp, const vp_capture *c)
 {
-	if (!carries_e2e(vp, c->char_id))
-		return c->len;
-	ids_e2e_channel ch;
-	size_t tail = ids_channel_of(c->char_id, &ch) ? 3 : 2;
+	const gatt_e2e_kind kind = vp->e2e ? gatt_e2e_of(c->char_id, NULL) : GATT_E2E_NONE;
+	const size_t tail = kind == GATT_E2E_IDS ? 3 : kind == GATT_E2E_CGMS ? 2 : 0;
 	return c->len >= tail ? c->len - tail : 0;
 }
 

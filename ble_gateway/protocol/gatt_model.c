@@ -121,6 +121,33 @@ const gatt_characteristic_def *gatt_characteristic(gatt_char_id id)
 	return NULL;
 }
 
+gatt_e2e_kind gatt_e2e_of(gatt_char_id id, ids_e2e_channel *ch)
+{
+	static const struct {
+		gatt_char_id id;
+		ids_e2e_channel ch;
+	} ids[] = {
+	    {GATT_IDD_STATUS_CHANGED, IDS_E2E_STATUS_CHANGED},
+	    {GATT_IDD_STATUS, IDS_E2E_STATUS},
+	    {GATT_IDD_ANNUNCIATION_STATUS, IDS_E2E_ANNUNCIATION},
+	    {GATT_IDD_STATUS_READER_CP, IDS_E2E_STATUS_READER_CP},
+	    {GATT_IDD_COMMAND_CP, IDS_E2E_COMMAND_CP},
+	    {GATT_IDD_COMMAND_DATA, IDS_E2E_COMMAND_DATA},
+	    {GATT_IDD_RACP, IDS_E2E_RACP},
+	    {GATT_IDD_HISTORY_DATA, IDS_E2E_HISTORY},
+	};
+	const gatt_characteristic_def *d = gatt_characteristic(id);
+	if (!d || !d->e2e)
+		return GATT_E2E_NONE;
+	for (size_t i = 0; i < N(ids); i++)
+		if (ids[i].id == id) {
+			if (ch)
+				*ch = ids[i].ch;
+			return GATT_E2E_IDS;
+		}
+	return GATT_E2E_CGMS;
+}
+
 const gatt_service_def *gatt_service_of(gatt_char_id id)
 {
 	for (size_t s = 0; s < N(services); s++)

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "e2e.h"
+
 enum {
 	GATT_PROP_READ = 1u << 0,
 	GATT_PROP_WRITE = 1u << 1,
@@ -80,7 +82,7 @@ typedef struct gatt_characteristic_def {
 	const char *name;
 	uint8_t properties;     /* GATT_PROP_* */
 	gatt_security security; /* for every access: read, write and the CCCD write */
-	bool e2e;               /* carries the E2E tail/CRC when E2E is on */
+	bool e2e;               /* carries the E2E tail/CRC when E2E is on (gatt_e2e_of) */
 	size_t descriptor_count;
 	const gatt_descriptor_def *descriptors;
 } gatt_characteristic_def;
@@ -115,5 +117,22 @@ void gatt_uuid16_to_string(uint16_t uuid16, char out[37]);
 /* The BlueZ GattCharacteristic1 "Flags" for a characteristic (read, secure-read, …);
  * returns how many were written into out[cap] (at most 12 are needed). */
 size_t gatt_bluez_flags(const gatt_characteristic_def *c, const char **out, size_t cap);
+
+/*
+ * How a value of `id` is protected when E2E is on (IDD Features b0, CGM Feature b12) — the
+ * one place that says it, for the server, the virtual phone, the fuzzers and the tests:
+ *   GATT_E2E_IDS   the IDS tail on channel *ch (ch may be NULL): E2E-Counter + E2E-CRC, or
+ *                  the CRC alone on IDD History Data (ids_e2e_channel_counted);
+ *   GATT_E2E_CGMS  the E2E-CRC at the end of the value;
+ *   GATT_E2E_NONE  nothing appended (IDD Features and CGM Feature carry their CRC inside
+ *                  the value; DIS, BAS, CTS and the generic RACP carry none).
+ */
+typedef enum gatt_e2e_kind {
+	GATT_E2E_NONE = 0,
+	GATT_E2E_IDS,
+	GATT_E2E_CGMS,
+} gatt_e2e_kind;
+
+gatt_e2e_kind gatt_e2e_of(gatt_char_id id, ids_e2e_channel *ch);
 
 #endif

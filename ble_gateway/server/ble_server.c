@@ -442,38 +442,6 @@ static bool is_cgms(gatt_char_id id)
 	return id >= GATT_CGM_MEASUREMENT && id <= GATT_CGM_SOCP;
 }
 
-static bool ids_channel(gatt_char_id id, ids_e2e_channel *ch)
-{
-	switch (id) {
-	case GATT_IDD_STATUS_CHANGED:
-		*ch = IDS_E2E_STATUS_CHANGED;
-		return true;
-	case GATT_IDD_STATUS:
-		*ch = IDS_E2E_STATUS;
-		return true;
-	case GATT_IDD_ANNUNCIATION_STATUS:
-		*ch = IDS_E2E_ANNUNCIATION;
-		return true;
-	case GATT_IDD_STATUS_READER_CP:
-		*ch = IDS_E2E_STATUS_READER_CP;
-		return true;
-	case GATT_IDD_COMMAND_CP:
-		*ch = IDS_E2E_COMMAND_CP;
-		return true;
-	case GATT_IDD_COMMAND_DATA:
-		*ch = IDS_E2E_COMMAND_DATA;
-		return true;
-	case GATT_IDD_RACP:
-		*ch = IDS_E2E_RACP;
-		return true;
-	case GATT_IDD_HISTORY_DATA:
-		*ch = IDS_E2E_HISTORY;
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool legacy(const ble_server *srv)
 {
 	return srv->cfg.profile == BLE_PROFILE_LEGACY_VULNERABLE;
@@ -678,7 +646,7 @@ static ble_result seal_ids(const ble_server *srv, link_state *ls, gatt_char_id i
                            size_t len, size_t cap, size_t *out_len)
 {
 	ids_e2e_channel ch;
-	if (!srv->cfg.e2e || !ids_channel(id, &ch)) {
+	if (!srv->cfg.e2e || gatt_e2e_of(id, &ch) != GATT_E2E_IDS) {
 		*out_len = len;
 		return BLE_OK;
 	}
@@ -1690,13 +1658,13 @@ static void cp_audit(ble_server *srv, link_state *ls, int64_t now, gatt_char_id 
 static uint8_t e2e_in(ble_server *srv, link_state *ls, int64_t now, gatt_char_id id,
                       const uint8_t *b, size_t len, size_t min_payload, size_t *payload)
 {
-	const gatt_characteristic_def *def = gatt_characteristic(id);
-	*payload = len;
-	if (!srv->cfg.e2e || !def->e2e)
-		return ATT_OK;
 	ids_e2e_channel ch = IDS_E2E_COMMAND_CP;
-	bool ids = ids_channel(id, &ch);
-	size_t tail = ids ? 3 : 2;
+	const gatt_e2e_kind kind = srv->cfg.e2e ? gatt_e2e_of(id, &ch) : GATT_E2E_NONE;
+	*payload = len;
+	if (kind == GATT_E2E_NONE)
+		return ATT_OK;
+	const bool ids = kind == GATT_E2E_IDS;
+	const size_t tail = ids ? 3 : 2; /* control points: IDS counter + CRC, CGMS CRC */
 	if (legacy(srv)) {
 		*payload = len >= tail ? len - tail : 0;
 		return ATT_OK;
