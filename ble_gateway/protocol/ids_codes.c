@@ -1,14 +1,17 @@
 /*
  * ids_codes.c — the IDS Hamming-coded enumerations and op codes as named constant tables
- * (spec §1.2, §1.3), and the one lookup that recognises them.
+ * (IDS 1.0.1), and the one lookup that recognises them.
  *
  * Must never do arithmetic on a code word or map an unknown value to a "nearest" one: a
  * value is valid iff it is in its table (a single bit flip never yields another valid code
  * word — that is the point). The CP response codes 0x70–0x76 and the IDD RACP failure codes
  * are not code words but are table-checked the same way.
- * Sources: BLEIDSSim datatypes.py / annunciation.py, ABP enumerations (one UHN family);
- * ST-IDS for the annunciation types, feature bits and response codes.
+ * The values as IDS 1.0.1 defines them and the open implementations agree on (UHN's
+ * BLEIDSSim and AndroidBLEParser; STMicroelectronics' IDS server example for the
+ * annunciation types, feature bits and response codes).
  */
+#include <string.h>
+
 #include "ids_codes.h"
 
 #define CODE_TABLE(var, name, arr)                                                                 \
@@ -322,3 +325,20 @@ static const ids_code ids_racp_rc_codes[] = {
     {IDS_RACP_RC_PROCEDURE_NOT_APPLICABLE, "procedure_not_applicable"},
 };
 CODE_TABLE(ids_racp_rc_table, "idd_racp_response_code", ids_racp_rc_codes);
+
+const char *ids_rc_name(ids_rc rc)
+{
+	return ids_code_name(&ids_rc_table, (uint16_t)rc);
+}
+
+bool ids_rc_from_name(const char *name, ids_rc *out)
+{
+	if (!name)
+		return false;
+	for (size_t i = 0; i < ids_rc_table.count; i++)
+		if (strcmp(ids_rc_table.codes[i].name, name) == 0) {
+			*out = (ids_rc)ids_rc_table.codes[i].value;
+			return true;
+		}
+	return false;
+}

@@ -330,4 +330,9 @@ extern const ids_code_table ids_racp_operator_table;
 extern const ids_code_table ids_racp_filter_table;
 extern const ids_code_table ids_racp_rc_table;
 
+/* A Command CP response code's name ("parameter_out_of_range"), or NULL if not a code. */
+const char *ids_rc_name(ids_rc rc);
+/* Name → code; false when the name is not a Command CP response code. */
+bool ids_rc_from_name(const char *name, ids_rc *out);
+
 #endif

@@ -1,9 +1,8 @@
 /*
- * pump_binding — see pump_binding.h. The mapping follows the hostile-phone catalogue
- * (shared spec security-cases.md: T1–T10, R4) and is documented in docs/ble.md.
+ * pump_binding.c — the IDS vocabulary for the pump's results, states and requests (see
+ * pump_binding.h). The mapping of refusals follows the hostile-phone catalogue (rows T1–T10,
+ * R4 of docs/ble-threats.md) and is tabled in docs/ble.md.
  */
-#include <string.h>
-
 #include "pump_binding.h"
 
 ids_rc ids_rc_for_pump_result(pump_result r)
@@ -38,23 +37,6 @@ ids_rc ids_rc_for_pump_result(pump_result r)
 		break;
 	}
 	return IDS_RC_PROCEDURE_NOT_COMPLETED;
-}
-
-const char *ids_rc_name(ids_rc rc)
-{
-	return ids_code_name(&ids_rc_table, (uint16_t)rc);
-}
-
-bool ids_rc_from_name(const char *name, ids_rc *out)
-{
-	if (!name)
-		return false;
-	for (size_t i = 0; i < ids_rc_table.count; i++)
-		if (strcmp(ids_rc_table.codes[i].name, name) == 0) {
-			*out = (ids_rc)ids_rc_table.codes[i].value;
-			return true;
-		}
-	return false;
 }
 
 uint8_t ids_tcs_for_pump(pump_therapy_state s)

@@ -1,7 +1,18 @@
 /*
- * pump_binding — where the Insulin Delivery Service meets the pump model: which IDS
- * response code a pump result becomes (and, with the protocol issue, decoded commands
- * becoming pump commands). Transport-free like the rest of the protocol layer.
+ * ble_gateway/server/pump_binding.h — where the Insulin Delivery Service meets the pump
+ * model: a pump result as the Command CP's response code, the pump's state as IDS values,
+ * a decoded Set Bolus or Set TBR as a pump request.
+ *
+ * It lives with the server, not in protocol/: it is the only code that speaks both
+ * vocabularies, and keeping it here leaves the protocol layer free of the pump (its codecs
+ * build, are tested and fuzzed without pump_model). The server calls it around every pump
+ * call; sim/ uses it to name a pump refusal the way a phone would see it.
+ *
+ * Must never: give a pump result it does not know a code other than "procedure not
+ * completed"; turn an IDS code word it does not know into a pump type (it says false).
+ *
+ * Follows IDS 1.0.1's Response Code Values; which refusal becomes which code, and why, is
+ * tabled in docs/ble.md "Command Control Point procedures → the pump".
  */
 #ifndef FAKEPUMP_PUMP_BINDING_H
 #define FAKEPUMP_PUMP_BINDING_H
@@ -14,20 +25,15 @@
 #include "pump_model.h"
 
 /*
- * The Command Control Point response code for a pump result (security-cases.md §4.5):
- * success; invalid values → invalid operand; hard limits → parameter out of range (max
- * bolus, max basal, a limit above the pump's) or plausibility check failed (max daily,
- * max IOB: they depend on history); another bolus active → maximum bolus number reached;
- * everything that the pump's state forbids → procedure not applicable.
+ * The Command Control Point response code for a pump result: success; invalid values →
+ * invalid operand; hard limits → parameter out of range (max bolus, max basal, a limit
+ * above the pump's) or plausibility check failed (max daily, max IOB: they depend on
+ * history); another bolus active → maximum bolus number reached; everything that the pump's
+ * state forbids → procedure not applicable.
  */
 ids_rc ids_rc_for_pump_result(pump_result r);
 
-/* The IDS response code's name ("parameter_out_of_range"), or NULL if not a code. */
-const char *ids_rc_name(ids_rc rc);
-/* Name → code; false when the name is not a Command CP response code. */
-bool ids_rc_from_name(const char *name, ids_rc *out);
-
-/* ---- pump state and requests as IDS values (used by the GATT server, ble_server.c) ---- */
+/* ---- pump state and requests as IDS values ---- */
 
 /* Therapy Control State: RUN → Run 0x55, PAUSE → Pause 0x3C, STOP → Stop 0x33. */
 uint8_t ids_tcs_for_pump(pump_therapy_state s);
