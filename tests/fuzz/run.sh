@@ -33,7 +33,7 @@ protocol=""
 for f in att ble_result ieee11073 e2e ids_codes ids_values ids_ccp ids_srcp ids_racp cgms gatt_values gatt_model gatt_keys; do
 	protocol="$protocol $root/ble_gateway/protocol/$f.c"
 done
-server="$protocol $root/ble_gateway/server/pump_binding.c $root/ble_gateway/server/ble_server.c \
+server="$protocol $(ls "$root"/ble_gateway/server/*.c | tr '\n' ' ') \
 	$root/pump_model/pump.c $root/pump_model/authority.c"
 
 status=0
