@@ -1,6 +1,7 @@
 /*
- * ble_gateway/ble_server.h — the GATT server of FakePump bound to the pump: the public API
- * of the protocol layer's server half (the codecs are in protocol.h, which this includes).
+ * ble_gateway/server/ble_server.h — the GATT server of FakePump bound to the pump: the
+ * public API of the server library (links: ble_link.h, audit: ble_audit.h, configuration:
+ * ble_server_config.h, which this includes; the codecs are the protocol layer's).
  *
  * A transport hands it ATT requests (read, write, CCCD write) on a link with a stated
  * security level and gets back an ATT error code or 0; control-point responses,
@@ -14,9 +15,11 @@
  * an E2E counter; trust the link level a transport claims less than the level the
  * characteristic needs (it checks again, behind BlueZ).
  *
- * Spec: shared/spec/ble-protocol.md (§ numbers below) and security-cases.md (row IDs);
- * decisions in docs/ble.md and ble_gateway/README.md. Time is whole minutes since the start
- * of the run (`now_min`), as for the pump.
+ * Follows IDS 1.0.1, CGMS 1.0.1 and Core 5.3 Vol 3 Parts F and G (ATT, GATT) for the
+ * services and procedures; the refusals answer the hostile-phone catalogue
+ * (docs/ble-threats.md, row IDs below); FakePump's decisions are in docs/ble.md and
+ * ble_gateway/README.md. Time is whole minutes since the start of the run (`now_min`), as
+ * for the pump.
  */
 #ifndef FAKEPUMP_BLE_SERVER_H
 #define FAKEPUMP_BLE_SERVER_H
@@ -26,232 +29,16 @@
 #include <stdint.h>
 
 #include "att.h"
+#include "ble_audit.h"
+#include "ble_link.h"
+#include "ble_server_config.h"
 #include "gatt_model.h"
 #include "gatt_values.h"
 #include "ids_codes.h"
 #include "ids_values.h"
 #include "pump_model.h"
 
-/* ---------------------------------------------------------------------------------- */
-/* Links                                                                               */
-/* ---------------------------------------------------------------------------------- */
-
-enum { BLE_LINK_IDENTITY_MAX = 64, BLE_SERVER_MAX_LINKS = 8 };
-
-/*
- * A connection as the transport sees it. `security` uses the GATT model's levels:
- *   GATT_SEC_NONE           unencrypted link;
- *   GATT_SEC_ENCRYPTED      encrypted with an unauthenticated key (Just Works);
- *   GATT_SEC_AUTHENTICATED  encrypted, MITM-authenticated legacy pairing (passkey);
- *   GATT_SEC_SECURE         LE Secure Connections with MITM (what IDS/CGMS require).
- * The scenario's `link: authenticated | encrypted | unencrypted` maps to SECURE /
- * ENCRYPTED / NONE (ble_link_security_from_name).
- * The server keys its per-link state (E2E counters, CCCDs, procedure in progress, rate
- * limits) by `identity`; a request with a known identity but another security level is a
- * new connection (state reset, audited): a link is never trusted for what it "was".
- */
-typedef struct ble_link {
-	char identity[BLE_LINK_IDENTITY_MAX]; /* device path or identity address */
-	gatt_security security;
-	bool bonded;
-} ble_link;
-
-/* A link value; `identity` is copied (truncated to fit). */
-ble_link ble_link_make(const char *identity, gatt_security security, bool bonded);
-/* "unencrypted", "encrypted (Just Works)", "authenticated (legacy MITM)",
- * "authenticated (LE SC + MITM)". */
-const char *ble_link_security_name(gatt_security s);
-/* "authenticated" → SECURE, "encrypted"/"just_works" → ENCRYPTED, "unencrypted"/"none" →
- * NONE; false for anything else. */
-bool ble_link_security_from_name(const char *name, gatt_security *out);
-
-/* ---------------------------------------------------------------------------------- */
-/* Configuration                                                                       */
-/* ---------------------------------------------------------------------------------- */
-
-/*
- * The security profile (docs/ble.md "Profiles"). HARDENED is the default.
- * LEGACY_VULNERABLE exists only for side-by-side demonstrations of what the same attacks do
- * to an unprotected pump. It changes exactly these four things, nothing else:
- *  1. no E2E check: with E2E on, the tail of a write is stripped by length only; counter and
- *     CRC are not verified (responses are still sealed);
- *  2. no duplicate check: a replayed Set Bolus is executed again;
- *  3. Just Works accepted: IDS, CGMS, Current Time and the DIS serial number need only an
- *     encrypted link (GATT_SEC_ENCRYPTED) instead of LE SC + MITM; an unencrypted link is
- *     still refused (0x05);
- *  4. no dose limits of the binding: the server adds no check of its own beyond strict
- *     decoding (today its only own dose check is the duplicate rule). The pump's hard limits
- *     (max bolus, basal, daily, IOB, state) are the pump's and stay: they live in pump_model,
- *     which the protocol layer can neither see past nor switch off; a demo loosens them in the
- *     scenario's pump configuration.
- * Rate limits are separate knobs; ble_server_config_defaults() sets them to 0 (unlimited)
- * for LEGACY_VULNERABLE so that floods and storms show their cost.
- */
-typedef enum ble_profile {
-	BLE_PROFILE_HARDENED = 0,
-	BLE_PROFILE_LEGACY_VULNERABLE,
-} ble_profile;
-
-const char *ble_profile_name(ble_profile p);
-/* "hardened", "legacy-vulnerable" (also "legacy_vulnerable"). */
-bool ble_profile_from_name(const char *name, ble_profile *out);
-
-/* ---- audit ---- */
-
-typedef enum ble_audit_kind {
-	BLE_AUDIT_READ = 0,
-	BLE_AUDIT_WRITE,
-	BLE_AUDIT_SUBSCRIBE,  /* a CCCD write (on or off) */
-	BLE_AUDIT_CONNECTION, /* connect, new security level, disconnect */
-	BLE_AUDIT_FLOOD,      /* aggregate: writes refused by the rate limit */
-	BLE_AUDIT_STORM,      /* aggregate: CCCD writes refused by the rate limit */
-	/* Not the server's: what a scenario's in-process phone did (sim/engine_ble.c), in the
-	 * same audit so that a run's record holds it and expectations can check it. */
-	BLE_AUDIT_ATTACK, /* an attack step: reason = its kind, count = requests sent, answer */
-	BLE_AUDIT_PHONE,  /* a phone step: one it could not do (refused), or what a read got */
-	BLE_AUDIT_KIND_COUNT,
-} ble_audit_kind;
-
-const char *ble_audit_kind_name(ble_audit_kind k);
-
-typedef enum ble_decision {
-	BLE_DECISION_ACCEPTED = 0,
-	BLE_DECISION_REFUSED,
-} ble_decision;
-
-const char *ble_decision_name(ble_decision d);
-
-/*
- * One audit event. Every refusal (reads, writes, CCCD writes, connections) and every
- * accepted command or subscription produces exactly one, except requests over a rate limit:
- * the first refused one is audited, the rest are counted and summarised by one
- * BLE_AUDIT_FLOOD/STORM event (count, first/last minute) when the flood ends (next tick
- * after a quiet minute, disconnect, or ble_server_flush_audit), so a flood cannot flood
- * the log. Pointers are valid during the callback only.
- */
-typedef struct ble_audit_event {
-	int64_t t_min;
-	ble_audit_kind kind;
-	const char *link_identity;
-	gatt_security link_security;
-	bool link_bonded;
-	gatt_char_id char_id;  /* GATT_CHAR_COUNT when none */
-	const char *char_name; /* "IDD Command Control Point", or "" */
-	ble_decision decision;
-	uint8_t att_error;       /* 0 when the ATT request itself succeeded */
-	bool has_response;       /* a control-point response was sent */
-	uint16_t request_opcode; /* the procedure's opcode when one was readable */
-	uint8_t response_code;   /* its response code (IDS rc, SOCP rc, RACP rc) */
-	const char *reason;  /* static: "accepted", "replay/duplicate", "e2e: invalid crc" … */
-	const char *detail;  /* free text for people, e.g. "bolus 2.00 U, id 3" */
-	const char *raw_hex; /* the bytes written, "4B 11 00 …" ("" for reads) */
-	size_t raw_len;
-	bool pump_called;        /* the pump was commanded … */
-	pump_result pump_result; /* … and answered this */
-	uint32_t count;          /* refusals this event stands for (1 unless aggregated) */
-	const char *answer;      /* BLE_AUDIT_ATTACK: what its last request got, a name
-	                            ("e2e_invalid_counter", "procedure_not_applicable",
-	                            "success", "accepted"); NULL otherwise */
-	int64_t first_min, last_min;
-} ble_audit_event;
-
-typedef void (*ble_audit_fn)(const ble_audit_event *ev, void *user_data);
-
-/*
- * A notification or indication for the transport (and any listener): the characteristic,
- * the link it goes to, and the value bytes (E2E tail included when on). Control-point
- * responses are indications and are delivered before ble_server_write returns.
- */
-typedef void (*ble_notify_fn)(const ble_link *link, gatt_char_id id, bool indication,
-                              const uint8_t *value, size_t len, void *user_data);
-
-enum { BLE_DIS_STRING_MAX = 48 };
-
-typedef struct ble_server_config {
-	ble_profile profile;
-	/* E2E-Protection: IDS Features b0 (counter + CRC on every IDS value and CP) and CGMS
-	 * Feature b12 (CRC). */
-	bool e2e;
-	/* Device Information (copied). */
-	const char *manufacturer_name;
-	const char *model_number;
-	const char *serial_number;
-	const char *hardware_revision;
-	const char *firmware_revision;
-	const char *software_revision;
-	uint64_t system_id_manufacturer; /* 40 bit */
-	uint32_t system_id_oui;          /* 24 bit */
-	dis_pnp_id pnp_id;
-	/* Wall clock of t = 0 (Current Time, Session Start Time, history Reference Time); a
-	 * year of 0 means 2024-01-01 at the pump's start_min_of_day. */
-	ble_date_time start_date_time;
-	/* Replay/duplicate rule (docs/ble.md): an identical Set Bolus is refused (0x74) while
-	 * the bolus it repeats is active or within this many minutes of it. 0 = off. */
-	int duplicate_window_min;
-	/* Per-link, per-minute budgets of a trusted link (bonded, at the level IDS needs);
-	 * 0 = unlimited. Over budget → ATT 0xFE (throttled), aggregated. */
-	int max_writes_per_min;
-	int max_reads_per_min;
-	int max_cccd_writes_per_min;
-	/* Connections of known phones (bonded links) per minute; over it ble_server_connect
-	 * refuses. Strangers have their own budget below and never spend this one. */
-	int max_connects_per_min;
-	/*
-	 * Untrusted links (docs/ble.md "Availability"): a stranger (not bonded) or a bonded
-	 * identity that has not yet proven the level. They are cheap to serve and can never
-	 * lock a bonded phone out:
-	 *  - strangers hold at most max_stranger_links of the BLE_SERVER_MAX_LINKS slots, and a
-	 *    bonded link that finds no free slot takes the oldest stranger's (dropped);
-	 *  - at most max_stranger_connects_per_min stranger connections a minute;
-	 *  - an untrusted link is dropped at its max_untrusted_requests_per_link-th request
-	 *    beyond the first … (reads, writes, CCCD writes: enough to read Device Information
-	 *    and start pairing), and strangers together at max_stranger_requests_per_min.
-	 * A drop is audited and asked of the transport (ble_server_on_link_action). 0 = no limit.
-	 */
-	int max_stranger_links;
-	int max_stranger_connects_per_min;
-	int max_untrusted_requests_per_link;
-	int max_stranger_requests_per_min;
-	/* CGMS: communication interval at start (min; 0 = periodic notifications off), the
-	 * fastest the server supports (SOCP 0xFF and anything faster clamp to it), the session
-	 * run time it reports (h), and whether a session runs from t = 0. */
-	int cgm_interval_min;
-	int cgm_min_interval_min;
-	uint16_t cgm_session_run_time_h;
-	bool cgm_session_running;
-	/* RACP: records sent per request or tick before the rest waits for the next tick. */
-	int racp_records_per_burst;
-	/* Closed loop (security-cases T8, docs/ble.md): a Set TBR whose Delivery Context is AP
-	 * controller is refused (0x75) when the pump's newest CGM reading is older than
-	 * ap_cgm_max_age_min (or there is none), and (0x73) when it runs longer than
-	 * ap_tbr_max_min — so a controller that loses the CGM falls back to the programmed
-	 * basal by itself. 0 = no check (legacy-vulnerable skips both: profile item 4). */
-	int ap_cgm_max_age_min;
-	int ap_tbr_max_min;
-	/* IDS history: records a collector's writes can cause without changing therapy (a
-	 * clock set, a max bolus change, an annunciation snoozed or confirmed from a phone)
-	 * are kept at most this many per hour; the rest are counted, not recorded, so that
-	 * harmless writes cannot push doses out of the history (docs/ble.md "IDS history").
-	 * Writes that change nothing record nothing. 0 = every write recorded, as it comes
-	 * (legacy-vulnerable's default). */
-	int history_housekeeping_per_hour;
-	ble_audit_fn on_audit; /* may be NULL */
-	void *audit_user_data;
-	ble_notify_fn on_notify; /* the transport; may be NULL */
-	void *notify_user_data;
-} ble_server_config;
-
-/*
- * Defaults for a profile: E2E on; FakePump DIS strings; duplicate window 15 min; budgets
- * 30 writes, 120 reads, 20 CCCD writes per link-minute and 6 connections a minute
- * (hardened) or unlimited (legacy-vulnerable, see above); CGM interval 1 min (fastest 1),
- * session of 240 h running; RACP bursts of 128 records.
- */
-void ble_server_config_defaults(ble_server_config *cfg, ble_profile profile);
-
-/* ---------------------------------------------------------------------------------- */
-/* The server                                                                          */
-/* ---------------------------------------------------------------------------------- */
+enum { BLE_SERVER_MAX_LINKS = 8 };
 
 typedef struct ble_server ble_server;
 
@@ -412,10 +199,10 @@ void ble_server_continue_reports(ble_server *srv, int64_t now_min);
 /*
  * A CGM reading of this minute (mg/dL; NaN = none, ignored) with its sensor status
  * annunciation bits (CGMS_SSA_*, 0 normally). Its time is what a closed loop's TBR is
- * checked against (ap_cgm_max_age_min), session or not. Stored with its session time offset for CGMS
- * RACP (bounded history) when a session runs; notified as CGM Measurement to subscribed
- * links whose communication interval has elapsed. Readings outside 40 … 400 mg/dL are
- * reported at the bound with the below/above device range bit.
+ * checked against (ap_cgm_max_age_min), session or not. Stored with its session time offset for
+ * CGMS RACP (bounded history) when a session runs; notified as CGM Measurement to subscribed links
+ * whose communication interval has elapsed. Readings outside 40 … 400 mg/dL are reported at the
+ * bound with the below/above device range bit.
  */
 void ble_server_cgm_sample(ble_server *srv, int64_t now_min, double mgdl, uint32_t ssa);
 
@@ -439,10 +226,10 @@ typedef struct ble_server_stats {
 	uint64_t links_dropped; /* disconnected by the server (budgets, eviction, revocation) */
 	uint64_t notifications; /* notifications + indications sent */
 	uint64_t audit_events;
-	uint64_t history_events; /* IDS history records made (all time) */
+	uint64_t history_events;  /* IDS history records made (all time) */
 	uint64_t history_skipped; /* housekeeping records over their hourly budget */
-	uint64_t cgm_records;    /* CGM records stored (all time) */
-	uint64_t pump_commands;  /* pump calls made by the server */
+	uint64_t cgm_records;     /* CGM records stored (all time) */
+	uint64_t pump_commands;   /* pump calls made by the server */
 } ble_server_stats;
 
 void ble_server_get_stats(const ble_server *srv, ble_server_stats *out);
