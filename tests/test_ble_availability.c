@@ -1,6 +1,6 @@
 /*
- * test_ble_availability.c — what an unauthenticated central costs the pump (security-cases
- * V1, V3, V7; issue 12 hole 6), with numbers: the GATT server bound to a real pump, the
+ * test_ble_availability.c — what an unauthenticated central costs the pump
+ * (docs/ble-threats.md V1, V3, V7), with numbers: the GATT server bound to a real pump, the
  * in-process virtual phones at the fastest rate a BlueZ central has (virtual_phone.h:
  * 7.5 ms a request, back 1.28 s after a drop).
  *

@@ -1,11 +1,11 @@
 /*
- * test_ble_codecs.c — byte-level tests of the BLE protocol layer (ble_gateway/protocol.h):
+ * test_ble_codecs.c — byte-level tests of the BLE protocol layer (ble_gateway/protocol/):
  * SFLOAT/FLOAT, CRC-16/MCRF4XX and the E2E counter, the Hamming tables, every IDS value and
  * control-point procedure (both directions), CGMS values, SOCP and RACP, DIS/BAS/CTS and
  * the GATT service model.
  *
- * Protocol tests feed and expect bytes (STYLE.md "Tests"); names carry PTS-style IDs where
- * the spec lists them (ble-protocol.md §1.8). Request tables run as parameterized tests, one
+ * Protocol tests feed and expect bytes; names carry the IDs of the Bluetooth SIG's test
+ * suites (CGMS/SEN/…) where one covers the case. Request tables run as parameterized tests, one
  * Criterion test per PDU. The property tests use a fixed seed and print it on failure.
  */
 #include <criterion/criterion.h>
@@ -234,7 +234,7 @@ Test(e2e, counter_machine_accepts_only_the_next_value)
 	cr_assert_eq(ids_e2e_check(&rx, pdu[2], len[2], 2, &payload), E2E_INVALID_COUNTER);
 	cr_assert_eq(rx.last, 1, "a refused PDU does not move the counter");
 	cr_assert_eq(ids_e2e_check(&rx, pdu[1], len[1], 2, &payload), E2E_OK);
-	/* replay of PDU 2 (stale counter, valid CRC): security-cases R1/R2 */
+	/* replay of PDU 2 (stale counter, valid CRC): docs/ble-threats.md R1/R2 */
 	cr_assert_eq(ids_e2e_check(&rx, pdu[1], len[1], 2, &payload), E2E_INVALID_COUNTER);
 	cr_assert_eq(ids_e2e_check(&rx, pdu[2], len[2], 2, &payload), E2E_OK);
 	cr_assert_eq(rx.last, 3);

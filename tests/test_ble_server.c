@@ -5,9 +5,10 @@
  * SOCP, the value characteristics and indications, and the security rules (link level,
  * E2E, replay/duplicate, rate limits, subscription storms, the legacy-vulnerable profile).
  *
- * Names carry the hostile-phone catalogue row (security-cases.md: A1, R1, I5, T4 …) or a
- * PTS-style ID where the spec lists one (ble-protocol.md §1.8). No clock, no transport:
- * the harness below is the transport, with its own E2E counters like a collector's.
+ * Names carry the hostile-phone catalogue row (docs/ble-threats.md: A1, R1, I5, T4 …) or
+ * the ID of the Bluetooth SIG's test suite case (CGMS/SEN/…) where one covers it. No
+ * clock, no transport: the harness below is the transport, with its own E2E counters like
+ * a collector's.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -559,7 +560,8 @@ Test(ccp, I5_unknown_opcodes_and_single_bit_flips_are_opcode_not_supported)
 
 Test(ccp, every_control_point_write_gets_exactly_one_indication)
 {
-	/* BLEIDSSim builds some responses and never sends them (spec §1.3.1). */
+	/* BLEIDSSim (ble_gateway/README.md "Sources") builds some responses and never sends
+	 * them. */
 	static const char *const pdus[] = {
 	    "4B 11 00 0F 02 00 00 00 00 00",
 	    "4B 11 07 33 02 00 00 00 00 00",

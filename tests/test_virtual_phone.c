@@ -5,7 +5,7 @@
  * and shows its harm against the legacy-vulnerable profile (or, where the pump's own limits
  * or the codecs' strictness hold in both, says so).
  *
- * Rows of security-cases.md in the names (R1, R2, R5, I1, I9, A1, A3, V1, V2 …).
+ * Rows of docs/ble-threats.md in the names (R1, R2, R5, I1, I9, A1, A3, V1, V2 …).
  */
 #include <criterion/criterion.h>
 #include <math.h>

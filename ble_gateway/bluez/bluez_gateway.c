@@ -8,7 +8,7 @@
  *   /org/fakepump/advertisement0       org.bluez.LEAdvertisement1
  *   /org/fakepump/agent                org.bluez.Agent1 (DisplayOnly, default agent)
  * No GattDescriptor1 objects: the model's only descriptors are CCCDs, which bluetoothd
- * creates itself (ble-protocol.md §3.1).
+ * creates itself (BlueZ doc/gatt-api.txt: applications must not export them).
  *
  * Link security. bluetoothd does not tell an application the security level of a link or
  * a request. It enforces the characteristic's flags itself (secure-* = LE SC + MITM,
@@ -338,7 +338,7 @@ static gw_device *device_for_request(bluez_gateway *gw, const char *path)
 	return d;
 }
 
-/* ---- ATT errors as D-Bus errors (ble-protocol.md §3.4) ---- */
+/* ---- ATT errors as D-Bus errors (BlueZ 5.66 doc/gatt-api.txt; ble_gateway/README.md) ---- */
 
 static void return_att_error(GDBusMethodInvocation *inv, uint8_t code)
 {
@@ -588,7 +588,7 @@ static GVariant *adv_property(bluez_gateway *gw, const char *name)
 	return NULL;
 }
 
-/* ---- agent (ble-protocol.md §3.3) ---- */
+/* ---- agent (BlueZ doc/agent-api.txt: DisplayOnly, passkey entry) ---- */
 
 static void agent_call(bluez_gateway *gw, const char *method, GVariant *params,
                        GDBusMethodInvocation *inv)
@@ -857,7 +857,7 @@ static void lost(bluez_gateway *gw, const char *why)
 	while (g_hash_table_iter_next(&it, &key, &val))
 		device_disconnected(gw, val);
 	for (size_t i = 0; i < gw->char_count; i++)
-		gw->chars[i].notifying = false; /* subscriptions do not survive (§3.4 pitfall 4) */
+		gw->chars[i].notifying = false; /* subscriptions do not survive (BlueZ 5.66) */
 }
 
 /* Pick the adapter, learn the devices, register agent, application and advertisement. */
@@ -1263,7 +1263,7 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 	gw->cancel = g_cancellable_new();
 	if (o->local_name)
 		g_strlcpy(gw->local_name, o->local_name, sizeof gw->local_name);
-	else /* never the serial: a name that identifies no unit (security-cases P2, P4) */
+	else /* never the serial: a name that identifies no unit (docs/ble-threats.md P2, P4) */
 		snprintf(gw->local_name, sizeof gw->local_name, "FakePump-%04X",
 		         (unsigned)(g_random_int() & 0xFFFF));
 	link_budget_init(&gw->budget, NULL);

@@ -9,14 +9,15 @@
  * pairing window, and follows bluetoothd (re-registers when org.bluez comes back). Every
  * ATT request it receives goes to ble_server_read/write/subscribe with the requesting
  * Device1 path as the link identity; every refusal answers with a D-Bus error that
- * bluetoothd turns into an ATT error (ble-protocol.md §3.4). It disconnects what the
+ * bluetoothd turns into an ATT error (ble_gateway/README.md). It disconnects what the
  * server drops (ble_server_on_link_action; a revoked bond is removed with RemoveDevice)
  * and keeps unpaired centrals to a pool of two connections of two minutes each
  * (link_budget.h), so that they never hold the connections a bonded phone needs.
  *
  * Must never: hold protocol logic (that is ble_server's), block the run on Bluetooth (no
  * adapter or no bluetoothd is one line and the run goes on), or leave a D-Bus method call
- * unanswered. Spec: shared/spec/ble-protocol.md §3; README "On the air"; docs/events.md.
+ * unanswered. Follows BlueZ 5.66 doc/gatt-api.txt, agent-api.txt, advertising-api.txt;
+ * README "On the air"; docs/ble.md "On the air"; docs/events.md.
  */
 #ifndef FAKEPUMP_BLUEZ_GATEWAY_H
 #define FAKEPUMP_BLUEZ_GATEWAY_H

@@ -1,5 +1,5 @@
 /*
- * bluez_privacy — does an adapter advertise from private addresses? (security-cases P3/P4:
+ * bluez_privacy — does an adapter advertise from private addresses? (docs/ble-threats.md P3/P4:
  * a pump that advertises its public address can be recognised wherever it goes.)
  *
  * bluetoothd 5.66 does not say on D-Bus whether privacy is on: main.conf `Privacy = device`

@@ -1,6 +1,6 @@
 /*
- * ble_gateway/link_budget.h — which centrals the BlueZ adapter keeps connected (issue 12,
- * security-cases V7; docs/ble.md "Availability"). Pure: no D-Bus, no clock of its own (the
+ * ble_gateway/bluez/link_budget.h — which centrals the BlueZ adapter keeps connected
+ * (docs/ble-threats.md V7; docs/ble.md "Availability"). Pure: no D-Bus, no clock of its own (the
  * caller passes monotonic seconds); the adapter (bluez_gateway.c) follows bluetoothd's
  * Device1 objects into it and disconnects whom it names.
  *

@@ -5,10 +5,10 @@
  * listener (the server calls it synchronously, possibly from inside a write); allocate after
  * virtual_phone_new.
  *
- * Encodes with the same codecs as the server (protocol.h), so a round trip through the
- * server is also a test of both directions; the E2E tail follows ble-protocol.md §1.6
- * (counter from 1, 255 → 1, one counter per characteristic and direction, restarted with
- * every connection).
+ * Encodes with the same codecs as the server (ble_gateway/protocol/), so a round trip
+ * through the server is also a test of both directions; the E2E tail as docs/ble.md "E2E
+ * protection" states it (counter from 1, 255 → 1, one counter per characteristic and
+ * direction, restarted with every connection).
  */
 #include <math.h>
 #include <stdio.h>
@@ -413,8 +413,8 @@ static vp_answer send_payload(virtual_phone *vp, int64_t now, gatt_char_id id,
 	if (n == 0)
 		return not_sent();
 	vp_answer a = send_bytes(vp, now, id, buf, n, true);
-	/* A write refused at the ATT level never advanced the pump's counter (security-cases
-	 * R2): an app that sees the error sends the same counter again. */
+	/* A write refused at the ATT level never advanced the pump's counter
+	 * (docs/ble-threats.md R2): an app that sees the error sends the same counter again. */
 	if (a.att_error)
 		restore_tx(vp, &counters);
 	return a;

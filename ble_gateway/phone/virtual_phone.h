@@ -5,7 +5,7 @@
  * subscribe), and reports what the server answered.
  *
  * It keeps a capture of every write it made (for replay attacks) and offers the attacks of
- * security-cases.md that can run in-process: replay (bit-exact or re-sealed), tamper, raw
+ * docs/ble-threats.md that can run in-process: replay (bit-exact or re-sealed), tamper, raw
  * bytes, wrong/stale E2E counter, writes on an unencrypted or Just-Works link (a link with
  * that level), out-of-range and special-value operands, write floods, subscription storms.
  *

@@ -1,18 +1,19 @@
 /*
- * cgms.c — Continuous Glucose Monitoring Service (0x181F) values and control points (spec
- * §1.4): CGM Measurement, Feature, Status, Session Start/Run Time, Specific Ops CP and the
+ * cgms.c — Continuous Glucose Monitoring Service (0x181F) values and control points (CGMS
+ * 1.0.1): CGM Measurement, Feature, Status, Session Start/Run Time, Specific Ops CP and the
  * generic Record Access CP as CGMS uses it.
  *
  * Must never: emit an annunciation octet without its flag (NCS-CGMS's encoder does), put
  * Quality before Trend (ST-CGMS does), send the 0x03 interval response as uint16 (NCS
  * does), or accept a record whose Size does not match its flags exactly.
  *
- * Sources: GATT-XML cgm_measurement/cgm_feature (field order, bit maps, type/location
- * codes), NordicAndroid CGM callbacks (Size rule: 6 + flagged fields [+ 2 CRC], one CRC per
- * record, Feature CRC 0xFFFF when unsupported), NCS-CGMS (SOCP opcodes, Session Start Time
- * ranges), nRF5 ble_racp (RACP codes).
- * [verify] Annunciation octet order: reading A (Status, Cal/Temp, Warning) behind
- * CGMS_SSA_OCTET_ORDER (protocol.h) — NCS-CGMS and ABP; NordicAndroid and nRF5 use B.
+ * Sources (ble_gateway/README.md "Sources"): GATT-XML cgm_measurement/cgm_feature (field
+ * order, bit maps, type/location codes), NordicAndroid CGM callbacks (Size rule: 6 +
+ * flagged fields [+ 2 CRC], one CRC per record, Feature CRC 0xFFFF when unsupported),
+ * NCS-CGMS (SOCP opcodes, Session Start Time ranges), nRF5 ble_racp (RACP codes).
+ * Annunciation octet order, where the sources disagree: reading A (Status, Cal/Temp,
+ * Warning) behind CGMS_SSA_OCTET_ORDER (cgms.h) — NCS-CGMS and ABP; NordicAndroid and nRF5
+ * use B.
  */
 #include "cgms.h"
 #include "codec.h"

@@ -1,10 +1,11 @@
 /*
- * e2e.c — CRC-16/MCRF4XX and the IDS/CGMS E2E protection (spec §1.6).
+ * e2e.c — CRC-16/MCRF4XX and the IDS/CGMS E2E protection (e2e.h; docs/ble.md "E2E
+ * protection").
  *
  * Must never accept a PDU whose tail is missing, whose counter is not the next one, or
- * whose CRC is wrong, and never advance a counter on a refused PDU (security-cases R2).
+ * whose CRC is wrong, and never advance a counter on a refused PDU (docs/ble-threats.md R2).
  *
- * Sources and the [verify] decisions:
+ * Sources (ble_gateway/README.md "Sources") and the decisions where they are thin:
  * - CRC: poly 0x1021 reflected (0x8408), init 0xFFFF, no final XOR, little-endian on the
  *   wire (NordicAndroid CRC16.MCRF4XX, BLEIDSSim crc.py table = the same polynomial).
  * - IDS tail = E2E-Counter uint8 then E2E-CRC uint16 over every byte before the CRC,
@@ -13,8 +14,8 @@
  *   ST-IDS header (IDS_ATT_ERROR_CODE_MISSING_CRC/INVALID_CRC/INVALID_COUNTER); CGMS
  *   0x80/0x81 also in RW-CGMP and ST-CGMS. No SIG text was available.
  * - Check order tail → counter → CRC: ST-IDS IDS_SRCP_CheckRequestValid checks the counter
- *   (pRequestData[len - 3]) before the CRC. Kept as the spec states it, although a
- *   corrupted counter byte then reads as 0x82 rather than 0x81.
+ *   (pRequestData[len - 3]) before the CRC. Kept in that order, although a corrupted
+ *   counter byte then reads as 0x82 rather than 0x81.
  * - Counter: first PDU after reset carries 1, previous + 1, 255 → 1, 0 never valid
  *   (ST-IDS: Transmit_E2E_Counter 255 → 1, receive check treats a last value of 255 as 0;
  *   IDD Features counter 0 = unused). Reset on each connection: project rule.

@@ -1,21 +1,22 @@
 /*
  * gatt_model.c — the GATT database FakePump exposes, as data: services, characteristics,
  * descriptors, properties and the security level each access requires. The BlueZ adapter
- * exports it (in this order, so handles stay stable: iOS caches them, spec §3.4 pitfall 5)
- * and the in-process virtual phone enforces the same levels on its links.
+ * exports it (in this order, so handles stay stable: iOS caches them) and the in-process
+ * virtual phone enforces the same levels on its links.
  *
- * Security (spec §1.7, a project rule stricter than anything the public sources show):
- * every IDS and CGMS characteristic, and their CCCD writes, need an encrypted link from LE
- * Secure Connections with MITM protection — BlueZ `secure-*` (§3.2: SC + MITM, checked as
- * security < BT_SECURITY_FIPS → ATT 0x05). [verify] SIG-IDP/CGMP §5 were not available;
- * NCS-CGMS puts every CGMS attribute behind authenticated (MITM) encryption. If the SIG
- * requires less, FakePump stays stricter.
+ * Security (FakePump's rule, stricter than anything the public sources show; docs/ble.md
+ * "Links and security levels"): every IDS and CGMS characteristic, and their CCCD writes,
+ * need an encrypted link from LE Secure Connections with MITM protection — BlueZ
+ * `secure-*` (BlueZ 5.66 checks them as security < BT_SECURITY_FIPS → ATT 0x05). The
+ * security sections of the IDP and CGMP profiles were not at hand; NCS-CGMS puts every
+ * CGMS attribute behind authenticated (MITM) encryption. If the SIG requires less, FakePump
+ * stays stricter.
  * Device Information and Battery are readable unpaired (phones read them before pairing),
- * except the Serial Number: it identifies the device, so it waits for the bond (security-
- * cases P5). Current Time can be written by a collector (IDS history and the basal clock
- * depend on it), so CTS is SECURE too.
+ * except the Serial Number: it identifies the device, so it waits for the bond
+ * (docs/ble-threats.md P5). Current Time can be written by a collector (IDS history and
+ * the basal clock depend on it), so CTS is SECURE too.
  * IDD Features is read-only here (ST-IDS also registers indicate; the value never changes
- * during a run). CCCDs are created by BlueZ, never exported (§3.1).
+ * during a run). CCCDs are created by BlueZ, never exported.
  */
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /*
  * ids_ccp.c — IDD Command Control Point (0x2B25) requests and responses, and IDD Command
- * Data (0x2B26) notifications (spec §1.3.1), both directions.
+ * Data (0x2B26) notifications (IDS 1.0.1), both directions.
  *
  * A request is decoded into an ids_command or refused with the procedure's Response Code;
  * nothing is guessed: no default type, no clamping, no rounding of an amount. The pump's own
@@ -17,13 +17,13 @@
  *         SFLOAT special (NaN, NRes, ±INF, reserved), fields that do not fit the bolus type
  *         (spec: "Fast Amount ≠ 0 with Extended; Extended Amount or Duration ≠ 0 with
  *         Fast"; an Extended/Multiwave bolus without duration);
- *   0x74  a feature the profile does not support (§1.3.1: bolus type, delay, template,
+ *   0x74  a feature the profile does not support (bolus type, delay, template,
  *         activation type; likewise TBR type and template kinds);
  *   0x73  a number out of range: negative or zero amounts, finer than 0.01 U (decision: a
- *         command is refused rather than rounded, security-cases I9), durations, template
- *         numbers, time blocks. Amount > Max Bolus → 0x73 is the binding's ([verify] §1.3.1:
- *         no SIG text; "Parameter out of range" is the code defined for a numeric value
- *         outside the server's range);
+ *         command is refused rather than rounded, docs/ble-threats.md I9), durations,
+ *         template numbers, time blocks. Amount > Max Bolus → 0x73 is the binding's (no SIG
+ *         text at hand; "Parameter out of range" is the code defined for a numeric value
+ *         outside the server's range: ble_gateway/README.md "Decisions");
  *   0x75  a target glucose range whose lower bound is above its upper bound.
  */
 #include "codec.h"

@@ -1,13 +1,13 @@
 /*
  * ids_values.c — IDS characteristic values: IDD Status Changed, IDD Status, IDD Annunciation
- * Status, IDD Features, IDD History Data (spec §1.2), and the server profile that decides
+ * Status, IDD Features, IDD History Data (IDS 1.0.1), and the server profile that decides
  * what FakePump advertises.
  *
  * Payload only: the E2E tail of these values (counter + CRC, when Features b0 = 1) is added
  * by ids_e2e_seal and checked by ids_e2e_check; IDD Features is the exception and carries
  * its own leading CRC. Never reads past len, never allocates.
  *
- * [verify] decisions:
+ * Decisions where the sources are thin (ble_gateway/README.md "Sources", "Decisions"):
  * - Annunciation Status is uint8 (ST-IDS, Renesas, BLEIDSSim, CCIDS, ABP's history parser;
  *   ABP IddAnnunciationParser reads 16 bits — a bug). AuxInfo flags without the Annunciation
  *   Present flag are refused as inconsistent.
@@ -16,9 +16,9 @@
  *   value `... 80 1f` has exactly one, 0x1F, b7 clear). Our reading of "Feature Extension";
  *   the SIG text was not available.
  * - History Data: Event Type uint16, Sequence Number uint32, Relative Offset uint16 s, event
- *   data (ABP readEventInfo, BLEIDSSim history.py). Its E2E tail has a counter like every
- *   other IDS value (BLEIDSSim build_response_packet; Renesas' SIG wording "attached to all
- *   characteristics"); ST-IDS declares a CRC without counter — not followed.
+ *   data (ABP readEventInfo, BLEIDSSim history.py). Its E2E protection is the CRC alone, no
+ *   counter, as ST-IDS declares it (e2e.h ids_e2e_channel_counted: the largest record then
+ *   fits one notification at the default ATT_MTU); the UHN family appends a counter.
  */
 #include "codec.h"
 #include "e2e.h"

@@ -87,11 +87,11 @@ void ble_server_remove_listener(ble_server *srv, ble_notify_fn fn, void *user_da
  */
 bool ble_server_connect(ble_server *srv, const ble_link *link, int64_t now_min);
 /* The connection is gone: its procedures are aborted, flood summaries flushed, state
- * dropped. The duplicate rule is server-wide and survives (security-cases R5). */
+ * dropped. The duplicate rule is server-wide and survives (docs/ble-threats.md R5). */
 void ble_server_disconnect(ble_server *srv, const char *identity, int64_t now_min);
 bool ble_server_link_connected(const ble_server *srv, const char *identity);
 
-/* ---- one controller (IDS Multiple Bond = 0; security-cases A8, A9) ---- */
+/* ---- one controller (IDS Multiple Bond = 0; docs/ble-threats.md A8, A9) ---- */
 
 /*
  * The pump serves one phone (its "controller") at the level IDS needs; any other link at

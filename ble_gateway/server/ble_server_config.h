@@ -111,7 +111,7 @@ typedef struct ble_server_config {
 	bool cgm_session_running;
 	/* RACP: records sent per request or tick before the rest waits for the next tick. */
 	int racp_records_per_burst;
-	/* Closed loop (security-cases T8, docs/ble.md): a Set TBR whose Delivery Context is AP
+	/* Closed loop (docs/ble-threats.md T8, docs/ble.md): a Set TBR whose Delivery Context is AP
 	 * controller is refused (0x75) when the pump's newest CGM reading is older than
 	 * ap_cgm_max_age_min (or there is none), and (0x73) when it runs longer than
 	 * ap_tbr_max_min — so a controller that loses the CGM falls back to the programmed

@@ -5,8 +5,8 @@
 
 #include "srv_internal.h"
 
-/* The E2E stage of a write (spec §1.6): 0 and the payload length, or an ATT error
- * (audited). Legacy-vulnerable strips the tail by length and checks nothing. */
+/* The E2E stage of a write (docs/ble.md "E2E protection"): 0 and the payload length, or
+ * an ATT error (audited). Legacy-vulnerable strips the tail by length and checks nothing. */
 uint8_t srv_e2e_in(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id, const uint8_t *b,
                    size_t len, size_t min_payload, size_t *payload)
 {

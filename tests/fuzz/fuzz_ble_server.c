@@ -1,8 +1,9 @@
 /*
  * fuzz_ble_server.c — libFuzzer target over every write handler of the GATT server
  * (ble_gateway/ble_server.h) bound to a real pump, on links of every security level, in
- * both profiles, with E2E on and off. Built by tests/fuzz/run.sh with clang
- * -fsanitize=fuzzer,address,undefined; seeds in tests/fuzz/corpus_server/.
+ * both profiles, with E2E on and off. Built by Meson with -Dfuzzers=true (clang, libFuzzer,
+ * ASan and UBSan; tests/fuzz/meson.build) and run by tests/fuzz/run.sh; seeds in
+ * tests/fuzz/corpus_server/.
  *
  * Input: byte 0 configures (b0 legacy-vulnerable, b1 E2E off, b2 RACP bursts of 2, b3 a
  * 10-minute bolus interval, b4–b5 the pump's state: run, paused, stopped, stopped and
