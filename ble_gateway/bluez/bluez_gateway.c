@@ -8,7 +8,7 @@
  *   /org/fakepump/advertisement0       org.bluez.LEAdvertisement1
  *   /org/fakepump/agent                org.bluez.Agent1 (DisplayOnly, default agent)
  * No GattDescriptor1 objects: the model's only descriptors are CCCDs, which bluetoothd
- * creates itself (BlueZ doc/gatt-api.txt: applications must not export them).
+ * creates itself for every characteristic that notifies or indicates.
  *
  * Link security. bluetoothd does not tell an application the security level of a link or
  * a request. It enforces the characteristic's flags itself (secure-* = LE SC + MITM,
