@@ -72,6 +72,12 @@ typedef struct ble_audit_event {
 	int64_t first_min, last_min;
 } ble_audit_event;
 
+/* An event of `kind` for `link` at `now` on `id` (GATT_CHAR_COUNT or an unknown id: no
+ * characteristic): accepted, reason "accepted", count 1, no bytes — the caller fills the
+ * rest. Pointers into `link` stay valid as long as it does. */
+ble_audit_event ble_audit_make(const ble_link *link, int64_t now, ble_audit_kind kind,
+                               gatt_char_id id);
+
 typedef void (*ble_audit_fn)(const ble_audit_event *ev, void *user_data);
 
 #endif

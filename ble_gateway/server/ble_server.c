@@ -350,7 +350,7 @@ uint8_t ble_server_subscribe(ble_server *srv, const ble_link *link_in, int64_t n
 		ls->subscribed |= srv_bit(id);
 	else
 		ls->subscribed &= ~srv_bit(id);
-	ble_audit_event ev = srv_audit_start(link, now_min, BLE_AUDIT_SUBSCRIBE, id);
+	ble_audit_event ev = ble_audit_make(link, now_min, BLE_AUDIT_SUBSCRIBE, id);
 	ev.reason = on ? "subscribed" : "unsubscribed";
 	srv_audit_emit(srv, &ev, v, 2);
 	return ATT_OK;

@@ -42,8 +42,8 @@ static void hex_of(char *out, size_t cap, const uint8_t *b, size_t n)
 	}
 }
 
-ble_audit_event srv_audit_start(const ble_link *link, int64_t now, ble_audit_kind kind,
-                                gatt_char_id id)
+ble_audit_event ble_audit_make(const ble_link *link, int64_t now, ble_audit_kind kind,
+                               gatt_char_id id)
 {
 	const gatt_characteristic_def *d =
 	    (unsigned)id < GATT_CHAR_COUNT ? gatt_characteristic(id) : NULL;
@@ -92,7 +92,7 @@ uint8_t srv_refuse(ble_server *srv, const ble_link *link, int64_t now, ble_audit
                    gatt_char_id id, uint8_t att, const char *reason, const char *detail,
                    const uint8_t *raw, size_t len)
 {
-	ble_audit_event ev = srv_audit_start(link, now, kind, id);
+	ble_audit_event ev = ble_audit_make(link, now, kind, id);
 	ev.decision = BLE_DECISION_REFUSED;
 	ev.att_error = att;
 	ev.reason = reason;
@@ -143,7 +143,7 @@ void srv_flood_flush(ble_server *srv, const ble_link *link, srv_flood *f, ble_au
 	const bool over = force || now > f->last_min;
 	const uint32_t unreported = f->refused - f->reported;
 	if (unreported > 0) {
-		ble_audit_event ev = srv_audit_start(link, now, agg_kind, f->char_id);
+		ble_audit_event ev = ble_audit_make(link, now, agg_kind, f->char_id);
 		ev.decision = BLE_DECISION_REFUSED;
 		ev.att_error = ATT_ERR_PROCEDURE_IN_PROGRESS;
 		ev.reason = agg_kind == BLE_AUDIT_STORM ? "subscription storm"
@@ -167,7 +167,7 @@ void srv_flood_flush(ble_server *srv, const ble_link *link, srv_flood *f, ble_au
 void srv_audit_connection(ble_server *srv, const ble_link *link, int64_t now, ble_decision d,
                           const char *reason)
 {
-	ble_audit_event ev = srv_audit_start(link, now, BLE_AUDIT_CONNECTION, GATT_CHAR_COUNT);
+	ble_audit_event ev = ble_audit_make(link, now, BLE_AUDIT_CONNECTION, GATT_CHAR_COUNT);
 	ev.decision = d;
 	ev.reason = reason;
 	if (d == BLE_DECISION_REFUSED) {
@@ -180,7 +180,7 @@ void srv_audit_connection(ble_server *srv, const ble_link *link, int64_t now, bl
 void srv_audit_cp(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id,
                   const srv_cp_outcome *o, const uint8_t *raw, size_t len)
 {
-	ble_audit_event ev = srv_audit_start(&ls->link, now, BLE_AUDIT_WRITE, id);
+	ble_audit_event ev = ble_audit_make(&ls->link, now, BLE_AUDIT_WRITE, id);
 	ev.decision = o->success ? BLE_DECISION_ACCEPTED : BLE_DECISION_REFUSED;
 	ev.has_response = true;
 	ev.request_opcode = o->request_opcode;
@@ -200,7 +200,7 @@ void srv_audit_cp(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id,
 void srv_audit_value_write(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id,
                            const char *detail, const uint8_t *b, size_t len)
 {
-	ble_audit_event ev = srv_audit_start(&ls->link, now, BLE_AUDIT_WRITE, id);
+	ble_audit_event ev = ble_audit_make(&ls->link, now, BLE_AUDIT_WRITE, id);
 	ev.detail = detail;
 	srv->stats.commands_accepted++;
 	srv_audit_emit(srv, &ev, b, len);

@@ -27,10 +27,6 @@ typedef struct srv_flood {
 	gatt_char_id char_id;
 } srv_flood;
 
-/* An event for `link` at `now` on `id` (GATT_CHAR_COUNT or an unknown id: none), accepted
- * until the caller says otherwise. */
-ble_audit_event srv_audit_start(const ble_link *link, int64_t now, ble_audit_kind kind,
-                                gatt_char_id id);
 /* Counts and hands the event to the audit callback; `raw` (may be NULL) shown as hex. */
 void srv_audit_emit(ble_server *srv, ble_audit_event *ev, const uint8_t *raw, size_t len);
 /* A refusal in the statistics (0x05 and the E2E codes have counters of their own). */

@@ -140,12 +140,9 @@ static bool socp_execute(ble_server *srv, int64_t now, const cgms_socp_request *
 uint8_t srv_cgm_socp_write(ble_server *srv, srv_link *ls, int64_t now, const uint8_t *b, size_t len)
 {
 	size_t n = 0;
-	uint8_t e = srv_e2e_in(srv, ls, now, GATT_CGM_SOCP, b, len, 1, &n);
+	uint8_t e = srv_cp_payload(srv, ls, now, GATT_CGM_SOCP, b, len, 1, &n);
 	if (e)
 		return e;
-	if (n == 0)
-		return srv_refuse(srv, &ls->link, now, BLE_AUDIT_WRITE, GATT_CGM_SOCP,
-		                  ATT_ERR_INVALID_VALUE_LENGTH, "empty write", NULL, b, len);
 	cgms_socp_request q;
 	cgms_socp_rc rc = cgms_socp_request_decode(b, n, &q);
 	cgms_socp_response r = {0};

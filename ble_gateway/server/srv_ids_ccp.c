@@ -468,12 +468,9 @@ static void ccp_execute(ble_server *srv, srv_link *ls, int64_t now, const ids_co
 uint8_t srv_ids_ccp_write(ble_server *srv, srv_link *ls, int64_t now, const uint8_t *b, size_t len)
 {
 	size_t n = 0;
-	uint8_t e = srv_e2e_in(srv, ls, now, GATT_IDD_COMMAND_CP, b, len, 2, &n);
+	uint8_t e = srv_cp_payload(srv, ls, now, GATT_IDD_COMMAND_CP, b, len, 2, &n);
 	if (e)
 		return e;
-	if (n == 0)
-		return srv_refuse(srv, &ls->link, now, BLE_AUDIT_WRITE, GATT_IDD_COMMAND_CP,
-		                  ATT_ERR_INVALID_VALUE_LENGTH, "empty write", NULL, b, len);
 	ids_command cmd;
 	ids_ccp_response resp;
 	srv_cp_outcome o = {0};

@@ -219,12 +219,9 @@ static srcp_procedure procedure_of(uint16_t opcode)
 uint8_t srv_ids_srcp_write(ble_server *srv, srv_link *ls, int64_t now, const uint8_t *b, size_t len)
 {
 	size_t n = 0;
-	uint8_t e = srv_e2e_in(srv, ls, now, GATT_IDD_STATUS_READER_CP, b, len, 2, &n);
+	uint8_t e = srv_cp_payload(srv, ls, now, GATT_IDD_STATUS_READER_CP, b, len, 2, &n);
 	if (e)
 		return e;
-	if (n == 0)
-		return srv_refuse(srv, &ls->link, now, BLE_AUDIT_WRITE, GATT_IDD_STATUS_READER_CP,
-		                  ATT_ERR_INVALID_VALUE_LENGTH, "empty write", NULL, b, len);
 	ids_status_request q;
 	ids_status_response r;
 	srv_cp_outcome o = {0};

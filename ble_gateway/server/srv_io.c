@@ -38,6 +38,18 @@ uint8_t srv_e2e_in(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id, 
 }
 
 /* Seal an IDS value in buf (len bytes of payload, cap room) with this link's counter. */
+uint8_t srv_cp_payload(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id,
+                       const uint8_t *b, size_t len, size_t min_payload, size_t *payload)
+{
+	uint8_t e = srv_e2e_in(srv, ls, now, id, b, len, min_payload, payload);
+	if (e)
+		return e;
+	if (*payload == 0)
+		return srv_refuse(srv, &ls->link, now, BLE_AUDIT_WRITE, id,
+		                  ATT_ERR_INVALID_VALUE_LENGTH, "empty write", NULL, b, len);
+	return ATT_OK;
+}
+
 ble_result srv_seal_ids(const ble_server *srv, srv_link *ls, gatt_char_id id, uint8_t *buf,
                         size_t len, size_t cap, size_t *out_len)
 {

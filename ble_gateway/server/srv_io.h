@@ -25,6 +25,10 @@ typedef struct srv_link srv_link;
  * length and checks nothing. */
 uint8_t srv_e2e_in(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id, const uint8_t *b,
                    size_t len, size_t min_payload, size_t *payload);
+/* The E2E stage of a control point's write, then a payload that is not empty (else 0x0D,
+ * audited): 0 with *payload set, or the ATT error. */
+uint8_t srv_cp_payload(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id,
+                       const uint8_t *b, size_t len, size_t min_payload, size_t *payload);
 /* Seal an IDS value in buf (len payload bytes, cap room) with this link's counter for
  * `id`; other values are left as they are. */
 ble_result srv_seal_ids(const ble_server *srv, srv_link *ls, gatt_char_id id, uint8_t *buf,

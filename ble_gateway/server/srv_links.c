@@ -143,7 +143,7 @@ void srv_link_drop(ble_server *srv, srv_link *ls, int64_t now, ble_link_action a
 	const ble_link l = ls->link;
 	ls->used = false;
 	srv->stats.links_dropped++;
-	ble_audit_event ev = srv_audit_start(&l, now, BLE_AUDIT_CONNECTION, GATT_CHAR_COUNT);
+	ble_audit_event ev = ble_audit_make(&l, now, BLE_AUDIT_CONNECTION, GATT_CHAR_COUNT);
 	ev.decision = BLE_DECISION_REFUSED;
 	ev.reason = action == BLE_LINK_REVOKE ? "bond revoked" : "dropped";
 	ev.detail = why;

@@ -252,12 +252,9 @@ static uint8_t racp_procedure(ble_server *srv, srv_link *ls, int64_t now, const 
 uint8_t srv_ids_racp_write(ble_server *srv, srv_link *ls, int64_t now, const uint8_t *b, size_t len)
 {
 	size_t n = 0;
-	uint8_t e = srv_e2e_in(srv, ls, now, GATT_IDD_RACP, b, len, 1, &n);
+	uint8_t e = srv_cp_payload(srv, ls, now, GATT_IDD_RACP, b, len, 1, &n);
 	if (e)
 		return e;
-	if (n == 0)
-		return srv_refuse(srv, &ls->link, now, BLE_AUDIT_WRITE, GATT_IDD_RACP,
-		                  ATT_ERR_INVALID_VALUE_LENGTH, "empty write", NULL, b, len);
 	ids_racp_request d;
 	ids_racp_rc rc = ids_racp_request_decode(b, n, &d);
 	const racp_request q = {d.opcode, d.op,
