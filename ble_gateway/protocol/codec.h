@@ -41,4 +41,9 @@ ble_result codec_put_date_time(wire_writer *w, const ble_date_time *dt);
 /* Read a Date Time and check its ranges. */
 ble_result codec_get_date_time(wire_reader *r, ble_date_time *out);
 
+/* Bolus Type, Fast and Extended Amounts (SFLOAT, 0.01 U) and Duration: the body of Set
+ * Bolus and of the bolus templates, in the Command CP's requests and responses alike. */
+ble_result codec_put_bolus_body(wire_writer *w, uint8_t type, double fast_u, double ext_u,
+                                uint16_t duration_min, sfloat_rounding rounding);
+
 #endif
