@@ -113,12 +113,16 @@ const gatt_service_def *gatt_services(size_t *count)
 	return services;
 }
 
+/* Every request looks its characteristic up (a flood of reads makes this hot): a service's
+ * characteristics are its ids in order, so the id is an index (the gatt tests check it). */
 const gatt_characteristic_def *gatt_characteristic(gatt_char_id id)
 {
-	for (size_t s = 0; s < N(services); s++)
-		for (size_t c = 0; c < services[s].characteristic_count; c++)
-			if (services[s].characteristics[c].id == id)
-				return &services[s].characteristics[c];
+	for (size_t s = 0; s < N(services); s++) {
+		const gatt_characteristic_def *first = services[s].characteristics;
+		const unsigned i = (unsigned)id - (unsigned)first->id;
+		if (i < services[s].characteristic_count)
+			return &first[i];
+	}
 	return NULL;
 }
 

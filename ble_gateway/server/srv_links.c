@@ -70,14 +70,6 @@ bool srv_budget_take(srv_rate_window *w, int limit, int64_t now)
 	return true;
 }
 
-/* The caller's link, its identity terminated (it comes from a transport). */
-ble_link srv_safe_link(const ble_link *link)
-{
-	ble_link l = *link;
-	l.identity[BLE_LINK_IDENTITY_MAX - 1] = '\0';
-	return l;
-}
-
 srv_link *srv_link_find(ble_server *srv, const char *identity)
 {
 	for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++)

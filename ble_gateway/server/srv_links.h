@@ -45,7 +45,12 @@ typedef struct srv_link {
 /* Take one request of `w`'s minute; false when `limit` (> 0) is spent. 0 = unlimited. */
 bool srv_budget_take(srv_rate_window *w, int limit, int64_t now);
 /* The caller's link with its identity terminated (it comes from a transport). */
-ble_link srv_safe_link(const ble_link *link);
+static inline ble_link srv_safe_link(const ble_link *link)
+{
+	ble_link l = *link;
+	l.identity[BLE_LINK_IDENTITY_MAX - 1] = '\0';
+	return l;
+}
 srv_link *srv_link_find(ble_server *srv, const char *identity);
 /* The link's state for a request: connects implicitly; a different level or bond state
  * under the same identity is a new connection. NULL when refused (audited). */
