@@ -1,6 +1,6 @@
 /*
- * test_ble_availability.c — what an unauthenticated central costs the pump (security-cases
- * V1, V3, V7; issue 12 hole 6), with numbers: the GATT server bound to a real pump, the
+ * test_ble_availability.c — what an unauthenticated central costs the pump
+ * (docs/ble-threats.md V1, V3, V7), with numbers: the GATT server bound to a real pump, the
  * in-process virtual phones at the fastest rate a BlueZ central has (virtual_phone.h:
  * 7.5 ms a request, back 1.28 s after a drop).
  *
@@ -15,11 +15,11 @@
 
 #include "virtual_phone.h"
 
+#include "ble_support.h"
+
 static struct {
-	pump *p;
-	ble_server *srv;
+	ble_test_rig rig;     /* the pump, the server, the minute */
 	virtual_phone *phone; /* the bonded phone */
-	int64_t now;
 	size_t audits, aggregated, drops;
 	size_t audits_by_minute[128];
 } H;
@@ -36,13 +36,6 @@ static void on_audit(const ble_audit_event *ev, void *ud)
 		H.drops++;
 }
 
-static void on_pump_event(const pump_event *ev, void *ud)
-{
-	(void)ud;
-	if (H.srv)
-		ble_server_pump_event(H.srv, ev);
-}
-
 static void setup(ble_profile profile)
 {
 	memset(&H, 0, sizeof H);
@@ -50,41 +43,36 @@ static void setup(ble_profile profile)
 	pump_config_defaults(&pc);
 	pc.battery.drain_pct_per_h = 0.0; /* the radio alone */
 	pc.battery.drain_pct_per_u = 0.0;
-	pc.on_event = on_pump_event;
-	H.p = pump_new(&pc);
-	cr_assert_not_null(H.p);
 	ble_server_config cfg;
 	ble_server_config_defaults(&cfg, profile);
 	cfg.on_audit = on_audit;
-	H.srv = ble_server_new(H.p, &cfg);
-	cr_assert_not_null(H.srv);
+	ble_test_rig_open(&H.rig, &pc, &cfg);
 	H.phone = virtual_phone_new(
-	    H.srv, ble_link_make("/org/bluez/hci0/dev_PHONE", GATT_SEC_SECURE, true));
+	    H.rig.srv, ble_link_make("/org/bluez/hci0/dev_PHONE", GATT_SEC_SECURE, true));
 	cr_assert_not_null(H.phone);
 }
 
 static void teardown(void)
 {
 	virtual_phone_free(H.phone);
-	ble_server_free(H.srv);
-	pump_free(H.p);
+	ble_test_rig_close(&H.rig);
 	memset(&H, 0, sizeof H);
 }
 
 static double battery(void)
 {
 	pump_status s;
-	pump_get_status(H.p, &s);
+	pump_get_status(H.rig.p, &s);
 	return s.battery_pct;
 }
 
 /* One minute: a CGM reading (notified to the subscribed phone), the pump, the server. */
 static void minute(void)
 {
-	ble_server_cgm_sample(H.srv, H.now, 110.0, 0);
-	pump_delivery d = pump_tick(H.p, H.now, 110.0);
-	ble_server_tick(H.srv, H.now, &d);
-	H.now++;
+	ble_server_cgm_sample(H.rig.srv, H.rig.now, 110.0, 0);
+	pump_delivery d = pump_tick(H.rig.p, H.rig.now, 110.0);
+	ble_server_tick(H.rig.srv, H.rig.now, &d);
+	H.rig.now++;
 }
 
 /* An hour with the bonded phone subscribed to CGM (one reading a minute, Navigator's
@@ -95,17 +83,17 @@ static double hour(ble_profile profile, bool attacker, vp_flood_stats *total)
 {
 	setup(profile);
 	virtual_phone *central =
-	    attacker ? virtual_phone_new(H.srv, ble_link_make("/org/bluez/hci0/dev_ATTACKER",
-	                                                      GATT_SEC_NONE, false))
+	    attacker ? virtual_phone_new(H.rig.srv, ble_link_make("/org/bluez/hci0/dev_ATTACKER",
+	                                                          GATT_SEC_NONE, false))
 	             : NULL;
 	const double start = battery();
-	cr_assert_eq(vp_subscribe_named(H.phone, H.now, "cgm", true).att_error, 0);
+	cr_assert_eq(vp_subscribe_named(H.phone, H.rig.now, "cgm", true).att_error, 0);
 	if (total)
 		*total = (vp_flood_stats){0};
 	for (int m = 0; m < 60; m++) {
 		if (central) {
 			vp_flood_stats s;
-			vp_attack_read_flood(central, H.now, GATT_BAS_BATTERY_LEVEL,
+			vp_attack_read_flood(central, H.rig.now, GATT_BAS_BATTERY_LEVEL,
 			                     VP_MAX_REQUESTS_PER_MIN, &s);
 			if (total) {
 				total->sent += s.sent;
@@ -116,11 +104,13 @@ static double hour(ble_profile profile, bool attacker, vp_flood_stats *total)
 			}
 		}
 		if (m == 20) {
-			cr_assert(vp_reconnect(H.phone, H.now), "the bonded phone connects again");
-			cr_assert_eq(vp_subscribe_named(H.phone, H.now, "cgm", true).att_error, 0);
+			cr_assert(vp_reconnect(H.phone, H.rig.now),
+			          "the bonded phone connects again");
+			cr_assert_eq(vp_subscribe_named(H.phone, H.rig.now, "cgm", true).att_error,
+			             0);
 		}
 		if (m == 30) {
-			vp_answer a = vp_bolus(H.phone, H.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0);
+			vp_answer a = vp_bolus(H.phone, H.rig.now, PUMP_BOLUS_NORMAL, 2.0, 0, 0);
 			char d[96];
 			cr_assert(a.ok, "the bonded phone doses meanwhile: %s",
 			          vp_answer_describe(&a, d, sizeof d));
@@ -186,14 +176,14 @@ Test(availability, V7_eight_unpaired_centrals_never_lock_the_bonded_phone_out, .
 		ble_link l = ble_link_make(id, GATT_SEC_NONE, false);
 		uint8_t v[8];
 		size_t n;
-		in +=
-		    ble_server_read(H.srv, &l, H.now, GATT_BAS_BATTERY_LEVEL, v, sizeof v, &n) == 0;
-		H.now += i % 2; /* a minute for every two: their connection budget */
+		in += ble_server_read(H.rig.srv, &l, H.rig.now, GATT_BAS_BATTERY_LEVEL, v, sizeof v,
+		                      &n) == 0;
+		H.rig.now += i % 2; /* a minute for every two: their connection budget */
 	}
 	cr_assert_eq(in, 2, "%d unpaired centrals hold a slot; the pool has 2", in);
 	/* The bonded phone connects and doses. */
-	cr_assert(vp_reconnect(H.phone, H.now));
-	vp_answer a = vp_bolus(H.phone, H.now, PUMP_BOLUS_NORMAL, 1.0, 0, 0);
+	cr_assert(vp_reconnect(H.phone, H.rig.now));
+	vp_answer a = vp_bolus(H.phone, H.rig.now, PUMP_BOLUS_NORMAL, 1.0, 0, 0);
 	cr_assert(a.ok);
 }
 
@@ -201,27 +191,23 @@ Test(availability, a_bonded_phone_takes_the_oldest_strangers_slot_when_none_is_f
      .fini = teardown)
 {
 	memset(&H, 0, sizeof H);
-	pump_config pc;
-	pump_config_defaults(&pc);
-	pc.on_event = on_pump_event;
-	H.p = pump_new(&pc);
 	ble_server_config cfg;
 	ble_server_config_defaults(&cfg, BLE_PROFILE_HARDENED);
 	cfg.on_audit = on_audit;
 	cfg.max_stranger_links = BLE_SERVER_MAX_LINKS; /* a pool as big as the server */
 	cfg.max_stranger_connects_per_min = 0;
-	H.srv = ble_server_new(H.p, &cfg);
+	ble_test_rig_open(&H.rig, NULL, &cfg);
 	for (int i = 0; i < BLE_SERVER_MAX_LINKS; i++) {
 		char id[48];
 		snprintf(id, sizeof id, "dev_STRANGER_%d", i);
 		ble_link l = ble_link_make(id, GATT_SEC_NONE, false);
-		cr_assert(ble_server_connect(H.srv, &l, 0));
+		cr_assert(ble_server_connect(H.rig.srv, &l, 0));
 	}
 	ble_link phone = ble_link_make("dev_PHONE", GATT_SEC_SECURE, true);
-	cr_assert(ble_server_connect(H.srv, &phone, 0),
+	cr_assert(ble_server_connect(H.rig.srv, &phone, 0),
 	          "every slot is a stranger's: one makes room");
-	cr_assert_not(ble_server_link_connected(H.srv, "dev_STRANGER_0"), "the oldest went");
-	cr_assert(ble_server_link_connected(H.srv, "dev_STRANGER_1"));
+	cr_assert_not(ble_server_link_connected(H.rig.srv, "dev_STRANGER_0"), "the oldest went");
+	cr_assert(ble_server_link_connected(H.rig.srv, "dev_STRANGER_1"));
 	cr_assert_eq(H.drops, 1);
 }
 
@@ -243,29 +229,29 @@ Test(availability, an_unpaired_central_over_its_budget_is_dropped_and_the_transp
 {
 	setup(BLE_PROFILE_HARDENED);
 	n_asked = 0;
-	ble_server_on_link_action(H.srv, on_action, NULL);
+	ble_server_on_link_action(H.rig.srv, on_action, NULL);
 	ble_link l = ble_link_make("dev_CENTRAL", GATT_SEC_NONE, false);
 	uint8_t v[64];
 	size_t n;
 	int ok = 0;
 	for (int i = 0; i < 31; i++)
-		ok +=
-		    ble_server_read(H.srv, &l, 0, GATT_DIS_MANUFACTURER_NAME, v, sizeof v, &n) == 0;
+		ok += ble_server_read(H.rig.srv, &l, 0, GATT_DIS_MANUFACTURER_NAME, v, sizeof v,
+		                      &n) == 0;
 	cr_assert_eq(ok, 30, "Device Information and a start of pairing: 30 requests");
-	cr_assert_not(ble_server_link_connected(H.srv, "dev_CENTRAL"));
+	cr_assert_not(ble_server_link_connected(H.rig.srv, "dev_CENTRAL"));
 	cr_assert_eq(n_asked, 1);
 	cr_assert_str_eq(asked[0], "dev_CENTRAL");
 	/* A bonded phone that never proves its level is budgeted the same way. */
 	ble_link half = ble_link_make("dev_BONDED_UNPROVEN", GATT_SEC_ENCRYPTED, true);
 	for (int i = 0; i < 31; i++)
-		ble_server_read(H.srv, &half, 0, GATT_DIS_MANUFACTURER_NAME, v, sizeof v, &n);
-	cr_assert_not(ble_server_link_connected(H.srv, "dev_BONDED_UNPROVEN"));
+		ble_server_read(H.rig.srv, &half, 0, GATT_DIS_MANUFACTURER_NAME, v, sizeof v, &n);
+	cr_assert_not(ble_server_link_connected(H.rig.srv, "dev_BONDED_UNPROVEN"));
 	/* The bonded phone at its level: throttled (0xFE) over its budget, never dropped. */
 	for (int i = 0; i < 500; i++)
-		ble_server_read(H.srv, vp_link(H.phone), 0, GATT_BAS_BATTERY_LEVEL, v, sizeof v,
+		ble_server_read(H.rig.srv, vp_link(H.phone), 0, GATT_BAS_BATTERY_LEVEL, v, sizeof v,
 		                &n);
-	cr_assert(ble_server_link_connected(H.srv, vp_link(H.phone)->identity));
+	cr_assert(ble_server_link_connected(H.rig.srv, vp_link(H.phone)->identity));
 	ble_server_stats st;
-	ble_server_get_stats(H.srv, &st);
+	ble_server_get_stats(H.rig.srv, &st);
 	cr_assert_eq(st.links_dropped, 2);
 }

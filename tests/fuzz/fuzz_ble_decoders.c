@@ -1,7 +1,8 @@
 /*
  * fuzz_ble_decoders.c — libFuzzer target over every decoder of the BLE protocol layer
- * (ble_gateway/protocol.h). Built with clang -fsanitize=fuzzer,address,undefined by
- * tests/fuzz/run.sh; the seed corpus is tests/fuzz/corpus/.
+ * (ble_gateway/protocol/). Built by Meson with -Dfuzzers=true (clang, libFuzzer, ASan and
+ * UBSan; tests/fuzz/meson.build) and run by tests/fuzz/run.sh; the seed corpus is
+ * tests/fuzz/corpus/.
  *
  * Every input goes through every decoder (they are cheap), under every server profile, so
  * a seed written for one control point also explores the others. Beyond "no crash, no
@@ -16,7 +17,18 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "protocol.h"
+#include "att.h"
+#include "ble_result.h"
+#include "cgms.h"
+#include "e2e.h"
+#include "gatt_model.h"
+#include "gatt_values.h"
+#include "ids_ccp.h"
+#include "ids_codes.h"
+#include "ids_racp.h"
+#include "ids_srcp.h"
+#include "ids_values.h"
+#include "ieee11073.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -1,8 +1,9 @@
 /*
  * fuzz_ble_server.c — libFuzzer target over every write handler of the GATT server
  * (ble_gateway/ble_server.h) bound to a real pump, on links of every security level, in
- * both profiles, with E2E on and off. Built by tests/fuzz/run.sh with clang
- * -fsanitize=fuzzer,address,undefined; seeds in tests/fuzz/corpus_server/.
+ * both profiles, with E2E on and off. Built by Meson with -Dfuzzers=true (clang, libFuzzer,
+ * ASan and UBSan; tests/fuzz/meson.build) and run by tests/fuzz/run.sh; seeds in
+ * tests/fuzz/corpus_server/.
  *
  * Input: byte 0 configures (b0 legacy-vulnerable, b1 E2E off, b2 RACP bursts of 2, b3 a
  * 10-minute bolus interval, b4–b5 the pump's state: run, paused, stopped, stopped and
@@ -33,6 +34,11 @@
 #include <string.h>
 
 #include "ble_server.h"
+#include "cgms.h"
+#include "e2e.h"
+#include "ids_ccp.h"
+#include "ids_racp.h"
+#include "ids_srcp.h"
 #include "pump_model.h"
 
 #define CHECK(cond)                                                                                \
@@ -62,38 +68,6 @@ static struct {
 	size_t resp_len;
 	uint8_t resp[BLE_ATT_MAX_VALUE];
 } F;
-
-static bool ids_ch(gatt_char_id id, ids_e2e_channel *ch)
-{
-	switch (id) {
-	case GATT_IDD_STATUS_CHANGED:
-		*ch = IDS_E2E_STATUS_CHANGED;
-		return true;
-	case GATT_IDD_STATUS:
-		*ch = IDS_E2E_STATUS;
-		return true;
-	case GATT_IDD_ANNUNCIATION_STATUS:
-		*ch = IDS_E2E_ANNUNCIATION;
-		return true;
-	case GATT_IDD_STATUS_READER_CP:
-		*ch = IDS_E2E_STATUS_READER_CP;
-		return true;
-	case GATT_IDD_COMMAND_CP:
-		*ch = IDS_E2E_COMMAND_CP;
-		return true;
-	case GATT_IDD_COMMAND_DATA:
-		*ch = IDS_E2E_COMMAND_DATA;
-		return true;
-	case GATT_IDD_RACP:
-		*ch = IDS_E2E_RACP;
-		return true;
-	case GATT_IDD_HISTORY_DATA:
-		*ch = IDS_E2E_HISTORY;
-		return true;
-	default:
-		return false;
-	}
-}
 
 static int link_index(const char *identity)
 {
@@ -185,8 +159,7 @@ static void check_value(gatt_char_id id, const uint8_t *v, size_t n, size_t full
 static size_t check_tail(int li, gatt_char_id id, const uint8_t *v, size_t len)
 {
 	ids_e2e_channel ch;
-	const gatt_characteristic_def *d = gatt_characteristic(id);
-	if (!F.e2e || !d->e2e || !ids_ch(id, &ch))
+	if (!F.e2e || gatt_e2e_of(id, &ch) != GATT_E2E_IDS)
 		return len;
 	size_t payload = 0;
 	CHECK(ids_value_e2e_check(&F.cli[li], ch, v, len, 1, &payload) == E2E_OK);
@@ -241,12 +214,12 @@ static size_t seal(int li, gatt_char_id id, const uint8_t *p, size_t n, uint8_t 
 {
 	memcpy(out, p, n);
 	*sealed_ids = false;
-	const gatt_characteristic_def *d = gatt_characteristic(id);
-	if (!F.e2e || !d || !d->e2e)
-		return n;
-	ids_e2e_channel ch;
+	ids_e2e_channel ch = IDS_E2E_STATUS;
+	const gatt_e2e_kind kind = F.e2e ? gatt_e2e_of(id, &ch) : GATT_E2E_NONE;
 	size_t m = n;
-	if (ids_ch(id, &ch)) {
+	if (kind == GATT_E2E_NONE)
+		return n;
+	if (kind == GATT_E2E_IDS) {
 		e2e_counter c = F.cli[li].tx[ch]; /* advanced only if the server took it */
 		if (ids_e2e_seal(&c, out, n, cap, &m) != BLE_OK)
 			return n;
@@ -316,7 +289,7 @@ static void do_write(int li, gatt_char_id id, const uint8_t *p, size_t n, bool s
 			CHECK(unchanged);
 	}
 	ids_e2e_channel ch;
-	if (sealed_ids && ids_ch(id, &ch) && counter_taken(id, att))
+	if (sealed_ids && gatt_e2e_of(id, &ch) == GATT_E2E_IDS && counter_taken(id, att))
 		F.cli[li].tx[ch].last = e2e_counter_next_value(F.cli[li].tx[ch].last);
 }
 

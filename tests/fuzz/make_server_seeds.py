@@ -11,7 +11,7 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "corpus_server")
 
-# gatt_char_id values (ble_gateway/protocol.h)
+# gatt_char_id values (ble_gateway/protocol/gatt_model.h)
 IDD_STATUS_CHANGED, IDD_STATUS, IDD_ANN, IDD_FEATURES, SRCP, CCP, CMD_DATA, IDD_RACP, HISTORY = range(9)
 CGM_MEAS, CGM_FEATURE, CGM_STATUS, CGM_SST, CGM_SRT, CGM_RACP, SOCP = range(9, 16)
 DIS_MANUFACTURER, BAS, CTS = 16, 24, 25

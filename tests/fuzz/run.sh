@@ -1,6 +1,6 @@
 #!/bin/sh
-# Build the BLE fuzzers with clang (libFuzzer + ASan + UBSan) straight from the sources and
-# run each for a bounded time on its seed corpus:
+# Build the BLE fuzzers with Meson (clang, libFuzzer + ASan + UBSan: -Dfuzzers=true) and run
+# each for a bounded time on its seed corpus:
 #   fuzz_ble_decoders  every decoder of the protocol layer (inputs: one PDU, ≤ 512 bytes,
 #                      the largest ATT attribute value; seeds tests/fuzz/corpus/);
 #   fuzz_ble_server    every write handler of the GATT server bound to a real pump, on links
@@ -10,9 +10,11 @@
 #   tests/fuzz/run.sh [SECONDS] [extra libFuzzer flags…]     (default 60 s per target)
 #   FUZZ_TARGETS="server" tests/fuzz/run.sh 600 -jobs=2 -workers=2
 #
-# Needs clang with the libFuzzer runtime (Debian 12: clang-14 + libclang-rt-14-dev).
-# New corpus entries and crash artifacts go to $FUZZ_WORK (default build-fuzz/ at the
-# repository root), never into the committed seed corpora. Exits non-zero on a crash.
+# Needs clang with the libFuzzer runtime (Debian 12: clang-14 + libclang-rt-14-dev). The
+# build directory is $FUZZ_BUILD (default build-fuzz/meson at the repository root; what
+# the targets are built from is tests/fuzz/meson.build, so a new source file of the
+# libraries needs nothing here). New corpus entries and crash artifacts go to $FUZZ_WORK
+# (default build-fuzz/), never into the committed seed corpora. Exits non-zero on a crash.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +22,7 @@ root=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 work=${FUZZ_WORK:-$root/build-fuzz}
+build=${FUZZ_BUILD:-$work/meson}
 cc=${CC_FUZZ:-clang}
 targets=${FUZZ_TARGETS:-decoders server}
 
@@ -28,34 +31,39 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 	exit 2
 fi
 
-# The protocol layer's sources, as in ble_gateway/meson.build.
-protocol=""
-for f in ieee11073 e2e ids_codes ids_values ids_ccp ids_srcp cgms gatt_values gatt_model; do
-	protocol="$protocol $root/ble_gateway/$f.c"
+mkdir -p "$work"
+if [ ! -f "$build/build.ninja" ]; then
+	# -O1 -g as libFuzzer recommends; only the fuzz targets are built, not the tests.
+	CC="$cc" meson setup "$build" "$root" -Dfuzzers=true -Dtests=false -Ddebug=true \
+		-Doptimization=1 -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all >"$work/meson-setup.log" 2>&1 || {
+		cat "$work/meson-setup.log" >&2
+		exit 2
+	}
+fi
+for t in $targets; do
+	case $t in
+	decoders | server) ;;
+	*) echo "fuzz: unknown target $t" >&2; exit 2 ;;
+	esac
 done
-server="$protocol $root/ble_gateway/pump_binding.c $root/ble_gateway/ble_server.c \
-	$root/pump_model/pump.c $root/pump_model/authority.c"
+# shellcheck disable=SC2086 # one ninja target per fuzzer
+ninja -C "$build" --quiet $(for t in $targets; do echo "tests/fuzz/fuzz_ble_$t"; done)
 
 status=0
 for t in $targets; do
 	case $t in
-	decoders) src=$protocol corpus=$here/corpus max_len=512 ;;
-	server) src=$server corpus=$here/corpus_server max_len=4096 ;;
-	*) echo "fuzz: unknown target $t" >&2; exit 2 ;;
+	decoders) corpus=$here/corpus max_len=512 ;;
+	server) corpus=$here/corpus_server max_len=4096 ;;
 	esac
 	name=fuzz_ble_$t
 	mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
-	# shellcheck disable=SC2086 # word splitting of the source list is intended
-	"$cc" -std=c11 -D_POSIX_C_SOURCE=200809L -DFAKEPUMP_VERSION='"fuzz"' -g -O1 \
-		-Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I"$root/ble_gateway" -I"$root/pump_model" \
-		"$here/$name.c" $src -lm -o "$work/$name"
 
 	log="$work/$t/fuzz.log"
 	rm -f "$work/$t"/fuzz-*.log
 	rc=0
 	# -jobs/-workers leave one log per job (fuzz-N.log) in the working directory.
-	(cd "$work/$t" && "$work/$name" "$work/$t/corpus" "$corpus" \
+	(cd "$work/$t" && "$build/tests/fuzz/$name" "$work/$t/corpus" "$corpus" \
 		-max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 \
 		-artifact_prefix="$work/$t/artifacts/" "$@") >"$log" 2>&1 || rc=$?
 
