@@ -51,9 +51,62 @@ const char *clock_format_hhmm(int64_t clock_min, char *buf, size_t cap)
 	return buf;
 }
 
+int64_t clock_minute(int64_t day, int min_of_day)
+{
+	return (day - 1) * CLOCK_MIN_PER_DAY + min_of_day;
+}
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* Up to `max_digits` decimal digits at *p; advances *p. False if there are none. */
+static bool read_digits(const char **p, int max_digits, int *out)
+{
+	int value = 0, n = 0;
+	while (is_digit(**p) && n < max_digits) {
+		value = value * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*out = value;
+	return n > 0;
+}
+
+clock_time_result clock_time_parse(const char *text, int max_day, int *out_day, int *out_min_of_day)
+{
+	assert(max_day >= 1 && max_day <= 99999999);
+	const char *p = text;
+	int day = 1, hour, minute;
+
+	if (!p)
+		return CLOCK_TIME_BAD_SYNTAX;
+	if (*p == 'd') {
+		p++;
+		/* 8 digits: room for any max_day, far below INT_MAX. */
+		if (!read_digits(&p, 8, &day) || *p != ' ')
+			return CLOCK_TIME_BAD_SYNTAX;
+		while (*p == ' ')
+			p++;
+	}
+	if (!read_digits(&p, 2, &hour) || *p != ':')
+		return CLOCK_TIME_BAD_SYNTAX;
+	p++;
+	const char *minute_start = p;
+	if (!read_digits(&p, 2, &minute) || p - minute_start != 2 || *p != '\0')
+		return CLOCK_TIME_BAD_SYNTAX;
+	if (hour > 23)
+		return CLOCK_TIME_BAD_HOUR;
+	if (minute > 59)
+		return CLOCK_TIME_BAD_MINUTE;
+	if (day < 1)
+		return CLOCK_TIME_DAY_ZERO;
+	if (day > max_day)
+		return CLOCK_TIME_DAY_OVER_MAX;
+	*out_day = day;
+	*out_min_of_day = hour * 60 + minute;
+	return CLOCK_TIME_PARSED;
 }
 
 duration_result duration_parse(const char *text, int64_t step_s, int64_t max_steps,

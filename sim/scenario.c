@@ -44,9 +44,9 @@
 #endif
 
 enum {
-	MIN_PER_DAY = 24 * 60,
 	/* Sanity cap, not a model limit: ten years of minutes still fits every int used here. */
 	MAX_DURATION_DAYS = 3650,
+	MAX_DURATION_MIN = MAX_DURATION_DAYS * CLOCK_MIN_PER_DAY,
 	/* With a start late in the day, events of the last day are written as day MAX + 1. */
 	MAX_EVENT_DAY = MAX_DURATION_DAYS + 1,
 	MAX_CGM_INTERVAL_MIN = 150,
@@ -75,160 +75,6 @@ static const double DEFAULT_BOLUS_SPEED_U_PER_MIN = 1.5;
 /* A meal without `eat_rate` is eaten at 5 g/min (simglucose's rate, kept by the engine). */
 static const double DEFAULT_EAT_RATE_G_PER_MIN = 5.0;
 static const double MAX_EAT_RATE_G_PER_MIN = 100.0;
-
-/* ------------------------------------------------------------------------------------ */
-/* Text parsers (no YAML): durations and clock times                                     */
-/* ------------------------------------------------------------------------------------ */
-
-typedef enum duration_status {
-	DURATION_OK,
-	DURATION_SYNTAX,
-	DURATION_NOT_WHOLE_MINUTES,
-	DURATION_NOT_POSITIVE,
-	DURATION_TOO_LONG,
-} duration_status;
-
-/*
- * "<digits>[.<digits>]<unit>", unit one of s, m, h, d, no sign and no spaces. Exact integer
- * arithmetic (no floating point), so "1.5h" is 90 and "0.1m" is not whole. Anything over
- * MAX_DURATION_DAYS is DURATION_TOO_LONG (also guards the arithmetic against overflow).
- */
-static duration_status parse_duration(const char *text, int64_t *out_min)
-{
-	const int64_t max_s = (int64_t)MAX_DURATION_DAYS * MIN_PER_DAY * 60;
-	const char *p = text;
-	int64_t whole = 0, frac = 0, frac_scale = 1;
-	bool too_big = false;
-
-	if (*p < '0' || *p > '9')
-		return DURATION_SYNTAX;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (whole > max_s)
-			too_big = true; /* keep scanning: the syntax may still be wrong */
-		else
-			whole = whole * 10 + (*p - '0');
-	}
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return DURATION_SYNTAX;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			if (frac_scale >= 1000000000) {
-				if (*p != '0')
-					return DURATION_NOT_WHOLE_MINUTES; /* below a nanosecond */
-				continue;
-			}
-			frac = frac * 10 + (*p - '0');
-			frac_scale *= 10;
-		}
-	}
-	int64_t unit_s;
-	switch (*p) {
-	case 's':
-		unit_s = 1;
-		break;
-	case 'm':
-		unit_s = 60;
-		break;
-	case 'h':
-		unit_s = 3600;
-		break;
-	case 'd':
-		unit_s = 86400;
-		break;
-	default:
-		return DURATION_SYNTAX;
-	}
-	if (p[1] != '\0')
-		return DURATION_SYNTAX;
-	if (too_big || whole > max_s / unit_s)
-		return DURATION_TOO_LONG;
-	/* whole * unit_s <= max_s (3.2e8), so scaling by <= 1e9 stays far below 2^63. */
-	int64_t scaled_s = whole * unit_s * frac_scale + frac * unit_s;
-	if (scaled_s % (60 * frac_scale) != 0)
-		return DURATION_NOT_WHOLE_MINUTES;
-	int64_t minutes = scaled_s / (60 * frac_scale);
-	if (minutes <= 0)
-		return DURATION_NOT_POSITIVE;
-	if (minutes > (int64_t)MAX_DURATION_DAYS * MIN_PER_DAY)
-		return DURATION_TOO_LONG;
-	*out_min = minutes;
-	return DURATION_OK;
-}
-
-bool scenario_parse_duration_min(const char *text, int64_t *out_min)
-{
-	int64_t minutes;
-	if (text == NULL || parse_duration(text, &minutes) != DURATION_OK)
-		return false;
-	*out_min = minutes;
-	return true;
-}
-
-typedef enum clock_status {
-	CLOCK_OK,
-	CLOCK_SYNTAX,
-	CLOCK_BAD_HOUR,
-	CLOCK_BAD_MINUTE,
-	CLOCK_DAY_ZERO,
-	CLOCK_DAY_TOO_LATE,
-} clock_status;
-
-/* Up to `max_digits` decimal digits at *p; advances *p. False if there are none. */
-static bool read_digits(const char **p, int max_digits, int *out)
-{
-	int value = 0, n = 0;
-	while (**p >= '0' && **p <= '9' && n < max_digits) {
-		value = value * 10 + (**p - '0');
-		(*p)++;
-		n++;
-	}
-	*out = value;
-	return n > 0;
-}
-
-/* "H:MM", "HH:MM" (day 1), or "dN HH:MM" with one or more spaces; day is 1-based. */
-static clock_status parse_clock(const char *text, int *out_day, int *out_min_of_day)
-{
-	const char *p = text;
-	int day = 1, hour, minute;
-
-	if (*p == 'd') {
-		p++;
-		/* 8 digits: far past MAX_EVENT_DAY, far below INT_MAX. */
-		if (!read_digits(&p, 8, &day) || *p != ' ')
-			return CLOCK_SYNTAX;
-		while (*p == ' ')
-			p++;
-	}
-	if (!read_digits(&p, 2, &hour) || *p != ':')
-		return CLOCK_SYNTAX;
-	p++;
-	const char *minute_start = p;
-	if (!read_digits(&p, 2, &minute) || p - minute_start != 2 || *p != '\0')
-		return CLOCK_SYNTAX;
-	if (hour > 23)
-		return CLOCK_BAD_HOUR;
-	if (minute > 59)
-		return CLOCK_BAD_MINUTE;
-	if (day < 1)
-		return CLOCK_DAY_ZERO;
-	if (day > MAX_EVENT_DAY)
-		return CLOCK_DAY_TOO_LATE;
-	*out_day = day;
-	*out_min_of_day = hour * 60 + minute;
-	return CLOCK_OK;
-}
-
-bool scenario_parse_clock(const char *text, int *out_day, int *out_min_of_day)
-{
-	int day, min_of_day;
-	if (text == NULL || parse_clock(text, &day, &min_of_day) != CLOCK_OK)
-		return false;
-	*out_day = day;
-	*out_min_of_day = min_of_day;
-	return true;
-}
 
 /* "HH:MM" for day 1, "dN HH:MM" after; `min` counts from day 1, 00:00. */
 typedef struct clock_text {
@@ -639,20 +485,20 @@ static bool expect_duration(walker *w, const char *key, const yaml_node_t *n, in
 	const char *t;
 	if (!expect_text(w, key, n, what, &t))
 		return false;
-	switch (parse_duration(t, out_min)) {
-	case DURATION_OK:
+	switch (duration_parse(t, 60, MAX_DURATION_MIN, out_min)) {
+	case DURATION_PARSED:
 		return true;
-	case DURATION_SYNTAX:
+	case DURATION_BAD_SYNTAX:
 		if (classify_number(n) == NUMBER_FINITE)
 			return fail(w, n->start_mark, key,
 			            "expected %s, got %s (a number without a unit)", what,
 			            show(n).text);
 		return fail_expected(w, key, n, what);
-	case DURATION_NOT_WHOLE_MINUTES:
+	case DURATION_NOT_WHOLE:
 		return fail_expected(w, key, n, "a whole number of minutes");
-	case DURATION_NOT_POSITIVE:
+	case DURATION_ZERO:
 		return fail_expected(w, key, n, "a duration longer than zero");
-	case DURATION_TOO_LONG:
+	case DURATION_OVER_MAX:
 		return fail(w, n->start_mark, key, "expected at most %dd, got %s",
 		            MAX_DURATION_DAYS, show(n).text);
 	}
@@ -671,21 +517,21 @@ static bool expect_clock(walker *w, const char *key, const yaml_node_t *n, bool 
 	const char *t;
 	if (!expect_text(w, key, n, what, &t))
 		return false;
-	switch (parse_clock(t, out_day, out_min_of_day)) {
-	case CLOCK_OK:
+	switch (clock_time_parse(t, MAX_EVENT_DAY, out_day, out_min_of_day)) {
+	case CLOCK_TIME_PARSED:
 		if (!allow_day && *out_day != 1)
 			return fail(w, n->start_mark, key, "expected %s without a day, got %s",
 			            what, show(n).text);
 		return true;
-	case CLOCK_SYNTAX:
+	case CLOCK_TIME_BAD_SYNTAX:
 		return fail_expected(w, key, n, what);
-	case CLOCK_BAD_HOUR:
+	case CLOCK_TIME_BAD_HOUR:
 		return fail_expected(w, key, n, "an hour 00 to 23");
-	case CLOCK_BAD_MINUTE:
+	case CLOCK_TIME_BAD_MINUTE:
 		return fail_expected(w, key, n, "minutes 00 to 59");
-	case CLOCK_DAY_ZERO:
+	case CLOCK_TIME_DAY_ZERO:
 		return fail_expected(w, key, n, "a day d1 or later (days count from 1)");
-	case CLOCK_DAY_TOO_LATE:
+	case CLOCK_TIME_DAY_OVER_MAX:
 		return fail(w, n->start_mark, key, "expected a day d1 to d%d, got %s",
 		            MAX_EVENT_DAY, show(n).text);
 	}
@@ -1457,7 +1303,7 @@ static void *grow_array(void *array, size_t *cap, size_t need, size_t elem)
 /* Minutes from t = 0 of a clock time (day 1-based). */
 static int64_t clock_to_run_min(const scenario *s, int day, int min_of_day)
 {
-	return (int64_t)(day - 1) * MIN_PER_DAY + min_of_day - s->start_min_of_day;
+	return clock_minute(day, min_of_day) - s->start_min_of_day;
 }
 
 /*
@@ -1572,18 +1418,18 @@ static bool expect_relative_time(walker *w, const char *key, const yaml_node_t *
 	if (!expect_text(w, key, n, what, &t))
 		return false;
 	int64_t minutes = 0;
-	switch (parse_duration(t + 1, &minutes)) {
-	case DURATION_OK:
+	switch (duration_parse(t + 1, 60, MAX_DURATION_MIN, &minutes)) {
+	case DURATION_PARSED:
 		break;
-	case DURATION_NOT_POSITIVE: /* no sign can follow the '+': this is zero */
+	case DURATION_ZERO: /* no sign can follow the '+': this is zero */
 		minutes = 0;
 		break;
-	case DURATION_NOT_WHOLE_MINUTES:
+	case DURATION_NOT_WHOLE:
 		return fail_expected(w, key, n, "a relative time of whole minutes");
-	case DURATION_TOO_LONG:
+	case DURATION_OVER_MAX:
 		return fail(w, n->start_mark, key, "expected at most +%dd, got %s",
 		            MAX_DURATION_DAYS, show(n).text);
-	case DURATION_SYNTAX:
+	case DURATION_BAD_SYNTAX:
 	default:
 		return fail_expected(w, key, n, what);
 	}

@@ -244,13 +244,4 @@ bool scenario_load_string(const char *text, size_t len, const char *path, scenar
 /* Release what a loaded scenario owns; leaves it zeroed. Safe on a zeroed scenario. */
 void scenario_free(scenario *s);
 
-/*
- * Parse helpers, exposed for the CLI and tests. All return false on bad syntax.
- * Durations: an integer (or decimal) number and a unit s, m, h or d ("90m", "1.5h", "2d");
- * the result must be a whole, positive number of minutes.
- * Clock times: "HH:MM" (day 1) or "dN HH:MM" (day N, N >= 1); *day is 1-based.
- */
-bool scenario_parse_duration_min(const char *text, int64_t *out_min);
-bool scenario_parse_clock(const char *text, int *out_day, int *out_min_of_day);
-
 #endif
