@@ -1,5 +1,5 @@
 /*
- * Tests for sim/scenario.c: good files load with the right values, the parse helpers, and
+ * Tests for the scenario loader (sim/scenario/): good files load with the right values, and
  * every malformed file in tests/scenarios/bad/ is refused with the exact `file:line:column:`
  * of the offending node and a message that says what was wrong.
  *
