@@ -104,7 +104,6 @@ typedef struct observers {
 	recorder *rec;
 	trace *trace;
 	event_stream *events; /* --events */
-	int64_t now_min;      /* the minute requests from outside (BlueZ) belong to */
 	/* on the air (run --ble) */
 	engine *engine;
 	bluez_gateway *gw;
@@ -155,21 +154,18 @@ static void observe_bluez(const bluez_event *ev, void *user_data)
 	observers *o = user_data;
 	if (bluez_status_apply(&o->ble, ev))
 		o->ble_changed = true;
-	if (ev->kind == BLUEZ_EV_BOND_CREATED && o->engine && engine_server(o->engine)) {
-		/* Every new bond is announced on the pump; a second phone waits for the person
-		 * to confirm it there, which revokes the first (one controller, docs/ble.md). */
-		ble_server_bond_created(engine_server(o->engine), ev->device, o->now_min);
+	/* Every new bond is announced on the pump; a second phone waits for the person to
+	 * confirm it there, which revokes the first (one controller, docs/ble.md). */
+	if (ev->kind == BLUEZ_EV_BOND_CREATED && engine_bond_created(o->engine, ev->device))
 		o->bonds++;
-	}
-	if (ev->kind == BLUEZ_EV_BOND_REMOVED && o->engine && engine_server(o->engine))
-		ble_server_bond_removed(engine_server(o->engine), ev->device, o->now_min);
-	if (ev->kind == BLUEZ_EV_PAIRING_WINDOW_CLOSED && ev->attempts > 0 && o->engine)
+	if (ev->kind == BLUEZ_EV_BOND_REMOVED)
+		engine_bond_removed(o->engine, ev->device);
+	if (ev->kind == BLUEZ_EV_PAIRING_WINDOW_CLOSED && ev->attempts > 0)
 		/* Someone may be guessing passkeys: the person at the pump must know. */
-		pump_announce_pairing_attempts(engine_pump(o->engine), o->now_min,
-		                               (unsigned)ev->attempts);
+		engine_pairing_attempts(o->engine, (unsigned)ev->attempts);
 	if (!o->events)
 		return;
-	event_stream_begin(o->events, o->now_min, bluez_event_kind_name(ev->kind));
+	event_stream_begin(o->events, engine_now_min(o->engine), bluez_event_kind_name(ev->kind));
 	if (ev->adapter && ev->adapter[0])
 		event_stream_str(o->events, "adapter", ev->adapter);
 	switch (ev->kind) {
@@ -255,7 +251,7 @@ static void fill_screen(const viewer_api *ui, viewer_pump_screen *s, const engin
                         engine *e)
 {
 	ui->screen_from_row(s, row);
-	pump *p = engine_pump(e);
+	const pump *p = engine_pump(e);
 	pump_status ps;
 	pump_get_status(p, &ps);
 	s->suspended_by_lgs = ps.suspended_by_lgs;
@@ -342,8 +338,7 @@ static bool handle_input(live *lv, engine *e, int64_t now_min)
 			break;
 		case VIEWER_ACTION_ACKNOWLEDGE:
 			if (in.annunciation_id)
-				pump_confirm_annunciation(engine_pump(e), now_min, PUMP_SOURCE_PUMP,
-				                          in.annunciation_id);
+				engine_confirm_annunciation(e, in.annunciation_id);
 			break;
 		case VIEWER_ACTION_OPEN_PAIRING:
 			if (lv->obs && lv->obs->gw)
@@ -641,8 +636,7 @@ set_up_done:
 			break;
 		}
 		const bool integrated = st == ENGINE_ROW;
-		obs.now_min = row.t_min + 1;
-		bluez_gateway_set_now(gw, obs.now_min);
+		bluez_gateway_set_now(gw, engine_now_min(e));
 		if (out.events && row.has_cgm) {
 			event_stream_begin(out.events, row.t_min, "cgm");
 			event_stream_num(out.events, "mgdl", row.cgm_mgdl);
