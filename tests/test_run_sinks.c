@@ -62,7 +62,8 @@ static const run_sink_ops fake_ops = {
 
 static void add(run_sinks *list, run_sink_place place, fake *f)
 {
-	cr_assert(run_sinks_add(list, place, &fake_ops, f, false));
+	run_report rep = {.status = RUN_PASSED};
+	cr_assert(run_sinks_add(list, place, &fake_ops, f, false, &rep));
 }
 
 Test(run_sinks, call_sinks_in_the_order_of_their_places_not_of_adding)
@@ -126,24 +127,29 @@ Test(run_sinks, abandoning_undoes_every_sink_then_frees_it)
 	cr_assert_eq(list.count, 0);
 }
 
-Test(run_sinks, a_full_list_refuses_one_more)
+Test(run_sinks, a_full_list_refuses_one_more_and_releases_it)
 {
 	run_sinks list = {.count = 0};
-	fake f = {"F", false};
+	run_report rep = {.status = RUN_PASSED};
+	fake f = {"F", false}, extra = {"X", false};
 	for (int i = 0; i < RUN_SINKS_MAX; i++)
-		cr_assert(run_sinks_add(&list, RUN_SINK_CSV, &fake_ops, &f, false));
-	cr_assert_not(run_sinks_add(&list, RUN_SINK_CSV, &fake_ops, &f, false));
+		cr_assert(run_sinks_add(&list, RUN_SINK_CSV, &fake_ops, &f, false, &rep));
+	journal[0] = '\0';
+	cr_assert_not(run_sinks_add(&list, RUN_SINK_CSV, &fake_ops, &extra, false, &rep));
 	cr_assert_eq(list.count, RUN_SINKS_MAX);
+	cr_assert_str_eq(journal, "X:abandon X:free", "the refused sink is undone and freed");
+	cr_assert_str_eq(rep.message, "too many outputs for one run");
 }
 
 Test(run_sinks, detailed_rows_are_asked_for_when_any_sink_reads_the_pump)
 {
 	run_sinks list = {.count = 0};
 	fake f = {"F", false};
+	run_report rep = {.status = RUN_PASSED};
 	cr_assert_not(run_sinks_detailed_rows(&list));
-	run_sinks_add(&list, RUN_SINK_EVENTS, &fake_ops, &f, false);
+	run_sinks_add(&list, RUN_SINK_EVENTS, &fake_ops, &f, false, &rep);
 	cr_assert_not(run_sinks_detailed_rows(&list));
-	run_sinks_add(&list, RUN_SINK_CSV, &fake_ops, &f, true);
+	run_sinks_add(&list, RUN_SINK_CSV, &fake_ops, &f, true, &rep);
 	cr_assert(run_sinks_detailed_rows(&list));
 }
 

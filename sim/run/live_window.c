@@ -219,9 +219,8 @@ bool live_window_open(run_sinks *sinks, const viewer_api *ui, const run_options 
 		return true;
 	}
 	live_window *lw = calloc(1, sizeof *lw);
-	if (!lw || !run_sinks_add(sinks, RUN_SINK_WINDOW, &window_ops, lw, false)) {
+	if (!lw) {
 		ui->close(v);
-		free(lw);
 		run_copy_text(rep->message, sizeof rep->message, "out of memory for the window");
 		return false;
 	}
@@ -234,6 +233,8 @@ bool live_window_open(run_sinks *sinks, const viewer_api *ui, const run_options 
 	                    .ble_changed = opt->ble};
 	bluez_status_init(&lw->ble);
 	ui->set_run_state(v, lw->speed, false);
+	if (!run_sinks_add(sinks, RUN_SINK_WINDOW, &window_ops, lw, false, rep))
+		return false;
 	*out = lw;
 	return true;
 }

@@ -111,10 +111,11 @@ typedef struct run_sinks {
 	size_t count;
 } run_sinks;
 
-/* Add a sink at its place (after those of the same place added before). False when the
- * list is full: the caller releases `self`. */
+/* Add a sink at its place (after those of the same place added before); the list owns it
+ * from now on. False when the list is full: then the sink is abandoned and freed at once,
+ * and rep's message says so. */
 bool run_sinks_add(run_sinks *list, run_sink_place place, const run_sink_ops *ops, void *self,
-                   bool detailed_rows);
+                   bool detailed_rows, run_report *rep);
 /* Whether any sink reads the pump's status in rows. */
 bool run_sinks_detailed_rows(const run_sinks *list);
 

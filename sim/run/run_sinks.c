@@ -10,10 +10,16 @@
 #include "stop_request.h"
 
 bool run_sinks_add(run_sinks *list, run_sink_place place, const run_sink_ops *ops, void *self,
-                   bool detailed_rows)
+                   bool detailed_rows, run_report *rep)
 {
-	if (list->count >= RUN_SINKS_MAX)
+	if (list->count >= RUN_SINKS_MAX) {
+		if (ops->abandon)
+			ops->abandon(self);
+		if (ops->free)
+			ops->free(self);
+		run_copy_text(rep->message, sizeof rep->message, "too many outputs for one run");
 		return false;
+	}
 	size_t at = list->count;
 	while (at > 0 && list->sink[at - 1].place > place) {
 		list->sink[at] = list->sink[at - 1];

@@ -86,11 +86,5 @@ bool sink_csv_open(run_sinks *sinks, const char *path, run_report *rep)
 		free(c);
 		return false;
 	}
-	if (!run_sinks_add(sinks, RUN_SINK_CSV, &csv_ops, c, true)) {
-		on_abandon(c);
-		free(c);
-		run_copy_text(rep->message, sizeof rep->message, "too many outputs");
-		return false;
-	}
-	return true;
+	return run_sinks_add(sinks, RUN_SINK_CSV, &csv_ops, c, true, rep);
 }

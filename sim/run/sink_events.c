@@ -169,11 +169,5 @@ bool sink_events_open(run_sinks *sinks, const char *path, run_report *rep)
 		free(s);
 		return false;
 	}
-	if (!run_sinks_add(sinks, RUN_SINK_EVENTS, &events_ops, s, false)) {
-		on_abandon(s);
-		free(s);
-		run_copy_text(rep->message, sizeof rep->message, "too many outputs");
-		return false;
-	}
-	return true;
+	return run_sinks_add(sinks, RUN_SINK_EVENTS, &events_ops, s, false, rep);
 }

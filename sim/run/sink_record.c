@@ -125,11 +125,5 @@ bool sink_record_open(run_sinks *sinks, const run_options *opt, const scenario *
 		recorder_close(rec);
 		return false;
 	}
-	if (!run_sinks_add(sinks, RUN_SINK_DATABASE, &record_ops, rec, true)) {
-		on_abandon(rec);
-		recorder_close(rec);
-		run_copy_text(rep->message, sizeof rep->message, "too many outputs");
-		return false;
-	}
-	return true;
+	return run_sinks_add(sinks, RUN_SINK_DATABASE, &record_ops, rec, true, rep);
 }

@@ -36,8 +36,5 @@ static const run_sink_ops summary_ops = {.finish = on_finish};
 
 bool sink_summary_open(run_sinks *sinks, run_report *rep)
 {
-	if (run_sinks_add(sinks, RUN_SINK_SUMMARY, &summary_ops, NULL, false))
-		return true;
-	run_copy_text(rep->message, sizeof rep->message, "too many outputs");
-	return false;
+	return run_sinks_add(sinks, RUN_SINK_SUMMARY, &summary_ops, NULL, false, rep);
 }

@@ -87,7 +87,7 @@ sink_trace *sink_trace_open(run_sinks *sinks, const viewer_api *ui, const char *
 	sink_trace *s = calloc(1, sizeof *s);
 	if (s)
 		s->tr = trace_new();
-	if (!s || !s->tr || !run_sinks_add(sinks, RUN_SINK_TRACE, &trace_ops, s, true)) {
+	if (!s || !s->tr) {
 		if (s)
 			trace_free(s->tr);
 		free(s);
@@ -96,7 +96,7 @@ sink_trace *sink_trace_open(run_sinks *sinks, const viewer_api *ui, const char *
 	}
 	s->ui = ui;
 	s->png_path = png_path;
-	return s;
+	return run_sinks_add(sinks, RUN_SINK_TRACE, &trace_ops, s, true, rep) ? s : NULL;
 }
 
 const trace *sink_trace_get(const sink_trace *s)

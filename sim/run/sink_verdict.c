@@ -151,15 +151,17 @@ sink_verdict *sink_verdict_open(run_sinks *sinks, const scenario *sc, run_report
 		summary_init(&v->sum);
 		v->expect = sc->expectation_count ? expect_eval_new(sc) : NULL;
 	}
-	if (!v || (sc->expectation_count && !v->expect) ||
-	    !run_sinks_add(sinks, RUN_SINK_VERDICT, &verdict_ops, v, sc->expectation_count > 0)) {
+	if (!v || (sc->expectation_count && !v->expect)) {
 		if (v)
 			free_verdict(v);
 		run_copy_text(rep->message, sizeof rep->message,
 		              "cannot set up the run (out of memory)");
 		return NULL;
 	}
-	return v;
+	return run_sinks_add(sinks, RUN_SINK_VERDICT, &verdict_ops, v, sc->expectation_count > 0,
+	                     rep)
+	           ? v
+	           : NULL;
 }
 
 const summary *sink_verdict_summary(const sink_verdict *v)
