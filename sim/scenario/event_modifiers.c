@@ -111,7 +111,10 @@ bool parse_event_count(walker *w, const char *key, yaml_node_t *v, void *ctx)
 	return walk_integer(w, key, v, 1, MAX_EVENTS, &d->repeat_count);
 }
 
-bool event_check_modifiers(walker *w, const char *item_key, const event_draft *d)
+/* A phone's command modifiers belong inside phone: (then checked there, with the phone
+ * mapping as the item); elsewhere link goes with an attack, type with a bolus, extended
+ * with a multiwave bolus. */
+static bool check_placement(walker *w, const char *item_key, const event_draft *d)
 {
 	const scenario_event *e = &d->event;
 	const char *kind = scenario_event_kind_name(e->kind);
@@ -139,82 +142,79 @@ bool event_check_modifiers(walker *w, const char *item_key, const event_draft *d
 		};
 		command.event.from_phone = false;
 		key_path_join(key, sizeof key, item_key, "phone");
-		if (!event_check_modifiers(w, key, &command))
-			return false;
-	} else {
-		if (d->link_node && e->kind != SCENARIO_EVENT_ATTACK) {
-			key_path_join(key, sizeof key, item_key, "link");
-			return walk_fail(
-			    w, d->link_node->start_mark, key,
-			    "'link' goes with a phone: or attack: event (the security of "
-			    "the phone's link), not a %s",
-			    kind);
-		}
-		if (d->type_node && !is_bolus) {
-			key_path_join(key, sizeof key, item_key, "type");
-			return walk_fail(w, d->type_node->start_mark, key,
-			                 "'type' goes with a bolus, not a %s", kind);
-		}
-		if (d->extended_node && !(is_bolus && e->bolus_type == PUMP_BOLUS_MULTIWAVE)) {
-			key_path_join(key, sizeof key, item_key, "extended");
-			return walk_fail(
-			    w, d->extended_node->start_mark, key,
-			    "'extended' goes with a bolus of type multiwave (the extended "
-			    "part)");
-		}
+		return event_check_modifiers(w, key, &command);
 	}
-	if (d->drain_node &&
-	    !(e->kind == SCENARIO_EVENT_FAULT && e->fault == PUMP_FAULT_BATTERY_DRAIN)) {
-		key_path_join(key, sizeof key, item_key, "drain");
-		return walk_fail(w, d->drain_node->start_mark, key,
-		                 "'drain' goes with fault: battery_drain");
+	if (d->link_node && e->kind != SCENARIO_EVENT_ATTACK) {
+		key_path_join(key, sizeof key, item_key, "link");
+		return walk_fail(w, d->link_node->start_mark, key,
+		                 "'link' goes with a phone: or attack: event (the security of "
+		                 "the phone's link), not a %s",
+		                 kind);
 	}
-	if (!e->from_phone) {
-		const bool timed_bolus = is_bolus && e->bolus_type != PUMP_BOLUS_NORMAL;
-		const bool timed_fault =
-		    event_is_sensor_fault(e->kind) && e->kind != SCENARIO_EVENT_SENSOR_DROPOUT;
-		const bool needs_duration =
-		    timed_bolus || timed_fault || e->kind == SCENARIO_EVENT_TEMP_BASAL;
-		if (d->duration_node && !needs_duration) {
-			key_path_join(key, sizeof key, item_key, "duration");
-			if (e->kind == SCENARIO_EVENT_SENSOR_DROPOUT)
-				return walk_fail(
-				    w, d->duration_node->start_mark, key,
-				    "'duration' does not go with sensor_dropout: its value is "
-				    "the duration (e.g. sensor_dropout: 45m)");
-			if (e->kind == SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL)
-				return walk_fail(
-				    w, d->duration_node->start_mark, key,
-				    "'duration' does not go with set_cgm_interval: its value is "
-				    "the interval (e.g. set_cgm_interval: 5m)");
-			if (e->kind == SCENARIO_EVENT_PAIRING_WINDOW)
-				return walk_fail(
-				    w, d->duration_node->start_mark, key,
-				    "'duration' does not go with pairing_window: its value is "
-				    "how long the window stays open (e.g. pairing_window: 2m)");
+	if (d->type_node && !is_bolus) {
+		key_path_join(key, sizeof key, item_key, "type");
+		return walk_fail(w, d->type_node->start_mark, key,
+		                 "'type' goes with a bolus, not a %s", kind);
+	}
+	if (d->extended_node && !(is_bolus && e->bolus_type == PUMP_BOLUS_MULTIWAVE)) {
+		key_path_join(key, sizeof key, item_key, "extended");
+		return walk_fail(w, d->extended_node->start_mark, key,
+		                 "'extended' goes with a bolus of type multiwave (the extended "
+		                 "part)");
+	}
+	return true;
+}
+
+/* Of a pump-side event: a duration where the kind has one and none where it has not (the
+ * three kinds whose value is a duration say so); a multiwave bolus has its extended part. */
+static bool check_duration(walker *w, const char *item_key, const event_draft *d)
+{
+	const scenario_event *e = &d->event;
+	char key[KEY_PATH_MAX];
+	const bool is_bolus = e->kind == SCENARIO_EVENT_BOLUS;
+	const bool timed_bolus = is_bolus && e->bolus_type != PUMP_BOLUS_NORMAL;
+	const bool timed_fault =
+	    event_is_sensor_fault(e->kind) && e->kind != SCENARIO_EVENT_SENSOR_DROPOUT;
+	const bool needs_duration =
+	    timed_bolus || timed_fault || e->kind == SCENARIO_EVENT_TEMP_BASAL;
+	if (d->duration_node && !needs_duration) {
+		key_path_join(key, sizeof key, item_key, "duration");
+		if (e->kind == SCENARIO_EVENT_SENSOR_DROPOUT)
+			return walk_fail(w, d->duration_node->start_mark, key,
+			                 "'duration' does not go with sensor_dropout: its value is "
+			                 "the duration (e.g. sensor_dropout: 45m)");
+		if (e->kind == SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL)
 			return walk_fail(
 			    w, d->duration_node->start_mark, key,
-			    "'duration' goes with a temp_basal, an extended or multiwave "
-			    "bolus, or a sensor_drift, sensor_noise or compression_low");
-		}
-		if (needs_duration && !d->duration_node)
+			    "'duration' does not go with set_cgm_interval: its value is "
+			    "the interval (e.g. set_cgm_interval: 5m)");
+		if (e->kind == SCENARIO_EVENT_PAIRING_WINDOW)
 			return walk_fail(
-			    w, d->item_node->start_mark, item_key,
-			    "a%s %s needs a duration (e.g. duration: 2h)",
-			    timed_bolus && e->bolus_type == PUMP_BOLUS_EXTENDED ? "n" : "",
-			    timed_bolus ? (e->bolus_type == PUMP_BOLUS_EXTENDED ? "extended bolus"
-			                                                        : "multiwave bolus")
-			                : kind);
-		if (is_bolus && e->bolus_type == PUMP_BOLUS_MULTIWAVE && !d->extended_node)
-			return walk_fail(
-			    w, d->item_node->start_mark, item_key,
-			    "a multiwave bolus needs its extended part (e.g. extended: 3)");
+			    w, d->duration_node->start_mark, key,
+			    "'duration' does not go with pairing_window: its value is "
+			    "how long the window stays open (e.g. pairing_window: 2m)");
+		return walk_fail(w, d->duration_node->start_mark, key,
+		                 "'duration' goes with a temp_basal, an extended or multiwave "
+		                 "bolus, or a sensor_drift, sensor_noise or compression_low");
 	}
-	if (d->eat_rate_node && e->kind != SCENARIO_EVENT_MEAL) {
-		key_path_join(key, sizeof key, item_key, "eat_rate");
-		return walk_fail(w, d->eat_rate_node->start_mark, key,
-		                 "'eat_rate' goes with a meal, not a %s", kind);
-	}
+	if (needs_duration && !d->duration_node)
+		return walk_fail(w, d->item_node->start_mark, item_key,
+		                 "a%s %s needs a duration (e.g. duration: 2h)",
+		                 timed_bolus && e->bolus_type == PUMP_BOLUS_EXTENDED ? "n" : "",
+		                 timed_bolus
+		                     ? (e->bolus_type == PUMP_BOLUS_EXTENDED ? "extended bolus"
+		                                                             : "multiwave bolus")
+		                     : scenario_event_kind_name(e->kind));
+	if (is_bolus && e->bolus_type == PUMP_BOLUS_MULTIWAVE && !d->extended_node)
+		return walk_fail(w, d->item_node->start_mark, item_key,
+		                 "a multiwave bolus needs its extended part (e.g. extended: 3)");
+	return true;
+}
+
+/* until and count go with every, and not both. */
+static bool check_repeat(walker *w, const char *item_key, const event_draft *d)
+{
+	char key[KEY_PATH_MAX];
 	if (!d->every_node) {
 		if (d->until_node) {
 			key_path_join(key, sizeof key, item_key, "until");
@@ -238,4 +238,28 @@ bool event_check_modifiers(walker *w, const char *item_key, const event_draft *d
 		    count_later ? "count" : "until", count_later ? "until" : "count");
 	}
 	return true;
+}
+
+/* In this order, so that the first mistake of an item is the one reported. */
+bool event_check_modifiers(walker *w, const char *item_key, const event_draft *d)
+{
+	const scenario_event *e = &d->event;
+	char key[KEY_PATH_MAX];
+	if (!check_placement(w, item_key, d))
+		return false;
+	if (d->drain_node &&
+	    !(e->kind == SCENARIO_EVENT_FAULT && e->fault == PUMP_FAULT_BATTERY_DRAIN)) {
+		key_path_join(key, sizeof key, item_key, "drain");
+		return walk_fail(w, d->drain_node->start_mark, key,
+		                 "'drain' goes with fault: battery_drain");
+	}
+	if (!e->from_phone && !check_duration(w, item_key, d))
+		return false;
+	if (d->eat_rate_node && e->kind != SCENARIO_EVENT_MEAL) {
+		key_path_join(key, sizeof key, item_key, "eat_rate");
+		return walk_fail(w, d->eat_rate_node->start_mark, key,
+		                 "'eat_rate' goes with a meal, not a %s",
+		                 scenario_event_kind_name(e->kind));
+	}
+	return check_repeat(w, item_key, d);
 }
