@@ -15,17 +15,6 @@
 /* The longest duration anyone may ask for: keeps whole × unit × 10^9 below 2^63. */
 static const int64_t MAX_DURATION_S = 1000000000;
 
-void clock_split(int64_t clock_min, int64_t *day, int *min_of_day)
-{
-	int64_t d = clock_min / CLOCK_MIN_PER_DAY, m = clock_min % CLOCK_MIN_PER_DAY;
-	if (m < 0) { /* C division truncates toward zero: step back a day */
-		m += CLOCK_MIN_PER_DAY;
-		d--;
-	}
-	*day = d + 1;
-	*min_of_day = (int)m;
-}
-
 const char *clock_format(int64_t clock_min, char *buf, size_t cap)
 {
 	int64_t day;

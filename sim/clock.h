@@ -27,9 +27,18 @@ enum {
 
 /*
  * Day (1-based) and minute of the day (0 … 1439) of a clock minute. Negative minutes count
- * back from day 1 (-1 is day 0, 23:59).
+ * back from day 1 (-1 is day 0, 23:59). Inline: the engine calls it every simulated minute.
  */
-void clock_split(int64_t clock_min, int64_t *day, int *min_of_day);
+static inline void clock_split(int64_t clock_min, int64_t *day, int *min_of_day)
+{
+	int64_t d = clock_min / CLOCK_MIN_PER_DAY, m = clock_min % CLOCK_MIN_PER_DAY;
+	if (m < 0) { /* C division truncates toward zero: step back a day */
+		m += CLOCK_MIN_PER_DAY;
+		d--;
+	}
+	*day = d + 1;
+	*min_of_day = (int)m;
+}
 
 /* "d2 07:30": day and time of a clock minute. Returns buf (truncated to cap like snprintf). */
 const char *clock_format(int64_t clock_min, char *buf, size_t cap);

@@ -96,6 +96,7 @@ static void show_progress(progress *p, const run_options *opt, const scenario *s
 static void play(const run_options *opt, const scenario *sc, engine *e, run_outputs *out,
                  run_air *air, double start_s, engine_row *row, run_end_cause *cause)
 {
+	bluez_gateway *gw = run_air_gateway(air); /* NULL: not on the air */
 	progress prog = {.next_s = start_s + 0.5, .shown = false};
 	*cause = (run_end_cause){.kind = RUN_END_COMPLETED, .at_min = sc->duration_min};
 	for (;;) {
@@ -109,7 +110,8 @@ static void play(const run_options *opt, const scenario *sc, engine *e, run_outp
 			break;
 		}
 		const bool integrated = st == ENGINE_ROW;
-		run_air_minute(air);
+		if (gw)
+			run_air_minute(air);
 		if (!run_sinks_row(&out->sinks, row, integrated, cause->error,
 		                   sizeof cause->error)) {
 			cause->kind = RUN_END_ERROR;
@@ -120,10 +122,10 @@ static void play(const run_options *opt, const scenario *sc, engine *e, run_outp
 		if (out->window)
 			quit = !live_window_pace(out->window, row, air);
 		else if (opt->speed > 0.0)
-			pacing_wait_until(run_air_gateway(air),
+			pacing_wait_until(gw,
 			                  start_s + (double)(row->t_min + 1) * 60.0 / opt->speed);
-		else if (run_air_gateway(air))
-			bluez_gateway_poll(run_air_gateway(air), 0);
+		else if (gw)
+			bluez_gateway_poll(gw, 0);
 		if (!integrated) {
 			cause->at_min = row->t_min;
 			break;
