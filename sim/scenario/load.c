@@ -56,59 +56,54 @@ bool load_fail(scenario_error *err, const char *fmt, ...)
 	return false;
 }
 
-/* 1-based line and column of a byte offset (columns count characters, as libyaml does). */
-static void offset_to_line_column(const char *text, size_t len, size_t offset, size_t *line,
-                                  size_t *column)
+/* The place of a byte offset, as libyaml marks it (0-based line and column; columns count
+ * characters, as libyaml does). */
+static yaml_mark_t mark_of_offset(const char *text, size_t len, size_t offset)
 {
-	*line = 1;
-	*column = 1;
+	yaml_mark_t m = {.index = offset, .line = 0, .column = 0};
 	for (size_t i = 0; i < offset && i < len; i++) {
 		if (text[i] == '\n') {
-			(*line)++;
-			*column = 1;
+			m.line++;
+			m.column = 0;
 		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-			(*column)++;
+			m.column++;
 		}
 	}
+	return m;
 }
 
 /* libyaml's own problem, at its mark: the file is not YAML at all. */
 static bool fail_yaml(const yaml_parser_t *p, const char *path, const char *text, size_t len,
                       scenario_error *err)
 {
+	walker w = {.doc = NULL, .path = path, .err = err};
 	const char *problem = p->problem ? p->problem : "unknown problem";
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
 		return load_fail(err, "%s: out of memory while reading YAML", path);
 	case YAML_READER_ERROR: {
-		size_t line, column;
-		offset_to_line_column(text, len, p->problem_offset, &line, &column);
+		const yaml_mark_t at = mark_of_offset(text, len, p->problem_offset);
 		if (p->problem_value != -1)
-			return load_fail(err,
-			                 "%s:%zu:%zu: not readable as YAML text: %s (byte 0x%02X)",
-			                 path, line, column, problem, (unsigned)p->problem_value);
-		return load_fail(err, "%s:%zu:%zu: not readable as YAML text: %s", path, line,
-		                 column, problem);
+			return walk_fail(&w, at, "", "not readable as YAML text: %s (byte 0x%02X)",
+			                 problem, (unsigned)p->problem_value);
+		return walk_fail(&w, at, "", "not readable as YAML text: %s", problem);
 	}
 	default:
 		break;
 	}
-	size_t line = (size_t)p->problem_mark.line + 1, column = (size_t)p->problem_mark.column + 1;
 	/* libyaml says "found character that cannot start any token" for an indenting tab. */
 	if (p->problem_mark.index < len && text[p->problem_mark.index] == '\t')
-		return load_fail(
-		    err,
-		    "%s:%zu:%zu: YAML syntax error: a tab character; YAML indents with "
-		    "spaces only (libyaml: %s)",
-		    path, line, column, problem);
+		return walk_fail(
+		    &w, p->problem_mark, "",
+		    "YAML syntax error: a tab character; YAML indents with spaces only "
+		    "(libyaml: %s)",
+		    problem);
 	if (p->context != NULL)
-		return load_fail(err,
-		                 "%s:%zu:%zu: YAML syntax error: %s (%s started at line %zu, "
-		                 "column %zu)",
-		                 path, line, column, problem, p->context,
-		                 (size_t)p->context_mark.line + 1,
+		return walk_fail(&w, p->problem_mark, "",
+		                 "YAML syntax error: %s (%s started at line %zu, column %zu)",
+		                 problem, p->context, (size_t)p->context_mark.line + 1,
 		                 (size_t)p->context_mark.column + 1);
-	return load_fail(err, "%s:%zu:%zu: YAML syntax error: %s", path, line, column, problem);
+	return walk_fail(&w, p->problem_mark, "", "YAML syntax error: %s", problem);
 }
 
 read_status load_read_file(const char *path, char **out, size_t *out_len, int *out_errno)
@@ -197,7 +192,9 @@ bool load_yaml_document(yaml_parser_t *parser, const char *text, size_t len, con
 		return fail_yaml(parser, path, text, len, err);
 	if (yaml_document_get_root_node(doc) == NULL) {
 		yaml_document_delete(doc);
-		return load_fail(err, "%s:1:1: %s", path, empty_message);
+		walker w = {.doc = NULL, .path = path, .err = err};
+		return walk_fail(&w, (yaml_mark_t){.index = 0, .line = 0, .column = 0}, "", "%s",
+		                 empty_message);
 	}
 	/* A second document would be silently ignored: refuse it. */
 	if (!yaml_parser_load(parser, &extra)) {

@@ -44,7 +44,8 @@ typedef struct load_state {
  * one untouched). */
 void *load_grow_array(void *array, size_t *cap, size_t need, size_t elem);
 
-/* `path: message` (no place: an I/O error, or the whole file) into err; returns false. */
+/* `path: message` into err, for what has no place in the file (it cannot be read, memory);
+ * every message with a place goes through walk_fail. Returns false. */
 PRINTF_LIKE(2, 3)
 bool load_fail(scenario_error *err, const char *fmt, ...);
 
