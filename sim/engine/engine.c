@@ -181,30 +181,13 @@ void engine_pairing_attempts(engine *e, unsigned attempts)
 	pump_announce_pairing_attempts(e->pump, e->between_min, attempts);
 }
 
-/* The scenario acting as the person at the pump: every event becomes a pump command.
- * False when a phone's step could not be played (e->error says why): the run fails. */
-static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
+/* The scenario acting as the person at the pump: a command from the pump's own keys
+ * (PUMP_SOURCE_PUMP), or a fault of the pump itself. */
+static void person_command(engine *e, const scenario_event *ev, int64_t k)
 {
 	pump *p = e->pump;
 	const pump_source src = PUMP_SOURCE_PUMP;
-	/* The phone's events go through the protocol: encoded, written, decoded, checked. */
-	if (e->ble && (ev->from_phone || ev->kind == SCENARIO_EVENT_ATTACK)) {
-		switch (engine_ble_apply(e->ble, ev, k, e->error_buf, sizeof e->error_buf)) {
-		case ENGINE_BLE_PLAYED:
-			return true;
-		case ENGINE_BLE_FAILED:
-			e->error = e->error_buf;
-			return false;
-		case ENGINE_BLE_NOT_MINE:
-			break;
-		}
-	}
 	switch (ev->kind) {
-	case SCENARIO_EVENT_MEAL:
-		row->meal_announced_g += ev->amount;
-		if (ev->eat_rate_g_per_min > 0.0)
-			e->eat_rate_g_per_min = ev->eat_rate_g_per_min;
-		break;
 	case SCENARIO_EVENT_BOLUS: {
 		pump_bolus_request req = {.type = ev->bolus_type, .duration_min = ev->duration_min};
 		if (ev->bolus_type == PUMP_BOLUS_EXTENDED) {
@@ -276,6 +259,50 @@ static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 				pump_confirm_annunciation(p, k, src, active[i].id);
 		break;
 	}
+	default:
+		break; /* not the person's (apply_event) */
+	}
+}
+
+/* One scenario event at minute k. False when a phone's step could not be played
+ * (e->error says why): the run fails. */
+static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
+{
+	/* The phone's events go through the protocol: encoded, written, decoded, checked. */
+	if (e->ble && (ev->from_phone || ev->kind == SCENARIO_EVENT_ATTACK)) {
+		switch (engine_ble_apply(e->ble, ev, k, e->error_buf, sizeof e->error_buf)) {
+		case ENGINE_BLE_PLAYED:
+			return true;
+		case ENGINE_BLE_FAILED:
+			e->error = e->error_buf;
+			return false;
+		case ENGINE_BLE_NOT_MINE:
+			break;
+		}
+	}
+	switch (ev->kind) {
+	case SCENARIO_EVENT_MEAL:
+		row->meal_announced_g += ev->amount;
+		if (ev->eat_rate_g_per_min > 0.0)
+			e->eat_rate_g_per_min = ev->eat_rate_g_per_min;
+		break;
+	case SCENARIO_EVENT_BOLUS:
+	case SCENARIO_EVENT_CALCULATED_BOLUS:
+	case SCENARIO_EVENT_TEMP_BASAL:
+	case SCENARIO_EVENT_CANCEL_BOLUS:
+	case SCENARIO_EVENT_CANCEL_TEMP_BASAL:
+	case SCENARIO_EVENT_SUSPEND:
+	case SCENARIO_EVENT_RESUME:
+	case SCENARIO_EVENT_STOP:
+	case SCENARIO_EVENT_PRIME:
+	case SCENARIO_EVENT_FILL:
+	case SCENARIO_EVENT_REFILL:
+	case SCENARIO_EVENT_SET_MAX_BOLUS:
+	case SCENARIO_EVENT_CHANGE_BATTERY:
+	case SCENARIO_EVENT_FAULT:
+	case SCENARIO_EVENT_CONFIRM:
+		person_command(e, ev, k);
+		break;
 	case SCENARIO_EVENT_SENSOR_DROPOUT:
 	case SCENARIO_EVENT_SENSOR_DRIFT:
 	case SCENARIO_EVENT_SENSOR_NOISE:

@@ -7,7 +7,7 @@
  *
  * To add an event kind: its parser and a row in event_fields here, its name in
  * event_kind_names, the kind in scenario.h — and what the engine does with it
- * (sim/engine/engine.c, apply_event).
+ * (sim/engine/engine.c: apply_event, and person_command for a command at the pump).
  */
 #include <math.h>
 #include <stdio.h>
