@@ -25,22 +25,38 @@ typedef struct seen {
 
 static void keep_event(const pump_event *ev, void *user_data)
 {
-	seen *s = user_data;
-	if (s->count < sizeof s->events / sizeof s->events[0])
-		s->events[s->count++] = *ev;
+	seen *kept = user_data;
+	if (kept->count < sizeof kept->events / sizeof kept->events[0])
+		kept->events[kept->count++] = *ev;
 }
 
-static scenario load(const char *text)
+/* Each test: the occlusion day's scenario and engine, its pump events kept in `s`. */
+static scenario sc;
+static engine *e;
+static seen s;
+
+static void start(void)
 {
-	scenario sc;
 	scenario_error err;
-	cr_assert(scenario_load_string(text, strlen(text), "engine.yaml", &sc, &err), "%s",
-	          err.message);
-	return sc;
+	cr_assert(
+	    scenario_load_string(occlusion_day, strlen(occlusion_day), "engine.yaml", &sc, &err),
+	    "%s", err.message);
+	e = engine_new(&sc);
+	cr_assert_not_null(e);
+	s.count = 0;
+	engine_on_event(e, keep_event, &s);
 }
+
+static void stop(void)
+{
+	engine_free(e);
+	scenario_free(&sc);
+}
+
+TestSuite(engine_between_minutes, .init = start, .fini = stop);
 
 /* Rows up to and including t = last_min. */
-static void run_to(engine *e, int64_t last_min)
+static void run_to(int64_t last_min)
 {
 	engine_row row;
 	do
@@ -48,110 +64,84 @@ static void run_to(engine *e, int64_t last_min)
 	while (row.t_min < last_min);
 }
 
-static const pump_event *find_event(const seen *s, pump_event_kind kind, int command)
+/* The first pump event of `kind` (and `command`, unless < 0) kept since `s` was emptied. */
+static const pump_event *find_event(pump_event_kind kind, int command)
 {
-	for (size_t i = 0; i < s->count; i++)
-		if (s->events[i].kind == kind &&
-		    (command < 0 || (int)s->events[i].command == command))
-			return &s->events[i];
+	for (size_t i = 0; i < s.count; i++)
+		if (s.events[i].kind == kind &&
+		    (command < 0 || (int)s.events[i].command == command))
+			return &s.events[i];
 	return NULL;
 }
 
 Test(engine_between_minutes, now_is_zero_before_the_first_minute_then_the_next_boundary)
 {
-	scenario sc = load(occlusion_day);
-	engine *e = engine_new(&sc);
-	cr_assert_not_null(e);
 	cr_assert_eq(engine_now_min(e), 0);
-	run_to(e, 0);
+	run_to(0);
 	cr_assert_eq(engine_now_min(e), 1, "after row 0 the engine is at t = 1");
-	run_to(e, 59);
+	run_to(59);
 	cr_assert_eq(engine_now_min(e), 60);
 	engine_row row;
 	cr_assert_eq(engine_next(e, &row), ENGINE_LAST_ROW);
 	cr_assert_eq(row.t_min, 60);
 	cr_assert_eq(engine_now_min(e), 61, "after the last row requests land after the end");
-	engine_free(e);
-	scenario_free(&sc);
 }
 
 Test(engine_between_minutes, acknowledging_confirms_at_the_next_minute_as_the_person)
 {
-	scenario sc = load(occlusion_day);
-	engine *e = engine_new(&sc);
-	seen s = {.count = 0};
-	engine_on_event(e, keep_event, &s);
-	run_to(e, 30);
+	run_to(30);
 	pump_annunciation a;
 	cr_assert(pump_newest_annunciation(engine_pump(e), &a));
 	cr_assert_eq(a.type, PUMP_ANN_OCCLUSION);
 	s.count = 0;
 	cr_assert_eq(engine_confirm_annunciation(e, a.id), PUMP_OK);
-	const pump_event *ev = find_event(&s, PUMP_EV_COMMAND, PUMP_CMD_CONFIRM_ANNUNCIATION);
+	const pump_event *ev = find_event(PUMP_EV_COMMAND, PUMP_CMD_CONFIRM_ANNUNCIATION);
 	cr_assert_not_null(ev, "the confirmation is in the audit trail");
 	cr_assert_eq(ev->t_min, 31, "stamped with the boundary after row 30 (got %lld)",
 	             (long long)ev->t_min);
 	cr_assert_eq(ev->source, PUMP_SOURCE_PUMP);
 	cr_assert_eq(ev->result, PUMP_OK);
-	engine_free(e);
-	scenario_free(&sc);
 }
 
 Test(engine_between_minutes, pairing_attempts_raise_their_annunciation_at_the_next_minute)
 {
-	scenario sc = load(occlusion_day);
-	engine *e = engine_new(&sc);
-	seen s = {.count = 0};
-	engine_on_event(e, keep_event, &s);
-	run_to(e, 4);
+	run_to(4);
 	engine_pairing_attempts(e, 3);
-	const pump_event *ev = find_event(&s, PUMP_EV_ANNUNCIATION, -1);
+	const pump_event *ev = find_event(PUMP_EV_ANNUNCIATION, -1);
 	cr_assert_not_null(ev);
 	cr_assert_eq(ev->annunciation.type, PUMP_ANN_PAIRING_ATTEMPTS);
 	cr_assert_eq(ev->t_min, 5);
-	engine_free(e);
-	scenario_free(&sc);
 }
 
-Test(engine_between_minutes, a_bond_is_announced_only_when_the_run_has_a_server)
+Test(engine_between_minutes, without_a_server_a_bond_announces_nothing)
 {
-	scenario sc = load(occlusion_day);
-	engine *e = engine_new(&sc);
-	seen s = {.count = 0};
-	engine_on_event(e, keep_event, &s);
 	cr_assert_null(engine_server(e));
-	run_to(e, 2);
+	run_to(2);
 	cr_assert_not(engine_bond_created(e, "phone-a"), "no server: nothing to announce");
 	engine_bond_removed(e, "phone-a"); /* no server: nothing happens */
-	cr_assert_null(find_event(&s, PUMP_EV_ANNUNCIATION, -1));
-	engine_free(e);
+	cr_assert_null(find_event(PUMP_EV_ANNUNCIATION, -1));
+}
 
-	e = engine_new(&sc);
-	s.count = 0;
-	engine_on_event(e, keep_event, &s);
+Test(engine_between_minutes, with_a_server_a_bond_is_announced_at_the_next_minute)
+{
 	cr_assert_not_null(engine_enable_ble(e));
-	run_to(e, 2);
+	run_to(2);
 	cr_assert(engine_bond_created(e, "phone-a"));
-	const pump_event *ev = find_event(&s, PUMP_EV_ANNUNCIATION, -1);
+	const pump_event *ev = find_event(PUMP_EV_ANNUNCIATION, -1);
 	cr_assert_not_null(ev, "the new bond is on the pump's screen");
 	cr_assert_eq(ev->annunciation.type, PUMP_ANN_NEW_BOND);
 	cr_assert_eq(ev->t_min, 3);
-	engine_free(e);
-	scenario_free(&sc);
 }
 
 /* A pump event callback runs inside the minute: asking for a change there is a mistake. */
 static void confirm_from_inside(const pump_event *ev, void *user_data)
 {
-	engine *e = user_data;
 	if (ev->kind == PUMP_EV_ANNUNCIATION)
-		engine_confirm_annunciation(e, ev->annunciation.id);
+		engine_confirm_annunciation(user_data, ev->annunciation.id);
 }
 
 Test(engine_between_minutes, a_request_from_inside_a_minute_aborts, .signal = SIGABRT)
 {
-	scenario sc = load(occlusion_day);
-	engine *e = engine_new(&sc);
 	engine_on_event(e, confirm_from_inside, e);
-	run_to(e, 30); /* the annunciations are raised inside minute 21 */
+	run_to(30); /* the annunciations are raised inside minute 21 */
 }
