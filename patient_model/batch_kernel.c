@@ -47,7 +47,7 @@
 _Static_assert(LANES <= BATCH_MAX_LANES, "batch_lanes rows are too short");
 
 /* ---------------------------------------------------------------------------------- */
-/* The right-hand side (patient-model spec §3, clamps §3.6), as patient.c's           */
+/* The right-hand side (docs/patient-model.md "Equations", "Clamps"), as patient.c's           */
 /* ---------------------------------------------------------------------------------- */
 
 /* What the right-hand side holds over a minute, loaded once an attempt. */
@@ -72,7 +72,7 @@ VI held_inputs held_inputs_of(const batch_lanes *b)
 
 #define C(name) vload(b->c[name])
 
-/* Clamp of §3.6: the derivative is 0 while the state is not >= 0. */
+/* The clamp (docs/patient-model.md "Clamps"): the derivative is 0 while the state is not >= 0. */
 VI vd clamp(vd dx, vd x)
 {
 	return vsel(vge(x, vset(0.0)), dx, vset(0.0));
@@ -181,7 +181,7 @@ static void minute_setup(batch_lanes *b, uint32_t setup_bits)
 	const vm s = mask_of(setup_bits);
 	const vd zero = vset(0.0);
 
-	/* spec §4, patient_eat: announced grams become an eating rate */
+	/* docs/patient-model.md "Inputs", patient_eat: announced grams become an eating rate */
 	const vd meal_g = vload(b->in_meal_g);
 	const vd rate =
 	    vsel(vgt(meal_g, zero), vload(b->in_eat_rate_g_per_min), vload(b->eat_rate_g_per_min));

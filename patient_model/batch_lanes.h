@@ -71,7 +71,7 @@ typedef struct batch_lanes {
 	_Alignas(64) double steps[BATCH_MAX_LANES];    /* attempts this minute */
 	_Alignas(64) double evals[BATCH_MAX_LANES];    /* RHS evaluations this minute */
 
-	/* the meal state machine (spec §4) */
+	/* the meal state machine (docs/patient-model.md "Inputs") */
 	_Alignas(64) double planned_meal_g[BATCH_MAX_LANES];
 	_Alignas(64) double eat_rate_g_per_min[BATCH_MAX_LANES];
 	_Alignas(64) double last_eaten_g[BATCH_MAX_LANES];

@@ -2,7 +2,7 @@
  * cgm — the continuous glucose monitor of simglucose: a reading of subcutaneous glucose
  * plus the Breton & Kovatchev (2008) sensor noise, clipped to the sensor's range.
  *
- * Follows patient-model spec §9 "CGM sensor" and simglucose v0.2.11 sensor/noise_gen.py
+ * Follows docs/patient-model.md "The CGM sensor" and simglucose v0.2.11 sensor/noise_gen.py
  * (CGMNoise, noise15_iter) and sensor/cgm.py (CGMSensor.measure):
  *   - every 15 min a knot e_0 = N(0,1), e_k = PACF * (e_{k-1} + N(0,1)), transformed by
  *     Johnson SU: eps_k = xi + lambda * sinh((e_k - gamma) / delta);

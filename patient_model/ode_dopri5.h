@@ -9,7 +9,7 @@
  * with new inputs, and only the step size survives from one call to the next (scipy keeps
  * it in its work array); the first derivative is recomputed on entry and the stabilisation
  * memory starts afresh. Reproducing that, and nothing else, is what makes the port match
- * the reference traces to their print rounding (patient-model spec §8).
+ * the reference traces to their print rounding (docs/patient-model.md "Integration").
  *
  * Private to patient_model. Header-only so that the compiler can inline the right-hand
  * side into the stages (it is called ~7 times a simulated minute). Never allocates.

@@ -2,11 +2,11 @@
  * patient — the UVA/Padova S2008 T1DM model exactly as simglucose v0.2.11 computes it
  * (T1DPatient.model / T1DPatient.step), one-minute zero-order-hold steps.
  *
- * Follows the patient-model spec: §3 equations (Dalla Man et al. 2007; Kovatchev et al.
- * 2009), §3.6 the reference's non-negativity clamps (derivative forced to 0 while the state
- * is strictly negative — an artefact we reproduce on purpose, because matching the
- * reference matters more here than the frozen tail after a deep hypo, see §6), §4 the meal
- * state machine (EAT_RATE 5 g/min, Dbar), §8 the integrator (DOPRI5 as scipy runs it).
+ * Follows docs/patient-model.md: its equations (Dalla Man et al. 2007; Kovatchev et al.
+ * 2009), the reference's non-negativity clamps (derivative forced to 0 while the state is
+ * strictly negative — an artefact we reproduce on purpose, because matching the reference
+ * matters more here than the frozen tail after a deep hypo), the meal state machine
+ * (EAT_RATE 5 g/min, Dbar) and the integrator (DOPRI5 as scipy runs it).
  *
  * Never does I/O, never allocates inside a step, keeps no globals.
  */
@@ -33,7 +33,7 @@ struct patient {
 	double t_min;
 	double x[PATIENT_STATE_COUNT];
 	ode_dopri5 solver;
-	/* meal state machine (spec §4) */
+	/* meal state machine (docs/patient-model.md "Inputs") */
 	double planned_meal_g;
 	double eat_rate_g_per_min;
 	double last_eaten_g; /* to_eat of the previous minute */
@@ -84,7 +84,7 @@ static inline double tanh_difference(double u, double v)
 	return (nu * (1.0 + ev) - nv * (1.0 + eu)) / ((1.0 + eu) * (1.0 + ev));
 }
 
-/* Spec §3: dx/dt of the 13 states, with the reference's clamps (§3.6). */
+/* docs/patient-model.md "Equations": dx/dt of the 13 states, with the reference's clamps. */
 static void patient_rhs(const double *x, double *dx, const void *user_data)
 {
 	const rhs_inputs *in = user_data;
@@ -166,7 +166,7 @@ void patient_free(patient *p)
 	free(p);
 }
 
-/* Spec §4: announced grams become an eating rate; returns grams eaten this minute. */
+/* docs/patient-model.md "Inputs": announced grams become an eating rate; returns grams eaten this minute. */
 static double patient_eat(patient *p, double meal_announced_g)
 {
 	double to_eat = 0.0;

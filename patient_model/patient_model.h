@@ -23,7 +23,7 @@
 
 enum { PATIENT_STATE_COUNT = 13 };
 
-/* State indices, in simglucose order (patient-model spec §1). */
+/* State indices, in simglucose order (docs/patient-model.md "States"). */
 typedef enum patient_state_index {
 	PATIENT_QSTO1_MG = 0,
 	PATIENT_QSTO2_MG,
@@ -96,7 +96,7 @@ void patient_free(patient *p);
 
 /*
  * Advance one minute. `meal_announced_g` grams are added to the meal being eaten (eaten at
- * 5 g/min, spec §4); `insulin_u_per_min` is the subcutaneous infusion over the minute
+ * 5 g/min, docs/patient-model.md "Inputs"); `insulin_u_per_min` is the subcutaneous infusion over the minute
  * (basal + bolus). Both are held constant over the minute. `info` may be NULL.
  */
 patient_step_result patient_step(patient *p, double meal_announced_g, double insulin_u_per_min,
@@ -118,7 +118,7 @@ double patient_bg_mgdl(const patient *p);
 double patient_gsub_mgdl(const patient *p);
 /* Plasma insulin Ip/Vi, pmol/L. */
 double patient_insulin_pmol_per_l(const patient *p);
-/* Copy of the 13 states (spec §1 order). */
+/* Copy of the 13 states (docs/patient-model.md order). */
 void patient_get_state(const patient *p, double out[PATIENT_STATE_COUNT]);
 const patient_params *patient_get_params(const patient *p);
 
@@ -238,7 +238,7 @@ patient_batch_result patient_batch_end(patient_batch *b, unsigned lane);
  */
 size_t patient_batch_advance(patient_batch *b, patient_batch_ready *ready, size_t cap);
 
-/* The lane's 13 states (spec §1 order) where it stands; the lane must have a job. */
+/* The lane's 13 states (docs/patient-model.md order) where it stands; the lane must have a job. */
 patient_batch_result patient_batch_get_state(const patient_batch *b, unsigned lane,
                                              double out[PATIENT_STATE_COUNT]);
 

@@ -9,10 +9,12 @@ int authority_rank(pump_source s)
 	switch (s) {
 	case PUMP_SOURCE_PHONE:
 		return 0;
-	case PUMP_SOURCE_AUTOMATION:
+	case PUMP_SOURCE_CONTROLLER: /* the pump's own loop: above a phone, below its protection */
 		return 1;
-	case PUMP_SOURCE_PUMP:
+	case PUMP_SOURCE_AUTOMATION:
 		return 2;
+	case PUMP_SOURCE_PUMP:
+		return 3;
 	}
 	return 0; /* an unknown source is trusted least */
 }

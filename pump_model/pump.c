@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "authority.h"
+#include "insulin_curve.h"
 #include "pump_model.h"
 
 enum {
@@ -306,6 +307,8 @@ const char *pump_source_name(pump_source s)
 		return "phone";
 	case PUMP_SOURCE_AUTOMATION:
 		return "automation";
+	case PUMP_SOURCE_CONTROLLER:
+		return "controller";
 	}
 	return "unknown";
 }
@@ -589,15 +592,7 @@ static void set_therapy(pump *p, int64_t now, pump_therapy_state s, pump_source 
 /* Fraction of a dose still active t minutes after it (exponential curve, td and tp). */
 static double iob_fraction(double t, double td, double tp)
 {
-	if (t <= 0.0)
-		return 1.0;
-	if (t >= td)
-		return 0.0;
-	const double tau = tp * (1.0 - tp / td) / (1.0 - 2.0 * tp / td);
-	const double a = 2.0 * tau / td;
-	const double s = 1.0 / (1.0 - a + (1.0 + a) * exp(-td / tau));
-	return 1.0 - s * (1.0 - a) *
-	                     ((t * t / (tau * td * (1.0 - a)) - t / tau - 1.0) * exp(-t / tau) + 1.0);
+	return insulin_curve_remaining(t, td, tp);
 }
 
 static void iob_prune(pump *p, int64_t now)

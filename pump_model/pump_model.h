@@ -122,6 +122,10 @@ typedef enum pump_source {
 	                           the pump's alarms, which only the person may clear */
 	PUMP_SOURCE_PHONE,      /* a remote controller over BLE: never trusted */
 	PUMP_SOURCE_AUTOMATION, /* the pump's own protection (low-glucose suspend) */
+	/* The pump's closed-loop controller (controller_loop.h): only temp basals, their
+	 * cancellation and boluses, each through every hard limit; it never resumes, stops,
+	 * confirms or changes a limit, so it can undo neither the person nor the protection. */
+	PUMP_SOURCE_CONTROLLER,
 } pump_source;
 
 /* "pump", "phone", "automation". */
@@ -158,7 +162,7 @@ typedef enum pump_result {
 const char *pump_result_name(pump_result r);
 bool pump_result_from_name(const char *name, pump_result *out);
 
-/* Annunciation types: the IDS names (values are the IDS code words, ble-protocol §1.2). */
+/* Annunciation types: the IDS names (values are the IDS v1.0.1 code words, docs/ble.md). */
 typedef enum pump_annunciation_type {
 	PUMP_ANN_OCCLUSION = 0x003C,
 	PUMP_ANN_RESERVOIR_EMPTY = 0x005A,

@@ -181,6 +181,8 @@ static const char *source_name(pump_source s)
 		return "phone";
 	case PUMP_SOURCE_AUTOMATION:
 		return "automation";
+	case PUMP_SOURCE_CONTROLLER:
+		return "controller";
 	}
 	return "unknown";
 }

@@ -275,9 +275,11 @@ static const command_def commands[] = {
 };
 enum { COMMANDS = sizeof commands / sizeof commands[0] };
 
-/* The sources as the matrix shows them: the person, the protection, the phone. */
-static const pump_source sources[] = {PUMP_SOURCE_PUMP, PUMP_SOURCE_AUTOMATION, PUMP_SOURCE_PHONE};
-enum { SOURCES = 3, PERSON = 0, PROTECTION = 1, PHONE = 2 };
+/* The sources as the matrix shows them: the person, the protection, the pump's closed-loop
+ * controller, the phone. */
+static const pump_source sources[] = {PUMP_SOURCE_PUMP, PUMP_SOURCE_AUTOMATION,
+                                      PUMP_SOURCE_CONTROLLER, PUMP_SOURCE_PHONE};
+enum { SOURCES = 4, PERSON = 0, PROTECTION = 1, CONTROLLER = 2, PHONE = 3 };
 
 /* ---- measuring the matrix --------------------------------------------------------- */
 
@@ -310,15 +312,16 @@ static void measure(void)
 }
 
 /* One cell as docs/pump.md shows it: one result when all agree, else person / protection
- * / phone. */
+ * / controller / phone. */
 static void cell_text(int c, int s, char *out, size_t cap)
 {
 	const pump_result *r = matrix[c][s];
-	if (r[0] == r[1] && r[1] == r[2])
+	if (r[0] == r[1] && r[1] == r[2] && r[2] == r[3])
 		snprintf(out, cap, "%s", pump_result_name(r[0]));
 	else
-		snprintf(out, cap, "%s / %s / %s", pump_result_name(r[PERSON]),
-		         pump_result_name(r[PROTECTION]), pump_result_name(r[PHONE]));
+		snprintf(out, cap, "%s / %s / %s / %s", pump_result_name(r[PERSON]),
+		         pump_result_name(r[PROTECTION]), pump_result_name(r[CONTROLLER]),
+		         pump_result_name(r[PHONE]));
 }
 
 /* The matrix as markdown: one table per state group would be wider than a page, so the
@@ -442,6 +445,28 @@ Test(pump_authority, the_rules_cell_by_cell)
 	cr_assert_eq(matrix[7][8][PERSON], PUMP_OK);
 	cr_assert_eq(matrix[7][8][PHONE], PUMP_REFUSED_NEEDS_PERSON);
 	cr_assert_eq(matrix[7][5][PHONE], PUMP_OK, "the phone resumes its own pause");
+}
+
+/* The ranks are one chain: whatever a lower source may do, every higher one may too; the
+ * controller sits above a phone and below the protection. */
+Test(pump_authority, each_source_may_do_what_the_one_below_it_may)
+{
+	measure();
+	const int chain[] = {PHONE, CONTROLLER, PROTECTION, PERSON};
+	for (int c = 0; c < COMMANDS; c++)
+		for (int s = 0; s < STATES; s++)
+			for (int k = 0; k + 1 < 4; k++) {
+				const pump_result lower = matrix[c][s][chain[k]];
+				const pump_result higher = matrix[c][s][chain[k + 1]];
+				if (lower == PUMP_OK)
+					cr_assert_eq(higher, PUMP_OK, "%s in %s: %s may, %s not",
+					             commands[c].name, states[s].name,
+					             pump_source_name(sources[chain[k]]),
+					             pump_source_name(sources[chain[k + 1]]));
+			}
+	/* the controller never resumes the protection's suspend nor the person's stop */
+	cr_assert_eq(matrix[7][8][CONTROLLER], PUMP_REFUSED_NEEDS_PERSON);
+	cr_assert_eq(matrix[7][7][CONTROLLER], PUMP_REFUSED_NEEDS_PERSON);
 }
 
 Test(pump_authority, docs_pump_md_shows_the_matrix_the_pump_produces)

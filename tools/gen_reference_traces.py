@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """Generate reference BG traces of the simglucose v0.2.11 patient model (UVA/Padova S2008).
 
-An independent transcription of docs/shared spec "patient-model.md" §1-§8 (the simglucose
-T1DPatient): the 13-state ODE of §3 with the non-negativity clamps of §3.6, the meal / Dbar
-state machine of §4 (Dbar = last_Qsto + last_foodtaken*1000 mg), one-minute zero-order-hold
+An independent transcription of the model as docs/patient-model.md describes it (the
+simglucose T1DPatient): the 13-state ODE with its non-negativity clamps, the meal / Dbar
+state machine (Dbar = last_Qsto + last_foodtaken*1000 mg), one-minute zero-order-hold
 steps, integrated with scipy.integrate.ode(...).set_integrator('dopri5') at default settings
 (rtol 1e-6, atol 1e-12) with ONE solver object per run and integrate(t + 1) each minute, so
 the step size carries over between minutes exactly as simglucose runs it.
 
-The five scenarios are driven exactly as the reference's scenarios.md describes:
+The five scenarios (tests/fixtures/traces/README.md):
     fasting        basal all day
     meals_bolus    50 g @420, 70 g @720, 80 g @1110, basal + grams/CR U in the announce minute
     meals_nobolus  same meals, basal only
@@ -95,7 +95,7 @@ def scenario_inputs(pat, scenario):
 
 
 # ---------------------------------------------------------------------------------------
-# model (spec §3)
+# model (docs/patient-model.md "Equations")
 def make_rhs(p):
     BW, Vg, Vi = p["BW"], p["Vg"], p["Vi"]
     kabs, kmax, kmin, b, dd, f = p["kabs"], p["kmax"], p["kmin"], p["b"], p["d"], p["f"]
@@ -178,7 +178,7 @@ def simulate(pat, meal, ins):
     last_qsto = pat["x0"][0] + pat["x0"][1]
     last_food = 0
     for k in range(N_MIN):
-        # §4 meal / Dbar state machine
+        # meal / Dbar state machine (docs/patient-model.md "Inputs")
         planned += meal[k]
         if planned > 0:
             to_eat = min(EAT_RATE, planned)

@@ -412,7 +412,7 @@ engine_status engine_next(engine *e, engine_row *row)
 			return end_minute(e, k, ENGINE_FAILED);
 	/* A closed-loop controller's step goes here: after the person's and the phones'
 	 * commands of minute k, before the tick; it sees the minute's reading (row->has_cgm,
-	 * row->cgm_mgdl) and commands the pump as PUMP_SOURCE_AUTOMATION. */
+	 * row->cgm_mgdl) and commands the pump as PUMP_SOURCE_CONTROLLER (docs/controllers.md). */
 	tick_pump(e, k, row);
 
 	if (k >= e->sc->duration_min) {

@@ -573,7 +573,7 @@ async def phone(bus):
 async def reconnect_once(bus, address, name):
     """Connect the bonded phone again and read IDD Status (a secure-read characteristic: only
     an LE SC + MITM link gets an answer). Returns (client or None, why)."""
-    path, _a, _n = await discover(bus, PHONE, 30)
+    path, _a, _n = await discover(bus, PHONE, 45)
     if path is None:
         return None, "pump not found"
     if not await connect(bus, path):

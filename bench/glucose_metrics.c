@@ -1,0 +1,58 @@
+/*
+ * glucose_metrics — consensus CGM metrics and Kovatchev's risk indices (see the header).
+ */
+#include <math.h>
+
+#include "glucose_metrics.h"
+
+void glucose_accumulator_init(glucose_accumulator *a)
+{
+	*a = (glucose_accumulator){.min = INFINITY, .max = -INFINITY};
+}
+
+void glucose_accumulator_add(glucose_accumulator *a, double bg)
+{
+	a->n++;
+	a->sum += bg;
+	a->sum_sq += bg * bg;
+	a->below54 += bg < 54.0;
+	a->below70 += bg < 70.0;
+	a->in_range += bg >= 70.0 && bg <= 180.0;
+	a->above180 += bg > 180.0;
+	a->above250 += bg > 250.0;
+	a->min = fmin(a->min, bg);
+	a->max = fmax(a->max, bg);
+	/* Kovatchev's symmetrised scale; a glucose at or below 1 mg/dL counts as 1. */
+	const double f = 1.509 * (pow(log(fmax(bg, 1.0)), 1.084) - 5.381);
+	const double r = 10.0 * f * f;
+	if (f < 0.0)
+		a->low_risk += r;
+	else
+		a->high_risk += r;
+}
+
+void glucose_metrics_of(const glucose_accumulator *a, glucose_metrics *m)
+{
+	*m = (glucose_metrics){.samples = a->n};
+	if (a->n == 0) {
+		m->mean_mgdl = m->sd_mgdl = m->cv_pct = m->gmi_pct = NAN;
+		m->tir_pct = m->tbr70_pct = m->tbr54_pct = m->tar180_pct = m->tar250_pct = NAN;
+		m->min_mgdl = m->max_mgdl = m->lbgi = m->hbgi = NAN;
+		return;
+	}
+	const double n = (double)a->n;
+	m->mean_mgdl = a->sum / n;
+	const double var = a->sum_sq / n - m->mean_mgdl * m->mean_mgdl;
+	m->sd_mgdl = var > 0.0 ? sqrt(var) : 0.0;
+	m->cv_pct = m->mean_mgdl > 0.0 ? 100.0 * m->sd_mgdl / m->mean_mgdl : NAN;
+	m->gmi_pct = 3.31 + 0.02392 * m->mean_mgdl;
+	m->tir_pct = 100.0 * (double)a->in_range / n;
+	m->tbr70_pct = 100.0 * (double)a->below70 / n;
+	m->tbr54_pct = 100.0 * (double)a->below54 / n;
+	m->tar180_pct = 100.0 * (double)a->above180 / n;
+	m->tar250_pct = 100.0 * (double)a->above250 / n;
+	m->min_mgdl = a->min;
+	m->max_mgdl = a->max;
+	m->lbgi = a->low_risk / n;
+	m->hbgi = a->high_risk / n;
+}
