@@ -15,17 +15,6 @@
 /* The longest duration anyone may ask for: keeps whole × unit × 10^9 below 2^63. */
 static const int64_t MAX_DURATION_S = 1000000000;
 
-void clock_split(int64_t clock_min, int64_t *day, int *min_of_day)
-{
-	int64_t d = clock_min / CLOCK_MIN_PER_DAY, m = clock_min % CLOCK_MIN_PER_DAY;
-	if (m < 0) { /* C division truncates toward zero: step back a day */
-		m += CLOCK_MIN_PER_DAY;
-		d--;
-	}
-	*day = d + 1;
-	*min_of_day = (int)m;
-}
-
 const char *clock_format(int64_t clock_min, char *buf, size_t cap)
 {
 	int64_t day;
@@ -51,9 +40,62 @@ const char *clock_format_hhmm(int64_t clock_min, char *buf, size_t cap)
 	return buf;
 }
 
+int64_t clock_minute(int64_t day, int min_of_day)
+{
+	return (day - 1) * CLOCK_MIN_PER_DAY + min_of_day;
+}
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
+}
+
+/* Up to `max_digits` decimal digits at *p; advances *p. False if there are none. */
+static bool read_digits(const char **p, int max_digits, int *out)
+{
+	int value = 0, n = 0;
+	while (is_digit(**p) && n < max_digits) {
+		value = value * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*out = value;
+	return n > 0;
+}
+
+clock_time_result clock_time_parse(const char *text, int max_day, int *out_day, int *out_min_of_day)
+{
+	assert(max_day >= 1 && max_day <= 99999999);
+	const char *p = text;
+	int day = 1, hour, minute;
+
+	if (!p)
+		return CLOCK_TIME_BAD_SYNTAX;
+	if (*p == 'd') {
+		p++;
+		/* 8 digits: room for any max_day, far below INT_MAX. */
+		if (!read_digits(&p, 8, &day) || *p != ' ')
+			return CLOCK_TIME_BAD_SYNTAX;
+		while (*p == ' ')
+			p++;
+	}
+	if (!read_digits(&p, 2, &hour) || *p != ':')
+		return CLOCK_TIME_BAD_SYNTAX;
+	p++;
+	const char *minute_start = p;
+	if (!read_digits(&p, 2, &minute) || p - minute_start != 2 || *p != '\0')
+		return CLOCK_TIME_BAD_SYNTAX;
+	if (hour > 23)
+		return CLOCK_TIME_BAD_HOUR;
+	if (minute > 59)
+		return CLOCK_TIME_BAD_MINUTE;
+	if (day < 1)
+		return CLOCK_TIME_DAY_ZERO;
+	if (day > max_day)
+		return CLOCK_TIME_DAY_OVER_MAX;
+	*out_day = day;
+	*out_min_of_day = hour * 60 + minute;
+	return CLOCK_TIME_PARSED;
 }
 
 duration_result duration_parse(const char *text, int64_t step_s, int64_t max_steps,

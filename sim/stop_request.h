@@ -2,7 +2,7 @@
  * stop_request — how a run is asked to stop before its end: SIGINT (Ctrl-C), SIGTERM (what
  * a CI job's timeout sends) or the window's `q`. The first request is only noted; the run
  * stops at the next minute boundary and leaves every output complete up to there
- * (run_end.h). A second SIGINT or SIGTERM ends the process at once, the way it would have
+ * (run_sink.h). A second SIGINT or SIGTERM ends the process at once, the way it would have
  * ended without us (the signal's default action): a person who presses Ctrl-C twice means it.
  *
  * One per process (signals are). Must never: do more in the handler than set a flag or

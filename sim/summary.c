@@ -123,7 +123,7 @@ void summary_add_event(summary *s, const pump_event *ev)
 void summary_figures_of(const summary *s, summary_figures *f)
 {
 	const double n = (double)s->samples;
-	*f = (summary_figures){.days = (double)s->minutes / 1440.0,
+	*f = (summary_figures){.days = (double)s->minutes / CLOCK_MIN_PER_DAY,
 	                       .min_mgdl = s->bg_min_mgdl,
 	                       .max_mgdl = s->bg_max_mgdl,
 	                       .basal_u = s->basal_u,

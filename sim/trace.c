@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "trace.h"
 
 struct trace {
@@ -183,8 +184,10 @@ int trace_start_min_of_day(const trace *t)
 	if (!t || t->row_count == 0)
 		return 0;
 	const engine_row *r = &t->rows[0];
-	int64_t m = ((int64_t)r->min_of_day - r->t_min) % 1440;
-	return (int)(m < 0 ? m + 1440 : m);
+	int64_t day;
+	int start_min_of_day;
+	clock_split((int64_t)r->min_of_day - r->t_min, &day, &start_min_of_day);
+	return start_min_of_day;
 }
 
 /* First row index with t_min >= when. */

@@ -1,14 +1,12 @@
 /*
- * Tests of clock (sim/clock.h): the one "dN HH:MM" formatter and the one duration grammar.
- * The scenario loader keeps its own copy of the grammar until it is split up; the last
- * tests hold the two to the same answers.
+ * Tests of clock (sim/clock.h): the one "dN HH:MM" formatter, the one duration grammar and
+ * the one clock-time grammar (the scenario loader and the command line use them).
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "clock.h"
-#include "scenario.h"
 
 Test(clock_format, writes_day_and_time_with_days_counted_from_one)
 {
@@ -145,69 +143,84 @@ Test(duration_parse, counts_seconds_for_the_pairing_window)
 	cr_assert_eq(duration_parse("1.5s", 1, 86400, &s), DURATION_NOT_WHOLE);
 }
 
-/*
- * Until scenario.c calls duration_parse, its own parser must give the same answers: the
- * texts of both test lists above, and the edge cases in between.
- */
-Test(duration_parse, agrees_with_the_scenario_loader_on_every_text)
+Test(clock_minute, is_the_inverse_of_clock_split)
 {
-	static const char *const texts[] = {
-	    "90m",
-	    "1.5h",
-	    "2d",
-	    "120s",
-	    "0.25h",
-	    "1m",
-	    "24h",
-	    "0.5d",
-	    "3650d",
-	    "007m",
-	    "1.50h",
-	    "60.0s",
-	    "87600h",
-	    "0.1h",
-	    "90",
-	    "1.5",
-	    "-5m",
-	    "+5m",
-	    " 24h",
-	    "24h ",
-	    "24 h",
-	    "24hr",
-	    "24H",
-	    "2min",
-	    "1.h",
-	    ".5h",
-	    "1e3m",
-	    "0x10m",
-	    "1,5h",
-	    "",
-	    "90s",
-	    "0.5m",
-	    "1.0000000001m",
-	    "0m",
-	    "0.000h",
-	    "3651d",
-	    "5256001m",
-	    "3650.5d",
-	    "9999999999999999999999m",
-	    "5256000m",
-	    "315360000s",
-	    "315360060s",
-	    "0.0000000001d",
-	    "1.000000000000m",
-	    "59s",
-	    "61s",
-	    "3600s",
-	};
-	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-		int64_t ours = -1, theirs = -1;
-		const bool a = minutes(texts[i], &ours) == DURATION_PARSED;
-		const bool b = scenario_parse_duration_min(texts[i], &theirs);
-		cr_assert_eq(a, b, "'%s': clock %s it, the scenario loader %s it", texts[i],
-		             a ? "accepts" : "refuses", b ? "accepts" : "refuses");
-		if (a)
-			cr_assert_eq(ours, theirs, "'%s': %lld vs %lld minutes", texts[i],
-			             (long long)ours, (long long)theirs);
+	cr_assert_eq(clock_minute(1, 0), 0);
+	cr_assert_eq(clock_minute(1, 7 * 60), 420);
+	cr_assert_eq(clock_minute(2, 7 * 60), 1440 + 420);
+	cr_assert_eq(clock_minute(0, 23 * 60 + 59), -1);
+	for (int64_t m = -3000; m <= 3000; m += 7) {
+		int64_t day;
+		int min_of_day;
+		clock_split(m, &day, &min_of_day);
+		cr_assert_eq(clock_minute(day, min_of_day), m, "minute %lld", (long long)m);
 	}
+}
+
+/* As a scenario reads them: days up to 3651 (a 3650-day run that starts late in the day). */
+static clock_time_result clock_time(const char *text, int *day, int *min_of_day)
+{
+	return clock_time_parse(text, 3651, day, min_of_day);
+}
+
+Test(clock_time_parse, reads_day_one_and_later_days)
+{
+	static const struct {
+		const char *text;
+		int day, min_of_day;
+	} ok[] = {
+	    {"00:00", 1, 0},      {"07:00", 1, 420},     {"23:59", 1, 1439},
+	    {"7:05", 1, 425},     {"d1 07:00", 1, 420},  {"d2 07:00", 2, 420},
+	    {"d10 00:00", 10, 0}, {"d2  12:30", 2, 750}, {"d3651 23:59", 3651, 1439},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int day = -1, min = -1;
+		cr_assert_eq(clock_time(ok[i].text, &day, &min), CLOCK_TIME_PARSED, "'%s' refused",
+		             ok[i].text);
+		cr_assert_eq(day, ok[i].day, "'%s' day %d", ok[i].text, day);
+		cr_assert_eq(min, ok[i].min_of_day, "'%s' minute %d", ok[i].text, min);
+	}
+}
+
+Test(clock_time_parse, says_why_a_time_is_refused_and_writes_nothing)
+{
+	static const struct {
+		const char *text;
+		clock_time_result why;
+	} bad[] = {
+	    {"24:00", CLOCK_TIME_BAD_HOUR},
+	    {"25:00", CLOCK_TIME_BAD_HOUR},
+	    {"07:60", CLOCK_TIME_BAD_MINUTE},
+	    {"d0 07:00", CLOCK_TIME_DAY_ZERO},
+	    {"d3652 00:00", CLOCK_TIME_DAY_OVER_MAX},
+	    {"7", CLOCK_TIME_BAD_SYNTAX},
+	    {"07:0", CLOCK_TIME_BAD_SYNTAX},
+	    {"07:000", CLOCK_TIME_BAD_SYNTAX},
+	    {"d2", CLOCK_TIME_BAD_SYNTAX},
+	    {"d207:00", CLOCK_TIME_BAD_SYNTAX},
+	    {"D2 07:00", CLOCK_TIME_BAD_SYNTAX},
+	    {" 07:00", CLOCK_TIME_BAD_SYNTAX},
+	    {"07:00 ", CLOCK_TIME_BAD_SYNTAX},
+	    {"-1:00", CLOCK_TIME_BAD_SYNTAX},
+	    {"d-1 07:00", CLOCK_TIME_BAD_SYNTAX},
+	    {"07h00", CLOCK_TIME_BAD_SYNTAX},
+	    {"", CLOCK_TIME_BAD_SYNTAX},
+	    {"d 07:00", CLOCK_TIME_BAD_SYNTAX},
+	    {"d2 ", CLOCK_TIME_BAD_SYNTAX},
+	    {"123:00", CLOCK_TIME_BAD_SYNTAX},
+	    {"07.00", CLOCK_TIME_BAD_SYNTAX},
+	    {"d123456789 07:00", CLOCK_TIME_BAD_SYNTAX},
+	    /* the syntax is judged before the values */
+	    {"99:99 ", CLOCK_TIME_BAD_SYNTAX},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int day = -1, min = -1;
+		const clock_time_result r = clock_time(bad[i].text, &day, &min);
+		cr_assert_eq(r, bad[i].why, "'%s': result %d, expected %d", bad[i].text, (int)r,
+		             (int)bad[i].why);
+		cr_assert(day == -1 && min == -1, "'%s' wrote day %d minute %d", bad[i].text, day,
+		          min);
+	}
+	int day = -1, min = -1;
+	cr_assert_eq(clock_time(NULL, &day, &min), CLOCK_TIME_BAD_SYNTAX);
 }

@@ -1,5 +1,5 @@
 /*
- * Tests for sim/scenario.c: good files load with the right values, the parse helpers, and
+ * Tests for the scenario loader (sim/scenario/): good files load with the right values, and
  * every malformed file in tests/scenarios/bad/ is refused with the exact `file:line:column:`
  * of the offending node and a message that says what was wrong.
  *
@@ -298,75 +298,6 @@ Test(scenario_file, missing_file_names_the_path_and_the_reason)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Parse helpers                                                                        */
-/* ------------------------------------------------------------------------------------ */
-
-Test(scenario_parse_duration, accepts_s_m_h_d_and_decimals_that_make_whole_minutes)
-{
-	static const struct {
-		const char *text;
-		int64_t min;
-	} ok[] = {
-	    {"90m", 90},   {"1.5h", 90},  {"2d", 2880},        {"120s", 2},        {"0.25h", 15},
-	    {"1m", 1},     {"24h", 1440}, {"0.5d", 720},       {"3650d", 5256000}, {"007m", 7},
-	    {"1.50h", 90}, {"60.0s", 1},  {"87600h", 5256000},
-	};
-	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-		int64_t min = -1;
-		cr_assert(scenario_parse_duration_min(ok[i].text, &min), "'%s' refused",
-		          ok[i].text);
-		cr_assert_eq(min, ok[i].min, "'%s' gave %lld", ok[i].text, (long long)min);
-	}
-}
-
-Test(scenario_parse_duration, refuses_partial_minutes_zero_signs_no_unit_and_absurd_lengths)
-{
-	/* clang-format off */
-	static const char *const bad[] = {
-		"90s", "0.5m", "30s", "0m", "0h", "-5m", "+5m", "90", "1.5", "h", "1.h", ".5h",
-		"24hr", "24H", "24 h", " 24h", "24h ", "1e3m", "", "3651d", "5256001m", "1,5h",
-		"0x10m", "1.0000000001m", "9999999999999999999999m",
-	};
-	/* clang-format on */
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		int64_t min = -1;
-		cr_assert_not(scenario_parse_duration_min(bad[i], &min), "'%s' accepted as %lld",
-		              bad[i], (long long)min);
-	}
-	int64_t min;
-	cr_assert_not(scenario_parse_duration_min(NULL, &min));
-}
-
-Test(scenario_parse_clock, reads_day_one_and_later_days)
-{
-	static const struct {
-		const char *text;
-		int day, min_of_day;
-	} ok[] = {
-	    {"00:00", 1, 0},      {"07:00", 1, 420},    {"23:59", 1, 1439},   {"7:05", 1, 425},
-	    {"d1 07:00", 1, 420}, {"d2 07:00", 2, 420}, {"d10 00:00", 10, 0}, {"d2  12:30", 2, 750},
-	};
-	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-		int day = -1, min = -1;
-		cr_assert(scenario_parse_clock(ok[i].text, &day, &min), "'%s' refused", ok[i].text);
-		cr_assert_eq(day, ok[i].day, "'%s' day %d", ok[i].text, day);
-		cr_assert_eq(min, ok[i].min_of_day, "'%s' minute %d", ok[i].text, min);
-	}
-}
-
-Test(scenario_parse_clock, refuses_out_of_range_and_malformed_times)
-{
-	static const char *const bad[] = {"24:00",  "25:00",   "07:60", "d0 07:00",  "7",
-	                                  "07:0",   "07:000",  "d2",    "d207:00",   "D2 07:00",
-	                                  " 07:00", "07:00 ",  "-1:00", "d-1 07:00", "07h00",
-	                                  "",       "d 07:00", "d2 ",   "123:00",    "07.00"};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		int day = -1, min = -1;
-		cr_assert_not(scenario_parse_clock(bad[i], &day, &min), "'%s' accepted", bad[i]);
-	}
-}
-
-/* ------------------------------------------------------------------------------------ */
 /* Malformed files: one mistake each, the exact place and what was wrong                 */
 /* ------------------------------------------------------------------------------------ */
 
@@ -408,6 +339,17 @@ Test(scenario_bad, duration_of_90_seconds_is_not_whole_minutes)
 Test(scenario_bad, duration_without_a_unit_says_so)
 {
 	expect_bad_file("duration-without-unit.yaml", "3:11", "got 1440 (a number without a unit)");
+}
+
+/* One grammar with the command line (clock.h): a text that is no duration at all is a
+ * syntax error, whatever digits it has past a nanosecond. */
+Test(scenario_bad, duration_syntax_is_judged_before_its_value)
+{
+	expect_bad_text("patient: adult#001\nduration: 1.0000000001x\n", "2:11",
+	                "duration: expected a duration such as 90m, 1.5h or 2d (units s, m, h, "
+	                "d), got 1.0000000001x");
+	expect_bad_text("patient: adult#001\nduration: 1.0000000001m\n", "2:11",
+	                "duration: expected a whole number of minutes, got 1.0000000001m");
 }
 
 Test(scenario_bad, basal_rate_over_35_u_per_h_is_out_of_range)

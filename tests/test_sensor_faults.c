@@ -1,5 +1,5 @@
 /*
- * Tests for sim/sensor_faults.c: each fault's effect minute by minute (dropout window,
+ * Tests for sim/engine/sensor_faults.c: each fault's effect minute by minute (dropout window,
  * linear drift, noise SD, compression shape), overlaps, clipping, and determinism.
  */
 #include <criterion/criterion.h>

@@ -4,11 +4,15 @@
  * Order within minute k: read the state at t = k (BG, Gsub, the CGM sample if one is due),
  * apply the scenario's events at k (meal announcements, pump commands, faults), let the
  * pump deliver over [k, k+1) (it sees the CGM reading: low-glucose protection), then
- * integrate the patient to t = k + 1. Never touches the wall clock.
+ * integrate the patient to t = k + 1. Between two calls of engine_next the engine is
+ * "between minutes" at k + 1: the only other time the pump may change (engine.h).
+ * Never touches the wall clock.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "engine_ble.h"
 #include "sensor_faults.h"
@@ -24,17 +28,19 @@ struct engine {
 	size_t next_event;
 	bool finished;
 	bool detailed_rows;
-	double last_cgm_mgdl; /* the newest reading, NaN before the first */
+	double last_cgm_mgdl;      /* the newest reading, NaN before the first */
 	double eat_rate_g_per_min; /* of the meal being eaten */
 	engine_event_fn on_event;
 	void *user_data;
-	engine_ble *ble;          /* the pump's Bluetooth side, when the scenario uses it */
+	engine_ble *ble; /* the pump's Bluetooth side, when the scenario uses it */
 	ble_audit_fn on_audit;
 	void *audit_user_data;
 	engine_pairing_fn on_pairing;
 	void *pairing_user_data;
 	const char *error;
 	char error_buf[400]; /* a step that could not be played (engine_ble_apply) */
+	bool in_minute;      /* inside engine_next: no request from outside now */
+	int64_t between_min; /* the minute boundary between minutes (engine_now_min) */
 };
 
 static void forward_pump_event(const pump_event *ev, void *user_data)
@@ -137,35 +143,51 @@ ble_server *engine_server(engine *e)
 	return e->ble ? engine_ble_server(e->ble) : NULL;
 }
 
-pump *engine_pump(engine *e)
+const pump *engine_pump(const engine *e)
 {
 	return e->pump;
 }
 
-/* The scenario acting as the person at the pump: every event becomes a pump command.
- * False when a phone's step could not be played (e->error says why): the run fails. */
-static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
+int64_t engine_now_min(const engine *e)
+{
+	return e->between_min;
+}
+
+pump_result engine_confirm_annunciation(engine *e, uint16_t id)
+{
+	assert(!e->in_minute);
+	return pump_confirm_annunciation(e->pump, e->between_min, PUMP_SOURCE_PUMP, id);
+}
+
+bool engine_bond_created(engine *e, const char *device)
+{
+	assert(!e->in_minute);
+	if (!e->ble)
+		return false;
+	ble_server_bond_created(engine_ble_server(e->ble), device, e->between_min);
+	return true;
+}
+
+void engine_bond_removed(engine *e, const char *device)
+{
+	assert(!e->in_minute);
+	if (e->ble)
+		ble_server_bond_removed(engine_ble_server(e->ble), device, e->between_min);
+}
+
+void engine_pairing_attempts(engine *e, unsigned attempts)
+{
+	assert(!e->in_minute);
+	pump_announce_pairing_attempts(e->pump, e->between_min, attempts);
+}
+
+/* The scenario acting as the person at the pump: a command from the pump's own keys
+ * (PUMP_SOURCE_PUMP), or a fault of the pump itself. */
+static void person_command(engine *e, const scenario_event *ev, int64_t k)
 {
 	pump *p = e->pump;
 	const pump_source src = PUMP_SOURCE_PUMP;
-	/* The phone's events go through the protocol: encoded, written, decoded, checked. */
-	if (e->ble && (ev->from_phone || ev->kind == SCENARIO_EVENT_ATTACK)) {
-		switch (engine_ble_apply(e->ble, ev, k, e->error_buf, sizeof e->error_buf)) {
-		case ENGINE_BLE_PLAYED:
-			return true;
-		case ENGINE_BLE_FAILED:
-			e->error = e->error_buf;
-			return false;
-		case ENGINE_BLE_NOT_MINE:
-			break;
-		}
-	}
 	switch (ev->kind) {
-	case SCENARIO_EVENT_MEAL:
-		row->meal_announced_g += ev->amount;
-		if (ev->eat_rate_g_per_min > 0.0)
-			e->eat_rate_g_per_min = ev->eat_rate_g_per_min;
-		break;
 	case SCENARIO_EVENT_BOLUS: {
 		pump_bolus_request req = {.type = ev->bolus_type, .duration_min = ev->duration_min};
 		if (ev->bolus_type == PUMP_BOLUS_EXTENDED) {
@@ -178,9 +200,9 @@ static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 		break;
 	}
 	case SCENARIO_EVENT_CALCULATED_BOLUS: {
-		pump_bolus_request req = {.type = PUMP_BOLUS_NORMAL,
-		                          .immediate_u = pump_bolus_advice_u(p, k, ev->amount,
-		                                                             e->last_cgm_mgdl)};
+		pump_bolus_request req = {
+		    .type = PUMP_BOLUS_NORMAL,
+		    .immediate_u = pump_bolus_advice_u(p, k, ev->amount, e->last_cgm_mgdl)};
 		/* Advice of 0 U is still a command the person made: refused and audited. */
 		pump_bolus(p, k, src, &req, NULL);
 		break;
@@ -237,6 +259,50 @@ static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 				pump_confirm_annunciation(p, k, src, active[i].id);
 		break;
 	}
+	default:
+		break; /* not the person's (apply_event) */
+	}
+}
+
+/* One scenario event at minute k. False when a phone's step could not be played
+ * (e->error says why): the run fails. */
+static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_row *row)
+{
+	/* The phone's events go through the protocol: encoded, written, decoded, checked. */
+	if (e->ble && (ev->from_phone || ev->kind == SCENARIO_EVENT_ATTACK)) {
+		switch (engine_ble_apply(e->ble, ev, k, e->error_buf, sizeof e->error_buf)) {
+		case ENGINE_BLE_PLAYED:
+			return true;
+		case ENGINE_BLE_FAILED:
+			e->error = e->error_buf;
+			return false;
+		case ENGINE_BLE_NOT_MINE:
+			break;
+		}
+	}
+	switch (ev->kind) {
+	case SCENARIO_EVENT_MEAL:
+		row->meal_announced_g += ev->amount;
+		if (ev->eat_rate_g_per_min > 0.0)
+			e->eat_rate_g_per_min = ev->eat_rate_g_per_min;
+		break;
+	case SCENARIO_EVENT_BOLUS:
+	case SCENARIO_EVENT_CALCULATED_BOLUS:
+	case SCENARIO_EVENT_TEMP_BASAL:
+	case SCENARIO_EVENT_CANCEL_BOLUS:
+	case SCENARIO_EVENT_CANCEL_TEMP_BASAL:
+	case SCENARIO_EVENT_SUSPEND:
+	case SCENARIO_EVENT_RESUME:
+	case SCENARIO_EVENT_STOP:
+	case SCENARIO_EVENT_PRIME:
+	case SCENARIO_EVENT_FILL:
+	case SCENARIO_EVENT_REFILL:
+	case SCENARIO_EVENT_SET_MAX_BOLUS:
+	case SCENARIO_EVENT_CHANGE_BATTERY:
+	case SCENARIO_EVENT_FAULT:
+	case SCENARIO_EVENT_CONFIRM:
+		person_command(e, ev, k);
+		break;
 	case SCENARIO_EVENT_SENSOR_DROPOUT:
 	case SCENARIO_EVENT_SENSOR_DRIFT:
 	case SCENARIO_EVENT_SENSOR_NOISE:
@@ -265,23 +331,17 @@ static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 	return true;
 }
 
-engine_status engine_next(engine *e, engine_row *row)
+/* Minute k's state: BG and Gsub at t = k, sensor faults that start now (they shape this
+ * minute's reading), the CGM sample if one is due; the server hears of the reading. */
+static void read_minute(engine *e, int64_t k, engine_row *row)
 {
-	if (e->finished)
-		return ENGINE_DONE;
-	const int64_t k = e->t_min;
-	const int64_t clock_min = k + e->sc->start_min_of_day;
-
-	*row = (engine_row){
-		.t_min = k,
-		.day = (int)(clock_min / 1440) + 1,
-		.min_of_day = (int)(clock_min % 1440),
-		.bg_mgdl = patient_bg_mgdl(e->patient),
-		.gsub_mgdl = patient_gsub_mgdl(e->patient),
-	};
-	/* Sensor faults starting now shape this minute's reading: start them first. */
-	for (size_t i = e->next_event;
-	     i < e->sc->event_count && e->sc->events[i].at_min == k; i++)
+	int64_t day;
+	clock_split(k + e->sc->start_min_of_day, &day, &row->min_of_day);
+	row->t_min = k;
+	row->day = (int)day;
+	row->bg_mgdl = patient_bg_mgdl(e->patient);
+	row->gsub_mgdl = patient_gsub_mgdl(e->patient);
+	for (size_t i = e->next_event; i < e->sc->event_count && e->sc->events[i].at_min == k; i++)
 		if (e->sc->events[i].kind >= SCENARIO_EVENT_SENSOR_DROPOUT &&
 		    e->sc->events[i].kind <= SCENARIO_EVENT_SENSOR_COMPRESSION)
 			sensor_faults_start(e->sensor_faults, &e->sc->events[i]);
@@ -294,12 +354,12 @@ engine_status engine_next(engine *e, engine_row *row)
 		if (e->ble)
 			engine_ble_cgm(e->ble, k, row->cgm_mgdl);
 	}
+}
 
-	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
-		if (!apply_event(e, &e->sc->events[e->next_event++], k, row)) {
-			e->finished = true;
-			return ENGINE_FAILED;
-		}
+/* The pump over [k, k+1): its reservoir and battery before the delivery, the delivery, and
+ * its status after (rate, IOB at k + 1, therapy, annunciation) when rows are detailed. */
+static void tick_pump(engine *e, int64_t k, engine_row *row)
+{
 	if (e->detailed_rows) {
 		/* The reservoir and battery at t = k, before the minute's delivery: row 0 is the
 		 * initial fill, and each row's drop to the next is what the row delivered. */
@@ -322,28 +382,56 @@ engine_status engine_next(engine *e, engine_row *row)
 		row->basal_u_per_h = st.basal_rate_u_per_h;
 		row->iob_u = pump_iob_u(e->pump, k + 1);
 		row->therapy_state = (int)st.therapy;
-		row->annunciation = pump_newest_annunciation(e->pump, &newest) ? (int)newest.type : 0;
+		row->annunciation =
+		    pump_newest_annunciation(e->pump, &newest) ? (int)newest.type : 0;
 	}
+}
+
+/* The end of a minute: the engine is between minutes (at k + 1) until the next call. */
+static engine_status end_minute(engine *e, int64_t k, engine_status st)
+{
+	e->in_minute = false;
+	if (st != ENGINE_FAILED)
+		e->between_min = k + 1;
+	if (st != ENGINE_ROW)
+		e->finished = true;
+	return st;
+}
+
+engine_status engine_next(engine *e, engine_row *row)
+{
+	if (e->finished)
+		return ENGINE_DONE;
+	const int64_t k = e->t_min;
+	e->in_minute = true;
+
+	*row = (engine_row){0};
+	read_minute(e, k, row);
+	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
+		if (!apply_event(e, &e->sc->events[e->next_event++], k, row))
+			return end_minute(e, k, ENGINE_FAILED);
+	/* A closed-loop controller's step goes here: after the person's and the phones'
+	 * commands of minute k, before the tick; it sees the minute's reading (row->has_cgm,
+	 * row->cgm_mgdl) and commands the pump as PUMP_SOURCE_CONTROLLER (docs/controllers.md). */
+	tick_pump(e, k, row);
 
 	if (k >= e->sc->duration_min) {
 		/* Final state: its inputs are shown, never integrated. */
 		if (e->ble)
 			engine_ble_finish(e->ble, k);
-		e->finished = true;
-		return ENGINE_LAST_ROW;
+		return end_minute(e, k, ENGINE_LAST_ROW);
 	}
 
 	patient_step_info info = {0};
 	patient_step_result r =
-		patient_step_eating(e->patient, row->meal_announced_g, e->eat_rate_g_per_min,
-		                    row->insulin_u_per_min, &info);
+	    patient_step_eating(e->patient, row->meal_announced_g, e->eat_rate_g_per_min,
+	                        row->insulin_u_per_min, &info);
 	row->cho_g_per_min = info.eaten_g;
 	if (r != PATIENT_STEP_OK) {
 		e->error = r == PATIENT_STEP_BAD_INPUT ? "invalid model input"
 		                                       : "the patient model's integrator failed";
-		e->finished = true;
-		return ENGINE_FAILED;
+		return end_minute(e, k, ENGINE_FAILED);
 	}
 	e->t_min = k + 1;
-	return ENGINE_ROW;
+	return end_minute(e, k, ENGINE_ROW);
 }

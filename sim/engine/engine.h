@@ -1,0 +1,141 @@
+/*
+ * engine — the virtual clock: drives the patient, the pump and the CGM in fixed one-minute
+ * steps from a loaded scenario. Deterministic: the same scenario and seed give the same
+ * rows, bit for bit. No wall clock here; pacing (--speed) belongs to the caller.
+ *
+ * What changes the pump, and when. The engine owns the pump; nothing else holds it
+ * writable (engine_pump gives a read-only view). The pump changes at two defined points:
+ *
+ *  1. Inside a minute, in engine_next(k), in this order: the scenario's events of minute k
+ *     (the person at the pump, faults, the scenario's phones and attacks as bytes through
+ *     the pump's GATT server: engine_ble.h); then the pump's delivery over [k, k+1)
+ *     (pump_tick, which sees minute k's CGM reading). A closed-loop controller's step
+ *     belongs between the two: after the minute's commands, before the tick, with the
+ *     minute's reading (see engine_next in engine.c).
+ *  2. Between minutes: after engine_next returned row k and before the next call, requests
+ *     from outside the scenario, each applied at once and stamped t = k + 1
+ *     (engine_now_min): the person at the pump (engine_confirm_annunciation: the window's
+ *     acknowledge key), the radio (engine_bond_created, engine_bond_removed,
+ *     engine_pairing_attempts: what BlueZ reports about pairing), and a real phone's GATT
+ *     requests through engine_server's handlers (the BlueZ gateway). They are answered at
+ *     once, as a phone expects, not held to the next minute: a request waits at most one
+ *     paced minute for the gap, and its answer reflects the pump after minute k.
+ *
+ * Calling a between-minutes request from inside engine_next (from an event callback) is a
+ * programmer's mistake (assert).
+ */
+#ifndef FAKEPUMP_ENGINE_H
+#define FAKEPUMP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ble_server.h"
+#include "scenario.h"
+
+/*
+ * Row k: the state at t = k minutes and the inputs applied over [k, k+1).
+ * The last row (t = duration) holds the final state; its inputs are never integrated.
+ */
+typedef struct engine_row {
+	int64_t t_min;
+	int day;          /* 1-based calendar day of the run */
+	int min_of_day;   /* clock minute 0 … 1439 */
+	double bg_mgdl;   /* plasma glucose Gp/Vg */
+	double gsub_mgdl; /* subcutaneous glucose Gs/Vg */
+	bool has_cgm;
+	double cgm_mgdl; /* valid when has_cgm */
+	double meal_announced_g;
+	double cho_g_per_min;     /* eaten over the minute */
+	double basal_u_per_min;   /* delivered this minute */
+	double bolus_u_per_min;   /* delivered this minute (= bolus_u) */
+	double insulin_u_per_min; /* basal + bolus, what the patient receives */
+	/* the pump at t = k (after the minute's commands) */
+	double basal_u_per_h; /* basal rate in force (0 when not delivering) */
+	double iob_u;         /* insulin on board (boluses) at t = k + 1, U */
+	double reservoir_u;   /* at t = k, before the minute's delivery: the next row's is
+	                         this minus insulin_u_per_min (unless a fill comes between) */
+	double battery_pct;   /* at t = k, before the minute's delivery */
+	int therapy_state;    /* pump_therapy_state: 0 stop, 1 pause, 2 run */
+	int annunciation;     /* pump_annunciation_type of the newest active one, 0 none */
+} engine_row;
+
+typedef enum engine_status {
+	ENGINE_ROW = 0,  /* *row filled; more to come */
+	ENGINE_LAST_ROW, /* *row filled with the final state; the run is over */
+	ENGINE_DONE,     /* nothing left */
+	ENGINE_FAILED,   /* the model failed (solver); see engine_error */
+} engine_status;
+
+typedef struct engine engine;
+
+/* The scenario must outlive the engine. NULL on bad configuration or out of memory. */
+engine *engine_new(const scenario *sc);
+void engine_free(engine *e);
+
+/* Every pump event (the audit trail) as it happens; `ev` is valid during the call only. */
+typedef void (*engine_event_fn)(const pump_event *ev, void *user_data);
+void engine_on_event(engine *e, engine_event_fn fn, void *user_data);
+
+/*
+ * Every audit event of the pump's Bluetooth server (phone commands accepted and refused,
+ * attacks, reads, subscriptions) as it happens. Only scenarios with phone: or attack:
+ * events have the server. Set before the first engine_next.
+ */
+void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data);
+
+/*
+ * The scenario pressed the pump's "pair" key (pairing_window: event) at minute `t_min`:
+ * the caller that has a radio opens a pairing window of `window_min` wall-clock minutes.
+ */
+typedef void (*engine_pairing_fn)(int64_t t_min, int64_t window_min, void *user_data);
+void engine_on_pairing_window(engine *e, engine_pairing_fn fn, void *user_data);
+
+/*
+ * Rows carry the pump's status (rate, IOB, reservoir, battery, therapy, annunciation) by
+ * default; a run that only needs the summary turns that off to save the IOB sums.
+ */
+void engine_set_detailed_rows(engine *e, bool detailed);
+
+/*
+ * The pump's Bluetooth server even when the scenario has no phone events (`run --ble`: a
+ * real phone talks to it through the BlueZ gateway). Returns it, or NULL when memory is
+ * short. Call before the first engine_next.
+ */
+ble_server *engine_enable_ble(engine *e);
+/*
+ * The server, or NULL when the run has none. For a transport that serves a real phone (the
+ * BlueZ gateway): its handlers command the pump, so they run between minutes only, at
+ * engine_now_min.
+ */
+ble_server *engine_server(engine *e);
+
+/* The pump, read-only: its status for a screen (the viewer's pump panel). */
+const pump *engine_pump(const engine *e);
+
+/* ---- between minutes (see the top of this file) ----------------------------------- */
+
+/*
+ * The minute boundary the engine is at between minutes: 0 before the first engine_next,
+ * k + 1 after it returned row k (also after the last row: requests after the end are
+ * stamped duration + 1). Requests from outside carry this time; a transport that answers
+ * them (the BlueZ gateway) is told it after every minute.
+ */
+int64_t engine_now_min(const engine *e);
+/* The person confirms annunciation `id` at the pump (PUMP_SOURCE_PUMP). */
+pump_result engine_confirm_annunciation(engine *e, uint16_t id);
+/* The radio bonded a phone (`device`: its identity): the server announces it on the pump
+ * (PUMP_ANN_NEW_BOND). False when the run has no Bluetooth server (nothing announced). */
+bool engine_bond_created(engine *e, const char *device);
+/* The radio removed the bond of `device`. No-op without a Bluetooth server. */
+void engine_bond_removed(engine *e, const char *device);
+/* The radio closed pairing after `attempts` passkeys without a bond: the person must know
+ * (PUMP_ANN_PAIRING_ATTEMPTS). */
+void engine_pairing_attempts(engine *e, unsigned attempts);
+
+/* Produce the next row and advance the models one minute (point 1 above). */
+engine_status engine_next(engine *e, engine_row *row);
+
+const char *engine_error(const engine *e);
+
+#endif
