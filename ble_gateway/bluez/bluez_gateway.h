@@ -1,5 +1,5 @@
 /*
- * ble_gateway/bluez_gateway.h — the thin BlueZ adapter: puts the pump's GATT server
+ * ble_gateway/bluez/bluez_gateway.h — the thin BlueZ adapter: puts the pump's GATT server
  * (ble_server.h) on the air through bluetoothd 5.66 over D-Bus (GLib GIO GDBus).
  *
  * It exports the server's services as a BlueZ GATT application, advertises the pump

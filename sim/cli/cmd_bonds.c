@@ -1,7 +1,7 @@
 /*
  * cmd_bonds — `fakepump bonds [--adapter hciN] [--remove ADDRESS|all]`: the phones bonded
  * with the adapter, listed or removed (Adapter1.RemoveDevice) through BlueZ
- * (ble_gateway/bluez_gateway.h). An adapter that is not there is bad input (exit 2);
+ * (ble_gateway/bluez/bluez_gateway.h). An adapter that is not there is bad input (exit 2);
  * bluetoothd not answering is a runtime error (exit 3).
  */
 #include <ctype.h>

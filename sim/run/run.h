@@ -26,7 +26,7 @@ typedef struct run_options {
 	bool interactive;          /* open a window if a display is there (unless headless) */
 	bool print_summary;        /* the one-line summary on stdout */
 	const char *events_path;   /* NULL = none; "-" = stdout: JSON Lines (docs/events.md) */
-	bool ble;                  /* on the air through BlueZ (ble_gateway/bluez_gateway.h) */
+	bool ble;                  /* on the air through BlueZ (ble_gateway/bluez/bluez_gateway.h) */
 	const char *adapter;       /* "hci0"; NULL = the first powered adapter */
 	double pair_window_s;      /* wall-clock seconds pairing stays allowed; 0 = closed */
 	bool hold;                 /* after the scenario's end, serve until SIGINT/SIGTERM */

@@ -76,7 +76,7 @@ static bool parse_attack_byte(walker *w, const char *key, yaml_node_t *v, void *
 	return true;
 }
 
-/* A characteristic's name (ble_gateway/gatt_keys.c): an unknown one is refused here, at
+/* A characteristic's name (ble_gateway/protocol/gatt_keys.c): an unknown one is refused here, at
  * load, with the closest name — never an attack that silently sends nothing. */
 static bool walk_characteristic(walker *w, const char *key, yaml_node_t *v, char *out, size_t cap)
 {
