@@ -13,7 +13,7 @@ enum { BUCKETS = AGP_MAX_MGDL + 1 };
 
 struct agp {
 	int start_min_of_day;
-	uint32_t *hist;      /* AGP_SLOTS × BUCKETS */
+	uint32_t *hist; /* AGP_SLOTS × BUCKETS */
 	uint64_t slot_n[AGP_SLOTS];
 	agp_day *days;
 	size_t day_count, day_cap;

@@ -21,22 +21,22 @@
 #include <stdint.h>
 
 enum {
-	AGP_MAX_MGDL = 600,     /* histogram top: the model's glucose rarely goes higher */
-	AGP_SLOT_MIN = 15,      /* a time-of-day slot: 96 a day */
+	AGP_MAX_MGDL = 600, /* histogram top: the model's glucose rarely goes higher */
+	AGP_SLOT_MIN = 15,  /* a time-of-day slot: 96 a day */
 	AGP_SLOTS = 1440 / AGP_SLOT_MIN,
-	AGP_PERCENTILES = 5,    /* 5, 25, 50, 75, 95 */
+	AGP_PERCENTILES = 5, /* 5, 25, 50, 75, 95 */
 };
 
 /* One calendar day of the run (day 1 is the day t = 0 falls in). */
 typedef struct agp_day {
-	int64_t day;            /* 1-based */
-	uint32_t minutes;       /* samples with a true glucose */
+	int64_t day;      /* 1-based */
+	uint32_t minutes; /* samples with a true glucose */
 	double bg_sum_mgdl;
 	float bg_min_mgdl, bg_max_mgdl;
 	uint32_t in_range, below_70, below_54, above_180, above_250; /* minutes, true BG */
 	uint32_t cgm_readings, cgm_below_70;
 	double insulin_u, carbs_g;
-	uint32_t alarms;        /* annunciations raised that day (agp_add_alarm) */
+	uint32_t alarms; /* annunciations raised that day (agp_add_alarm) */
 } agp_day;
 
 typedef struct agp agp;

@@ -37,9 +37,12 @@ enum { GO_ON = -1, PDF_TIMEOUT_S = 180 };
 static int read_args(int argc, char **argv, report_args *a)
 {
 	static const struct option options[] = {
-	    {"db", required_argument, NULL, 'd'},   {"html", required_argument, NULL, 'H'},
-	    {"pdf", required_argument, NULL, 'P'},  {"paper", required_argument, NULL, 'p'},
-	    {"all", no_argument, NULL, 'a'},        {"help", no_argument, NULL, 'h'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"html", required_argument, NULL, 'H'},
+	    {"pdf", required_argument, NULL, 'P'},
+	    {"paper", required_argument, NULL, 'p'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
 	cli_args c;
@@ -60,8 +63,10 @@ static int read_args(int argc, char **argv, report_args *a)
 		case 'p':
 			if (strcmp(value, "a4") != 0 && strcmp(value, "A4") != 0 &&
 			    strcmp(value, "letter") != 0) {
-				fprintf(stderr, "fakepump report: --paper: expected a4 or letter, got '%s'\n",
-				        value);
+				fprintf(
+				    stderr,
+				    "fakepump report: --paper: expected a4 or letter, got '%s'\n",
+				    value);
 				return CLI_EXIT_BAD_INPUT;
 			}
 			a->paper = strcmp(value, "letter") == 0 ? "letter" : "A4";
@@ -77,8 +82,9 @@ static int read_args(int argc, char **argv, report_args *a)
 		case CLI_OPERAND: {
 			long long id;
 			if (!cli_parse_run_id(value, &id)) {
-				fprintf(stderr, "fakepump report: '%s' is not a run id (usage: %s)\n", value,
-				        usage);
+				fprintf(stderr,
+				        "fakepump report: '%s' is not a run id (usage: %s)\n",
+				        value, usage);
 				return CLI_EXIT_BAD_INPUT;
 			}
 			a->ids[a->n_ids++] = id;
@@ -90,8 +96,8 @@ static int read_args(int argc, char **argv, report_args *a)
 		}
 	}
 	if (cli_unexpected(&c)) {
-		fprintf(stderr, "fakepump report: unexpected '%s' (usage: %s)\n", cli_unexpected(&c),
-		        usage);
+		fprintf(stderr, "fakepump report: unexpected '%s' (usage: %s)\n",
+		        cli_unexpected(&c), usage);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	if ((a->n_ids == 0) == !a->all) {
@@ -102,7 +108,8 @@ static int read_args(int argc, char **argv, report_args *a)
 		return CLI_EXIT_BAD_INPUT;
 	}
 	if (!a->html && !a->pdf) {
-		fprintf(stderr, "fakepump report: say where: --html OUT and/or --pdf OUT (usage: %s)\n",
+		fprintf(stderr,
+		        "fakepump report: say where: --html OUT and/or --pdf OUT (usage: %s)\n",
 		        usage);
 		return CLI_EXIT_BAD_INPUT;
 	}
@@ -110,8 +117,7 @@ static int read_args(int argc, char **argv, report_args *a)
 }
 
 /* Pass 1: every run, without what only its own section draws. */
-static report_run *read_light(report_db *db, const int64_t *ids, size_t n, char *err,
-                              size_t errlen)
+static report_run *read_light(report_db *db, const int64_t *ids, size_t n, char *err, size_t errlen)
 {
 	report_run *runs = calloc(n ? n : 1, sizeof *runs);
 	for (size_t i = 0; runs && i < n; i++) {
@@ -175,7 +181,8 @@ static bool write_html(report_db *db, const report_args *a, const int64_t *ids, 
 
 static int make_report(const report_args *a)
 {
-	const output_path outs[] = {{"--html", a->html, OUTPUT_FILE}, {"--pdf", a->pdf, OUTPUT_FILE}};
+	const output_path outs[] = {{"--html", a->html, OUTPUT_FILE},
+	                            {"--pdf", a->pdf, OUTPUT_FILE}};
 	char err[1200];
 	if (!output_check(outs, 2, err, sizeof err)) {
 		fprintf(stderr, "fakepump report: %s\n", err);
@@ -190,8 +197,9 @@ static int make_report(const report_args *a)
 		return CLI_EXIT_RUNTIME;
 	}
 	if (access(a->db, F_OK) != 0) {
-		fprintf(stderr, "fakepump report: %s: no such database (record runs with 'fakepump "
-		                "run FILE --db %s')\n",
+		fprintf(stderr,
+		        "fakepump report: %s: no such database (record runs with 'fakepump "
+		        "run FILE --db %s')\n",
 		        a->db, a->db);
 		return CLI_EXIT_BAD_INPUT;
 	}

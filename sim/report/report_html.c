@@ -21,6 +21,7 @@ static const char CSS[] =
     "h1{font-size:20pt;margin:4mm 0 2mm}h2{font-size:14pt;border-bottom:1px solid #999;"
     "margin-top:7mm}h3{font-size:11.5pt;margin:5mm 0 1mm}\n"
     "table{border-collapse:collapse;width:100%%;margin:2mm 0;font-size:8.5pt}\n"
+    "table.provenance{table-layout:fixed}\n.nb{white-space:nowrap}\n"
     "th,td{border:1px solid #ccc;padding:1.2mm 1.5mm;text-align:left;vertical-align:top}\n"
     "th{background:#f0f0f0}tr{break-inside:avoid}\n"
     "td.num{text-align:right;white-space:nowrap}\n"
@@ -30,7 +31,8 @@ static const char CSS[] =
     "svg.chart{width:100%%;height:auto;break-inside:avoid;display:block;margin:2mm 0}\n"
     "section.run{break-before:page}\nsection.security,section.summary{break-before:page}\n"
     "article.threat{break-inside:avoid;border:1px solid #bbb;padding:2mm 3mm;margin:3mm 0}\n"
-    ".pair{display:grid;grid-template-columns:1fr 1fr;gap:3mm}\n"
+    ".pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:3mm}\n"
+    ".side,td{overflow-wrap:anywhere}\n"
     ".side{border-top:3px solid #0072B2;padding-top:1mm}.side.legacy{border-top-color:#D55E00}\n"
     ".verdict{font-weight:bold;margin:1mm 0}.note{color:#444;font-size:8.5pt}\n"
     "dl.kv{display:grid;grid-template-columns:42mm 1fr;gap:0.5mm 3mm;margin:2mm 0}"
@@ -82,32 +84,35 @@ const report_run *report_twin(const report_run *runs, size_t n, size_t i)
 static void settings_cell(FILE *f, const report_run *r)
 {
 	if (!r->has_facts) {
-		fprintf(f, "<td colspan=\"3\" class=\"note\">not recorded (a run recorded before "
-		           "schema 3, or its process was killed)</td>");
+		fprintf(f,
+		        "<td class=\"note\">settings not recorded (a run recorded before schema 3, "
+		        "or its process was killed)</td>");
 		return;
 	}
-	fprintf(f, "<td>");
+	fprintf(f, "<td><b>Security</b> <span class=\"%s\">", report_is_legacy(r) ? "bad" : "ok");
+	E(r->security_profile);
+	fprintf(f, "</span>, E2E %s · <b>Sensor</b> ", r->e2e ? "on" : "off");
 	E(r->sensor_model);
 	fprintf(f, ", a reading every %d min", r->sensor_interval_min);
 	for (size_t i = 0; i < r->sensor_fault_count; i++) {
 		char at[CLOCK_TEXT_MAX];
 		clock_format(r->sensor_faults[i].at_min + r->start_min_of_day, at, sizeof at);
-		fprintf(f, "<br>%s at %s for %lld min", r->sensor_faults[i].kind, at,
+		fprintf(f, "; %s at %s for %lld min", r->sensor_faults[i].kind, at,
 		        (long long)r->sensor_faults[i].duration_min);
 	}
-	fprintf(f, "</td><td>basal: ");
+	fprintf(f, "<br><b>Basal</b> ");
 	E(r->basal_text);
-	fprintf(f, "; bolus %s", r->bolus_speed > 0 ? "" : "instant");
+	fprintf(f, " · <b>Bolus</b> %s", r->bolus_speed > 0 ? "" : "instant");
 	if (r->bolus_speed > 0)
 		fprintf(f, "%.2g U/min", r->bolus_speed);
-	fprintf(f, "; reservoir %.0f U<br>limits: bolus %.3g U, basal %.3g U/h, daily %.4g U, "
-	           "IOB %.3g U, interval %lld min<br>low-glucose protection ",
+	fprintf(f,
+	        " · <b>Reservoir</b> %.0f U<br><b>Limits</b> bolus %.3g U, basal %.3g U/h, "
+	        "daily %.4g U, IOB %.3g U, bolus interval %lld min · <b>Low-glucose "
+	        "protection</b> ",
 	        r->reservoir_u, r->max_bolus_u, r->max_basal_u_per_h, r->max_daily_u, r->max_iob_u,
 	        (long long)r->min_bolus_interval_min);
 	E(r->lgs_text);
-	fprintf(f, "</td><td class=\"%s\">", report_is_legacy(r) ? "bad" : "ok");
-	E(r->security_profile);
-	fprintf(f, "</td><td>E2E %s</td>", r->e2e ? "on" : "off");
+	fprintf(f, "</td>");
 }
 
 static void distinct(FILE *f, const report_run *runs, size_t n, size_t offset)
@@ -153,14 +158,17 @@ static void cover(FILE *f, const report_options *opt, const report_run *runs, si
 	fprintf(f, " (UTC)</dd>\n<dt>Models</dt><dd>patient: UVA/Padova S2008 (30 virtual "
 	           "patients); sensor: CGM noise after Breton &amp; Kovatchev 2008; pump: "
 	           "FakePump's own model, hard limits on the pump</dd>\n</dl>\n");
-	fprintf(f, "<h2>What was run</h2>\n<table class=\"provenance\"><tr><th>Run</th><th>Scenario "
-	           "files and SHA-256</th><th>Patient, seed</th><th>Sensor</th><th>Pump settings "
-	           "and limits</th><th>Security</th><th>E2E</th></tr>\n");
+	fprintf(f, "<h2>What was run</h2>\n<table class=\"provenance\"><colgroup><col "
+	           "style=\"width:21%%\"><col style=\"width:37%%\"><col style=\"width:42%%\">"
+	           "</colgroup><tr><th>Run, patient, seed</th><th>Scenario files and their "
+	           "SHA-256</th><th>Settings as loaded: security, sensor, pump</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
 		const report_run *r = &runs[i];
 		fprintf(f, "<tr><td>%lld ", (long long)r->id);
 		run_anchor(f, r);
-		fprintf(f, "</td><td>");
+		fprintf(f, "<br>");
+		E(r->patient);
+		fprintf(f, ", seed %u</td><td>", r->seed);
 		if (r->file_count == 0) {
 			E(r->path ? r->path : "(built in)");
 			fprintf(f, "<br><span class=\"mono\">");
@@ -175,11 +183,10 @@ static void cover(FILE *f, const report_options *opt, const report_run *runs, si
 			fprintf(f, "</span>");
 		}
 		if (r->scenario_changed)
-			fprintf(f, "<br><span class=\"bad\">the file changed while the run ran: these "
-			           "settings may not be the run's</span>");
-		fprintf(f, "</td><td>");
-		E(r->patient);
-		fprintf(f, "<br>seed %u</td>", r->seed);
+			fprintf(f,
+			        "<br><span class=\"bad\">the file changed while the run ran: these "
+			        "settings may not be the run's</span>");
+		fprintf(f, "</td>");
 		settings_cell(f, r);
 		fprintf(f, "</tr>\n");
 	}
@@ -231,11 +238,12 @@ static void summary(FILE *f, const report_run *runs, size_t n)
 		else
 			other++;
 	}
-	fprintf(f, "<section class=\"summary\">\n<h2>Summary of runs</h2>\n<p><span class=\"ok\">%zu "
-	           "passed</span> · <span class=\"bad\">%zu failed</span> · <span class=\"warn\">%zu "
-	           "interrupted</span> · %zu other (error, incomplete, running). A run passes when "
-	           "every expectation its scenario states is met; one meant to fail passes when "
-	           "it fails.</p>\n",
+	fprintf(f,
+	        "<section class=\"summary\">\n<h2>Summary of runs</h2>\n<p><span class=\"ok\">%zu "
+	        "passed</span> · <span class=\"bad\">%zu failed</span> · <span class=\"warn\">%zu "
+	        "interrupted</span> · %zu other (error, incomplete, running). A run passes when "
+	        "every expectation its scenario states is met; one meant to fail passes when "
+	        "it fails.</p>\n",
 	        ok, failed, interrupted, other);
 	fprintf(f, "<table><tr><th>Run</th><th>Verdict</th><th>Days</th><th>Every expectation, "
 	           "with what was measured</th></tr>\n");
@@ -245,7 +253,8 @@ static void summary(FILE *f, const report_run *runs, size_t n)
 		run_anchor(f, r);
 		fprintf(f, "</td><td class=\"%s\">", verdict_class(r));
 		E(report_verdict(r));
-		if (r->summary.present && r->summary.ended && strcmp(r->summary.ended, "completed")) {
+		if (r->summary.present && r->summary.ended &&
+		    strcmp(r->summary.ended, "completed")) {
 			char at[CLOCK_TEXT_MAX];
 			clock_format(r->summary.ended_at_min + r->start_min_of_day, at, sizeof at);
 			fprintf(f, " at %s", at);
@@ -312,7 +321,8 @@ static void sent_and_answered(FILE *f, const report_run *r)
 		/* a phone command on a weaker link or an authority refusal: the first refusal */
 		for (size_t i = 0; i < r->audit_count; i++) {
 			const report_audit *a = &r->audit[i];
-			if (strcmp(a->type, "command") != 0 || !a->result || strcmp(a->result, "ok") == 0)
+			if (strcmp(a->type, "command") != 0 || !a->result ||
+			    strcmp(a->result, "ok") == 0)
 				continue;
 			fprintf(f, "<p><b>Sent</b>: a phone command ");
 			E(a->name);
@@ -346,11 +356,14 @@ static void side(FILE *f, const report_run *r, const report_run *twin)
 	fprintf(f, " (%s)</h4>\n", report_is_legacy(r) ? "legacy-vulnerable" : "hardened");
 	sent_and_answered(f, r);
 	delivered(f, r, twin);
-	fprintf(f, "<p class=\"verdict %s\" data-run=\"", o == REPORT_REFUSED ? "ok" : o == REPORT_HARM ? "bad" : "warn");
+	fprintf(f, "<p class=\"verdict %s\" data-run=\"",
+	        o == REPORT_REFUSED ? "ok"
+	        : o == REPORT_HARM  ? "bad"
+	                            : "warn");
 	E(r->name);
-	fprintf(f, "\" data-outcome=\"%s\">", report_outcome_name(o));
+	fprintf(f, "\" data-outcome=\"%s\"><span class=\"nb\">", report_outcome_name(o));
 	E(r->name);
-	fprintf(f, " — verdict: %s. ", report_outcome_name(o));
+	fprintf(f, " — verdict: %s.</span> ", report_outcome_name(o));
 	E(sentence);
 	fprintf(f, "</p>\n</div>\n");
 }
@@ -384,8 +397,9 @@ static void security(FILE *f, const report_run *runs, size_t n)
 		E(stem);
 		fprintf(f, ": ");
 		E(t->title);
-		fprintf(f, "</h3>\n<p class=\"note\">Catalogue row%s %s · STRIDE: <b>%s</b> · control "
-		           "demonstrated: %s</p>\n<div class=\"pair\">\n",
+		fprintf(f,
+		        "</h3>\n<p class=\"note\">Catalogue row%s %s · STRIDE: <b>%s</b> · control "
+		        "demonstrated: %s</p>\n<div class=\"pair\">\n",
 		        strchr(t->rows, ',') ? "s" : "", t->rows, t->stride, t->control);
 		const report_run *hardened = report_is_legacy(r) ? twin : r;
 		const report_run *legacy = report_is_legacy(r) ? r : twin;
@@ -397,8 +411,10 @@ static void security(FILE *f, const report_run *runs, size_t n)
 		if (legacy)
 			side(f, legacy, hardened);
 		else
-			fprintf(f, "<div class=\"side legacy\"><p class=\"note\">no legacy-vulnerable "
-			           "twin: the pump's own rules refuse this on every profile</p></div>\n");
+			fprintf(
+			    f,
+			    "<div class=\"side legacy\"><p class=\"note\">no legacy-vulnerable "
+			    "twin: the pump's own rules refuse this on every profile</p></div>\n");
 		fprintf(f, "</div>\n");
 		if (r->scenario_comment) {
 			fprintf(f, "<p class=\"note\">Scenario: ");
@@ -415,7 +431,8 @@ void report_html_begin(FILE *f, const report_options *opt, const report_run *run
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	           "<meta name=\"generator\" content=\"fakepump ");
 	E(opt->generator);
-	fprintf(f, "\">\n<title>FakePump report: %zu run%s</title>\n<style>\n", n, n == 1 ? "" : "s");
+	fprintf(f, "\">\n<title>FakePump report: %zu run%s</title>\n<style>\n", n,
+	        n == 1 ? "" : "s");
 	fprintf(f, CSS, opt->paper && strcmp(opt->paper, "letter") == 0 ? "letter" : "A4");
 	fprintf(f, "</style>\n</head>\n<body>\n");
 	cover(f, opt, runs, n);
@@ -452,20 +469,22 @@ static void stats(FILE *f, const report_run *r)
 	if (!isnan(r->lowest_bg_mgdl))
 		clock_format(r->lowest_bg_min + r->start_min_of_day, at, sizeof at);
 	fprintf(f, "</td></tr>\n<tr><td>lowest</td><td class=\"num\">");
-	num(f, "%.1f mg/dL", r->lowest_bg_mgdl);
+	num(f, "%.1f mg/dL", r->lowest_bg_mgdl + 0.0);
 	fprintf(f, " at %s</td><td>LBGI / HBGI</td><td class=\"num\">", at);
 	num(f, "%.2f", s->present ? s->lbgi : NAN);
 	fprintf(f, " / ");
 	num(f, "%.2f", s->present ? s->hbgi : NAN);
-	fprintf(f, "</td></tr>\n<tr><th colspan=\"4\">Computed on CGM readings (what the pump and "
-	           "the phone saw)</th></tr>\n<tr><td>readings</td><td class=\"num\">%lld</td>"
-	           "<td>mean / below 70</td><td class=\"num\">",
+	fprintf(f,
+	        "</td></tr>\n<tr><th colspan=\"4\">Computed on CGM readings (what the pump and "
+	        "the phone saw)</th></tr>\n<tr><td>readings</td><td class=\"num\">%lld</td>"
+	        "<td>mean / below 70</td><td class=\"num\">",
 	        (long long)r->cgm_readings);
 	num(f, "%.1f mg/dL", r->cgm_readings ? r->cgm_mean_mgdl : NAN);
 	fprintf(f, " / ");
 	num(f, "%.1f %%", r->cgm_readings ? r->cgm_below_70_pct : NAN);
-	fprintf(f, "</td></tr>\n<tr><th colspan=\"4\">Delivered and eaten</th></tr>\n<tr><td>insulin "
-	           "(basal + bolus)</td><td class=\"num\">");
+	fprintf(f,
+	        "</td></tr>\n<tr><th colspan=\"4\">Delivered and eaten</th></tr>\n<tr><td>insulin "
+	        "(basal + bolus)</td><td class=\"num\">");
 	num(f, "%.2f U", s->present ? s->insulin_u : NAN);
 	fprintf(f, " (");
 	num(f, "%.2f", s->present ? s->basal_u : NAN);
@@ -473,8 +492,9 @@ static void stats(FILE *f, const report_run *r)
 	num(f, "%.2f", s->present ? s->bolus_u : NAN);
 	fprintf(f, ")</td><td>carbohydrate</td><td class=\"num\">");
 	num(f, "%.0f g", s->present ? s->carbs_g : NAN);
-	fprintf(f, "</td></tr>\n<tr><td>pump commands / refused</td><td class=\"num\">%lld / %lld</td>"
-	           "<td>Bluetooth requests refused</td><td class=\"num\">%lld</td></tr>\n</table>\n",
+	fprintf(f,
+	        "</td></tr>\n<tr><td>pump commands / refused</td><td class=\"num\">%lld / %lld</td>"
+	        "<td>Bluetooth requests refused</td><td class=\"num\">%lld</td></tr>\n</table>\n",
 	        (long long)s->commands, (long long)s->refused, (long long)s->refused_over_ble);
 }
 
@@ -482,13 +502,15 @@ static void alarms(FILE *f, const report_run *r)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->marker_count; i++)
-		n += r->markers[i].kind == REPORT_MARK_ALARM || r->markers[i].kind == REPORT_MARK_FAULT;
+		n += r->markers[i].kind == REPORT_MARK_ALARM ||
+		     r->markers[i].kind == REPORT_MARK_FAULT;
 	if (n == 0 && r->sensor_fault_count == 0) {
 		fprintf(f, "<p>No alarm was raised and no fault was injected.</p>\n");
 		return;
 	}
-	fprintf(f, "<h3>Alarms and faults</h3>\n<table class=\"alarms\"><tr><th>When</th><th>What</th>"
-	           "<th>Kind</th></tr>\n");
+	fprintf(f,
+	        "<h3>Alarms and faults</h3>\n<table class=\"alarms\"><tr><th>When</th><th>What</th>"
+	        "<th>Kind</th></tr>\n");
 	size_t shown = 0;
 	for (size_t i = 0; i < r->marker_count && shown < 200; i++) {
 		const report_marker *m = &r->markers[i];
@@ -508,12 +530,15 @@ static void alarms(FILE *f, const report_run *r)
 		clock_format(r->sensor_faults[i].at_min + r->start_min_of_day, at, sizeof at);
 		fprintf(f, "<tr><td>%s</td><td>", at);
 		E(r->sensor_faults[i].kind);
-		fprintf(f, " for %lld min</td><td>sensor fault injected by the scenario (shaded on the "
-		           "chart)</td></tr>\n",
-		        (long long)r->sensor_faults[i].duration_min);
+		fprintf(
+		    f,
+		    " for %lld min</td><td>sensor fault injected by the scenario (shaded on the "
+		    "chart)</td></tr>\n",
+		    (long long)r->sensor_faults[i].duration_min);
 	}
 	if (shown < n)
-		fprintf(f, "<tr><td colspan=\"3\" class=\"note\">… and %zu more</td></tr>\n", n - shown);
+		fprintf(f, "<tr><td colspan=\"3\" class=\"note\">… and %zu more</td></tr>\n",
+		        n - shown);
 	fprintf(f, "</table>\n");
 }
 
@@ -521,16 +546,18 @@ static void audit(FILE *f, const report_run *r)
 {
 	if (r->audit_count == 0)
 		return;
-	fprintf(f, "<h3>Audit trail excerpt: what the phone and any attacker sent, and the pump's "
-	           "decisions</h3>\n<table class=\"audit\"><tr><th>When</th><th>Event</th><th>On</th>"
-	           "<th>Decision / kind</th><th>Link</th><th>Answer</th><th>Requests</th></tr>\n");
+	fprintf(f,
+	        "<h3>Audit trail excerpt: what the phone and any attacker sent, and the pump's "
+	        "decisions</h3>\n<table class=\"audit\"><tr><th>When</th><th>Event</th><th>On</th>"
+	        "<th>Decision / kind</th><th>Link</th><th>Answer</th><th>Requests</th></tr>\n");
 	const size_t cap = 40;
 	for (size_t i = 0; i < r->audit_count && i < cap; i++) {
 		const report_audit *a = &r->audit[i];
 		char at[CLOCK_TEXT_MAX], last[CLOCK_TEXT_MAX];
 		clock_format(a->t_min + r->start_min_of_day, at, sizeof at);
 		clock_format(a->last_t_min + r->start_min_of_day, last, sizeof last);
-		fprintf(f, "<tr><td>%s%s%s</td><td>", at, a->repeat > 1 && a->last_t_min != a->t_min ? "–" : "",
+		fprintf(f, "<tr><td>%s%s%s</td><td>", at,
+		        a->repeat > 1 && a->last_t_min != a->t_min ? "–" : "",
 		        a->repeat > 1 && a->last_t_min != a->t_min ? last : "");
 		E(a->type);
 		fprintf(f, "</td><td>");
@@ -550,12 +577,14 @@ static void audit(FILE *f, const report_run *r)
 		E(a->answer);
 		hex(f, " ATT ", a->att_error);
 		hex(f, " IDS ", a->response_code);
-		fprintf(f, "</td><td class=\"num\">%u%s</td></tr>\n", a->count * (strcmp(a->type, "command") ? 1 : a->repeat),
+		fprintf(f, "</td><td class=\"num\">%u%s</td></tr>\n",
+		        a->count * (strcmp(a->type, "command") ? 1 : a->repeat),
 		        a->repeat > 1 ? " (rows folded)" : "");
 	}
 	if (r->audit_count > cap)
-		fprintf(f, "<tr><td colspan=\"7\" class=\"note\">… %zu more rows in the database "
-		           "(events of run %lld)</td></tr>\n",
+		fprintf(f,
+		        "<tr><td colspan=\"7\" class=\"note\">… %zu more rows in the database "
+		        "(events of run %lld)</td></tr>\n",
 		        r->audit_count - cap, (long long)r->id);
 	fprintf(f, "</table>\n");
 }

@@ -63,9 +63,9 @@ typedef struct report_audit {
 	const char *result; /* the reason / the attack's kind / the pump's result */
 	const char *link, *security, *answer, *bytes, *detail; /* from the JSON detail */
 	int att_error, response_code;
-	double value;       /* command: U or U/h asked for */
-	uint32_t count;     /* requests it stands for */
-	uint32_t repeat;    /* rows folded into it, >= 1 */
+	double value;    /* command: U or U/h asked for */
+	uint32_t count;  /* requests it stands for */
+	uint32_t repeat; /* rows folded into it, >= 1 */
 } report_audit;
 
 typedef struct report_expectation {
@@ -84,7 +84,7 @@ typedef struct report_summary {
 	double tir_pct, below_70_pct, below_54_pct, above_180_pct, above_250_pct, lbgi, hbgi;
 	double insulin_u, basal_u, bolus_u, carbs_g;
 	int64_t annunciations, commands, refused, refused_over_ble;
-	const char *ended;      /* completed, interrupted, error */
+	const char *ended; /* completed, interrupted, error */
 	int64_t ended_at_min;
 	const char *stopped_by; /* interrupted runs */
 } report_summary;
@@ -98,8 +98,8 @@ typedef struct report_run {
 	uint32_t seed;
 	int64_t duration_min, sample_count;
 	int start_min_of_day;
-	bool has_facts;          /* schema 3 facts recorded (settings, verdicts, files) */
-	bool scenario_changed;   /* the file changed while the run ran (see docs/database.md) */
+	bool has_facts;        /* schema 3 facts recorded (settings, verdicts, files) */
+	bool scenario_changed; /* the file changed while the run ran (see docs/database.md) */
 	const char *expect_failure;
 	/* settings (NULL / 0 without facts) */
 	const char *sensor_model, *security_profile, *basal_text, *lgs_text;
@@ -129,8 +129,8 @@ typedef struct report_run {
 	size_t sensor_fault_count;
 	report_audit *audit;
 	size_t audit_count;
-	size_t attacks;          /* ble_attack rows (before folding) */
-	double phone_bolus_u;    /* delivered of boluses the phone started */
+	size_t attacks;       /* ble_attack rows (before folding) */
+	double phone_bolus_u; /* delivered of boluses the phone started */
 } report_run;
 
 /* An empty run (its string chunk made); free with report_run_clear. */

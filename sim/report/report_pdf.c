@@ -71,8 +71,8 @@ bool report_pdf_print(const char *browser, const char *html_path, const char *pd
 		snprintf(err, errlen, "cannot make a temporary folder: %s", strerror(errno));
 		return false;
 	}
-	char html_abs[PATH_MAX], pdf_abs[PATH_MAX + 32], url[PATH_MAX + 16], profile[64],
-	    log[64], out_arg[PATH_MAX + 48];
+	char html_abs[PATH_MAX], pdf_abs[PATH_MAX + 32], url[PATH_MAX + 16], profile[64], log[64],
+	    out_arg[PATH_MAX + 48];
 	if (!realpath(html_path, html_abs)) {
 		snprintf(err, errlen, "%s: %s", html_path, strerror(errno));
 		return false;
@@ -106,10 +106,11 @@ bool report_pdf_print(const char *browser, const char *html_path, const char *pd
 		setenv("HOME", tmpl, 1);
 		/* root needs --no-sandbox (Chromium refuses to run as root with its sandbox) */
 		const char *sandbox = geteuid() == 0 ? "--no-sandbox" : "--disable-gpu";
-		execl(browser, browser, "--headless=new", sandbox, "--disable-gpu", "--no-first-run",
-		      "--disable-background-networking", "--disable-component-update",
-		      "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND", profile,
-		      "--no-pdf-header-footer", out_arg, url, (char *)NULL);
+		execl(browser, browser, "--headless=new", sandbox, "--disable-gpu",
+		      "--no-first-run", "--disable-background-networking",
+		      "--disable-component-update", "--disable-sync",
+		      "--host-resolver-rules=MAP * ~NOTFOUND", profile, "--no-pdf-header-footer",
+		      out_arg, url, (char *)NULL);
 		_exit(127);
 	}
 	int status = 0;
@@ -129,8 +130,8 @@ bool report_pdf_print(const char *browser, const char *html_path, const char *pd
 	char tail[400];
 	log_tail(log, tail, sizeof tail);
 	gchar *argv_rm[] = {"rm", "-rf", tmpl, NULL};
-	g_spawn_sync(NULL, argv_rm, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-	                                      G_SPAWN_STDERR_TO_DEV_NULL,
+	g_spawn_sync(NULL, argv_rm, NULL,
+	             G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
 	             NULL, NULL, NULL, NULL, NULL, NULL);
 	if (!done) {
 		snprintf(err, errlen, "%s did not finish within %d s", browser, timeout_s);
@@ -138,8 +139,8 @@ bool report_pdf_print(const char *browser, const char *html_path, const char *pd
 	}
 	/* Chromium's exit status says little (pitfall: 0 with nothing written): the file does */
 	if (!is_pdf(pdf_abs)) {
-		snprintf(err, errlen, "%s wrote no PDF (exit status %d); its last words: %s", browser,
-		         WIFEXITED(status) ? WEXITSTATUS(status) : -1, tail);
+		snprintf(err, errlen, "%s wrote no PDF (exit status %d); its last words: %s",
+		         browser, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tail);
 		return false;
 	}
 	return true;

@@ -28,7 +28,8 @@ static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t v = dflt;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -171,7 +172,8 @@ static bool read_row(report_db *db, int64_t id, report_run *r, char *err, size_t
 	    "fakepump_version, sqlite_version, scenario_sha256, scenario_text, seed, duration_min, "
 	    "start_min_of_day, sample_count, summary_json IS NOT NULL, "
 	    "json_extract(summary_json, '$.days'), json_extract(summary_json, '$.bg_mean_mgdl'), "
-	    "json_extract(summary_json, '$.bg_sd_mgdl'), json_extract(summary_json, '$.bg_cv_pct'), "
+	    "json_extract(summary_json, '$.bg_sd_mgdl'), json_extract(summary_json, "
+	    "'$.bg_cv_pct'), "
 	    "json_extract(summary_json, '$.gmi_pct'), json_extract(summary_json, '$.bg_min_mgdl'), "
 	    "json_extract(summary_json, '$.bg_max_mgdl'), "
 	    "json_extract(summary_json, '$.tir_70_180_pct'), "
@@ -211,11 +213,11 @@ static bool read_row(report_db *db, int64_t id, report_run *r, char *err, size_t
 	r->sample_count = sqlite3_column_int64(st, c++);
 	report_summary *s = &r->summary;
 	s->present = sqlite3_column_int(st, c++) != 0;
-	double *nums[] = {&s->days,          &s->mean_mgdl,    &s->sd_mgdl,       &s->cv_pct,
-	                  &s->gmi_pct,       &s->min_mgdl,     &s->max_mgdl,      &s->tir_pct,
-	                  &s->below_70_pct,  &s->below_54_pct, &s->above_180_pct, &s->above_250_pct,
-	                  &s->lbgi,          &s->hbgi,         &s->insulin_u,     &s->basal_u,
-	                  &s->bolus_u,       &s->carbs_g};
+	double *nums[] = {&s->days,         &s->mean_mgdl,    &s->sd_mgdl,       &s->cv_pct,
+	                  &s->gmi_pct,      &s->min_mgdl,     &s->max_mgdl,      &s->tir_pct,
+	                  &s->below_70_pct, &s->below_54_pct, &s->above_180_pct, &s->above_250_pct,
+	                  &s->lbgi,         &s->hbgi,         &s->insulin_u,     &s->basal_u,
+	                  &s->bolus_u,      &s->carbs_g};
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
 		*nums[i] = col_num(st, c++);
 	s->annunciations = sqlite3_column_int64(st, c++);
@@ -294,8 +296,9 @@ static void read_settings(report_db *db, report_run *r)
 	const bool predictive = sqlite3_column_int(st, c++) != 0;
 	const double predict = col_num(st, c++);
 	if (lgs && predictive)
-		snprintf(buf, sizeof buf, "on: suspend at or below %.0f mg/dL, or predicted below %.0f",
-		         below, predict);
+		snprintf(buf, sizeof buf,
+		         "on: suspend at or below %.0f mg/dL, or predicted below %.0f", below,
+		         predict);
 	else if (lgs)
 		snprintf(buf, sizeof buf, "on: suspend at or below %.0f mg/dL", below);
 	else
@@ -321,8 +324,9 @@ static bool grow(void **items, size_t *cap, size_t n, size_t size)
 static void read_lists(report_db *db, report_run *r)
 {
 	sqlite3_stmt *st = prepare_id(
-	    db, "SELECT passed, text, location, measured FROM expectations WHERE run_id = ?1 "
-	        "ORDER BY seq",
+	    db,
+	    "SELECT passed, text, location, measured FROM expectations WHERE run_id = ?1 "
+	    "ORDER BY seq",
 	    r->id);
 	size_t cap = 0;
 	while (st && sqlite3_step(st) == SQLITE_ROW &&
@@ -333,9 +337,9 @@ static void read_lists(report_db *db, report_run *r)
 		                         .location = col_str(r, st, 2),
 		                         .measured = col_str(r, st, 3)};
 	sqlite3_finalize(st);
-	st = prepare_id(db,
-	                "SELECT role, path, sha256 FROM scenario_files WHERE run_id = ?1 ORDER BY seq",
-	                r->id);
+	st = prepare_id(
+	    db, "SELECT role, path, sha256 FROM scenario_files WHERE run_id = ?1 ORDER BY seq",
+	    r->id);
 	cap = 0;
 	while (st && sqlite3_step(st) == SQLITE_ROW &&
 	       grow((void **)&r->files, &cap, r->file_count, sizeof *r->files))
@@ -350,9 +354,9 @@ static void read_lists(report_db *db, report_run *r)
 	                "WHERE runs.id = ?1",
 	                r->id);
 	cap = 0;
-	while (st && sqlite3_step(st) == SQLITE_ROW &&
-	       grow((void **)&r->sensor_faults, &cap, r->sensor_fault_count,
-	            sizeof *r->sensor_faults))
+	while (
+	    st && sqlite3_step(st) == SQLITE_ROW &&
+	    grow((void **)&r->sensor_faults, &cap, r->sensor_fault_count, sizeof *r->sensor_faults))
 		r->sensor_faults[r->sensor_fault_count++] =
 		    (report_sensor_fault){.kind = col_str(r, st, 0),
 		                          .at_min = sqlite3_column_int64(st, 1),
@@ -408,11 +412,11 @@ static bool read_samples(report_db *db, report_run *r)
 	r->profile = agp_new(r->start_min_of_day);
 	if (!r->profile)
 		return false;
-	sqlite3_stmt *st = prepare_id(
-	    db,
-	    "SELECT t_min, bg_mgdl, cgm_mgdl, iob_u, basal_u_per_h, insulin_u_per_min, "
-	    "cho_g_per_min, therapy_state FROM samples WHERE run_id = ?1 ORDER BY t_min",
-	    r->id);
+	sqlite3_stmt *st =
+	    prepare_id(db,
+	               "SELECT t_min, bg_mgdl, cgm_mgdl, iob_u, basal_u_per_h, insulin_u_per_min, "
+	               "cho_g_per_min, therapy_state FROM samples WHERE run_id = ?1 ORDER BY t_min",
+	               r->id);
 	const int64_t span = r->duration_min + 1;
 	double cgm_sum = 0;
 	while (st && sqlite3_step(st) == SQLITE_ROW)
@@ -431,8 +435,8 @@ static void add_marker(report_run *r, size_t *cap, int64_t t, report_marker_kind
 	if (r->marker_count >= MARKERS_MAX ||
 	    !grow((void **)&r->markers, cap, r->marker_count, sizeof *r->markers))
 		return;
-	r->markers[r->marker_count++] =
-	    (report_marker){.t_min = t, .kind = k, .amount = amount, .name = report_run_str(r, name)};
+	r->markers[r->marker_count++] = (report_marker){
+	    .t_min = t, .kind = k, .amount = amount, .name = report_run_str(r, name)};
 }
 
 static bool same_audit(const report_audit *a, const report_audit *b)
@@ -461,18 +465,24 @@ static void add_audit(report_run *r, size_t *cap, const report_audit *a)
 
 static void read_events(report_db *db, report_run *r)
 {
-	sqlite3_stmt *st = prepare_id(
-	    db,
-	    "SELECT t_min, type, source, name, result, value, value2, "
-	    "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN json_extract(detail, '$.link') END, "
-	    "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN json_extract(detail, '$.security') END, "
-	    "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN json_extract(detail, '$.answer') END, "
-	    "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN json_extract(detail, '$.bytes') END, "
-	    "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN json_extract(detail, '$.detail') END, "
-	    "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN json_extract(detail, '$.att_error') END, "
-	    "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN json_extract(detail, '$.response_code') END "
-	    "FROM events WHERE run_id = ?1 ORDER BY seq",
-	    r->id);
+	sqlite3_stmt *st = prepare_id(db,
+	                              "SELECT t_min, type, source, name, result, value, value2, "
+	                              "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN "
+	                              "json_extract(detail, '$.link') END, "
+	                              "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN "
+	                              "json_extract(detail, '$.security') END, "
+	                              "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN "
+	                              "json_extract(detail, '$.answer') END, "
+	                              "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN "
+	                              "json_extract(detail, '$.bytes') END, "
+	                              "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN "
+	                              "json_extract(detail, '$.detail') END, "
+	                              "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN "
+	                              "json_extract(detail, '$.att_error') END, "
+	                              "CASE WHEN type LIKE 'ble_%' AND json_valid(detail) THEN "
+	                              "json_extract(detail, '$.response_code') END "
+	                              "FROM events WHERE run_id = ?1 ORDER BY seq",
+	                              r->id);
 	size_t mcap = 0, acap = 0;
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		const int64_t t = sqlite3_column_int64(st, 0);
@@ -492,8 +502,8 @@ static void read_events(report_db *db, report_run *r)
 			add_marker(r, &mcap, t, REPORT_MARK_MEAL, value, NULL);
 		} else if (strcmp(type, "bolus_started") == 0) {
 			add_marker(r, &mcap, t, REPORT_MARK_BOLUS, value, NULL);
-		} else if (strcmp(type, "bolus_ended") == 0 && source && strcmp(source, "phone") == 0 &&
-		           !isnan(value)) {
+		} else if (strcmp(type, "bolus_ended") == 0 && source &&
+		           strcmp(source, "phone") == 0 && !isnan(value)) {
 			r->phone_bolus_u += value;
 		}
 		const bool ble = strncmp(type, "ble_", 4) == 0;

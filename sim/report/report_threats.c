@@ -29,12 +29,12 @@ static const report_threat threats[] = {
      "per-link rate limit and the duplicate check (L5, L2)"},
     {"flood_unpaired", "V1, V3, V7", "an unpaired central reading at full rate",
      "Denial of service", "availability budgets of unpaired centrals (L5)"},
-    {"subscription_storm", "V2", "CGM notifications toggled a thousand times",
-     "Denial of service", "bounded subscription changes (L5)"},
-    {"just_works", "A3", "a phone paired without the passkey (Just Works) commands",
-     "Spoofing", "LE Secure Connections with MITM protection only (L1)"},
-    {"unencrypted", "A1, A2, P1", "a phone on a plain link commands and reads",
-     "Spoofing", "encryption and authentication on every IDS/CGMS attribute (L1, L7)"},
+    {"subscription_storm", "V2", "CGM notifications toggled a thousand times", "Denial of service",
+     "bounded subscription changes (L5)"},
+    {"just_works", "A3", "a phone paired without the passkey (Just Works) commands", "Spoofing",
+     "LE Secure Connections with MITM protection only (L1)"},
+    {"unencrypted", "A1, A2, P1", "a phone on a plain link commands and reads", "Spoofing",
+     "encryption and authentication on every IDS/CGMS attribute (L1, L7)"},
     {"serial", "P5", "the serial number read without pairing", "Information disclosure",
      "the serial number is readable after pairing only (L7)"},
     {"history", "L6", "the history flooded so that doses fall out of it", "Repudiation",
@@ -42,7 +42,8 @@ static const report_threat threats[] = {
     {"stale_cgm", "T8", "a closed loop doses on glucose the pump no longer sees", "Tampering",
      "AP temp basals refused on stale CGM and kept short (T8)"},
     {"authority", "T4, T6, T7", "the phone undoes what the person or the pump decided",
-     "Elevation of privilege", "authority: the person outranks the pump, which outranks a phone (L4, L9)"},
+     "Elevation of privilege",
+     "authority: the person outranks the pump, which outranks a phone (L4, L9)"},
     {"limits", "T1, T3, T5", "commands the pump's own rules refuse", "Elevation of privilege",
      "hard limits and delivery rules held on the pump (L4)"},
 };
@@ -140,16 +141,17 @@ static void refusals(const report_run *r, char *buf, size_t cap)
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->audit_count && used < cap; i++) {
 		const report_audit *a = &r->audit[i];
-		const bool refused = strcmp(a->type, "ble_refused") == 0 ||
-		                     (strcmp(a->type, "command") == 0 && a->result &&
-		                      strcmp(a->result, "ok") != 0);
+		const bool refused =
+		    strcmp(a->type, "ble_refused") == 0 ||
+		    (strcmp(a->type, "command") == 0 && a->result && strcmp(a->result, "ok") != 0);
 		if (!refused || !a->result)
 			continue;
 		const char *what = strcmp(a->type, "command") == 0 ? "the pump: " : "";
 		if (strstr(buf, a->result))
 			continue; /* named once */
-		used += (size_t)snprintf(buf + used, cap - used, "%s%s%s ×%u", used ? ", " : "", what,
-		                         a->result, a->count * (strcmp(a->type, "command") ? 1 : a->repeat));
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s%s ×%u", used ? ", " : "",
+		                         what, a->result,
+		                         a->count * (strcmp(a->type, "command") ? 1 : a->repeat));
 	}
 }
 
@@ -170,32 +172,31 @@ report_outcome report_outcome_of(const report_run *r, const report_run *twin, ch
 	snprintf(clinical, sizeof clinical,
 	         "lowest true glucose %.0f mg/dL at %s; %lld min below 70 mg/dL (level 1 "
 	         "hypoglycaemia or worse), %lld min below 54 mg/dL (level 2)",
-	         r->lowest_bg_mgdl, at, (long long)r->minutes_below_70,
+	         r->lowest_bg_mgdl + 0.0 /* never "-0" */, at, (long long)r->minutes_below_70,
 	         (long long)r->minutes_below_54);
 	const bool legacy = report_is_legacy(r);
 	if ((isfinite(extra) && extra > 0.05) || (isfinite(lower) && lower > 5.0) ||
 	    (!twin && legacy && r->minutes_below_54 > 0)) {
-		snprintf(buf, cap,
-		         "Harm: %s%.2f U of insulin the patient did not ask for%s; %s.%s%s",
+		snprintf(buf, cap, "%s%.2f U of insulin the patient did not ask for%s; %s.%s%s",
 		         isfinite(extra) ? "+" : "", isfinite(extra) ? extra : insulin_of(r),
 		         twin ? " (more than the hardened twin delivered)" : " delivered in all",
 		         clinical, refused[0] ? " Refused on the way: " : "", refused);
 		return REPORT_HARM;
 	}
 	if (!legacy) {
-		snprintf(buf, cap, "Refused: %s. Therapy as without the attack: %s.",
+		snprintf(buf, cap, "Refused on the way: %s. Therapy as without the attack: %s.",
 		         refused[0] ? refused : "nothing hostile reached the pump", clinical);
 		return REPORT_REFUSED;
 	}
 	if (refused[0]) {
 		snprintf(buf, cap,
-		         "Contained: the weak link let it through, but the pump's own limits and "
+		         "The weak link let it through, but the pump's own limits and "
 		         "rules held (%s); no insulin beyond the hardened twin's; %s.",
 		         refused, clinical);
 		return REPORT_CONTAINED;
 	}
 	snprintf(buf, cap,
-	         "Exposed: accepted without a refusal, with no effect on therapy (no insulin "
+	         "Accepted without a refusal, with no effect on therapy (no insulin "
 	         "beyond the hardened twin's; %s) — the cost is in privacy, the battery or the "
 	         "record, not in glucose.",
 	         clinical);
