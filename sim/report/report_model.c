@@ -4,6 +4,7 @@
 #include "report_model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,4 +62,34 @@ const char *report_verdict(const report_run *r)
 bool report_verdict_ok(const report_run *r)
 {
 	return is(r->status, "passed") || is(r->status, "done");
+}
+
+void report_run_footer(const report_run *r, const char *db_path, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "run %lld of %s · recorded %s by fakepump %s%s%s\n%s",
+	                 (long long)r->id, db_path, r->started_at ? r->started_at : "?",
+	                 r->build     ? r->build
+	                 : r->version ? r->version
+	                              : "?",
+	                 r->host ? " on " : "", r->host ? r->host : "",
+	                 r->path ? r->path : "built-in scenario");
+	if (n < 0 || (size_t)n >= cap)
+		return;
+	size_t used = (size_t)n;
+	used += (size_t)snprintf(buf + used, cap - used, " (SHA-256 %.12s…) · %s · seed %u",
+	                         r->scenario_sha256 ? r->scenario_sha256 : "?",
+	                         r->patient ? r->patient : "?", r->seed);
+	if (used >= cap)
+		return;
+	if (!r->has_facts) {
+		snprintf(buf + used, cap - used, " · settings not recorded");
+		return;
+	}
+	snprintf(buf + used, cap - used,
+	         " · %s every %d min · limits bolus %.3g U, basal %.3g U/h, daily %.4g U, IOB "
+	         "%.3g U · low-glucose suspend %s · %s, E2E %s",
+	         r->sensor_model ? r->sensor_model : "?", r->sensor_interval_min, r->max_bolus_u,
+	         r->max_basal_u_per_h, r->max_daily_u, r->max_iob_u,
+	         r->lgs_text && strncmp(r->lgs_text, "on", 2) == 0 ? "on" : "off",
+	         r->security_profile ? r->security_profile : "?", r->e2e ? "on" : "off");
 }

@@ -142,6 +142,13 @@ const char *report_run_str(report_run *r, const char *text);
 /* The column of run minute t (0 … REPORT_COLUMNS - 1) for a run of span_min minutes. */
 int report_column_of(int64_t t_min, int64_t first_min, int64_t span_min);
 
+/*
+ * A picture's provenance footer, two lines: "run 3 of runs.db · recorded 2026-… by fakepump
+ * 0.1.0 (git …) on host" and "scenarios/x.yaml (SHA-256 1a2b3c4d5e6f…) · adult#001 · seed 41
+ * · dexcom every 3 min · basal … · limits … · low-glucose protection … · hardened, E2E on".
+ */
+void report_run_footer(const report_run *r, const char *db_path, char *buf, size_t cap);
+
 /* The verdict in words: "passed", "failed", "failed as meant to", "passed but meant to
  * fail", "interrupted", "error", "incomplete", "done (no checks)", "running". */
 const char *report_verdict(const report_run *r);

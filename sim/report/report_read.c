@@ -556,3 +556,14 @@ bool report_db_read_run(report_db *db, int64_t id, report_run *r, char *err, siz
 	read_events(db, r);
 	return true;
 }
+
+bool report_db_read_facts(report_db *db, int64_t id, report_run *r, char *err, size_t errlen)
+{
+	if (!read_row(db, id, r, err, errlen))
+		return false;
+	if (db->version >= 3) {
+		read_settings(db, r);
+		read_lists(db, r);
+	}
+	return true;
+}

@@ -25,6 +25,10 @@ void report_db_close(report_db *db);
  * (an empty database gives a non-NULL array and *n = 0). */
 int64_t *report_db_run_ids(report_db *db, size_t *n, char *err, size_t errlen);
 
+/* Only the run's row and facts (provenance, settings, verdicts, files): no samples, no
+ * events. False with err (no such run). */
+bool report_db_read_facts(report_db *db, int64_t id, report_run *r, char *err, size_t errlen);
+
 /* Reads run `id` into `r` (report_run_init'd); false with err (no such run). */
 bool report_db_read_run(report_db *db, int64_t id, report_run *r, char *err, size_t errlen);
 
