@@ -60,6 +60,11 @@ int plot_font_px(const plot *p)
 	return p->font_px;
 }
 
+int plot_legend_dropped(const plot *p)
+{
+	return p->legend_dropped;
+}
+
 /* Background and panels; right of "now" (live runs) greyed. Returns x of "now" or INT_MIN. */
 static int draw_backdrop(plot *p, const plot_layout *l, const plot_view *v)
 {

@@ -103,6 +103,9 @@ int plot_font_px(const plot *p);
  */
 bool plot_draw(plot *p, const trace *t, const plot_view *v, plot_layout *layout_out);
 
+/* Legend entries the last plot_draw had no room for, even on two lines (0: all shown). */
+int plot_legend_dropped(const plot *p);
+
 /* Text for the viewer, through the plot's font and text cache. */
 typedef enum plot_font {
 	PLOT_FONT_SMALL = 0, /* font_px */

@@ -42,6 +42,7 @@ struct plot {
 	plot_text_entry *slots; /* PLOT_TEXT_SLOTS, open addressing */
 	size_t live;
 	uint64_t frame;
+	int legend_dropped; /* legend entries the last frame had no room for */
 	plot_columns cc;
 	SDL_Point *pts; /* scratch for polylines and dotted lines */
 	size_t pts_cap;
