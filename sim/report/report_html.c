@@ -19,7 +19,8 @@ static const char CSS[] =
     "body{font-family:'DejaVu Sans',sans-serif;font-size:10pt;color:#111;max-width:190mm;"
     "margin:0 auto;padding:0 4mm;line-height:1.35}\n"
     "h1{font-size:20pt;margin:4mm 0 2mm}h2{font-size:14pt;border-bottom:1px solid #999;"
-    "margin-top:7mm}h3{font-size:11.5pt;margin:5mm 0 1mm}\n"
+    "margin-top:7mm}h3{font-size:11.5pt;margin:5mm 0 1mm;break-after:avoid}\n"
+    ".long{break-inside:avoid}\n"
     "table{border-collapse:collapse;width:100%%;margin:2mm 0;font-size:8.5pt}\n"
     "table.provenance{table-layout:fixed}\n.nb{white-space:nowrap}\n"
     "th,td{border:1px solid #ccc;padding:1.2mm 1.5mm;text-align:left;vertical-align:top}\n"
@@ -279,13 +280,15 @@ static void hex(FILE *f, const char *what, int code)
 /* What a run's first attack (or first refusal) sent and got, in a few lines. */
 static void sent_and_answered(FILE *f, const report_run *r)
 {
-	size_t shown = 0;
+	size_t shown = 0, attacks_left = r->attacks;
 	for (size_t i = 0; i < r->audit_count && shown < 3; i++) {
 		const report_audit *a = &r->audit[i];
 		const bool attack = strcmp(a->type, "ble_attack") == 0;
 		const bool refusal = strcmp(a->type, "ble_refused") == 0;
 		if (!attack && !(refusal && shown == 0 && r->attacks == 0))
 			continue;
+		if (attack)
+			attacks_left -= a->repeat <= attacks_left ? a->repeat : attacks_left;
 		char at[CLOCK_TEXT_MAX];
 		clock_format(a->t_min + r->start_min_of_day, at, sizeof at);
 		fprintf(f, "<p><b>Sent</b> at %s: ", at);
@@ -317,6 +320,10 @@ static void sent_and_answered(FILE *f, const report_run *r)
 		fprintf(f, ".</p>\n");
 		shown++;
 	}
+	if (shown == 3 && attacks_left > 0)
+		fprintf(f, "<p class=\"note\">… and %zu more attack%s like these (the run's audit "
+		           "below).</p>\n",
+		        attacks_left, attacks_left == 1 ? "" : "s");
 	if (shown == 0) {
 		/* a phone command on a weaker link or an authority refusal: the first refusal */
 		for (size_t i = 0; i < r->audit_count; i++) {
@@ -340,7 +347,7 @@ static void delivered(FILE *f, const report_run *r, const report_run *twin)
 	num(f, "%.2f U", r->summary.present ? r->summary.insulin_u : NAN);
 	fprintf(f, " of insulin in the run (");
 	num(f, "%.2f U", r->phone_bolus_u);
-	fprintf(f, " in boluses the phone started)");
+	fprintf(f, " programmed by boluses the phone started)");
 	if (twin && twin->summary.present && r->summary.present)
 		fprintf(f, "; the %s twin: %.2f U", report_is_legacy(twin) ? "legacy" : "hardened",
 		        twin->summary.insulin_u);
@@ -642,9 +649,11 @@ void report_html_run(FILE *f, const report_run *r, const report_run *twin)
 	else
 		fprintf(f, "<p class=\"bad\">No samples were recorded for this run.</p>\n");
 	if (r->duration_min >= 3 * 1440 && r->profile && agp_day_count(r->profile) >= 2) {
-		fprintf(f, "<h3>Glucose by time of day (AGP) and day by day</h3>\n");
+		fprintf(f, "<div class=\"long\"><h3>Glucose by time of day (AGP) and day by "
+		           "day</h3>\n");
 		report_svg_agp(f, r);
 		report_svg_days(f, r);
+		fprintf(f, "</div>\n");
 	}
 	alarms(f, r);
 	audit(f, r);

@@ -134,25 +134,39 @@ const char *report_outcome_name(report_outcome o)
 	return (unsigned)o < 4 ? names[o] : "?";
 }
 
-/* The refusals of a run in words: "e2e: invalid counter ×1, bolus_active ×999". */
+/* The refusals of a run in words, each reason once with every request it stands for:
+ * "e2e: invalid counter ×4, the pump: bolus_active ×2997". */
 static void refusals(const report_run *r, char *buf, size_t cap)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < r->audit_count && used < cap; i++) {
+	enum { REASONS = 12 };
+	const char *reason[REASONS];
+	bool pump[REASONS];
+	unsigned long count[REASONS];
+	size_t n = 0;
+	for (size_t i = 0; i < r->audit_count; i++) {
 		const report_audit *a = &r->audit[i];
-		const bool refused =
-		    strcmp(a->type, "ble_refused") == 0 ||
-		    (strcmp(a->type, "command") == 0 && a->result && strcmp(a->result, "ok") != 0);
+		const bool command = strcmp(a->type, "command") == 0;
+		const bool refused = strcmp(a->type, "ble_refused") == 0 ||
+		                     (command && a->result && strcmp(a->result, "ok") != 0);
 		if (!refused || !a->result)
 			continue;
-		const char *what = strcmp(a->type, "command") == 0 ? "the pump: " : "";
-		if (strstr(buf, a->result))
-			continue; /* named once */
-		used += (size_t)snprintf(buf + used, cap - used, "%s%s%s ×%u", used ? ", " : "",
-		                         what, a->result,
-		                         a->count * (strcmp(a->type, "command") ? 1 : a->repeat));
+		size_t k = 0;
+		while (k < n && !(pump[k] == command && strcmp(reason[k], a->result) == 0))
+			k++;
+		if (k == n) {
+			if (n == REASONS)
+				continue;
+			reason[n] = a->result;
+			pump[n] = command;
+			count[n++] = 0;
+		}
+		count[k] += a->count;
 	}
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < n && used < cap; k++)
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s%s ×%lu", used ? ", " : "",
+		                         pump[k] ? "the pump: " : "", reason[k], count[k]);
 }
 
 static double insulin_of(const report_run *r)
