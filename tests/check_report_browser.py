@@ -108,6 +108,23 @@ def main(fakepump, scenarios, browser_dir):
         info = subprocess.run(["pdfinfo", letter], capture_output=True, text=True).stdout
         check(r.returncode == 0 and "612 x 792" in info, f"--paper letter: {r.stderr}{info}")
 
+        # docs/report.md's examples, as written, in a folder of their own
+        docs = os.path.join(tmp, "docs")
+        os.mkdir(docs)
+        os.symlink(scenarios, os.path.join(docs, "scenarios"))
+        env = dict(os.environ, PATH=os.path.dirname(os.path.abspath(fakepump)) + os.pathsep +
+                   os.environ.get("PATH", ""))
+        page = open(os.path.join(os.path.dirname(scenarios), "docs", "report.md")).read()
+        blocks = re.findall(r"^```sh\n(.*?)^```", page, re.S | re.M)
+        check(len(blocks) >= 3, f"docs/report.md has its examples ({len(blocks)})")
+        for block in blocks:
+            r = subprocess.run(["bash", "-e", "-c", block], cwd=docs, env=env,
+                               capture_output=True, text=True, timeout=600)
+            check(r.returncode == 0, f"docs/report.md runs as written: {block}{r.stderr}")
+            for out in re.findall(r"--(?:html|pdf|png) (\S+)", block):
+                check(os.path.getsize(os.path.join(docs, out)) > 1000,
+                      f"docs/report.md: {out} written")
+
         # the negative control
         r = subprocess.run([runner, os.path.join(browser_dir, "bad.html"), "expect-1"],
                            capture_output=True, text=True)

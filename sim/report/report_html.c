@@ -372,7 +372,13 @@ static void side(FILE *f, const report_run *r, const report_run *twin)
 	E(r->name);
 	fprintf(f, " — verdict: %s.</span> ", report_outcome_name(o));
 	E(sentence);
-	fprintf(f, "</p>\n</div>\n");
+	fprintf(f, "</p>\n");
+	if (r->scenario_comment) {
+		fprintf(f, "<p class=\"note\">The scenario: ");
+		E(r->scenario_comment);
+		fprintf(f, "</p>\n");
+	}
+	fprintf(f, "</div>\n");
 }
 
 static void security(FILE *f, const report_run *runs, size_t n)
@@ -422,13 +428,7 @@ static void security(FILE *f, const report_run *runs, size_t n)
 			    f,
 			    "<div class=\"side legacy\"><p class=\"note\">no legacy-vulnerable "
 			    "twin: the pump's own rules refuse this on every profile</p></div>\n");
-		fprintf(f, "</div>\n");
-		if (r->scenario_comment) {
-			fprintf(f, "<p class=\"note\">Scenario: ");
-			E(r->scenario_comment);
-			fprintf(f, "</p>\n");
-		}
-		fprintf(f, "</article>\n");
+		fprintf(f, "</div>\n</article>\n");
 	}
 	fprintf(f, "</section>\n");
 }

@@ -448,13 +448,17 @@ static bool same_audit(const report_audit *a, const report_audit *b)
 #undef SAME
 }
 
+/* Folds `a` into one of the last few rows when they say the same (a refused command is
+ * two rows, the pump's and the server's, so a flood alternates them), else appends it. */
 static void add_audit(report_run *r, size_t *cap, const report_audit *a)
 {
-	if (r->audit_count > 0 && same_audit(&r->audit[r->audit_count - 1], a)) {
-		report_audit *last = &r->audit[r->audit_count - 1];
-		last->repeat++;
-		last->count += a->count;
-		last->last_t_min = a->t_min;
+	for (size_t back = 1; back <= 3 && back <= r->audit_count; back++) {
+		report_audit *prev = &r->audit[r->audit_count - back];
+		if (!same_audit(prev, a))
+			continue;
+		prev->repeat++;
+		prev->count += a->count;
+		prev->last_t_min = a->t_min;
 		return;
 	}
 	if (r->audit_count >= AUDIT_MAX ||
@@ -502,9 +506,8 @@ static void read_events(report_db *db, report_run *r)
 			add_marker(r, &mcap, t, REPORT_MARK_MEAL, value, NULL);
 		} else if (strcmp(type, "bolus_started") == 0) {
 			add_marker(r, &mcap, t, REPORT_MARK_BOLUS, value, NULL);
-		} else if (strcmp(type, "bolus_ended") == 0 && source &&
-		           strcmp(source, "phone") == 0 && !isnan(value)) {
-			r->phone_bolus_u += value;
+			if (source && strcmp(source, "phone") == 0 && !isnan(value))
+				r->phone_bolus_u += value;
 		}
 		const bool ble = strncmp(type, "ble_", 4) == 0;
 		const bool phone_command =
