@@ -27,27 +27,23 @@ check = CHECKS.check
 
 
 def start_xvfb(size):
-    """Xvfb on a free display (it picks one and tells us); tried again when another
-    server took the display it picked at the same moment."""
-    for _ in range(5):
-        r, w = os.pipe()
-        proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", f"{size}x24",
-                                 "-nolisten", "tcp"], pass_fds=(w,),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(w)
-        display = os.read(r, 64).decode().strip()
-        os.close(r)
-        if display:
-            # the number comes before the server takes connections on some builds: wait
-            env = dict(os.environ, DISPLAY=":" + display)
-            for _ in range(50):
-                if subprocess.run(["xdotool", "getmouselocation"], env=env,
-                                  capture_output=True).returncode == 0:
-                    return proc, ":" + display
-                time.sleep(0.1)
+    """Xvfb on a display nobody uses (no lock file, no socket: a stale socket of another
+    server would take our clients), waited for until it answers."""
+    for n in range(60 + os.getpid() % 200, 400):
+        if os.path.exists(f"/tmp/.X{n}-lock") or os.path.exists(f"/tmp/.X11-unix/X{n}"):
+            continue
+        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten",
+                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = dict(os.environ, DISPLAY=f":{n}")
+        for _ in range(100):
+            if proc.poll() is not None:
+                break
+            if subprocess.run(["xdotool", "getmouselocation"], env=env,
+                              capture_output=True).returncode == 0:
+                return proc, f":{n}"
+            time.sleep(0.1)
         proc.terminate()
         proc.wait()
-        time.sleep(1.0)
     raise RuntimeError("Xvfb did not start")
 
 
@@ -109,6 +105,7 @@ def main(fakepump, scenario):
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         print("viewer fit: Xvfb and xdotool are needed (tools/install-deps.sh)")
         return 1
+    fakepump, scenario = os.path.abspath(fakepump), os.path.abspath(scenario)
     with tempfile.TemporaryDirectory() as tmp:
         for size in ("1280x800", "1024x768"):
             one_screen(fakepump, scenario, size, tmp, True)

@@ -321,8 +321,9 @@ static void sent_and_answered(FILE *f, const report_run *r)
 		shown++;
 	}
 	if (shown == 3 && attacks_left > 0)
-		fprintf(f, "<p class=\"note\">… and %zu more attack%s like these (the run's audit "
-		           "below).</p>\n",
+		fprintf(f,
+		        "<p class=\"note\">… and %zu more attack%s like these (the run's audit "
+		        "below).</p>\n",
 		        attacks_left, attacks_left == 1 ? "" : "s");
 	if (shown == 0) {
 		/* a phone command on a weaker link or an authority refusal: the first refusal */

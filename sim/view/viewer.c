@@ -195,6 +195,9 @@ viewer *viewer_open(const viewer_options *opt, char *err, size_t errlen)
 	if (SDL_GetDisplayUsableBounds(0, &usable) != 0)
 		usable.w = usable.h = 0;
 	int w = 0, h = 0;
+	/* a size the caller gives (tests, benchmarks) is kept as it is */
+	if (opt->width > 0 && opt->height > 0)
+		usable.w = usable.h = 0;
 	viewer_fit_size(opt->width, opt->height, usable.w, usable.h, &w, &h);
 	copy_text(v->title, sizeof v->title, opt->title);
 	char wtitle[200];
