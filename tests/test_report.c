@@ -309,3 +309,39 @@ Test(report, the_reader_gets_settings_verdicts_files_and_samples_from_a_recorded
 	remove_tree(dir);
 	free(dir);
 }
+
+/* A flood's thousands of refusals fold into a few audit rows that still count every one
+ * (a refused command is two rows, the pump's and the server's, alternating). */
+Test(report, a_flood_is_folded_and_every_refusal_counted, .timeout = 120)
+{
+	char *dir = make_temp_dir();
+	char db[512];
+	snprintf(db, sizeof db, "%s/runs.db", dir);
+	const char *args[] = {"run",  SCENARIO_LIBRARY_DIR "/attacks/flood-legacy-vulnerable.yaml",
+	                      "--db", db,
+	                      "-q",   NULL};
+	run_result rr = run_fakepump(args);
+	cr_assert_eq(rr.exit_status, 0, "%s%s", rr.out, rr.err);
+	run_result_free(&rr);
+	char err[600] = "";
+	report_db *d = report_db_open(db, err, sizeof err);
+	cr_assert_not_null(d, "%s", err);
+	report_run r;
+	report_run_init(&r);
+	cr_assert(report_db_read_run(d, 1, &r, err, sizeof err), "%s", err);
+	unsigned long server = 0, pump = 0;
+	for (size_t i = 0; i < r.audit_count; i++) {
+		if (strcmp(r.audit[i].type, "ble_refused") == 0)
+			server += r.audit[i].count;
+		if (strcmp(r.audit[i].type, "command") == 0 && r.audit[i].result &&
+		    strcmp(r.audit[i].result, "bolus_active") == 0)
+			pump += r.audit[i].count;
+	}
+	cr_assert_eq(server, 2997);
+	cr_assert_eq(pump, 2997);
+	cr_assert_lt(r.audit_count, 100, "folded: %zu rows", r.audit_count);
+	report_run_clear(&r);
+	report_db_close(d);
+	remove_tree(dir);
+	free(dir);
+}

@@ -444,7 +444,7 @@ static bool same_audit(const report_audit *a, const report_audit *b)
 #define SAME(f) ((a->f == NULL && b->f == NULL) || (a->f && b->f && strcmp(a->f, b->f) == 0))
 	return SAME(type) && SAME(name) && SAME(result) && SAME(answer) && SAME(security) &&
 	       a->att_error == b->att_error && a->response_code == b->response_code &&
-	       a->value == b->value;
+	       (a->value == b->value || (isnan(a->value) && isnan(b->value)));
 #undef SAME
 }
 
