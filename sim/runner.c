@@ -22,6 +22,7 @@
 #include "output_check.h"
 #include "report.h"
 #include "runner.h"
+#include "run_facts.h"
 #include "stop_request.h"
 
 typedef struct path_list {
@@ -96,7 +97,8 @@ char **runner_collect(const char *const *paths, size_t path_count, size_t *n, ch
 			}
 			qsort(l.items + before, l.n - before, sizeof *l.items, compare_paths);
 			if (l.n == before) {
-				snprintf(err, errlen, "%s: no scenario files (*.yaml) in it", paths[i]);
+				snprintf(err, errlen, "%s: no scenario files (*.yaml) in it",
+				         paths[i]);
 				runner_free_paths(l.items, l.n);
 				return NULL;
 			}
@@ -157,6 +159,13 @@ static bool start_child(const runner_options *opt, const char *path, size_t inde
 		ro.junit_path = NULL; /* the runner's own, checked and written by the parent */
 		run_report rep;
 		run_one(&ro, &rep);
+		char facts_err[600];
+		if (!run_facts_record(&ro, &rep, facts_err, sizeof facts_err))
+			fprintf(stderr,
+			        "fakepump: %s: --db: the run's settings and verdicts were not "
+			        "recorded: "
+			        "%s\n",
+			        path, facts_err);
 		FILE *out = fdopen(fds[1], "w");
 		if (out) {
 			run_report_write(&rep, out);
@@ -256,8 +265,9 @@ int runner_run(const runner_options *opt)
 	while (done < n) {
 		const int sig = stop_request_signal();
 		if (sig && !forwarded) {
-			/* SIGINT/SIGTERM: the running scenarios stop at their next minute and report;
-			 * the others are not started. A second signal ends the runner at once. */
+			/* SIGINT/SIGTERM: the running scenarios stop at their next minute and
+			 * report; the others are not started. A second signal ends the runner at
+			 * once. */
 			forwarded = sig;
 			for (int j = 0; j < opt->jobs; j++)
 				if (running[j].pid != 0)
@@ -274,7 +284,8 @@ int runner_run(const runner_options *opt)
 					slot = &running[j];
 			if (!start_child(opt, paths[next], next, slot)) {
 				reports[next] = (run_report){.status = RUN_ERROR};
-				snprintf(reports[next].path, sizeof reports[next].path, "%s", paths[next]);
+				snprintf(reports[next].path, sizeof reports[next].path, "%s",
+				         paths[next]);
 				snprintf(reports[next].message, sizeof reports[next].message,
 				         "cannot start a process: %s", strerror(errno));
 				done++;
@@ -310,7 +321,8 @@ int runner_run(const runner_options *opt)
 			done++;
 		}
 		if (tty) {
-			printf("\r  %zu of %zu done, %zu running, %.0f s", done, n, active, now_s() - t0);
+			printf("\r  %zu of %zu done, %zu running, %.0f s", done, n, active,
+			       now_s() - t0);
 			fflush(stdout);
 		}
 	}
@@ -332,7 +344,8 @@ int runner_run(const runner_options *opt)
 		       stop_request_signal_name(forwarded));
 		worst = 128 + forwarded;
 	}
-	if (opt->junit_path && !report_write_junit(reports, n, wall, opt->junit_path, err, sizeof err)) {
+	if (opt->junit_path &&
+	    !report_write_junit(reports, n, wall, opt->junit_path, err, sizeof err)) {
 		fprintf(stderr, "fakepump run: %s\n", err);
 		worst = 3;
 	}

@@ -3,6 +3,7 @@
  * append is amortised O(1); a failed growth leaves the trace as it was.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,13 +13,35 @@
 struct trace {
 	engine_row *rows;
 	size_t row_count, row_cap;
+	size_t keep_rows;       /* rows kept once the array holds twice as many */
+	bool any;               /* a row was ever appended */
+	int64_t first_ever_min; /* the first row's minute, kept or not */
+	agp *profile;
+	int64_t last_cgm_min; /* the newest CGM reading (-1: none yet) */
+	int64_t cgm_step_min; /* the shortest time between two readings seen (0: not yet) */
 	trace_marker *markers;
 	size_t marker_count, marker_cap;
 };
 
 trace *trace_new(void)
 {
-	return calloc(1, sizeof(trace));
+	trace *t = calloc(1, sizeof(trace));
+	if (t) {
+		t->keep_rows = TRACE_KEEP_MIN;
+		t->last_cgm_min = -1;
+	}
+	return t;
+}
+
+void trace_set_keep_min(trace *t, int64_t keep_min)
+{
+	if (t && keep_min >= 1)
+		t->keep_rows = (size_t)keep_min;
+}
+
+const agp *trace_profile(const trace *t)
+{
+	return t ? t->profile : NULL;
 }
 
 void trace_free(trace *t)
@@ -27,6 +50,7 @@ void trace_free(trace *t)
 		return;
 	free(t->rows);
 	free(t->markers);
+	agp_free(t->profile);
 	free(t);
 }
 
@@ -36,6 +60,11 @@ void trace_clear(trace *t)
 		return;
 	t->row_count = 0;
 	t->marker_count = 0;
+	t->any = false;
+	agp_free(t->profile);
+	t->profile = NULL;
+	t->last_cgm_min = -1;
+	t->cgm_step_min = 0;
 }
 
 /* Make room for one more element of `size` bytes; false (nothing changed) on overflow or
@@ -55,15 +84,55 @@ static bool grow(void **items, size_t *cap, size_t count, size_t size)
 	return true;
 }
 
+/* The CGM gaps the rows show: a reading after more than 3 sensor intervals (and 15 min)
+ * without one marks the hole. */
+static void note_cgm(trace *t, const engine_row *row)
+{
+	if (!row->has_cgm)
+		return;
+	if (t->last_cgm_min >= 0) {
+		const int64_t gap = row->t_min - t->last_cgm_min;
+		if (t->cgm_step_min == 0 || gap < t->cgm_step_min)
+			t->cgm_step_min = gap;
+		const int64_t limit = 3 * t->cgm_step_min > 15 ? 3 * t->cgm_step_min : 15;
+		if (gap > limit) {
+			trace_marker m = {.t_min = t->last_cgm_min + 1,
+			                  .kind = TRACE_MARK_CGM_GAP,
+			                  .amount = (double)(gap - 1)};
+			trace_add_marker(t, &m);
+		}
+	}
+	t->last_cgm_min = row->t_min;
+}
+
 trace_result trace_append_row(trace *t, const engine_row *row)
 {
 	if (!t || !row)
 		return TRACE_INVALID;
-	if (t->row_count > 0 && row->t_min <= t->rows[t->row_count - 1].t_min)
+	if (t->any && row->t_min <= (t->row_count ? t->rows[t->row_count - 1].t_min : INT64_MIN))
 		return TRACE_OUT_OF_ORDER;
+	if (!t->profile) {
+		int64_t m = ((int64_t)row->min_of_day - row->t_min) % 1440;
+		t->profile = agp_new((int)(m < 0 ? m + 1440 : m));
+		if (!t->profile)
+			return TRACE_NO_MEMORY;
+	}
+	/* Twice the rows kept: drop the oldest half at once (amortised O(1) a row). */
+	if (t->row_count >= 2 * t->keep_rows) {
+		const size_t drop = t->row_count - t->keep_rows;
+		memmove(t->rows, t->rows + drop, t->keep_rows * sizeof *t->rows);
+		t->row_count = t->keep_rows;
+	}
 	if (!grow((void **)&t->rows, &t->row_cap, t->row_count, sizeof *t->rows))
 		return TRACE_NO_MEMORY;
+	if (!agp_add(t->profile, row->t_min, row->bg_mgdl, row->has_cgm ? row->cgm_mgdl : NAN,
+	             row->insulin_u_per_min, row->cho_g_per_min))
+		return TRACE_NO_MEMORY;
 	t->rows[t->row_count++] = *row;
+	if (!t->any)
+		t->first_ever_min = row->t_min;
+	t->any = true;
+	note_cgm(t, row);
 	return TRACE_OK;
 }
 
@@ -97,6 +166,8 @@ trace_result trace_add_marker(trace *t, const trace_marker *m)
 	t->markers[at] = *m;
 	t->markers[at].label[TRACE_LABEL_MAX - 1] = '\0';
 	t->marker_count++;
+	if (m->kind == TRACE_MARK_ANNUNCIATION && t->profile)
+		agp_add_alarm(t->profile, m->t_min);
 	return TRACE_OK;
 }
 
@@ -132,6 +203,13 @@ trace_result trace_add_annunciation(trace *t, int64_t t_min, int type, const cha
 trace_result trace_add_fault(trace *t, int64_t t_min, int fault, const char *name)
 {
 	return add(t, t_min, TRACE_MARK_FAULT, 0.0, fault, name);
+}
+
+trace_result trace_add_sensor_fault(trace *t, int64_t t_min, int64_t duration_min, const char *kind)
+{
+	if (duration_min < 0)
+		return TRACE_INVALID;
+	return add(t, t_min, TRACE_MARK_SENSOR, (double)duration_min, 0, kind);
 }
 
 trace_result trace_add_pump_event(trace *t, const pump_event *ev)
@@ -173,7 +251,7 @@ bool trace_time_span(const trace *t, int64_t *first_min, int64_t *last_min)
 	if (!t || t->row_count == 0)
 		return false;
 	if (first_min)
-		*first_min = t->rows[0].t_min;
+		*first_min = t->first_ever_min;
 	if (last_min)
 		*last_min = t->rows[t->row_count - 1].t_min;
 	return true;

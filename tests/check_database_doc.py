@@ -62,6 +62,8 @@ DAY = """name: every-event
 patient: adult#001
 duration: 24h
 cgm: {model: dexcom}
+pump:
+  basal: [{at: "00:00", rate: 1.1}, {at: "06:00", rate: 1.3}]
 events:
   - {at: "07:00", meal: 50}
   - {at: "07:00", bolus: 4, type: multiwave, extended: 2, duration: 1h}
@@ -105,7 +107,7 @@ def main(fakepump, root):
         con = sqlite3.connect(db)
 
         # columns, both ways
-        for table in ("runs", "samples", "events", "codes"):
+        for table in ("runs", "samples", "events", "codes", "expectations", "scenario_files"):
             header, body = tables_after(text, f"### `{table}`")
             documented = [ticked(row[0])[0] for row in body if ticked(row[0])]
             actual = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
@@ -133,6 +135,39 @@ def main(fakepump, root):
         check(documented - {"stopped_by"} == actual,
               f"summary_json keys: page only {sorted(documented - actual - {'stopped_by'})}, "
               f"database only {sorted(actual - documented)}")
+
+        # settings_json keys (top level and one level down), both ways
+        settings_row = next(row for row in runs_body if row[0] == "`settings_json`")
+        cell = settings_row[3]
+        documented = {k for k in ticked(cell[cell.index("Keys:"):]) if re.fullmatch(r"[a-z0-9_]+", k)}
+        actual = set()
+        for (s_json,) in con.execute(
+                "SELECT settings_json FROM runs WHERE settings_json IS NOT NULL"):
+            d = json.loads(s_json)
+            for k, v in d.items():
+                actual.add(k)
+                for sub in ([v] if isinstance(v, dict) else v if isinstance(v, list) else []):
+                    if isinstance(sub, dict):
+                        for k2, v2 in sub.items():
+                            actual.add(k2)
+                            if isinstance(v2, dict):
+                                actual.update(v2)
+                            elif isinstance(v2, list):
+                                actual.update(k3 for x in v2 if isinstance(x, dict) for k3 in x)
+        values = {"hardened", "sensor_dropout", "sensor_drift", "sensor_noise",
+                  "sensor_compression"}
+        check(documented - values == actual - values,
+              f"settings_json keys: page only {sorted(documented - values - actual)}, "
+              f"database only {sorted(actual - documented)}")
+        n_runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+        n_facts = con.execute("SELECT count(*) FROM runs WHERE settings_json IS NOT NULL "
+                              "AND build IS NOT NULL AND host IS NOT NULL").fetchone()[0]
+        check(n_facts == n_runs, f"every run has its facts ({n_facts} of {n_runs})")
+        n_exp = con.execute("SELECT count(*) FROM expectations").fetchone()[0]
+        check(n_exp > n_runs, f"the expectations are recorded ({n_exp})")
+        bad = con.execute("SELECT count(*) FROM scenario_files f JOIN runs r ON r.id = f.run_id "
+                          "WHERE f.role = 'scenario' AND f.sha256 <> r.scenario_sha256").fetchone()[0]
+        check(bad == 0, f"the scenario file's SHA-256 is the run's ({bad} differ)")
 
         # events, both ways
         header, body = tables_after(text, "#### Event types")

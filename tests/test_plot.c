@@ -62,24 +62,59 @@ Test(trace, rows_are_kept_in_order_and_a_row_not_later_than_the_last_is_refused)
 	trace_free(t);
 }
 
-Test(trace, appending_a_year_of_rows_keeps_every_row_and_they_stay_contiguous)
+Test(trace, a_year_of_rows_keeps_the_last_16_days_contiguous_and_the_whole_year_profiled)
 {
 	trace *t = trace_new();
 	const int64_t n = 525601;
 	for (int64_t k = 0; k < n; k++) {
 		engine_row r = row_at(k, 360);
-		r.bg_mgdl = (double)k;
+		r.bg_mgdl = (double)(k % 400);
 		cr_assert_eq(trace_append_row(t, &r), TRACE_OK);
 	}
-	cr_assert_eq(trace_row_count(t), (size_t)n);
+	/* bounded: between 16 and 32 days of rows, the newest, contiguous */
+	const size_t kept = trace_row_count(t);
+	cr_assert_geq(kept, (size_t)TRACE_KEEP_MIN);
+	cr_assert_lt(kept, (size_t)(2 * TRACE_KEEP_MIN));
 	const engine_row *first = trace_row(t, 0);
-	for (int64_t k = 0; k < n; k += 9973)
-		cr_assert_eq(first[k].bg_mgdl, (double)k);
+	cr_assert_eq(trace_last_row(t)->t_min, n - 1);
+	for (size_t k = 0; k < kept; k += 997)
+		cr_assert_eq(first[k].t_min, n - (int64_t)kept + (int64_t)k);
 	int64_t a = -1, b = -1;
 	cr_assert(trace_time_span(t, &a, &b));
-	cr_assert_eq(a, 0);
+	cr_assert_eq(a, 0, "the span is the whole run's");
 	cr_assert_eq(b, n - 1);
 	cr_assert_eq(trace_start_min_of_day(t), 360);
+	cr_assert_eq(agp_day_count(trace_profile(t)), 366, "06:00 + 365 days spans 366 days");
+	size_t in = 0;
+	cr_assert_eq(trace_rows_in(t, 0, 1440, &in), 0, "the first day's rows are gone");
+	trace_free(t);
+}
+
+Test(trace, a_cgm_gap_and_a_sensor_fault_become_markers)
+{
+	trace *t = trace_new();
+	for (int64_t k = 0; k < 300; k++) {
+		engine_row r = row_at(k, 0);
+		r.has_cgm = k % 5 == 0 && (k < 100 || k >= 160);
+		r.cgm_mgdl = 120;
+		trace_append_row(t, &r);
+	}
+	cr_assert_eq(trace_add_sensor_fault(t, 100, 60, "sensor_dropout"), TRACE_OK);
+	size_t gaps = 0, sensor = 0;
+	for (size_t i = 0; i < trace_marker_count(t); i++) {
+		const trace_marker *m = trace_marker_at(t, i);
+		if (m->kind == TRACE_MARK_CGM_GAP) {
+			gaps++;
+			cr_assert_eq(m->t_min, 96, "from the minute after the last reading");
+			cr_assert_float_eq(m->amount, 64, 1e-9);
+		}
+		if (m->kind == TRACE_MARK_SENSOR) {
+			sensor++;
+			cr_assert_str_eq(m->label, "sensor_dropout");
+		}
+	}
+	cr_assert_eq(gaps, 1);
+	cr_assert_eq(sensor, 1);
 	trace_free(t);
 }
 
@@ -700,7 +735,8 @@ Test(viewer, the_pairing_passkey_is_on_the_pump_screen_until_cleared)
 	viewer_set_ble_state(v, "pairing open", NULL, NULL);
 	SDL_Surface *after = frame(v, t, &s);
 	const int pump_screen_x = before->w * 3 / 4;
-	cr_assert_not(same_pixels(before, pairing, pump_screen_x), "the passkey and peer are drawn");
+	cr_assert_not(same_pixels(before, pairing, pump_screen_x),
+	              "the passkey and peer are drawn");
 	cr_assert(same_pixels(before, after, pump_screen_x),
 	          "nothing of the passkey is left once cleared");
 	/* The passkey box is framed in blue on the pump's screen (right of the plots). */

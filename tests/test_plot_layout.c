@@ -386,3 +386,39 @@ Test(plot_columns, say_why_the_basal_was_zero)
 	plot_columns_free(&cc);
 	trace_free(t);
 }
+
+/* ---- the live window's size on a display (viewer_fit.h) ------------------------------ */
+
+#include "viewer_fit.h"
+
+Test(viewer_fit, the_window_scales_down_to_the_usable_area_keeping_its_shape)
+{
+	int w = 0, h = 0;
+	viewer_fit_size(0, 0, 1280, 800, &w, &h);
+	cr_assert_eq(w, 1280);
+	cr_assert_eq(h, 720, "16:9 kept");
+	cr_assert_leq(h + VIEWER_DECORATION_H, 800, "room for the title bar");
+	viewer_fit_size(0, 0, 1024, 768, &w, &h);
+	cr_assert_eq(w, 1024);
+	cr_assert_eq(h, 576);
+	viewer_fit_size(0, 0, 1920, 1080, &w, &h);
+	cr_assert_eq(w, 1440, "a large display: the size asked for");
+	cr_assert_eq(h, 810);
+	viewer_fit_size(0, 0, 1440, 600, &w, &h);
+	cr_assert_eq(h, 560, "a short display: the height decides");
+	cr_assert_eq(w, 995);
+}
+
+Test(viewer_fit, below_800_by_450_the_window_stays_readable_and_unknown_areas_change_nothing)
+{
+	int w = 0, h = 0;
+	viewer_fit_size(0, 0, 640, 480, &w, &h);
+	cr_assert_eq(w, 800);
+	cr_assert_eq(h, 450);
+	viewer_fit_size(1000, 700, 0, 0, &w, &h);
+	cr_assert_eq(w, 1000);
+	cr_assert_eq(h, 700);
+	cr_assert_eq(viewer_font_px(576), 11);
+	cr_assert_eq(viewer_font_px(810), 13);
+	cr_assert_eq(viewer_font_px(2000), 20);
+}

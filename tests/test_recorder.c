@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "record_facts.h"
 #include "recorder.h"
 #include "recorder_read.h"
 #include "support.h"
@@ -192,7 +193,7 @@ Test(recorder, a_new_file_gets_the_schema_in_wal_mode)
 	cr_assert_eq(q_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
 	                   "('runs', 'samples', 'events', 'codes')"),
 	             4);
-	cr_assert_eq(q_int("PRAGMA user_version"), 2);
+	cr_assert_eq(q_int("PRAGMA user_version"), 3);
 	cr_assert_eq(q_int("PRAGMA application_id"), 0x46506d70);
 	assert_text("PRAGMA journal_mode", "wal");
 	cr_assert_eq(q_int("SELECT count(*) FROM sqlite_schema WHERE name IN ('samples', 'events', "
@@ -677,12 +678,12 @@ Test(recorder, a_newer_schema_is_refused)
 	recorder_close(open_ok());
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	char err[512] = "";
 	recorder *r = NULL;
 	cr_assert_not(recorder_open(db_path, &r, err, sizeof err));
-	cr_assert(strstr(err, "schema version 3 is not the version 2 this build reads (newer)"),
+	cr_assert(strstr(err, "schema version 4 is not the version 3 this build reads (newer)"),
 	          "%s", err);
 }
 
@@ -969,8 +970,8 @@ Test(recorder, the_next_writer_stores_incomplete_and_leaves_live_runs_alone)
 	char sql[96];
 	snprintf(sql, sizeof sql, "SELECT status FROM runs WHERE id = %lld", (long long)live_id);
 	assert_text(sql, "running");
-	cr_assert(recorder_end_run(live, "interrupted", "{\"interrupted\":true}"),
-	          "%s", recorder_error(live));
+	cr_assert(recorder_end_run(live, "interrupted", "{\"interrupted\":true}"), "%s",
+	          recorder_error(live));
 	assert_text(sql, "interrupted");
 	recorder_close(live);
 	recorder_close(next);
@@ -1015,8 +1016,12 @@ Test(recorder, a_version_1_file_is_upgraded_and_keeps_its_runs)
 	sqlite3_close(db);
 
 	recorder *r = open_ok();
-	cr_assert_eq(q_int("PRAGMA user_version"), 2);
+	cr_assert_eq(q_int("PRAGMA user_version"), 3);
 	assert_text("SELECT scenario_name || ' ' || status FROM runs WHERE id = 1", "old passed");
+	cr_assert_eq(q_int("SELECT count(*) FROM runs WHERE id = 1 AND build IS NULL AND "
+	                   "settings_json IS NULL AND expect_failure IS NULL"),
+	             1, "the old run has no facts");
+	cr_assert_eq(q_int("SELECT count(*) FROM expectations"), 0);
 	cr_assert_eq(q_int("SELECT count(*) FROM samples WHERE run_id = 1"), 1);
 	begin_ok(r, "new");
 	cr_assert(recorder_end_run(r, "interrupted", NULL), "%s", recorder_error(r));
@@ -1024,4 +1029,100 @@ Test(recorder, a_version_1_file_is_upgraded_and_keeps_its_runs)
 	assert_text("SELECT status FROM runs WHERE id = 2", "interrupted");
 	assert_text("PRAGMA integrity_check", "ok");
 	cr_assert_eq(q_int("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Facts (record_facts.h)                                                               */
+/* ------------------------------------------------------------------------------------ */
+
+/* A version 2 file (before the facts) gets the new columns and tables; its runs stay. */
+Test(recorder, a_version_2_file_is_upgraded_to_hold_facts)
+{
+	recorder *r = open_ok();
+	begin_ok(r, "before");
+	cr_assert(recorder_end_run(r, "passed", NULL), "%s", recorder_error(r));
+	recorder_close(r);
+	/* back to what a version 2 build wrote */
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "DROP TABLE expectations; DROP TABLE scenario_files;"
+	                          "ALTER TABLE runs DROP COLUMN build; ALTER TABLE runs DROP "
+	                          "COLUMN host; ALTER TABLE runs DROP COLUMN settings_json;"
+	                          "ALTER TABLE runs DROP COLUMN expect_failure;"
+	                          "PRAGMA user_version = 2",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	const record_facts facts = {.build = "0.1.0 (git abc)", .host = "h (Linux)"};
+	char err[512] = "";
+	cr_assert(record_facts_write(db_path, 1, &facts, err, sizeof err), "%s", err);
+	cr_assert_eq(q_int("PRAGMA user_version"), 3);
+	assert_text("SELECT scenario_name || ' ' || status || ' ' || build FROM runs WHERE id = 1",
+	            "before passed 0.1.0 (git abc)");
+	assert_text("PRAGMA integrity_check", "ok");
+}
+
+Test(recorder, facts_are_stored_with_each_file_hash_and_replaced_when_written_again)
+{
+	recorder *r = open_ok();
+	begin_ok(r, "judged");
+	cr_assert(recorder_end_run(r, "failed", NULL), "%s", recorder_error(r));
+	recorder_close(r);
+	const record_expectation ex[] = {
+	    {.passed = true,
+	     .text = "bg: min_above 54",
+	     .location = "a.yaml:9:5",
+	     .measured = "min 61.3 mg/dL"},
+	    {.passed = false, .text = "insulin_delivered: at_most 40", .measured = "42.4 U"},
+	};
+	const record_file files[] = {{.role = "scenario", .path = "a.yaml", .text = "name: a\n"},
+	                             {.role = "include", .path = "f.yaml", .text = "events: []\n"}};
+	record_facts facts = {.build = "b",
+	                      .host = "h",
+	                      .settings_json = "{\"security\": {\"profile\": \"hardened\"}}",
+	                      .expect_failure = "a known weakness",
+	                      .expectations = ex,
+	                      .expectation_count = 2,
+	                      .files = files,
+	                      .file_count = 2};
+	char err[512] = "";
+	cr_assert(record_facts_write(db_path, 1, &facts, err, sizeof err), "%s", err);
+	assert_text("SELECT json_extract(settings_json, '$.security.profile') FROM runs",
+	            "hardened");
+	assert_text("SELECT expect_failure FROM runs", "a known weakness");
+	assert_text("SELECT group_concat(passed || ':' || text || ':' || coalesce(measured, '-'), "
+	            "'|') FROM (SELECT * FROM expectations ORDER BY seq)",
+	            "1:bg: min_above 54:min 61.3 mg/dL|0:insulin_delivered: at_most 40:42.4 U");
+	/* SHA-256("name: a\n"), as sha256sum prints it */
+	assert_text("SELECT sha256 FROM scenario_files WHERE seq = 0",
+	            "1e7e5f3c45fc71cc0d92ffd6a4136ce35256118f2cb9a940b09a9e336022a571");
+	assert_text("SELECT role || ' ' || path FROM scenario_files WHERE seq = 1",
+	            "include f.yaml");
+
+	facts.expectation_count = 1;
+	facts.file_count = 1;
+	cr_assert(record_facts_write(db_path, 1, &facts, err, sizeof err), "%s", err);
+	cr_assert_eq(q_int("SELECT count(*) FROM expectations"), 1, "replaced, not added");
+	cr_assert_eq(q_int("SELECT count(*) FROM scenario_files"), 1);
+}
+
+Test(recorder, facts_with_bad_json_or_for_no_run_change_nothing)
+{
+	recorder *r = open_ok();
+	begin_ok(r, "judged");
+	cr_assert(recorder_end_run(r, "passed", NULL), "%s", recorder_error(r));
+	recorder_close(r);
+	const record_expectation ex[] = {{.passed = true, .text = "t"}};
+	record_facts facts = {
+	    .settings_json = "{not json", .expectations = ex, .expectation_count = 1};
+	char err[512] = "";
+	cr_assert_not(record_facts_write(db_path, 1, &facts, err, sizeof err));
+	cr_assert(strstr(err, "malformed JSON"), "%s", err);
+	cr_assert_eq(q_int("SELECT count(*) FROM expectations"), 0, "rolled back");
+	facts.settings_json = NULL;
+	cr_assert_not(record_facts_write(db_path, 7, &facts, err, sizeof err));
+	cr_assert(strstr(err, "no run 7"), "%s", err);
+	cr_assert_eq(q_int("SELECT count(*) FROM expectations"), 0);
 }

@@ -4,7 +4,22 @@
 # something has to be installed. Needs root (or sudo) only in that case.
 set -eu
 
-PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev libglib2.0-dev"
+PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev libglib2.0-dev chromium poppler-utils"
+
+# The report's browser test (tests/check_report_browser.py) drives Debian's chromium with
+# puppeteer-core (tests/browser/package-lock.json pins it) under Node.js: Debian's nodejs and
+# npm unless a node is already on PATH (e.g. NodeSource's, which brings its own npm).
+command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+browser_modules() {
+	# puppeteer-core never downloads a browser; `npm ci` installs exactly the lockfile.
+	if [ ! -d "$here/tests/browser/node_modules/puppeteer-core" ]; then
+		echo "install-deps: npm ci --prefix tests/browser"
+		npm ci --prefix "$here/tests/browser" --no-audit --no-fund >/dev/null
+	fi
+}
 
 missing=""
 for pkg in $PACKAGES; do
@@ -12,7 +27,10 @@ for pkg in $PACKAGES; do
 		missing="$missing $pkg"
 	fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	browser_modules
+	exit 0
+fi
 
 echo "install-deps: installing:$missing"
 SUDO=""
@@ -26,4 +44,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+browser_modules
 echo "install-deps: done"

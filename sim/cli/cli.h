@@ -93,5 +93,6 @@ int cmd_export(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_bonds(int argc, char **argv);
 int cmd_patients(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -20,12 +20,19 @@ static const char usage_text[] =
     "                             write one recorded run as the trace CSV\n"
     "  plot RUN_ID --png OUT [--db FILE]\n"
     "                             draw one recorded run as a PNG picture\n"
+    "  report [RUN_ID...|--all] [--db FILE] --html OUT [--pdf OUT] [--paper a4|letter]\n"
+    "                             recorded runs as one self-contained HTML report\n"
+    "                             (provenance, verdicts, traces, the security story);\n"
+    "                             --pdf prints it with chromium (docs/report.md)\n"
     "  patients                   list the 30 virtual patients\n"
     "  bonds [--adapter hciN] [--remove ADDRESS|all]\n"
     "                             list (or remove) the phones bonded with the adapter\n"
     "  help, --help               show this help\n"
     "  version, --version         show the version\n"
-    "\n"
+    "\n";
+
+/* In two parts: C11 compilers need support strings of 4095 characters only. */
+static const char usage_options[] =
     "Options of run and demo:\n"
     "  --speed max|N   max: as fast as possible (default); N: N times real time\n"
     "                  (1 = real time, 60 = one simulated hour a minute)\n"
@@ -74,4 +81,6 @@ static const char usage_text[] =
 void cli_print_usage(FILE *out)
 {
 	fputs(usage_text, out);
+	fputs("\n", out);
+	fputs(usage_options, out);
 }

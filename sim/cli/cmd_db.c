@@ -18,6 +18,7 @@
 #include "output_check.h"
 #include "pump_model.h"
 #include "recorder_read.h"
+#include "report_read.h"
 #include "trace.h"
 #include "viewer_plugin.h"
 
@@ -253,19 +254,46 @@ static void replay_event(const recorder_event *e, void *user_data)
 	}
 }
 
-/* The picture of a replayed run (1600 × 900, titled) through the viewer module. */
-static int draw_replay(const replay *r, long long id, const char *name, const char *patient_name,
-                       const char *png)
+/*
+ * The picture of a replayed run (1600 × 900) through the viewer module: titled with the
+ * scenario, the patient and how the run ended when it did not complete; its sensor faults
+ * shaded; a footer with its provenance (report_run_footer). A run recorded before schema 3
+ * has no settings: the footer says so.
+ */
+static int draw_replay(const replay *r, long long id, const char *db, const char *png)
 {
 	int64_t first, last;
 	if (!trace_time_span(r->t, &first, &last)) {
 		fprintf(stderr, "fakepump plot: run %lld has no samples\n", id);
 		return CLI_EXIT_BAD_INPUT;
 	}
-	char title[300], err[600];
-	snprintf(title, sizeof title, "%s · %s (run %lld)", name, patient_name, id);
+	char title[300], err[600], footer[1200] = "";
+	report_run facts;
+	report_run_init(&facts);
+	report_db *rdb = report_db_open(db, err, sizeof err);
+	const bool known = rdb && report_db_read_facts(rdb, id, &facts, err, sizeof err);
+	report_db_close(rdb);
+	char ending[96] = "";
+	if (known && facts.status && strcmp(facts.status, "passed") != 0 &&
+	    strcmp(facts.status, "failed") != 0 && strcmp(facts.status, "done") != 0) {
+		char at[CLOCK_TEXT_MAX];
+		clock_format(last + facts.start_min_of_day, at, sizeof at);
+		snprintf(ending, sizeof ending, " — %s at %s", facts.status, at);
+	}
+	snprintf(title, sizeof title, "%s · %s (run %lld)%s", known ? facts.name : "?",
+	         known ? facts.patient : "?", id, ending);
+	if (known) {
+		report_run_footer(&facts, db, footer, sizeof footer);
+		for (size_t i = 0; i < facts.sensor_fault_count; i++)
+			trace_add_sensor_fault(r->t, facts.sensor_faults[i].at_min,
+			                       facts.sensor_faults[i].duration_min,
+			                       facts.sensor_faults[i].kind);
+	}
+	report_run_clear(&facts);
 	const viewer_api *ui = viewer_api_get(err, sizeof err);
-	if (!ui || !ui->write_png(r->t, first, last + 1, 1600, 900, title, png, err, sizeof err)) {
+	const plot_picture pic = {first, last + 1, 1600, 900, title, footer[0] ? footer : NULL,
+	                          png};
+	if (!ui || !ui->write_picture(r->t, &pic, err, sizeof err)) {
 		fprintf(stderr, "fakepump plot: %s\n", err);
 		return CLI_EXIT_RUNTIME;
 	}
@@ -289,7 +317,7 @@ int cmd_plot(int argc, char **argv)
 	                      replay_event, &r, err, sizeof err) < 0)
 		status = reader_failed("plot", err);
 	else
-		status = draw_replay(&r, id, name, patient_name, args.out);
+		status = draw_replay(&r, id, args.db, args.out);
 	trace_free(r.t);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "report.h"
 #include "run.h"
+#include "run_facts.h"
 #include "runner.h"
 
 /* The demo scenario (scenarios/demo.yaml), embedded at build time by tools/embed.py. */
@@ -217,6 +218,11 @@ static int run_single(run_options *opt, const char *junit_path, bool verbose)
 	opt->junit_path = junit_path;
 	run_report rep;
 	run_one(opt, &rep);
+	char facts_err[600];
+	if (!run_facts_record(opt, &rep, facts_err, sizeof facts_err))
+		fprintf(stderr,
+		        "fakepump: --db: the run's settings and verdicts were not recorded: %s\n",
+		        facts_err);
 	if (rep.status == RUN_BAD_INPUT || rep.status == RUN_ERROR || rep.status == RUN_INTERRUPTED)
 		fprintf(stderr, "%s%s\n",
 		        rep.status != RUN_BAD_INPUT ||

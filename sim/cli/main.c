@@ -10,17 +10,14 @@
 #include <string.h>
 
 #include "cli.h"
-
-#ifndef FAKEPUMP_VERSION
-#define FAKEPUMP_VERSION "unknown"
-#endif
+#include "run_facts.h"
 
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 } commands[] = {
     {"run", cmd_run},   {"demo", cmd_demo},         {"runs", cmd_runs},   {"export", cmd_export},
-    {"plot", cmd_plot}, {"patients", cmd_patients}, {"bonds", cmd_bonds},
+    {"plot", cmd_plot}, {"report", cmd_report}, {"patients", cmd_patients}, {"bonds", cmd_bonds},
 };
 
 int main(int argc, char **argv)
@@ -35,7 +32,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("fakepump %s\n", FAKEPUMP_VERSION);
+		printf("fakepump %s\n", run_facts_build());
 		return CLI_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -86,21 +86,63 @@ static void sqlite_why(sqlite3 *db, const char *what, char *why, size_t cap)
 }
 
 /*
+ * Version 2 → 3: what a report needs that version 2 did not keep (docs/database.md): the
+ * build and machine that recorded a run, the scenario's settings as loaded, the reason a
+ * scenario is meant to fail, each expectation with its verdict and measured value, and
+ * every scenario file (includes too) with its SHA-256. Added columns are NULL in runs
+ * recorded before; new files get the same statements, so their tables read the same.
+ */
+static const char SCHEMA_V3_SQL[] =
+    "ALTER TABLE runs ADD COLUMN build TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN host TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN settings_json TEXT;\n"
+    "ALTER TABLE runs ADD COLUMN expect_failure TEXT;\n"
+    "CREATE TABLE expectations (\n"
+    "  run_id   INTEGER NOT NULL REFERENCES runs (id),\n"
+    "  seq      INTEGER NOT NULL,\n"
+    "  passed   INTEGER NOT NULL CHECK (passed IN (0, 1)),\n"
+    "  text     TEXT NOT NULL,\n"
+    "  location TEXT,\n"
+    "  measured TEXT,\n"
+    "  PRIMARY KEY (run_id, seq)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TABLE scenario_files (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs (id),\n"
+    "  seq    INTEGER NOT NULL,\n"
+    "  role   TEXT NOT NULL CHECK (role IN ('scenario', 'include')),\n"
+    "  path   TEXT,\n"
+    "  sha256 TEXT NOT NULL,\n"
+    "  text   TEXT NOT NULL,\n"
+    "  PRIMARY KEY (run_id, seq)\n"
+    ") WITHOUT ROWID;\n";
+
+/*
  * Version 1 → 2 in the open transaction: SQLite cannot change a CHECK constraint in place,
  * so the runs table is rebuilt with the new one ("Making Other Kinds Of Table Schema
  * Changes", https://sqlite.org/lang_altertable.html#otheralter); samples and events keep
  * referring to it by name.
  */
-static bool migrate_schema(sqlite3 *db, char *why, size_t cap)
+static bool migrate_v1(sqlite3 *db, char *why, size_t cap)
 {
-	char pragma[64];
-	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", RECORD_SCHEMA_VERSION);
 	if (!record_db_exec(db, RUNS_TABLE_SQL("runs_v2")) ||
 	    !record_db_exec(db, "INSERT INTO runs_v2 SELECT * FROM runs") ||
 	    !record_db_exec(db, "DROP TABLE runs") ||
-	    !record_db_exec(db, "ALTER TABLE runs_v2 RENAME TO runs") ||
-	    !record_db_exec(db, pragma)) {
+	    !record_db_exec(db, "ALTER TABLE runs_v2 RENAME TO runs")) {
 		sqlite_why(db, "cannot upgrade the schema from version 1", why, cap);
+		return false;
+	}
+	return true;
+}
+
+/* Version 2 → 3 (SCHEMA_V3_SQL) and the version number, in the open transaction. */
+static bool migrate_v2(sqlite3 *db, int64_t from, char *why, size_t cap)
+{
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", RECORD_SCHEMA_VERSION);
+	if (!record_db_exec(db, SCHEMA_V3_SQL) || !record_db_exec(db, pragma)) {
+		char what[64];
+		snprintf(what, sizeof what, "cannot upgrade the schema from version %d", (int)from);
+		sqlite_why(db, what, why, cap);
 		return false;
 	}
 	return true;
@@ -168,15 +210,17 @@ bool record_schema_ensure(sqlite3 *db, int lock_fd, char *why, size_t cap)
 		snprintf(pragmas, sizeof pragmas,
 		         "PRAGMA application_id = %d; PRAGMA user_version = %d",
 		         RECORD_APPLICATION_ID, RECORD_SCHEMA_VERSION);
-		if (!record_db_exec(db, SCHEMA_SQL) || !record_db_exec(db, pragmas)) {
+		if (!record_db_exec(db, SCHEMA_SQL) || !record_db_exec(db, SCHEMA_V3_SQL) ||
+		    !record_db_exec(db, pragmas)) {
 			sqlite_why(db, "cannot create the schema", why, cap);
 			goto out;
 		}
 	} else if (app_id != RECORD_APPLICATION_ID) {
 		snprintf(why, cap, "not a fakepump database (it has other tables)");
 		goto out;
-	} else if (version == 1) {
-		if (!migrate_schema(db, why, cap))
+	} else if (version == 1 || version == 2) {
+		if ((version == 1 && !migrate_v1(db, why, cap)) ||
+		    !migrate_v2(db, version, why, cap))
 			goto out;
 	} else if (version != RECORD_SCHEMA_VERSION) {
 		snprintf(why, cap,

@@ -1,6 +1,6 @@
 /*
  * record_schema — the tables of a run database and keeping a file's schema current: create it
- * in an empty file, upgrade a version 1 file, refuse a file of another program or a newer
+ * in an empty file, upgrade a version 1 or 2 file, refuse a file of another program or a newer
  * schema, and mark runs whose writer is gone 'incomplete'. Internal to sim/record/ (the
  * writer calls it when it opens a file); users read docs/database.md.
  */
@@ -14,7 +14,7 @@
 
 /*
  * In one BEGIN IMMEDIATE … COMMIT: creates the schema in an empty file, or checks that an
- * existing one is ours and current (upgrading version 1), then marks the 'running' runs
+ * existing one is ours and current (upgrading versions 1 and 2), then marks the 'running' runs
  * whose lock (run_lock.h, on `lock_fd`) is free as 'incomplete'. False (rolled back) with
  * the reason in `why` ("cannot lock the database: database is locked", "not a fakepump
  * database (it has other tables)", …; without the path).

@@ -33,7 +33,7 @@ typedef struct recorder recorder;
 
 /* PRAGMA user_version of the schema this build writes, and PRAGMA application_id ("FPmp"):
  * how a file is known to be ours (docs/database.md). */
-#define RECORDER_SCHEMA_VERSION 2
+#define RECORDER_SCHEMA_VERSION 3
 #define RECORDER_APPLICATION_ID 0x46506d70
 
 /* What is known about a run before it starts. Strings are copied; NULL where noted. */
@@ -88,7 +88,7 @@ typedef struct recorder_event {
 #define RECORDER_DEFAULT_BATCH 1440
 
 /*
- * Opens (creating if needed) the database at db_path and its schema (upgrading a version 1
+ * Opens (creating if needed) the database at db_path and its schema (upgrading a version 1 or 2
  * file); sets WAL, synchronous=NORMAL and a busy timeout of 10 s (waiting for another
  * process's commit); marks runs whose writer is gone 'incomplete'. On success
  * *out owns the recorder (free with recorder_close). On failure *out is NULL and err (if errlen >

@@ -60,7 +60,7 @@ static bool open_all(run_outputs *out, const run_options *opt, const scenario *s
 	if (!out->verdict)
 		return false;
 	if ((ui && wants_window) || opt->png_path) {
-		out->trace = sink_trace_open(&out->sinks, ui, opt->png_path, rep);
+		out->trace = sink_trace_open(&out->sinks, ui, opt->png_path, sc, rep);
 		if (!out->trace)
 			return false;
 	}

@@ -1,13 +1,15 @@
 /*
  * sink_trace — the run kept in memory (trace.h) for the live window and the picture: every
  * row with its meal, and the markers the pump's events stand for (boluses, annunciations,
- * faults). With --png the whole run is drawn at the end (never waiting for a person), its
- * title and a PNG text note saying so when the run did not complete.
+ * faults, the scenario's sensor faults). With --png the whole run is drawn at the end (never
+ * waiting for a person) with its provenance footer (run_picture.h), its title and a PNG text
+ * note saying so when the run did not complete.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "png_note.h"
+#include "run_picture.h"
 #include "sinks.h"
 
 struct sink_trace {
@@ -48,8 +50,10 @@ bool sink_trace_picture(sink_trace *s, const run_ending *end, run_report *rep)
 	run_ending_words(end, words, sizeof words);
 	snprintf(title, sizeof title, "%s · %s%s%s", end->sc->name, end->sc->patient->name,
 	         words[0] ? " — " : "", words);
-	if (!s->ui->write_png(s->tr, first, last + 1, 1600, 900, title, s->png_path, msg,
-	                      sizeof msg)) {
+	char footer[700];
+	run_picture_footer(end->sc, footer, sizeof footer);
+	const plot_picture pic = {first, last + 1, 1600, 900, title, footer, s->png_path};
+	if (!s->ui->write_picture(s->tr, &pic, msg, sizeof msg)) {
 		run_report_fail(rep, msg);
 		return false;
 	}
@@ -82,7 +86,7 @@ static const run_sink_ops trace_ops = {
     .row = on_row, .pump_event = on_pump_event, .finish = on_finish, .free = free_trace};
 
 sink_trace *sink_trace_open(run_sinks *sinks, const viewer_api *ui, const char *png_path,
-                            run_report *rep)
+                            const scenario *sc, run_report *rep)
 {
 	sink_trace *s = calloc(1, sizeof *s);
 	if (s)
@@ -94,6 +98,7 @@ sink_trace *sink_trace_open(run_sinks *sinks, const viewer_api *ui, const char *
 		run_copy_text(rep->message, sizeof rep->message, "out of memory for the trace");
 		return NULL;
 	}
+	run_picture_sensor_faults(s->tr, sc); /* shaded and named on the picture and window */
 	s->ui = ui;
 	s->png_path = png_path;
 	return run_sinks_add(sinks, RUN_SINK_TRACE, &trace_ops, s, true, rep) ? s : NULL;

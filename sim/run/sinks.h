@@ -22,11 +22,11 @@ sink_verdict *sink_verdict_open(run_sinks *sinks, const scenario *sc, run_report
 /* The run's statistics so far (for the run's ending). */
 const summary *sink_verdict_summary(const sink_verdict *v);
 
-/* sink_trace.c: the run in memory (for the window), drawn to png_path at the end (NULL:
- * no picture) by the viewer module `ui`. */
+/* sink_trace.c: the run in memory (for the window) with the scenario `sc`'s sensor faults,
+ * drawn to png_path at the end (NULL: no picture) by the viewer module `ui`. */
 typedef struct sink_trace sink_trace;
 sink_trace *sink_trace_open(run_sinks *sinks, const viewer_api *ui, const char *png_path,
-                            run_report *rep);
+                            const scenario *sc, run_report *rep);
 const trace *sink_trace_get(const sink_trace *s);
 /* Draw the picture now, once (a --hold run draws it at the scenario's end). False with
  * the report's error set when it cannot be written. */

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "plot_internal.h"
 
@@ -57,6 +58,11 @@ void plot_free(plot *p)
 int plot_font_px(const plot *p)
 {
 	return p->font_px;
+}
+
+int plot_legend_dropped(const plot *p)
+{
+	return p->legend_dropped;
 }
 
 /* Background and panels; right of "now" (live runs) greyed. Returns x of "now" or INT_MIN. */
@@ -162,6 +168,11 @@ static void draw_titles(plot *p, const plot_layout *l)
 bool plot_draw(plot *p, const trace *t, const plot_view *v, plot_layout *layout_out)
 {
 	plot_layout l;
+	if (p && v && v->to_min - v->from_min >= PLOT_LONG_MIN && trace_profile(t)) {
+		if (layout_out)
+			memset(layout_out, 0, sizeof *layout_out);
+		return plot_draw_long(p, t, v);
+	}
 	if (!p || !plot_layout_frame(v, p->font_px, &l))
 		return false;
 	p->frame++;
@@ -177,6 +188,9 @@ bool plot_draw(plot *p, const trace *t, const plot_view *v, plot_layout *layout_
 
 	const int x_now = draw_backdrop(p, &l, v);
 	draw_target_band(p, &l, x_now);
+	plot_clip(p, &l.glucose);
+	plot_draw_sensor_faults(p, &l, t);
+	plot_clip(p, &l.area);
 	plot_y_label gl[PLOT_Y_LABELS_MAX];
 	const size_t ng = plot_glucose_grid(p, &l, gl);
 	plot_draw_vertical_grid(p, &l, start_clock);
@@ -201,6 +215,25 @@ bool plot_draw(plot *p, const trace *t, const plot_view *v, plot_layout *layout_
 	plot_draw_time_axis(p, &l, start_clock);
 	draw_titles(p, &l);
 	plot_draw_legend(p, &l, v->title);
+	if (l.footer.h > 0)
+		plot_draw_footer(p, &l.footer, v->footer);
 	plot_clip(p, NULL);
 	return true;
+}
+
+void plot_draw_footer(plot *p, const plot_rect *area, const char *footer)
+{
+	const int lh = (p->font_px * 3) / 2;
+	int y = area->y + p->font_px / 2;
+	for (const char *line = footer; line && *line && y + lh <= area->y + area->h + 1;) {
+		const char *end = strchr(line, '\n');
+		char buf[400];
+		const size_t len = end ? (size_t)(end - line) : strlen(line);
+		snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1),
+		         line);
+		plot_text(p, PLOT_FONT_SMALL, plot_colour_rgb(PLOT_COLOUR_TEXT_DIM), area->x - 1, y,
+		          PLOT_ALIGN_LEFT, buf, NULL);
+		y += lh;
+		line = end ? end + 1 : "";
+	}
 }

@@ -7,7 +7,13 @@
  *   insulin  insulin on board (line) and boluses (bars with units);
  *   basal    the basal rate in force as a step plot; zero rate (suspension, stop, 0 % temp
  *            basal) shaded;
- *   alarms   annunciations and faults as flags on the time axis (HH:MM, day labels).
+ *   alarms   annunciations and faults as flags on the time axis, NAMED (HH:MM, day labels);
+ *            sensor faults and gaps in the CGM readings shaded and named in the glucose panel;
+ *   footer   where the picture came from (plot_view.footer), when given.
+ *
+ * A window of 14 days or more is drawn as the long-run picture instead (plot_long.c): the
+ * glucose profile by time of day over every day and a day-by-day strip, from the trace's
+ * profile (agp.h), so that a 30-day or a 10-year run reads as well as a day.
  *
  * Works with any renderer: a window's, or SDL's software renderer on an SDL_Surface (which
  * needs no video subsystem and no display: that is how plot_write_png makes pictures for
@@ -63,6 +69,7 @@ typedef enum plot_colour {
 	PLOT_COLOUR_FAULT,
 	PLOT_COLOUR_FUTURE, /* right of "now" */
 	PLOT_COLOUR_NOW,
+	PLOT_COLOUR_SENSOR_FAULT, /* a sensor fault or a gap in the CGM readings: shaded */
 	PLOT_COLOUR_COUNT,
 } plot_colour;
 
@@ -95,6 +102,9 @@ int plot_font_px(const plot *p);
  * small to draw (nothing drawn).
  */
 bool plot_draw(plot *p, const trace *t, const plot_view *v, plot_layout *layout_out);
+
+/* Legend entries the last plot_draw had no room for, even on two lines (0: all shown). */
+int plot_legend_dropped(const plot *p);
 
 /* Text for the viewer, through the plot's font and text cache. */
 typedef enum plot_font {

@@ -277,24 +277,49 @@ void plot_draw_legend(plot *p, const plot_layout *l, const char *title)
 	const plot_rect *lg = &l->legend;
 	const int f = p->font_px;
 	const int lh = plot_line_height(p, PLOT_FONT_SMALL);
-	const int cy = lg->y + lg->h / 2;
-	int x = l->glucose.x;
+	const int n_items = (int)(sizeof items / sizeof items[0]);
+	int x0 = l->glucose.x;
+	int title_w = 0, h = 0;
 	if (title && *title) {
-		const int tlh = plot_line_height(p, PLOT_FONT_BOLD);
-		x += plot_text(p, PLOT_FONT_BOLD, plot_colour_rgb(PLOT_COLOUR_TEXT), x,
-		               cy - tlh / 2, PLOT_ALIGN_LEFT, title, NULL);
-		x += 2 * f;
+		plot_text_size(p, PLOT_FONT_BOLD, title, &title_w, &h);
+		title_w += 2 * f;
 	}
 	const int right = l->glucose.x + l->glucose.w;
-	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
-		int w = 0, h = 0;
+	/* One line when everything fits; else the entries wrap onto a second line (the legend
+	 * strip holds two lines of small text), so none is cut off in a narrow window. */
+	int need = 0;
+	for (int i = 0; i < n_items; i++) {
+		int w = 0;
 		plot_text_size(p, PLOT_FONT_SMALL, items[i].text, &w, &h);
-		const int sw = (f * 3) / 2, need = sw + f / 3 + w;
-		if (x + need > right)
-			break;
+		need += (f * 3) / 2 + f / 3 + w + f;
+	}
+	const bool two_rows = x0 + title_w + need > right + f;
+	const int row_cy[2] = {two_rows ? lg->y + lg->h / 4 + 1 : lg->y + lg->h / 2,
+	                       lg->y + (3 * lg->h) / 4};
+	int x = x0;
+	if (title && *title) {
+		const int tlh = plot_line_height(p, PLOT_FONT_BOLD);
+		plot_text(p, PLOT_FONT_BOLD, plot_colour_rgb(PLOT_COLOUR_TEXT), x,
+		          row_cy[0] - tlh / 2, PLOT_ALIGN_LEFT, title, NULL);
+		x += title_w;
+	}
+	int row = 0, drawn = 0;
+	for (int i = 0; i < n_items; i++) {
+		int w = 0;
+		plot_text_size(p, PLOT_FONT_SMALL, items[i].text, &w, &h);
+		const int sw = (f * 3) / 2, item = sw + f / 3 + w;
+		if (x + item > right) {
+			if (!two_rows || row == 1)
+				break;
+			row = 1;
+			x = x0;
+		}
+		const int cy = row_cy[row];
 		draw_swatch(p, &items[i], x, cy);
 		plot_text(p, PLOT_FONT_SMALL, plot_colour_rgb(PLOT_COLOUR_TEXT), x + sw + f / 3,
 		          cy - lh / 2, PLOT_ALIGN_LEFT, items[i].text, NULL);
-		x += need + f;
+		x += item + f;
+		drawn++;
 	}
+	p->legend_dropped = n_items - drawn;
 }

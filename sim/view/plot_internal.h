@@ -42,6 +42,7 @@ struct plot {
 	plot_text_entry *slots; /* PLOT_TEXT_SLOTS, open addressing */
 	size_t live;
 	uint64_t frame;
+	int legend_dropped; /* legend entries the last frame had no room for */
 	plot_columns cc;
 	SDL_Point *pts; /* scratch for polylines and dotted lines */
 	size_t pts_cap;
@@ -122,6 +123,19 @@ void plot_draw_boluses(plot *p, const plot_layout *l, const trace *t);
 void plot_draw_meals(plot *p, const plot_layout *l, const trace *t);
 /* Alarm and fault flags on the time axis, dotted lines up through the panels, labels. */
 void plot_draw_alarms(plot *p, const plot_layout *l, const trace *t);
+/* Sensor faults and gaps in the CGM readings, shaded over the glucose panel and named;
+ * clip to the glucose panel first. */
+void plot_draw_sensor_faults(plot *p, const plot_layout *l, const trace *t);
+
+/* ---- plot_long.c: the picture of a run of 14 days or more ----------------------------- */
+
+enum { PLOT_LONG_MIN = 14 * 1440 };
+
+/* The long-run picture of view `v` (title, footer) from the trace's profile. False when the
+ * area is too small. */
+bool plot_draw_long(plot *p, const trace *t, const plot_view *v);
+/* The footer lines of v under the time labels (plot.c and plot_long.c). */
+void plot_draw_footer(plot *p, const plot_rect *area, const char *footer);
 
 /* ---- plot_axes.c: grids, ticks, labels, titles, legend -------------------------------- */
 

@@ -33,7 +33,14 @@ bool plot_layout_frame(const plot_view *v, int font_px, plot_layout *l)
 	const int left = (f * 9) / 2, right = (f * 3) / 2;
 	const int legend_h = (f * 12) / 5, alarms_h = (f * 9) / 5, labels_h = (f * 14) / 5;
 	const int title_h = (f * 17) / 10, gap = f / 2;
-	const int avail = a.h - legend_h - alarms_h - labels_h - 3 * title_h - 2 * gap - 6;
+	int footer_lines = 0;
+	for (const char *p = v->footer; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+		footer_lines++;
+	if (footer_lines > 3)
+		footer_lines = 3;
+	const int footer_h = footer_lines ? footer_lines * ((f * 3) / 2) + f / 2 : 0;
+	const int avail =
+	    a.h - legend_h - alarms_h - labels_h - 3 * title_h - 2 * gap - 6 - footer_h;
 	const int width = a.w - left - right;
 	if (avail < 9 * f || width < 10 * f)
 		return false;
@@ -55,6 +62,7 @@ bool plot_layout_frame(const plot_view *v, int font_px, plot_layout *l)
 	y += bh + 1;
 	l->alarms = (plot_rect){x, y, width, alarms_h};
 	l->time_labels = (plot_rect){x, y + alarms_h, width, labels_h};
+	l->footer = (plot_rect){x, y + alarms_h + labels_h, width, footer_h};
 	return true;
 }
 

@@ -6,7 +6,8 @@
  *
  * The picture, top to bottom: a legend line; the glucose panel (56 % of the height left for
  * data), the insulin panel (24 %) and the basal panel (the rest), each under a title line;
- * the alarm flag strip; two lines of time labels. Every size is a multiple of the text size
+ * the alarm flag strip; two lines of time labels; the footer lines when there are any.
+ * Every size is a multiple of the text size
  * `font_px`, so a picture scales with its text.
  */
 #ifndef FAKEPUMP_PLOT_LAYOUT_H
@@ -26,11 +27,13 @@ typedef struct plot_rect {
 
 /* What to draw and where. */
 typedef struct plot_view {
-	int64_t from_min;  /* first run minute shown (inclusive) */
-	int64_t to_min;    /* end of the window (exclusive), > from_min */
-	int64_t now_min;   /* live runs: a "now" line, the future greyed; < 0: none */
-	plot_rect area;    /* target rectangle in renderer pixels */
-	const char *title; /* headline left of the legend, e.g. "demo · adult#001"; may be NULL */
+	int64_t from_min;   /* first run minute shown (inclusive) */
+	int64_t to_min;     /* end of the window (exclusive), > from_min */
+	int64_t now_min;    /* live runs: a "now" line, the future greyed; < 0: none */
+	plot_rect area;     /* target rectangle in renderer pixels */
+	const char *title;  /* headline left of the legend, e.g. "demo · adult#001"; may be NULL */
+	const char *footer; /* provenance line(s) under the time axis ('\n' between lines, at
+	                       most 3); NULL: none, and no room taken */
 } plot_view;
 
 /* The panels' data rectangles (inside their frames) and the ranges of their value axes. */
@@ -42,6 +45,7 @@ typedef struct plot_layout {
 	plot_rect basal;
 	plot_rect alarms; /* the flag strip above the time labels */
 	plot_rect time_labels;
+	plot_rect footer; /* h = 0 without a footer */
 	int64_t from_min, to_min;
 	double bg_lo_mgdl, bg_hi_mgdl; /* glucose axis range */
 	double insulin_hi_u;           /* insulin axis: 0 … this */

@@ -156,9 +156,55 @@ static bool is_alarm(const trace_marker *m)
 }
 
 /*
+ * The label of a group of different alarms: their names with counts, in order of first
+ * appearance ("Occlusion, Reservoir low ×2"), as many as fit in `room` pixels, the rest
+ * counted ("Occlusion +3 more").
+ */
+static void group_label(plot *p, const trace *t, size_t from, size_t end, int room, char *out,
+                        size_t cap)
+{
+	enum { NAMES = 8 };
+	char names[NAMES][TRACE_LABEL_MAX + 16];
+	size_t counts[NAMES] = {0}, n = 0, total = 0;
+	for (size_t k = from; k < end; k++) {
+		const trace_marker *m = trace_marker_at(t, k);
+		if (!is_alarm(m))
+			continue;
+		total++;
+		char b[TRACE_LABEL_MAX + 16];
+		const char *name = marker_label(m, b, sizeof b);
+		size_t j = 0;
+		while (j < n && strcmp(names[j], name) != 0)
+			j++;
+		if (j == n && n < NAMES)
+			snprintf(names[n++], sizeof names[0], "%s", name);
+		if (j < NAMES)
+			counts[j]++;
+	}
+	/* as many names as fit, then "+N more" for the rest */
+	for (size_t shown = n; shown >= 1; shown--) {
+		size_t used = 0, named = 0;
+		out[0] = '\0';
+		for (size_t j = 0; j < shown && used < cap; j++) {
+			used += (size_t)snprintf(out + used, cap - used,
+			                         counts[j] > 1 ? "%s%s ×%zu" : "%s%s",
+			                         j ? ", " : "", names[j], counts[j]);
+			named += counts[j];
+		}
+		if (named < total && used < cap)
+			snprintf(out + used, cap - used, " +%zu more", total - named);
+		int w = 0, h = 0;
+		plot_text_size(p, PLOT_FONT_SMALL, out, &w, &h);
+		if (w <= room || shown == 1)
+			return;
+	}
+}
+
+/*
  * Flags on the time axis. Flags closer together than a label's room form a group labelled
- * once after its last flag ("Low glucose suspend ×3", or "4 alarms" when they differ); a
- * label is left out when it would run into the next group.
+ * once after its last flag ("Low glucose suspend ×3", or the names with their counts when
+ * they differ: "Occlusion, Reservoir low ×2 +1 more"); a label is left out when it would
+ * run into the next group.
  */
 void plot_draw_alarms(plot *p, const plot_layout *l, const trace *t)
 {
@@ -220,14 +266,14 @@ void plot_draw_alarms(plot *p, const plot_layout *l, const trace *t)
 				x_next = plot_x_of_min(l, (double)trace_marker_at(t, k)->t_min);
 				break;
 			}
-		char label[TRACE_LABEL_MAX + 48];
+		char label[4 * (TRACE_LABEL_MAX + 24)];
 		if (count == 1)
 			snprintf(label, sizeof label, "%s", label0);
 		else if (same)
 			snprintf(label, sizeof label, "%s ×%zu", label0, count);
 		else
-			snprintf(label, sizeof label, "%zu %s", count,
-			         any_fault ? "events" : "alarms");
+			group_label(p, t, i, end, x_next - x_last - flag_w - 6, label,
+			            sizeof label);
 		int w = 0, h = 0;
 		plot_text_size(p, PLOT_FONT_SMALL, label, &w, &h);
 		/* Right of the group's last flag, else left of its first one. */
@@ -243,5 +289,68 @@ void plot_draw_alarms(plot *p, const plot_layout *l, const trace *t)
 			last_label_right = lx + w > x_last + flag_w ? lx + w : x_last + flag_w;
 		}
 		i = end;
+	}
+}
+
+/* The words of a sensor marker. */
+static const char *sensor_label(const trace_marker *m)
+{
+	if (m->kind == TRACE_MARK_CGM_GAP)
+		return "no CGM readings";
+	if (strcmp(m->label, "sensor_dropout") == 0)
+		return "sensor dropout";
+	if (strcmp(m->label, "sensor_drift") == 0)
+		return "sensor drift";
+	if (strcmp(m->label, "sensor_noise") == 0)
+		return "sensor noise burst";
+	if (strcmp(m->label, "sensor_compression") == 0)
+		return "compression low";
+	return m->label[0] ? m->label : "sensor fault";
+}
+
+/* Whether a gap marker falls inside a sensor fault the scenario declared (told once). */
+static bool gap_explained(const trace *t, const trace_marker *gap, size_t first, size_t n)
+{
+	for (size_t k = first; k < first + n; k++) {
+		const trace_marker *m = trace_marker_at(t, k);
+		if (m->kind == TRACE_MARK_SENSOR && m->t_min <= gap->t_min + 5 &&
+		    gap->t_min <= m->t_min + (int64_t)m->amount)
+			return true;
+	}
+	return false;
+}
+
+void plot_draw_sensor_faults(plot *p, const plot_layout *l, const trace *t)
+{
+	const plot_rect *g = &l->glucose;
+	size_t first = 0;
+	/* a fault that began before the window still shades its part: look a day back */
+	const size_t n = trace_markers_in(t, l->from_min - 1440, l->to_min, &first);
+	int last_label_right = INT_MIN;
+	for (size_t i = first; i < first + n; i++) {
+		const trace_marker *m = trace_marker_at(t, i);
+		if (m->kind != TRACE_MARK_SENSOR && m->kind != TRACE_MARK_CGM_GAP)
+			continue;
+		if (m->kind == TRACE_MARK_CGM_GAP && gap_explained(t, m, first, n))
+			continue;
+		int xa = plot_x_of_min(l, (double)m->t_min);
+		int xb = plot_x_of_min(l, (double)m->t_min + m->amount);
+		if (xb < g->x || xa >= g->x + g->w)
+			continue;
+		xa = xa < g->x ? g->x : xa;
+		xb = xb > g->x + g->w ? g->x + g->w : xb;
+		if (xb - xa < 2)
+			xb = xa + 2;
+		plot_set_colour(p, PLOT_COLOUR_SENSOR_FAULT);
+		plot_fill(p, xa, g->y, xb - xa, g->h);
+		const char *label = sensor_label(m);
+		int w = 0, h = 0;
+		plot_text_size(p, PLOT_FONT_SMALL, label, &w, &h);
+		const int lx = xa + 2;
+		if (lx < last_label_right + 4 || lx + w > g->x + g->w)
+			continue;
+		plot_text(p, PLOT_FONT_SMALL, plot_colour_rgb(PLOT_COLOUR_TEXT_DIM), lx,
+		          g->y + g->h - h - 2, PLOT_ALIGN_LEFT, label, NULL);
+		last_label_right = lx + w;
 	}
 }

@@ -35,6 +35,7 @@ static const SDL_Color palette[PLOT_COLOUR_COUNT] = {
     [PLOT_COLOUR_FAULT] = {0x14, 0x14, 0x14, 0xFF},
     [PLOT_COLOUR_FUTURE] = {0xF3, 0xF3, 0xF3, 0xFF},
     [PLOT_COLOUR_NOW] = {0x55, 0x55, 0x55, 0xFF},
+    [PLOT_COLOUR_SENSOR_FAULT] = {0xE4, 0xE1, 0xEC, 0xFF}, /* grey-lilac */
 };
 
 SDL_Color plot_colour_rgb(plot_colour c)

@@ -66,6 +66,15 @@ static void downsample_2x(const SDL_Surface *src, SDL_Surface *dst)
 bool plot_write_png_titled(const trace *t, int64_t from_min, int64_t to_min, int width, int height,
                            const char *title, const char *path, char *err, size_t errlen)
 {
+	const plot_picture pic = {from_min, to_min, width, height, title, NULL, path};
+	return plot_write_picture(t, &pic, err, errlen);
+}
+
+bool plot_write_picture(const trace *t, const plot_picture *pic, char *err, size_t errlen)
+{
+	const int64_t from_min = pic->from_min, to_min = pic->to_min;
+	const int width = pic->width, height = pic->height;
+	const char *path = pic->path;
 	if (!path || width <= 0 || height <= 0 || width > 16384 || height > 16384) {
 		plot_set_err(err, errlen, "plot: bad picture size or path%s%s", NULL, NULL);
 		return false;
@@ -90,7 +99,11 @@ bool plot_write_png_titled(const trace *t, int64_t from_min, int64_t to_min, int
 		SDL_FreeSurface(big);
 		return false;
 	}
-	const plot_view v = {.from_min = from_min, .to_min = to_min, .now_min = -1, .title = title};
+	const plot_view v = {.from_min = from_min,
+	                     .to_min = to_min,
+	                     .now_min = -1,
+	                     .title = pic->title,
+	                     .footer = pic->footer};
 	bool ok =
 	    plot_render_to_surface(t, &v, big, ss * plot_default_font_px(height), err, errlen);
 	if (ok && ss == 2)

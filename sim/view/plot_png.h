@@ -37,6 +37,18 @@ bool plot_write_png(const trace *t, int64_t from_min, int64_t to_min, int width,
 bool plot_write_png_titled(const trace *t, int64_t from_min, int64_t to_min, int width, int height,
                            const char *title, const char *path, char *err, size_t errlen);
 
+/* A picture of a run: what, how big, with which words. */
+typedef struct plot_picture {
+	int64_t from_min, to_min; /* the window; 14 days or more: the long-run picture */
+	int width, height;        /* pixels */
+	const char *title;        /* NULL: none */
+	const char *footer;       /* provenance lines ('\n' between), NULL: none */
+	const char *path;         /* the PNG to write */
+} plot_picture;
+
+/* plot_write_png_titled with a footer: false with `path: why` in err. */
+bool plot_write_picture(const trace *t, const plot_picture *pic, char *err, size_t errlen);
+
 /* The font size plot_render_to_surface picks for a picture `height` pixels high. */
 int plot_default_font_px(int height);
 

@@ -25,6 +25,7 @@
 #include "plot.h"
 #include "pump_model.h"
 #include "viewer.h"
+#include "viewer_fit.h"
 
 enum { QUEUE_LEN = 32 };
 
@@ -57,7 +58,9 @@ struct viewer {
 	SDL_Window *win;
 	SDL_Renderer *r;
 	plot *plot;
-	int f; /* text size, px */
+	int f;             /* text size, px */
+	bool pump_clipped; /* the last frame had no room for all of the pump */
+	bool size_warned;  /* said once that the window is too small */
 	bool quiet;
 	char title[160];
 
@@ -186,8 +189,16 @@ viewer *viewer_open(const viewer_options *opt, char *err, size_t errlen)
 		set_err(err, errlen, "viewer: out of memory", NULL);
 		return NULL;
 	}
-	const int w = opt->width > 0 ? opt->width : 1440;
-	const int h = opt->height > 0 ? opt->height : 810;
+	/* The window fits the display it opens on (the first one: where SDL puts a window
+	 * whose position is undefined). */
+	SDL_Rect usable = {0};
+	if (SDL_GetDisplayUsableBounds(0, &usable) != 0)
+		usable.w = usable.h = 0;
+	int w = 0, h = 0;
+	/* a size the caller gives (tests, benchmarks) is kept as it is */
+	if (opt->width > 0 && opt->height > 0)
+		usable.w = usable.h = 0;
+	viewer_fit_size(opt->width, opt->height, usable.w, usable.h, &w, &h);
 	copy_text(v->title, sizeof v->title, opt->title);
 	char wtitle[200];
 	snprintf(wtitle, sizeof wtitle, "FakePump HIL%s%s", v->title[0] ? " — " : "", v->title);
@@ -223,7 +234,7 @@ viewer *viewer_open(const viewer_options *opt, char *err, size_t errlen)
 		viewer_close(v);
 		return NULL;
 	}
-	v->f = h / 62 < 11 ? 11 : h / 62 > 20 ? 20 : h / 62;
+	v->f = viewer_font_px(h);
 	char perr[300];
 	v->plot = plot_new(v->r, v->f, perr, sizeof perr);
 	if (!v->plot) {
@@ -834,6 +845,8 @@ static void draw_pump(viewer *v, const SDL_Rect *area)
 		v->measuring = false;
 	}
 	int body_h = header + content + 2 * f;
+	/* the pump, the two lines under it included, must fit: else say so (once) */
+	v->pump_clipped = body_h + f + 2 * lh(v, PLOT_FONT_SMALL) > area->h - f;
 	if (body_h > area->h - 2 * f)
 		body_h = area->h - 2 * f;
 	const SDL_Rect body = {area->x + f, area->y + f, area->w - 2 * f, body_h};
@@ -942,6 +955,14 @@ static void draw_frame(viewer *v, const trace *t)
 	draw_status_bar(v, &top, t);
 	draw_pump(v, &side);
 	draw_help_bar(v, &help);
+	if (!v->size_warned && (v->pump_clipped || plot_legend_dropped(v->plot) > 0)) {
+		v->size_warned = true;
+		if (!v->quiet)
+			fprintf(
+			    stderr,
+			    "fakepump: the window (%d × %d) is too small for %s; make it larger\n",
+			    w, h, v->pump_clipped ? "the pump's screen" : "the legend");
+	}
 	if (v->screenshot_pending) {
 		v->screenshot_pending = false;
 		save_screenshot(v, w, h);

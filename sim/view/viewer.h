@@ -24,7 +24,8 @@
 #include "trace.h"
 
 typedef struct viewer_options {
-	int width, height; /* window size in pixels; 0: 1440 × 810 */
+	int width, height; /* window size in pixels, kept as given; 0: 1440 × 810 scaled down
+	                      to the display's usable area (viewer_fit.h) */
 	int fps;           /* frame rate cap; 0: 60 */
 	bool software;     /* SDL's software renderer even when an accelerated one exists */
 	const char *title; /* headline, e.g. "demo-day · adult#001"; copied; may be NULL */

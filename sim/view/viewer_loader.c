@@ -9,9 +9,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "run_facts.h"
 #include "viewer_plugin.h"
+
+/* The module's table, and the executable's copy whose write_png adds a footer. */
+static const viewer_api *module_api;
+static viewer_api api_with_footer;
+
+/* A picture's provenance when the caller gives none: which fakepump drew it, and when. */
+static bool write_png_with_footer(const trace *t, int64_t from_min, int64_t to_min, int width,
+                                  int height, const char *title, const char *path, char *err,
+                                  size_t errlen)
+{
+	char footer[300], when[40];
+	const time_t now = time(NULL);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	snprintf(footer, sizeof footer, "fakepump %s · drawn %s", run_facts_build(), when);
+	const plot_picture pic = {from_min, to_min, width, height, title, footer, path};
+	return module_api->write_picture(t, &pic, err, errlen);
+}
+
+static const viewer_api *with_footer(const viewer_api *api)
+{
+	if (!api)
+		return NULL;
+	module_api = api;
+	api_with_footer = *api;
+	api_with_footer.write_png = write_png_with_footer;
+	return &api_with_footer;
+}
 
 #ifndef FAKEPUMP_VIEWER_INSTALLED
 #define FAKEPUMP_VIEWER_INSTALLED "/usr/local/lib/fakepump/fakepump-viewer.so"
@@ -31,7 +60,7 @@ static const viewer_api *try_load(const char *path, char *err, size_t errlen)
 		dlclose(handle);
 		return NULL;
 	}
-	return entry(); /* the module stays loaded for the life of the process */
+	return with_footer(entry()); /* the module stays loaded for the life of the process */
 }
 
 const viewer_api *viewer_api_get(char *err, size_t errlen)

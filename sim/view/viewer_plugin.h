@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plot_png.h"
 #include "trace.h"
 #include "viewer.h"
 
@@ -27,6 +28,9 @@ typedef struct viewer_api {
 	void (*set_run_state)(viewer *v, double speed, bool paused);
 	void (*set_ble_state)(viewer *v, const char *state, const char *peer, const char *passkey);
 	void (*screen_from_row)(viewer_pump_screen *s, const engine_row *row);
+	/* write_png with a footer (plot_png.h); write_png, as the executable gets it from
+	 * viewer_api_get, adds a footer naming the build and the date */
+	bool (*write_picture)(const trace *t, const plot_picture *pic, char *err, size_t errlen);
 } viewer_api;
 
 /* The symbol the module exports. */
