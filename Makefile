@@ -7,12 +7,17 @@ MESON      ?= meson
 # libFuzzer over every BLE decoder and write handler, with ASan/UBSan, bounded in time.
 FUZZ_SECONDS ?= 30
 
-.PHONY: all demo test build deps bench bench-batch clean e2e e2e-latency
+.PHONY: all demo test build deps test-deps bench bench-batch clean e2e e2e-latency format
 
 all: build
 
+# What building and running need; `make test` adds what only the tests need (Xvfb, clang
+# for the fuzzers, chromium and Node.js for the report's browser test, clang-format).
 deps:
-	@sh tools/install-deps.sh
+	@sh tools/install-deps.sh build
+
+test-deps:
+	@sh tools/install-deps.sh test
 
 $(BUILD)/build.ninja: | deps
 	@$(MESON) setup --buildtype=release $(BUILD) >/dev/null
@@ -27,7 +32,7 @@ build: deps $(BUILD)/build.ninja
 demo: build
 	./$(BUILD)/fakepump demo
 
-test: build $(ASAN_BUILD)/build.ninja
+test: test-deps build $(ASAN_BUILD)/build.ninja
 	@ninja -C $(ASAN_BUILD) --quiet
 	@status=0; \
 	export FAKEPUMP_REQUIRE_BROWSER=1; \
@@ -57,6 +62,10 @@ bench: build
 # The batch patient engine: 30 patients x 365 days through each engine the CPU runs.
 bench-batch: build
 	@sh bench/batch.sh $(BUILD)/bench/bench_batch
+
+# Format every tracked C file as .clang-format says (make test checks it: tools/check-format.sh).
+format:
+	@git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

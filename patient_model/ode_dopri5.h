@@ -26,7 +26,7 @@ enum { ODE_DIM = 13 };
 typedef void (*ode_rhs)(const double *y, double *dydt, const void *user_data);
 
 typedef struct ode_dopri5 {
-	double h;        /* step size carried between calls; 0 = estimate on the next call */
+	double h; /* step size carried between calls; 0 = estimate on the next call */
 	/*
 	 * f(y) at the end of the last call (first-same-as-last stage). When the caller's
 	 * inputs are unchanged, the next call's entry derivative is exactly this, so it is
@@ -35,7 +35,7 @@ typedef struct ode_dopri5 {
 	double f_end[ODE_DIM];
 	bool has_f_end;
 	double rtol, atol;
-	unsigned rhs_evals; /* of the last call */
+	unsigned rhs_evals;        /* of the last call */
 	double pow_facold_initial; /* facold^beta for the reset facold, computed once */
 } ode_dopri5;
 
@@ -132,8 +132,7 @@ static inline double ode_dopri5_initial_step(const ode_dopri5 *s, ode_rhs f, con
  * unchanged since (so f(y) is known). On failure y and *x hold the last accepted point.
  */
 static inline ode_result ode_dopri5_integrate(ode_dopri5 *s, ode_rhs f, const void *user,
-                                              bool same_inputs, double *x, double *y,
-                                              double xend)
+                                              bool same_inputs, double *x, double *y, double xend)
 {
 	double k1[ODE_DIM], k2[ODE_DIM], k3[ODE_DIM], k4[ODE_DIM], k5[ODE_DIM], k6[ODE_DIM];
 	double y1[ODE_DIM], ysti[ODE_DIM];
@@ -207,7 +206,8 @@ static inline ode_result ode_dopri5_integrate(ode_dopri5 *s, ode_rhs f, const vo
 		err = sqrt(err / ODE_DIM);
 
 		double fac11 = pow(err, DP_EXPO1);
-		double fac = fac11 / (facold_is_reset ? s->pow_facold_initial : pow(facold, DP_BETA));
+		double fac =
+		    fac11 / (facold_is_reset ? s->pow_facold_initial : pow(facold, DP_BETA));
 		fac = fac / DP_SAFE;
 		fac = fac < 1.0 / DP_FAC1 ? fac : 1.0 / DP_FAC1;
 		fac = fac > 1.0 / DP_FAC2 ? fac : 1.0 / DP_FAC2;

@@ -95,9 +95,10 @@ static void patient_rhs(const double *x, double *dx, const void *user_data)
 
 	double kgut;
 	if (in->has_dbar)
-		kgut = c->kmin + in->kgut_half_span * (tanh_difference(in->aa * (qsto - in->b_dbar),
-		                                                       in->cc * (qsto - in->d_dbar)) +
-		                                       2.0);
+		kgut =
+		    c->kmin + in->kgut_half_span * (tanh_difference(in->aa * (qsto - in->b_dbar),
+		                                                    in->cc * (qsto - in->d_dbar)) +
+		                                    2.0);
 	else
 		kgut = c->kmax;
 
@@ -166,7 +167,8 @@ void patient_free(patient *p)
 	free(p);
 }
 
-/* docs/patient-model.md "Inputs": announced grams become an eating rate; returns grams eaten this minute. */
+/* docs/patient-model.md "Inputs": announced grams become an eating rate; returns grams eaten this
+ * minute. */
 static double patient_eat(patient *p, double meal_announced_g)
 {
 	double to_eat = 0.0;
@@ -195,7 +197,8 @@ static double patient_eat(patient *p, double meal_announced_g)
 #if defined(__GNUC__)
 __attribute__((flatten))
 #endif
-static ode_result integrate_minute(patient *p, const rhs_inputs *in)
+static ode_result
+integrate_minute(patient *p, const rhs_inputs *in)
 {
 	/* Inputs compared field by field: memcmp would see padding. */
 	const rhs_inputs *last = &p->last_inputs;
@@ -206,7 +209,7 @@ static ode_result integrate_minute(patient *p, const rhs_inputs *in)
 	                  in->d_dbar == last->d_dbar && in->kgut_half_span == last->kgut_half_span;
 	double x = p->t_min;
 	ode_result r =
-		ode_dopri5_integrate(&p->solver, patient_rhs, in, same, &x, p->x, p->t_min + 1.0);
+	    ode_dopri5_integrate(&p->solver, patient_rhs, in, same, &x, p->x, p->t_min + 1.0);
 	p->last_inputs = *in;
 	p->has_last_inputs = r == ODE_OK;
 	if (r == ODE_OK)
@@ -237,10 +240,10 @@ patient_step_result patient_step_eating(patient *p, double meal_announced_g,
 	const double dbar_mg = p->last_qsto_mg + p->last_foodtaken_g * 1000.0;
 
 	rhs_inputs in = {
-		.c = &p->constants,
-		.meal_mg_per_min = eaten_g * 1000.0,
-		.insulin_pmol_per_kg_min = insulin_u_per_min * PMOL_PER_U / pp->BW,
-		.has_dbar = dbar_mg > 0.0,
+	    .c = &p->constants,
+	    .meal_mg_per_min = eaten_g * 1000.0,
+	    .insulin_pmol_per_kg_min = insulin_u_per_min * PMOL_PER_U / pp->BW,
+	    .has_dbar = dbar_mg > 0.0,
 	};
 	if (in.has_dbar) {
 		/* Same operation order as the reference, so the constants are the same bits. */

@@ -53,12 +53,12 @@ typedef struct patient_params {
 	double Vm0, Vmx, Km0, p2u, Ib;
 	double m1, m2, m4, m30;
 	double kd, ka1, ka2, ksc;
-	double u2ss;                       /* basal insulin infusion, pmol/kg/min */
-	double x0[PATIENT_STATE_COUNT];    /* basal steady state */
-	double carb_ratio_g_per_u;         /* Quest.csv CR */
+	double u2ss;                         /* basal insulin infusion, pmol/kg/min */
+	double x0[PATIENT_STATE_COUNT];      /* basal steady state */
+	double carb_ratio_g_per_u;           /* Quest.csv CR */
 	double correction_factor_mgdl_per_u; /* Quest.csv CF */
-	double age_years;                  /* Quest.csv Age */
-	double total_daily_insulin_u;      /* Quest.csv TDI */
+	double age_years;                    /* Quest.csv Age */
+	double total_daily_insulin_u;        /* Quest.csv TDI */
 } patient_params;
 
 /* The 30 patients: adolescent#001–#010, adult#001–#010, child#001–#010, in that order. */
@@ -75,14 +75,14 @@ double patient_basal_u_per_min(const patient_params *params);
 
 typedef enum patient_step_result {
 	PATIENT_STEP_OK = 0,
-	PATIENT_STEP_BAD_INPUT,      /* negative or non-finite meal or insulin: state unchanged */
-	PATIENT_STEP_SOLVER_FAILED,  /* the integrator could not reach the end of the minute */
+	PATIENT_STEP_BAD_INPUT,     /* negative or non-finite meal or insulin: state unchanged */
+	PATIENT_STEP_SOLVER_FAILED, /* the integrator could not reach the end of the minute */
 } patient_step_result;
 
 /* What one minute of simulation took in; filled by patient_step. */
 typedef struct patient_step_info {
-	double eaten_g;        /* carbohydrate eaten during this minute (EAT_RATE 5 g/min) */
-	unsigned rhs_evals;    /* right-hand-side evaluations spent on this minute */
+	double eaten_g;     /* carbohydrate eaten during this minute (EAT_RATE 5 g/min) */
+	unsigned rhs_evals; /* right-hand-side evaluations spent on this minute */
 } patient_step_info;
 
 typedef struct patient patient;
@@ -96,8 +96,8 @@ void patient_free(patient *p);
 
 /*
  * Advance one minute. `meal_announced_g` grams are added to the meal being eaten (eaten at
- * 5 g/min, docs/patient-model.md "Inputs"); `insulin_u_per_min` is the subcutaneous infusion over the minute
- * (basal + bolus). Both are held constant over the minute. `info` may be NULL.
+ * 5 g/min, docs/patient-model.md "Inputs"); `insulin_u_per_min` is the subcutaneous infusion over
+ * the minute (basal + bolus). Both are held constant over the minute. `info` may be NULL.
  */
 patient_step_result patient_step(patient *p, double meal_announced_g, double insulin_u_per_min,
                                  patient_step_info *info);
@@ -299,20 +299,20 @@ double rng_gauss(rng *r);
 /* ------------------------------------------------------------------------------------ */
 
 typedef enum cgm_model {
-	CGM_IDEAL = 0,     /* no noise, no clipping beyond [0, +inf) */
-	CGM_DEXCOM,        /* sensor_params.csv "Dexcom", 3 min */
-	CGM_GUARDIAN_RT,   /* "GuardianRT", 5 min */
-	CGM_NAVIGATOR,     /* "Navigator", 1 min */
+	CGM_IDEAL = 0,   /* no noise, no clipping beyond [0, +inf) */
+	CGM_DEXCOM,      /* sensor_params.csv "Dexcom", 3 min */
+	CGM_GUARDIAN_RT, /* "GuardianRT", 5 min */
+	CGM_NAVIGATOR,   /* "Navigator", 1 min */
 	CGM_MODEL_COUNT,
 } cgm_model;
 
 /* sensor_params.csv: Johnson-SU noise (Breton & Kovatchev 2008) through an AR(1) filter. */
 typedef struct cgm_params {
-	const char *name;         /* "ideal", "dexcom", "guardian", "navigator" (scenario names) */
-	double pacf;              /* AR(1) coefficient of the 15-minute knots */
+	const char *name; /* "ideal", "dexcom", "guardian", "navigator" (scenario names) */
+	double pacf;      /* AR(1) coefficient of the 15-minute knots */
 	double gamma, lambda, delta, xi; /* Johnson SU */
-	int sample_time_min;      /* default sampling interval */
-	double min_mgdl, max_mgdl; /* reading range (clip) */
+	int sample_time_min;             /* default sampling interval */
+	double min_mgdl, max_mgdl;       /* reading range (clip) */
 } cgm_params;
 
 const cgm_params *cgm_params_for(cgm_model model);

@@ -1,7 +1,8 @@
 /*
  * patient_rhs — what the scalar engine (patient.c) and the batch engine (batch_kernel.h)
  * share about the right-hand side of the S2008 model: the per-patient constants folded
- * once from the parameters, and the meal's gastric-emptying constants (Dbar, docs/patient-model.md "Inputs").
+ * once from the parameters, and the meal's gastric-emptying constants (Dbar, docs/patient-model.md
+ * "Inputs").
  *
  * Private to patient_model. Both engines take these from here so that they fold the
  * parameters with the same operations, in the same order, into the same bits.

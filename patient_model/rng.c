@@ -5,7 +5,8 @@
  *
  * simglucose draws its CGM noise (noise_gen.py) and random scenarios from RandomState(seed);
  * matching it bit for bit lets our traces be checked against the reference (patient-model
- * docs/patient-model.md "The CGM sensor"). The state is a plain value: no globals, no allocation, no I/O.
+ * docs/patient-model.md "The CGM sensor"). The state is a plain value: no globals, no allocation,
+ * no I/O.
  *
  * Sources: Matsumoto & Nishimura, ACM TOMACS 8(1) 1998 (mt19937ar.c, init_genrand and
  * genrand_int32); numpy/random/src/legacy/legacy-distributions.c (legacy_gauss) and

@@ -110,9 +110,9 @@ static controller_pump pump_view(const controller_loop *l, const pump *p, int64_
 		 * person or the protection owns — their own, or one a phone lowered, which stays
 		 * theirs — is left alone; replacing it would make it the person's, and the
 		 * controller could not cancel it when the CGM goes stale. */
-		v.temp_is_persons = !v.temp_is_controllers &&
-		                    authority_rank(st.temp_basal_set_by) >
-		                        authority_rank(PUMP_SOURCE_CONTROLLER);
+		v.temp_is_persons =
+		    !v.temp_is_controllers &&
+		    authority_rank(st.temp_basal_set_by) > authority_rank(PUMP_SOURCE_CONTROLLER);
 	}
 	return v;
 }

@@ -53,8 +53,8 @@ struct pump {
 	double max_bolus_in_force_u;
 	double max_bolus_person_u; /* the person's value: a phone's ceiling */
 	pump_therapy_state therapy;
-	pump_source halt_owner;    /* who paused or stopped it (authority.h); when not Run */
-	pump_source tbr_owner;     /* who set the temp basal; while one runs */
+	pump_source halt_owner; /* who paused or stopped it (authority.h); when not Run */
+	pump_source tbr_owner;  /* who set the temp basal; while one runs */
 
 	/* temporary basal */
 	bool tbr_active;
@@ -88,12 +88,12 @@ struct pump {
 	bool reservoir_low_raised;
 	double battery_pct;
 	double battery_extra_drain_pct_per_h;
-	int64_t radio_minute;      /* the minute radio_spent_pct counts */
+	int64_t radio_minute; /* the minute radio_spent_pct counts */
 	double radio_spent_pct;
 	bool battery_low_raised;
-	bool occluded;          /* truth: the line is blocked */
+	bool occluded; /* truth: the line is blocked */
 	double missed_u;
-	bool occlusion_alarm;   /* raised and not yet confirmed */
+	bool occlusion_alarm; /* raised and not yet confirmed */
 	uint16_t occlusion_annunciation_id;
 
 	/* accounting */
@@ -127,87 +127,89 @@ struct pump {
 /* ---------------------------------------------------------------------------------- */
 
 static const char *const result_names[PUMP_RESULT_COUNT] = {
-	[PUMP_OK] = "ok",
-	[PUMP_REFUSED_INVALID_VALUE] = "invalid_value",
-	[PUMP_REFUSED_MAX_BOLUS] = "max_bolus",
-	[PUMP_REFUSED_MAX_BASAL] = "max_basal",
-	[PUMP_REFUSED_MAX_DAILY] = "max_daily",
-	[PUMP_REFUSED_MAX_IOB] = "max_iob",
-	[PUMP_REFUSED_MIN_INTERVAL] = "min_bolus_interval",
-	[PUMP_REFUSED_BOLUS_ACTIVE] = "bolus_active",
-	[PUMP_REFUSED_NOT_RUNNING] = "not_running",
-	[PUMP_REFUSED_OCCLUSION] = "occlusion",
-	[PUMP_REFUSED_RESERVOIR_EMPTY] = "reservoir_empty",
-	[PUMP_REFUSED_BATTERY_EMPTY] = "battery_empty",
-	[PUMP_REFUSED_NO_SUCH_BOLUS] = "no_such_bolus",
-	[PUMP_REFUSED_NO_TEMP_BASAL] = "no_temp_basal",
-	[PUMP_REFUSED_NOT_APPLICABLE] = "not_applicable",
-	[PUMP_REFUSED_LIMIT_ABOVE_PUMP] = "limit_above_pump",
-	[PUMP_REFUSED_NO_SUCH_ANNUNCIATION] = "no_such_annunciation",
-	[PUMP_REFUSED_NEEDS_PERSON] = "needs_person",
-	[PUMP_REFUSED_BOLUS_RATE] = "bolus_rate",
+    [PUMP_OK] = "ok",
+    [PUMP_REFUSED_INVALID_VALUE] = "invalid_value",
+    [PUMP_REFUSED_MAX_BOLUS] = "max_bolus",
+    [PUMP_REFUSED_MAX_BASAL] = "max_basal",
+    [PUMP_REFUSED_MAX_DAILY] = "max_daily",
+    [PUMP_REFUSED_MAX_IOB] = "max_iob",
+    [PUMP_REFUSED_MIN_INTERVAL] = "min_bolus_interval",
+    [PUMP_REFUSED_BOLUS_ACTIVE] = "bolus_active",
+    [PUMP_REFUSED_NOT_RUNNING] = "not_running",
+    [PUMP_REFUSED_OCCLUSION] = "occlusion",
+    [PUMP_REFUSED_RESERVOIR_EMPTY] = "reservoir_empty",
+    [PUMP_REFUSED_BATTERY_EMPTY] = "battery_empty",
+    [PUMP_REFUSED_NO_SUCH_BOLUS] = "no_such_bolus",
+    [PUMP_REFUSED_NO_TEMP_BASAL] = "no_temp_basal",
+    [PUMP_REFUSED_NOT_APPLICABLE] = "not_applicable",
+    [PUMP_REFUSED_LIMIT_ABOVE_PUMP] = "limit_above_pump",
+    [PUMP_REFUSED_NO_SUCH_ANNUNCIATION] = "no_such_annunciation",
+    [PUMP_REFUSED_NEEDS_PERSON] = "needs_person",
+    [PUMP_REFUSED_BOLUS_RATE] = "bolus_rate",
 };
 
 static const char *const command_names[PUMP_COMMAND_COUNT] = {
-	[PUMP_CMD_BOLUS] = "bolus",
-	[PUMP_CMD_CANCEL_BOLUS] = "cancel_bolus",
-	[PUMP_CMD_TEMP_BASAL] = "temp_basal",
-	[PUMP_CMD_CANCEL_TEMP_BASAL] = "cancel_temp_basal",
-	[PUMP_CMD_SUSPEND] = "suspend",
-	[PUMP_CMD_RESUME] = "resume",
-	[PUMP_CMD_STOP] = "stop",
-	[PUMP_CMD_PRIME] = "prime",
-	[PUMP_CMD_FILL_RESERVOIR] = "fill_reservoir",
-	[PUMP_CMD_SET_MAX_BOLUS] = "set_max_bolus",
-	[PUMP_CMD_CONFIRM_ANNUNCIATION] = "confirm_annunciation",
-	[PUMP_CMD_SNOOZE_ANNUNCIATION] = "snooze_annunciation",
-	[PUMP_CMD_CHANGE_BATTERY] = "change_battery",
+    [PUMP_CMD_BOLUS] = "bolus",
+    [PUMP_CMD_CANCEL_BOLUS] = "cancel_bolus",
+    [PUMP_CMD_TEMP_BASAL] = "temp_basal",
+    [PUMP_CMD_CANCEL_TEMP_BASAL] = "cancel_temp_basal",
+    [PUMP_CMD_SUSPEND] = "suspend",
+    [PUMP_CMD_RESUME] = "resume",
+    [PUMP_CMD_STOP] = "stop",
+    [PUMP_CMD_PRIME] = "prime",
+    [PUMP_CMD_FILL_RESERVOIR] = "fill_reservoir",
+    [PUMP_CMD_SET_MAX_BOLUS] = "set_max_bolus",
+    [PUMP_CMD_CONFIRM_ANNUNCIATION] = "confirm_annunciation",
+    [PUMP_CMD_SNOOZE_ANNUNCIATION] = "snooze_annunciation",
+    [PUMP_CMD_CHANGE_BATTERY] = "change_battery",
 };
 
 static const char *const fault_names[PUMP_FAULT_COUNT] = {
-	[PUMP_FAULT_OCCLUSION] = "occlusion",
-	[PUMP_FAULT_OCCLUSION_CLEARED] = "occlusion_cleared",
-	[PUMP_FAULT_BATTERY_DRAIN] = "battery_drain",
-	[PUMP_FAULT_RESERVOIR_EMPTY] = "reservoir_empty",
+    [PUMP_FAULT_OCCLUSION] = "occlusion",
+    [PUMP_FAULT_OCCLUSION_CLEARED] = "occlusion_cleared",
+    [PUMP_FAULT_BATTERY_DRAIN] = "battery_drain",
+    [PUMP_FAULT_RESERVOIR_EMPTY] = "reservoir_empty",
 };
 
 static const char *const event_kind_names[PUMP_EVENT_KIND_COUNT] = {
-	[PUMP_EV_COMMAND] = "command",
-	[PUMP_EV_BOLUS_STARTED] = "bolus_started",
-	[PUMP_EV_BOLUS_ENDED] = "bolus_ended",
-	[PUMP_EV_BASAL_CHANGED] = "basal_changed",
-	[PUMP_EV_THERAPY_STATE] = "therapy_state",
-	[PUMP_EV_ANNUNCIATION] = "annunciation",
-	[PUMP_EV_FAULT] = "fault",
-	[PUMP_EV_PRIMED] = "primed",
-	[PUMP_EV_RESERVOIR_FILLED] = "reservoir_filled",
+    [PUMP_EV_COMMAND] = "command",
+    [PUMP_EV_BOLUS_STARTED] = "bolus_started",
+    [PUMP_EV_BOLUS_ENDED] = "bolus_ended",
+    [PUMP_EV_BASAL_CHANGED] = "basal_changed",
+    [PUMP_EV_THERAPY_STATE] = "therapy_state",
+    [PUMP_EV_ANNUNCIATION] = "annunciation",
+    [PUMP_EV_FAULT] = "fault",
+    [PUMP_EV_PRIMED] = "primed",
+    [PUMP_EV_RESERVOIR_FILLED] = "reservoir_filled",
 };
 
 static const struct {
 	pump_annunciation_type type;
 	const char *name;
 } annunciation_names[] = {
-	{PUMP_ANN_OCCLUSION, "occlusion"},
-	{PUMP_ANN_RESERVOIR_EMPTY, "reservoir_empty"},
-	{PUMP_ANN_RESERVOIR_LOW, "reservoir_low"},
-	{PUMP_ANN_BATTERY_EMPTY, "battery_empty"},
-	{PUMP_ANN_BATTERY_LOW, "battery_low"},
-	{PUMP_ANN_BOLUS_CANCELED, "bolus_canceled"},
-	{PUMP_ANN_TBR_OVER, "tbr_over"},
-	{PUMP_ANN_TBR_CANCELED, "tbr_canceled"},
-	{PUMP_ANN_MAX_DELIVERY, "max_delivery"},
-	{PUMP_ANN_LOW_GLUCOSE_SUSPEND, "low_glucose_suspend"},
-	{PUMP_ANN_LOW_GLUCOSE_RESUME, "low_glucose_resume"},
-	{PUMP_ANN_NEW_BOND, "new_bond"},
-	{PUMP_ANN_PAIRING_ATTEMPTS, "pairing_attempts"},
+    {PUMP_ANN_OCCLUSION, "occlusion"},
+    {PUMP_ANN_RESERVOIR_EMPTY, "reservoir_empty"},
+    {PUMP_ANN_RESERVOIR_LOW, "reservoir_low"},
+    {PUMP_ANN_BATTERY_EMPTY, "battery_empty"},
+    {PUMP_ANN_BATTERY_LOW, "battery_low"},
+    {PUMP_ANN_BOLUS_CANCELED, "bolus_canceled"},
+    {PUMP_ANN_TBR_OVER, "tbr_over"},
+    {PUMP_ANN_TBR_CANCELED, "tbr_canceled"},
+    {PUMP_ANN_MAX_DELIVERY, "max_delivery"},
+    {PUMP_ANN_LOW_GLUCOSE_SUSPEND, "low_glucose_suspend"},
+    {PUMP_ANN_LOW_GLUCOSE_RESUME, "low_glucose_resume"},
+    {PUMP_ANN_NEW_BOND, "new_bond"},
+    {PUMP_ANN_PAIRING_ATTEMPTS, "pairing_attempts"},
 };
 
 static const pump_annunciation_type annunciation_types[] = {
-	PUMP_ANN_OCCLUSION,       PUMP_ANN_RESERVOIR_EMPTY,     PUMP_ANN_RESERVOIR_LOW,
-	PUMP_ANN_BATTERY_EMPTY,   PUMP_ANN_BATTERY_LOW,         PUMP_ANN_BOLUS_CANCELED,
-	PUMP_ANN_TBR_OVER,        PUMP_ANN_TBR_CANCELED,        PUMP_ANN_MAX_DELIVERY,
-	PUMP_ANN_LOW_GLUCOSE_SUSPEND, PUMP_ANN_LOW_GLUCOSE_RESUME, PUMP_ANN_NEW_BOND,
-	PUMP_ANN_PAIRING_ATTEMPTS,
+    PUMP_ANN_OCCLUSION,          PUMP_ANN_RESERVOIR_EMPTY,
+    PUMP_ANN_RESERVOIR_LOW,      PUMP_ANN_BATTERY_EMPTY,
+    PUMP_ANN_BATTERY_LOW,        PUMP_ANN_BOLUS_CANCELED,
+    PUMP_ANN_TBR_OVER,           PUMP_ANN_TBR_CANCELED,
+    PUMP_ANN_MAX_DELIVERY,       PUMP_ANN_LOW_GLUCOSE_SUSPEND,
+    PUMP_ANN_LOW_GLUCOSE_RESUME, PUMP_ANN_NEW_BOND,
+    PUMP_ANN_PAIRING_ATTEMPTS,
 };
 _Static_assert(sizeof annunciation_types / sizeof annunciation_types[0] ==
                    sizeof annunciation_names / sizeof annunciation_names[0],
@@ -333,41 +335,41 @@ const char *pump_therapy_state_name(pump_therapy_state s)
 void pump_config_defaults(pump_config *cfg)
 {
 	*cfg = (pump_config){
-		.basal_segment_count = 1,
-		.basal_segments = {{0, 1.0}},
-		.bolus_speed_u_per_min = 1.5,
-		.pulse_u = 0.05,
-		.reservoir_u = 300.0,
-		.reservoir_low_u = 20.0,
-		.battery_pct = 100.0,
-		/* 100 % = 1,000 mAh at 3 V (docs/pump.md "Battery and radio"). */
-		.battery = {.drain_pct_per_h = 0.25, /* 2.5 mA: about 16 days on a charge */
-		            .drain_pct_per_u = 0.01,
-		            /* 10 µC an exchange: two 27-octet PDUs at ~5.4 mA with ramp-up */
-		            .drain_pct_per_radio_event = 2.78e-7,
-		            /* 2,000 empty connection events a minute (30 ms) at 3 µC */
-		            .drain_pct_per_link_min = 1.67e-4,
-		            /* the radio at full duty, ~6 mA: 0.1 mAh a minute */
-		            .radio_max_pct_per_min = 0.01,
-		            .low_pct = 20.0},
-		.occlusion_threshold_u = 2.0,
-		.insulin_action_min = 300,
-		.insulin_peak_min = 75,
-		.carb_ratio_g_per_u = 10.0,
-		.correction_factor_mgdl_per_u = 50.0,
-		.target_mgdl = 110.0,
-		.limits = {.max_bolus_u = 25.0,
-		           .max_basal_u_per_h = 15.0,
-		           .max_daily_u = 150.0,
-		           .max_iob_u = 40.0,
-		           .min_bolus_interval_min = 0},
-		.lgs = {.enabled = false,
-		        .suspend_below_mgdl = 70.0,
-		        .predictive = true,
-		        .predict_below_mgdl = 80.0,
-		        .horizon_min = 30,
-		        .resume_above_mgdl = 90.0,
-		        .max_suspend_min = 120},
+	    .basal_segment_count = 1,
+	    .basal_segments = {{0, 1.0}},
+	    .bolus_speed_u_per_min = 1.5,
+	    .pulse_u = 0.05,
+	    .reservoir_u = 300.0,
+	    .reservoir_low_u = 20.0,
+	    .battery_pct = 100.0,
+	    /* 100 % = 1,000 mAh at 3 V (docs/pump.md "Battery and radio"). */
+	    .battery = {.drain_pct_per_h = 0.25, /* 2.5 mA: about 16 days on a charge */
+	                .drain_pct_per_u = 0.01,
+	                /* 10 µC an exchange: two 27-octet PDUs at ~5.4 mA with ramp-up */
+	                .drain_pct_per_radio_event = 2.78e-7,
+	                /* 2,000 empty connection events a minute (30 ms) at 3 µC */
+	                .drain_pct_per_link_min = 1.67e-4,
+	                /* the radio at full duty, ~6 mA: 0.1 mAh a minute */
+	                .radio_max_pct_per_min = 0.01,
+	                .low_pct = 20.0},
+	    .occlusion_threshold_u = 2.0,
+	    .insulin_action_min = 300,
+	    .insulin_peak_min = 75,
+	    .carb_ratio_g_per_u = 10.0,
+	    .correction_factor_mgdl_per_u = 50.0,
+	    .target_mgdl = 110.0,
+	    .limits = {.max_bolus_u = 25.0,
+	               .max_basal_u_per_h = 15.0,
+	               .max_daily_u = 150.0,
+	               .max_iob_u = 40.0,
+	               .min_bolus_interval_min = 0},
+	    .lgs = {.enabled = false,
+	            .suspend_below_mgdl = 70.0,
+	            .predictive = true,
+	            .predict_below_mgdl = 80.0,
+	            .horizon_min = 30,
+	            .resume_above_mgdl = 90.0,
+	            .max_suspend_min = 120},
 	};
 }
 
@@ -410,14 +412,12 @@ const char *pump_config_check(const pump_config *cfg)
 	const pump_limits *l = &cfg->limits;
 	if (!(l->max_bolus_u > 0.0) || !(l->max_basal_u_per_h >= 0.0) || !(l->max_daily_u > 0.0) ||
 	    !(l->max_iob_u > 0.0) || !isfinite(l->max_bolus_u) || !isfinite(l->max_basal_u_per_h) ||
-	    !isfinite(l->max_daily_u) || !isfinite(l->max_iob_u) ||
-	    l->min_bolus_interval_min < 0)
+	    !isfinite(l->max_daily_u) || !isfinite(l->max_iob_u) || l->min_bolus_interval_min < 0)
 		return "limits must be positive numbers";
-	if (cfg->lgs.enabled &&
-	    (!finite_nonneg(cfg->lgs.suspend_below_mgdl) ||
-	     !finite_nonneg(cfg->lgs.predict_below_mgdl) ||
-	     !finite_nonneg(cfg->lgs.resume_above_mgdl) || cfg->lgs.horizon_min < 0 ||
-	     cfg->lgs.max_suspend_min < 0))
+	if (cfg->lgs.enabled && (!finite_nonneg(cfg->lgs.suspend_below_mgdl) ||
+	                         !finite_nonneg(cfg->lgs.predict_below_mgdl) ||
+	                         !finite_nonneg(cfg->lgs.resume_above_mgdl) ||
+	                         cfg->lgs.horizon_min < 0 || cfg->lgs.max_suspend_min < 0))
 		return "low-glucose protection values must be >= 0";
 	if (cfg->steady_basal_u_per_min > 0.0) {
 		if (!isfinite(cfg->steady_basal_u_per_min))
@@ -503,8 +503,14 @@ static void emit(const pump *p, const pump_event *ev)
 static pump_result command_done(const pump *p, int64_t now, pump_source src, pump_command cmd,
                                 pump_result r, double v1, double v2, double v3)
 {
-	pump_event ev = {.t_min = now, .kind = PUMP_EV_COMMAND, .source = src, .command = cmd,
-	                 .result = r, .value = v1, .value2 = v2, .value3 = v3};
+	pump_event ev = {.t_min = now,
+	                 .kind = PUMP_EV_COMMAND,
+	                 .source = src,
+	                 .command = cmd,
+	                 .result = r,
+	                 .value = v1,
+	                 .value2 = v2,
+	                 .value3 = v3};
 	emit(p, &ev);
 	return r;
 }
@@ -512,8 +518,11 @@ static pump_result command_done(const pump *p, int64_t now, pump_source src, pum
 static void emit_annunciation(const pump *p, int64_t now, const pump_annunciation *a,
                               const char *detail)
 {
-	pump_event ev = {.t_min = now, .kind = PUMP_EV_ANNUNCIATION, .annunciation = *a,
-	                 .value = a->aux, .detail = detail};
+	pump_event ev = {.t_min = now,
+	                 .kind = PUMP_EV_ANNUNCIATION,
+	                 .annunciation = *a,
+	                 .value = a->aux,
+	                 .detail = detail};
 	emit(p, &ev);
 }
 
@@ -554,13 +563,16 @@ static uint16_t raise_annunciation(pump *p, int64_t now, pump_annunciation_type 
 	if (slot == ANNUNCIATION_SLOTS) {
 		/* Every slot holds an alarm for the person: a trifle is announced (audited) but
 		 * not kept in their place. */
-		const pump_annunciation a = {
-			.id = id, .type = type, .status = PUMP_ANN_PENDING, .raised_min = now, .aux = aux};
+		const pump_annunciation a = {.id = id,
+		                             .type = type,
+		                             .status = PUMP_ANN_PENDING,
+		                             .raised_min = now,
+		                             .aux = aux};
 		emit_annunciation(p, now, &a, "raised");
 		return id;
 	}
 	p->annunciations[slot] = (pump_annunciation){
-		.id = id, .type = type, .status = PUMP_ANN_PENDING, .raised_min = now, .aux = aux};
+	    .id = id, .type = type, .status = PUMP_ANN_PENDING, .raised_min = now, .aux = aux};
 	p->snoozed_until[slot] = 0;
 	emit_annunciation(p, now, &p->annunciations[slot], "raised");
 	return id;
@@ -580,8 +592,8 @@ static void set_therapy(pump *p, int64_t now, pump_therapy_state s, pump_source 
 	if (p->therapy == s)
 		return;
 	p->therapy = s;
-	pump_event ev = {.t_min = now, .kind = PUMP_EV_THERAPY_STATE, .source = src, .state = s,
-	                 .detail = why};
+	pump_event ev = {
+	    .t_min = now, .kind = PUMP_EV_THERAPY_STATE, .source = src, .state = s, .detail = why};
 	emit(p, &ev);
 }
 
@@ -663,8 +675,7 @@ static double programmed_rate_u_per_h(const pump *p, int64_t now)
 	return rate;
 }
 
-static double tbr_rate_u_per_h(const pump *p, pump_temp_basal_type type, double value,
-                               int64_t now)
+static double tbr_rate_u_per_h(const pump *p, pump_temp_basal_type type, double value, int64_t now)
 {
 	return type == PUMP_TBR_ABSOLUTE ? value : programmed_rate_u_per_h(p, now) * value / 100.0;
 }
@@ -716,8 +727,11 @@ static void end_bolus(pump *p, int64_t now, const char *how, bool annunciate)
 	if (!p->bolus_active)
 		return;
 	p->bolus_active = false;
-	pump_event ev = {.t_min = now, .kind = PUMP_EV_BOLUS_ENDED, .bolus_id = p->bolus_id,
-	                 .value = p->bolus_delivered_u, .value2 = p->bolus_programmed_u,
+	pump_event ev = {.t_min = now,
+	                 .kind = PUMP_EV_BOLUS_ENDED,
+	                 .bolus_id = p->bolus_id,
+	                 .value = p->bolus_delivered_u,
+	                 .value2 = p->bolus_programmed_u,
 	                 .detail = how};
 	emit(p, &ev);
 	if (annunciate)
@@ -780,8 +794,8 @@ static double delivered_24h_before(const pump *p, int64_t now)
 		return 0.0;
 	double total = p->delivered_24h_u;
 	const int64_t oldest_kept = p->last_tick_min - (DAY_MIN - 1);
-	for (int64_t m = oldest_kept < 0 ? 0 : oldest_kept; m <= now - DAY_MIN && m <= p->last_tick_min;
-	     m++)
+	for (int64_t m = oldest_kept < 0 ? 0 : oldest_kept;
+	     m <= now - DAY_MIN && m <= p->last_tick_min; m++)
 		total -= p->minute_delivered_u[m % DAY_MIN];
 	return total > 0.0 ? total : 0.0;
 }
@@ -836,7 +850,8 @@ pump_result pump_bolus(pump *p, int64_t now, pump_source src, const pump_bolus_r
 		r = PUMP_REFUSED_MIN_INTERVAL;
 	if (r == PUMP_OK && pump_iob_u(p, now) + total > p->cfg.limits.max_iob_u + EPS_U)
 		r = PUMP_REFUSED_MAX_IOB;
-	if (r == PUMP_OK && delivered_24h_before(p, now) + total > p->cfg.limits.max_daily_u + EPS_U)
+	if (r == PUMP_OK &&
+	    delivered_24h_before(p, now) + total > p->cfg.limits.max_daily_u + EPS_U)
 		r = PUMP_REFUSED_MAX_DAILY;
 	if (r == PUMP_OK && total > p->reservoir_u + EPS_U)
 		r = PUMP_REFUSED_RESERVOIR_EMPTY;
@@ -863,8 +878,13 @@ pump_result pump_bolus(pump *p, int64_t now, pump_source src, const pump_bolus_r
 	if (out_bolus_id)
 		*out_bolus_id = p->bolus_id;
 	command_done(p, now, src, PUMP_CMD_BOLUS, PUMP_OK, total, ext, dur);
-	pump_event ev = {.t_min = now, .kind = PUMP_EV_BOLUS_STARTED, .source = src,
-	                 .bolus_id = p->bolus_id, .value = total, .value2 = ext, .value3 = dur};
+	pump_event ev = {.t_min = now,
+	                 .kind = PUMP_EV_BOLUS_STARTED,
+	                 .source = src,
+	                 .bolus_id = p->bolus_id,
+	                 .value = total,
+	                 .value2 = ext,
+	                 .value3 = dur};
 	emit(p, &ev);
 	return PUMP_OK;
 }
@@ -895,8 +915,8 @@ pump_result pump_temp_basal(pump *p, int64_t now, pump_source src, pump_temp_bas
 		double highest = tbr_rate_u_per_h(p, type, value, now);
 		if (type == PUMP_TBR_RELATIVE)
 			for (size_t i = 0; i < p->cfg.basal_segment_count; i++)
-				highest = fmax(highest,
-				               p->cfg.basal_segments[i].rate_u_per_h * value / 100.0);
+				highest = fmax(highest, p->cfg.basal_segments[i].rate_u_per_h *
+				                            value / 100.0);
 		if (highest > p->cfg.limits.max_basal_u_per_h + EPS_U)
 			r = PUMP_REFUSED_MAX_BASAL;
 	}
@@ -921,10 +941,9 @@ pump_result pump_cancel_temp_basal(pump *p, int64_t now, pump_source src)
 {
 	pump_result r = p->tbr_active ? PUMP_OK : PUMP_REFUSED_NO_TEMP_BASAL;
 	if (r == PUMP_OK &&
-	    !authority_may_change_temp_basal(src, p->tbr_owner, current_rate_u_per_h(p, now),
-	                                     p->therapy == PUMP_THERAPY_RUN
-	                                         ? programmed_rate_u_per_h(p, now)
-	                                         : 0.0))
+	    !authority_may_change_temp_basal(
+	        src, p->tbr_owner, current_rate_u_per_h(p, now),
+	        p->therapy == PUMP_THERAPY_RUN ? programmed_rate_u_per_h(p, now) : 0.0))
 		r = PUMP_REFUSED_NEEDS_PERSON;
 	command_done(p, now, src, PUMP_CMD_CANCEL_TEMP_BASAL, r, 0, 0, 0);
 	if (r == PUMP_OK)
@@ -1014,8 +1033,8 @@ pump_result pump_fill_reservoir(pump *p, int64_t now, pump_source src, double am
 	p->discarded_u += p->reservoir_u;
 	p->reservoir_u = amount_u;
 	p->reservoir_low_raised = amount_u <= p->cfg.reservoir_low_u;
-	pump_event ev = {.t_min = now, .kind = PUMP_EV_RESERVOIR_FILLED, .source = src,
-	                 .value = amount_u};
+	pump_event ev = {
+	    .t_min = now, .kind = PUMP_EV_RESERVOIR_FILLED, .source = src, .value = amount_u};
 	emit(p, &ev);
 	return PUMP_OK;
 }
@@ -1043,11 +1062,10 @@ pump_result pump_confirm_annunciation(pump *p, int64_t now, pump_source src, uin
 {
 	pump_annunciation *a = find_annunciation(p, id);
 	pump_result r =
-		a && a->status != PUMP_ANN_CONFIRMED ? PUMP_OK : PUMP_REFUSED_NO_SUCH_ANNUNCIATION;
+	    a && a->status != PUMP_ANN_CONFIRMED ? PUMP_OK : PUMP_REFUSED_NO_SUCH_ANNUNCIATION;
 	if (r == PUMP_OK && !authority_may_acknowledge(src, a->type))
 		r = PUMP_REFUSED_NEEDS_PERSON;
-	command_done(p, now, src, PUMP_CMD_CONFIRM_ANNUNCIATION, r, id, a ? (double)a->type : 0,
-	             0);
+	command_done(p, now, src, PUMP_CMD_CONFIRM_ANNUNCIATION, r, id, a ? (double)a->type : 0, 0);
 	if (r != PUMP_OK)
 		return r;
 	a->status = PUMP_ANN_CONFIRMED;
@@ -1064,11 +1082,10 @@ pump_result pump_snooze_annunciation(pump *p, int64_t now, pump_source src, uint
 {
 	pump_annunciation *a = find_annunciation(p, id);
 	pump_result r =
-		a && a->status == PUMP_ANN_PENDING ? PUMP_OK : PUMP_REFUSED_NO_SUCH_ANNUNCIATION;
+	    a && a->status == PUMP_ANN_PENDING ? PUMP_OK : PUMP_REFUSED_NO_SUCH_ANNUNCIATION;
 	if (r == PUMP_OK && !authority_may_acknowledge(src, a->type))
 		r = PUMP_REFUSED_NEEDS_PERSON;
-	command_done(p, now, src, PUMP_CMD_SNOOZE_ANNUNCIATION, r, id, a ? (double)a->type : 0,
-	             0);
+	command_done(p, now, src, PUMP_CMD_SNOOZE_ANNUNCIATION, r, id, a ? (double)a->type : 0, 0);
 	if (r != PUMP_OK)
 		return r;
 	a->status = PUMP_ANN_SNOOZED;
@@ -1091,8 +1108,11 @@ pump_result pump_change_battery(pump *p, int64_t now, pump_source src)
 
 void pump_inject_fault(pump *p, int64_t now, pump_fault f, double value)
 {
-	pump_event ev = {.t_min = now, .kind = PUMP_EV_FAULT, .source = PUMP_SOURCE_PUMP,
-	                 .fault = f, .value = value};
+	pump_event ev = {.t_min = now,
+	                 .kind = PUMP_EV_FAULT,
+	                 .source = PUMP_SOURCE_PUMP,
+	                 .fault = f,
+	                 .value = value};
 	switch (f) {
 	case PUMP_FAULT_OCCLUSION:
 		p->occluded = true;
@@ -1209,12 +1229,12 @@ static void lgs_evaluate(pump *p, int64_t now, double cgm_mgdl)
 	double predicted = NAN;
 	const bool has_prediction = cgm_predict(p, now, lgs->horizon_min, &predicted);
 	if (p->lgs_suspended) {
-		const bool recovered = now - p->lgs_since_min >= LGS_MIN_SUSPEND_MIN &&
-		                       cgm_mgdl >= lgs->resume_above_mgdl &&
-		                       (!lgs->predictive || !has_prediction ||
-		                        predicted >= lgs->resume_above_mgdl);
-		const bool too_long = lgs->max_suspend_min > 0 &&
-		                      now - p->lgs_since_min >= lgs->max_suspend_min;
+		const bool recovered =
+		    now - p->lgs_since_min >= LGS_MIN_SUSPEND_MIN &&
+		    cgm_mgdl >= lgs->resume_above_mgdl &&
+		    (!lgs->predictive || !has_prediction || predicted >= lgs->resume_above_mgdl);
+		const bool too_long =
+		    lgs->max_suspend_min > 0 && now - p->lgs_since_min >= lgs->max_suspend_min;
 		if (recovered || too_long) {
 			p->lgs_suspended = false;
 			if (too_long)
@@ -1250,7 +1270,7 @@ static void lgs_evaluate(pump *p, int64_t now, double cgm_mgdl)
 static void battery_tick(pump *p, int64_t now)
 {
 	p->battery_pct -=
-		(p->cfg.battery.drain_pct_per_h + p->battery_extra_drain_pct_per_h) / 60.0;
+	    (p->cfg.battery.drain_pct_per_h + p->battery_extra_drain_pct_per_h) / 60.0;
 	if (p->battery_pct <= 0.0) {
 		p->battery_pct = 0.0;
 		if (p->therapy != PUMP_THERAPY_STOP) {
@@ -1300,8 +1320,8 @@ static double bolus_this_minute_u(pump *p)
 	p->immediate_pulses_left -= pulses;
 	if (p->extended_pulses_total > 0) {
 		p->extended_elapsed_min++;
-		int64_t target = p->extended_pulses_total * p->extended_elapsed_min /
-		                 p->extended_duration_min;
+		int64_t target =
+		    p->extended_pulses_total * p->extended_elapsed_min / p->extended_duration_min;
 		if (target > p->extended_pulses_total)
 			target = p->extended_pulses_total;
 		/* The minute's pulses never beat the bolus speed: while a multiwave's immediate
@@ -1320,7 +1340,8 @@ static void record_minute(pump *p, int64_t now, double delivered_u)
 	const size_t slot = (size_t)(now % DAY_MIN);
 	/* Minutes skipped (ticks not called) count as nothing delivered. */
 	if (p->has_ticked && now - p->last_tick_min > 1) {
-		for (int64_t m = p->last_tick_min + 1; m < now && m <= p->last_tick_min + DAY_MIN; m++) {
+		for (int64_t m = p->last_tick_min + 1; m < now && m <= p->last_tick_min + DAY_MIN;
+		     m++) {
 			p->delivered_24h_u -= p->minute_delivered_u[m % DAY_MIN];
 			p->minute_delivered_u[m % DAY_MIN] = 0.0;
 		}
@@ -1370,7 +1391,8 @@ pump_delivery pump_tick(pump *p, int64_t now, double cgm_mgdl)
 			halt_delivery(p, now, PUMP_THERAPY_PAUSE, PUMP_SOURCE_PUMP,
 			              "maximum daily delivery reached", "canceled");
 			bolus_counted = true;
-			raise_annunciation(p, now, PUMP_ANN_MAX_DELIVERY, p->cfg.limits.max_daily_u);
+			raise_annunciation(p, now, PUMP_ANN_MAX_DELIVERY,
+			                   p->cfg.limits.max_daily_u);
 		}
 	}
 
@@ -1384,7 +1406,7 @@ pump_delivery pump_tick(pump *p, int64_t now, double cgm_mgdl)
 			halt_delivery(p, now, PUMP_THERAPY_STOP, PUMP_SOURCE_PUMP, "occlusion",
 			              "uncertain");
 			p->occlusion_annunciation_id =
-				raise_annunciation(p, now, PUMP_ANN_OCCLUSION, p->missed_u);
+			    raise_annunciation(p, now, PUMP_ANN_OCCLUSION, p->missed_u);
 		}
 	} else if (intended > p->reservoir_u) {
 		/* The reservoir runs dry this minute: deliver the rest, then stop. */
@@ -1430,7 +1452,9 @@ pump_delivery pump_tick(pump *p, int64_t now, double cgm_mgdl)
 	if (!p->reported_basal_valid || rate != p->reported_basal_u_per_h) {
 		p->reported_basal_u_per_h = rate;
 		p->reported_basal_valid = true;
-		pump_event ev = {.t_min = now, .kind = PUMP_EV_BASAL_CHANGED, .value = rate,
+		pump_event ev = {.t_min = now,
+		                 .kind = PUMP_EV_BASAL_CHANGED,
+		                 .value = rate,
 		                 .value2 = p->tbr_active ? 1.0 : 0.0};
 		emit(p, &ev);
 	}
@@ -1445,30 +1469,30 @@ void pump_get_status(const pump *p, pump_status *out)
 {
 	const int64_t now = p->has_ticked ? p->last_tick_min : 0;
 	*out = (pump_status){
-		.therapy = p->therapy,
-		.suspended_by_lgs = p->lgs_suspended,
-		.basal_rate_u_per_h = current_rate_u_per_h(p, now),
-		.programmed_basal_u_per_h = programmed_rate_u_per_h(p, now),
-		.temp_basal_active = p->tbr_active,
-		.temp_basal_type = p->tbr_type,
-		.temp_basal_value = p->tbr_value,
-		.temp_basal_end_min = p->tbr_end_min,
-		.bolus_active = p->bolus_active,
-		.bolus_id = p->bolus_id,
-		.bolus_type = p->bolus_type,
-		.bolus_programmed_u = p->bolus_programmed_u,
-		.bolus_delivered_u = p->bolus_delivered_u,
-		.reservoir_u = p->reservoir_u,
-		.battery_pct = p->battery_pct,
-		.delivered_total_u = p->delivered_total_u,
-		.primed_total_u = p->primed_total_u,
-		.discarded_u = p->discarded_u,
-		.delivered_24h_u = p->delivered_24h_u,
-		.occluded = p->occluded,
-		.max_bolus_u = p->max_bolus_in_force_u,
-		.max_bolus_person_u = p->max_bolus_person_u,
-		.halted_by = p->halt_owner,
-		.temp_basal_set_by = p->tbr_owner,
+	    .therapy = p->therapy,
+	    .suspended_by_lgs = p->lgs_suspended,
+	    .basal_rate_u_per_h = current_rate_u_per_h(p, now),
+	    .programmed_basal_u_per_h = programmed_rate_u_per_h(p, now),
+	    .temp_basal_active = p->tbr_active,
+	    .temp_basal_type = p->tbr_type,
+	    .temp_basal_value = p->tbr_value,
+	    .temp_basal_end_min = p->tbr_end_min,
+	    .bolus_active = p->bolus_active,
+	    .bolus_id = p->bolus_id,
+	    .bolus_type = p->bolus_type,
+	    .bolus_programmed_u = p->bolus_programmed_u,
+	    .bolus_delivered_u = p->bolus_delivered_u,
+	    .reservoir_u = p->reservoir_u,
+	    .battery_pct = p->battery_pct,
+	    .delivered_total_u = p->delivered_total_u,
+	    .primed_total_u = p->primed_total_u,
+	    .discarded_u = p->discarded_u,
+	    .delivered_24h_u = p->delivered_24h_u,
+	    .occluded = p->occluded,
+	    .max_bolus_u = p->max_bolus_in_force_u,
+	    .max_bolus_person_u = p->max_bolus_person_u,
+	    .halted_by = p->halt_owner,
+	    .temp_basal_set_by = p->tbr_owner,
 	};
 	for (size_t i = 0; i < p->annunciation_count; i++)
 		out->annunciation_count += p->annunciations[i].status != PUMP_ANN_CONFIRMED;

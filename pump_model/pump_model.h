@@ -34,21 +34,21 @@ typedef struct pump_basal_segment {
 
 /* Hard limits: the pump's own, checked for every command from every source. */
 typedef struct pump_limits {
-	double max_bolus_u;          /* one bolus, immediate + extended parts */
-	double max_basal_u_per_h;    /* any programmed or temporary rate */
-	double max_daily_u;          /* delivered in any rolling 24 h + committed */
-	double max_iob_u;            /* insulin on board after the bolus */
-	int min_bolus_interval_min;  /* since the last accepted bolus; 0 = none */
+	double max_bolus_u;         /* one bolus, immediate + extended parts */
+	double max_basal_u_per_h;   /* any programmed or temporary rate */
+	double max_daily_u;         /* delivered in any rolling 24 h + committed */
+	double max_iob_u;           /* insulin on board after the bolus */
+	int min_bolus_interval_min; /* since the last accepted bolus; 0 = none */
 } pump_limits;
 
 typedef struct pump_low_glucose_protection {
 	bool enabled;
-	double suspend_below_mgdl;   /* suspend when a CGM reading is at or below (0 = off) */
-	bool predictive;             /* suspend before low: trend predicts < predict_below */
-	double predict_below_mgdl;   /* default 80 */
-	int horizon_min;             /* prediction horizon, default 30 */
-	double resume_above_mgdl;    /* resume when CGM >= this and the prediction is too */
-	int max_suspend_min;         /* resume anyway after this long; 0 = no limit */
+	double suspend_below_mgdl; /* suspend when a CGM reading is at or below (0 = off) */
+	bool predictive;           /* suspend before low: trend predicts < predict_below */
+	double predict_below_mgdl; /* default 80 */
+	int horizon_min;           /* prediction horizon, default 30 */
+	double resume_above_mgdl;  /* resume when CGM >= this and the prediction is too */
+	int max_suspend_min;       /* resume anyway after this long; 0 = no limit */
 } pump_low_glucose_protection;
 
 /*
@@ -56,8 +56,8 @@ typedef struct pump_low_glucose_protection {
  * defaults come from: 100 % = 1,000 mAh at 3 V).
  */
 typedef struct pump_battery_model {
-	double drain_pct_per_h;      /* idle drain (clock, display, sensor radio) */
-	double drain_pct_per_u;      /* motor: per unit pumped */
+	double drain_pct_per_h; /* idle drain (clock, display, sensor radio) */
+	double drain_pct_per_u; /* motor: per unit pumped */
 	/* BLE: one exchange (a request and its answer, a notification or indication, a
 	 * connection set up or refused), reported with pump_radio_event … */
 	double drain_pct_per_radio_event;
@@ -65,36 +65,36 @@ typedef struct pump_battery_model {
 	double drain_pct_per_link_min;
 	/* … and never more in one minute than the radio at full duty can draw (0 = no cap). */
 	double radio_max_pct_per_min;
-	double low_pct;              /* "battery low" annunciation threshold */
+	double low_pct; /* "battery low" annunciation threshold */
 } pump_battery_model;
 
 typedef struct pump_event pump_event;
 typedef void (*pump_event_fn)(const pump_event *ev, void *user_data);
 
 typedef struct pump_config {
-	int start_min_of_day;        /* clock time of t = 0 */
-	size_t basal_segment_count;  /* 1 … 24, sorted, first at 0 */
+	int start_min_of_day;       /* clock time of t = 0 */
+	size_t basal_segment_count; /* 1 … 24, sorted, first at 0 */
 	pump_basal_segment basal_segments[PUMP_MAX_BASAL_SEGMENTS];
 	/*
 	 * When > 0, overrides the program with this exact rate in U/min (the patient's own
 	 * steady-state basal, kept in U/min so that no unit conversion rounds it).
 	 */
 	double steady_basal_u_per_min;
-	double bolus_speed_u_per_min;   /* 0 = instant: the exact dose within one minute */
-	double pulse_u;                 /* bolus resolution, default 0.05 U */
-	double reservoir_u;             /* initial fill */
-	double reservoir_low_u;         /* "reservoir low" threshold */
-	double battery_pct;             /* initial charge */
+	double bolus_speed_u_per_min; /* 0 = instant: the exact dose within one minute */
+	double pulse_u;               /* bolus resolution, default 0.05 U */
+	double reservoir_u;           /* initial fill */
+	double reservoir_low_u;       /* "reservoir low" threshold */
+	double battery_pct;           /* initial charge */
 	pump_battery_model battery;
-	double occlusion_threshold_u;   /* missed insulin before the occlusion alarm */
-	int insulin_action_min;         /* duration of insulin action (IOB curve), e.g. 300 */
-	int insulin_peak_min;           /* peak of the exponential curve, e.g. 75 */
-	double carb_ratio_g_per_u;      /* bolus calculator */
+	double occlusion_threshold_u; /* missed insulin before the occlusion alarm */
+	int insulin_action_min;       /* duration of insulin action (IOB curve), e.g. 300 */
+	int insulin_peak_min;         /* peak of the exponential curve, e.g. 75 */
+	double carb_ratio_g_per_u;    /* bolus calculator */
 	double correction_factor_mgdl_per_u;
 	double target_mgdl;
 	pump_limits limits;
 	pump_low_glucose_protection lgs;
-	pump_event_fn on_event;         /* may be NULL */
+	pump_event_fn on_event; /* may be NULL */
 	void *user_data;
 } pump_config;
 
@@ -134,21 +134,21 @@ const char *pump_source_name(pump_source s);
 /* Why a command was accepted or refused. Every refusal changes nothing but the audit. */
 typedef enum pump_result {
 	PUMP_OK = 0,
-	PUMP_REFUSED_INVALID_VALUE,     /* NaN, infinite, zero or negative, malformed */
-	PUMP_REFUSED_MAX_BOLUS,         /* above the bolus limit */
-	PUMP_REFUSED_MAX_BASAL,         /* a rate above the basal limit */
-	PUMP_REFUSED_MAX_DAILY,         /* would exceed the rolling 24 h total */
-	PUMP_REFUSED_MAX_IOB,           /* would exceed insulin on board */
-	PUMP_REFUSED_MIN_INTERVAL,      /* too soon after the last bolus */
-	PUMP_REFUSED_BOLUS_ACTIVE,      /* another bolus is still being delivered */
-	PUMP_REFUSED_NOT_RUNNING,       /* therapy is paused or stopped */
-	PUMP_REFUSED_OCCLUSION,         /* occlusion alarm not yet confirmed */
+	PUMP_REFUSED_INVALID_VALUE, /* NaN, infinite, zero or negative, malformed */
+	PUMP_REFUSED_MAX_BOLUS,     /* above the bolus limit */
+	PUMP_REFUSED_MAX_BASAL,     /* a rate above the basal limit */
+	PUMP_REFUSED_MAX_DAILY,     /* would exceed the rolling 24 h total */
+	PUMP_REFUSED_MAX_IOB,       /* would exceed insulin on board */
+	PUMP_REFUSED_MIN_INTERVAL,  /* too soon after the last bolus */
+	PUMP_REFUSED_BOLUS_ACTIVE,  /* another bolus is still being delivered */
+	PUMP_REFUSED_NOT_RUNNING,   /* therapy is paused or stopped */
+	PUMP_REFUSED_OCCLUSION,     /* occlusion alarm not yet confirmed */
 	PUMP_REFUSED_RESERVOIR_EMPTY,
 	PUMP_REFUSED_BATTERY_EMPTY,
-	PUMP_REFUSED_NO_SUCH_BOLUS,     /* cancel of a bolus that is not active */
+	PUMP_REFUSED_NO_SUCH_BOLUS, /* cancel of a bolus that is not active */
 	PUMP_REFUSED_NO_TEMP_BASAL,
-	PUMP_REFUSED_NOT_APPLICABLE,    /* wrong state for this procedure (e.g. prime in Run) */
-	PUMP_REFUSED_LIMIT_ABOVE_PUMP,  /* a limit above the pump's, or a phone above the person's */
+	PUMP_REFUSED_NOT_APPLICABLE,   /* wrong state for this procedure (e.g. prime in Run) */
+	PUMP_REFUSED_LIMIT_ABOVE_PUMP, /* a limit above the pump's, or a phone above the person's */
 	PUMP_REFUSED_NO_SUCH_ANNUNCIATION,
 	/* Only the person at the pump may do this: undo what the person or the pump's
 	 * protection did, or a procedure done with the pump in hand (docs/pump.md "Authority"). */
@@ -209,11 +209,11 @@ typedef enum pump_annunciation_status {
 } pump_annunciation_status;
 
 typedef struct pump_annunciation {
-	uint16_t id;                 /* instance id, unique in the run */
+	uint16_t id; /* instance id, unique in the run */
 	pump_annunciation_type type;
 	pump_annunciation_status status;
 	int64_t raised_min;
-	double aux;                  /* e.g. units delivered of a canceled bolus */
+	double aux; /* e.g. units delivered of a canceled bolus */
 } pump_annunciation;
 
 /* ---------------------------------------------------------------------------------- */
@@ -242,10 +242,10 @@ const char *pump_command_name(pump_command c);
 bool pump_command_from_name(const char *name, pump_command *out);
 
 typedef enum pump_fault {
-	PUMP_FAULT_OCCLUSION = 0,      /* the infusion line blocks */
-	PUMP_FAULT_OCCLUSION_CLEARED,  /* the line is free again (e.g. set changed) */
-	PUMP_FAULT_BATTERY_DRAIN,      /* battery drains fast (value: %/h) */
-	PUMP_FAULT_RESERVOIR_EMPTY,    /* reservoir found empty (leak, misread) */
+	PUMP_FAULT_OCCLUSION = 0,     /* the infusion line blocks */
+	PUMP_FAULT_OCCLUSION_CLEARED, /* the line is free again (e.g. set changed) */
+	PUMP_FAULT_BATTERY_DRAIN,     /* battery drains fast (value: %/h) */
+	PUMP_FAULT_RESERVOIR_EMPTY,   /* reservoir found empty (leak, misread) */
 	PUMP_FAULT_COUNT,
 } pump_fault;
 
@@ -272,14 +272,14 @@ struct pump_event {
 	int64_t t_min;
 	pump_event_kind kind;
 	pump_source source;
-	pump_command command;       /* PUMP_EV_COMMAND */
-	pump_result result;         /* PUMP_EV_COMMAND */
-	pump_fault fault;           /* PUMP_EV_FAULT */
-	pump_therapy_state state;   /* PUMP_EV_THERAPY_STATE */
+	pump_command command;           /* PUMP_EV_COMMAND */
+	pump_result result;             /* PUMP_EV_COMMAND */
+	pump_fault fault;               /* PUMP_EV_FAULT */
+	pump_therapy_state state;       /* PUMP_EV_THERAPY_STATE */
 	pump_annunciation annunciation; /* PUMP_EV_ANNUNCIATION */
 	uint16_t bolus_id;
 	double value, value2, value3;
-	const char *detail;         /* static text, may be NULL */
+	const char *detail; /* static text, may be NULL */
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -287,16 +287,16 @@ struct pump_event {
 /* ---------------------------------------------------------------------------------- */
 
 typedef enum pump_bolus_type {
-	PUMP_BOLUS_NORMAL = 0,  /* all now (IDS "fast") */
-	PUMP_BOLUS_EXTENDED,    /* all over duration */
-	PUMP_BOLUS_MULTIWAVE,   /* immediate part now + extended part over duration */
+	PUMP_BOLUS_NORMAL = 0, /* all now (IDS "fast") */
+	PUMP_BOLUS_EXTENDED,   /* all over duration */
+	PUMP_BOLUS_MULTIWAVE,  /* immediate part now + extended part over duration */
 } pump_bolus_type;
 
 typedef struct pump_bolus_request {
 	pump_bolus_type type;
-	double immediate_u;     /* NORMAL and MULTIWAVE */
-	double extended_u;      /* EXTENDED and MULTIWAVE */
-	int duration_min;       /* EXTENDED and MULTIWAVE: PUMP_EXTENDED_MIN_MIN … MAX_MIN */
+	double immediate_u; /* NORMAL and MULTIWAVE */
+	double extended_u;  /* EXTENDED and MULTIWAVE */
+	int duration_min;   /* EXTENDED and MULTIWAVE: PUMP_EXTENDED_MIN_MIN … MAX_MIN */
 } pump_bolus_request;
 
 /* Extended and multiwave durations: at least 15 minutes (a shorter "extended" bolus is a
@@ -304,8 +304,8 @@ typedef struct pump_bolus_request {
 enum { PUMP_EXTENDED_MIN_MIN = 15, PUMP_EXTENDED_MAX_MIN = 12 * 60 };
 
 typedef enum pump_temp_basal_type {
-	PUMP_TBR_ABSOLUTE = 0,  /* value in U/h */
-	PUMP_TBR_RELATIVE,      /* value in % of the programmed rate (0 … 250) */
+	PUMP_TBR_ABSOLUTE = 0, /* value in U/h */
+	PUMP_TBR_RELATIVE,     /* value in % of the programmed rate (0 … 250) */
 } pump_temp_basal_type;
 
 typedef struct pump pump;
@@ -377,7 +377,7 @@ pump_delivery pump_tick(pump *p, int64_t now_min, double cgm_mgdl);
 typedef struct pump_status {
 	pump_therapy_state therapy;
 	bool suspended_by_lgs;
-	double basal_rate_u_per_h;     /* delivering now (0 when not running) */
+	double basal_rate_u_per_h; /* delivering now (0 when not running) */
 	double programmed_basal_u_per_h;
 	bool temp_basal_active;
 	pump_temp_basal_type temp_basal_type;
@@ -390,14 +390,14 @@ typedef struct pump_status {
 	double bolus_delivered_u;
 	double reservoir_u;
 	double battery_pct;
-	double delivered_total_u;      /* to the patient since t = 0 (not priming) */
+	double delivered_total_u; /* to the patient since t = 0 (not priming) */
 	double primed_total_u;
-	double discarded_u;            /* left in replaced or failed reservoirs */
-	double delivered_24h_u;        /* rolling 24 h */
-	bool occluded;                 /* the line is blocked (truth, not what the pump knows) */
-	double max_bolus_u;            /* in force (may be lowered by the phone) */
-	double max_bolus_person_u;     /* set at the pump: the most a phone may set */
-	size_t annunciation_count;     /* active (not confirmed) */
+	double discarded_u;        /* left in replaced or failed reservoirs */
+	double delivered_24h_u;    /* rolling 24 h */
+	bool occluded;             /* the line is blocked (truth, not what the pump knows) */
+	double max_bolus_u;        /* in force (may be lowered by the phone) */
+	double max_bolus_person_u; /* set at the pump: the most a phone may set */
+	size_t annunciation_count; /* active (not confirmed) */
 	/* Authority: who paused or stopped therapy (the highest since it last ran; valid when
 	 * therapy is not Run) and who set the temp basal (valid while one runs). */
 	pump_source halted_by;

@@ -93,7 +93,8 @@ void expect_eval_row(expect_eval *x, const engine_row *row, bool integrated)
 			}
 			a->bg_sum += row->bg_mgdl;
 			a->samples++;
-			a->in_range += row->bg_mgdl >= e->tir_low_mgdl && row->bg_mgdl <= e->tir_high_mgdl;
+			a->in_range +=
+			    row->bg_mgdl >= e->tir_low_mgdl && row->bg_mgdl <= e->tir_high_mgdl;
 			break;
 		case SCENARIO_EXPECT_INSULIN_DELIVERED:
 			if (integrated)
@@ -188,19 +189,20 @@ static void decide(expect_eval *x, size_t i)
 		scenario_bounds lo_only = e->bg, hi_only = e->bg;
 		lo_only.has_hi = false;
 		hi_only.has_lo = false;
-		const bool ok_min = within(&lo_only, a->bg_min), ok_max = within(&hi_only, a->bg_max);
+		const bool ok_min = within(&lo_only, a->bg_min),
+		           ok_max = within(&hi_only, a->bg_max);
 		const bool ok_mean = within(&e->bg_mean, mean);
 		clock_text(x->sc, a->bg_min_t, t1, sizeof t1);
 		clock_text(x->sc, a->bg_max_t, t2, sizeof t2);
 		snprintf(r->measured, sizeof r->measured,
-		         "min %.1f mg/dL at %s, max %.1f mg/dL at %s, mean %.1f mg/dL", a->bg_min, t1,
-		         a->bg_max, t2, mean);
+		         "min %.1f mg/dL at %s, max %.1f mg/dL at %s, mean %.1f mg/dL", a->bg_min,
+		         t1, a->bg_max, t2, mean);
 		r->passed = ok_min && ok_max && ok_mean;
 		break;
 	}
 	case SCENARIO_EXPECT_TIME_IN_RANGE: {
 		const double pct =
-			a->samples ? 100.0 * (double)a->in_range / (double)a->samples : NAN;
+		    a->samples ? 100.0 * (double)a->in_range / (double)a->samples : NAN;
 		snprintf(r->measured, sizeof r->measured, "%.1f%% of %lld samples in %g-%g mg/dL",
 		         pct, (long long)a->samples, e->tir_low_mgdl, e->tir_high_mgdl);
 		r->passed = a->samples > 0 && within(&e->tir_pct, pct);
@@ -210,20 +212,23 @@ static void decide(expect_eval *x, size_t i)
 		const int64_t from = e->has_after ? e->after_min : 0;
 		if (a->raised) {
 			clock_text(x->sc, a->raised_t, t1, sizeof t1);
-			snprintf(r->measured, sizeof r->measured, "raised at %s (%lld min after %s)", t1,
-			         (long long)(a->raised_t - from), e->has_after ? "the given time" : "t = 0");
+			snprintf(r->measured, sizeof r->measured,
+			         "raised at %s (%lld min after %s)", t1,
+			         (long long)(a->raised_t - from),
+			         e->has_after ? "the given time" : "t = 0");
 		} else {
 			snprintf(r->measured, sizeof r->measured, "not raised");
 		}
 		if (e->never)
 			r->passed = !a->raised;
 		else
-			r->passed = a->raised && (e->within_min <= 0 || a->raised_t - from <= e->within_min);
+			r->passed = a->raised &&
+			            (e->within_min <= 0 || a->raised_t - from <= e->within_min);
 		break;
 	}
 	case SCENARIO_EXPECT_COMMAND: {
-		snprintf(r->measured, sizeof r->measured, "%lld matching command%s", (long long)a->matches,
-		         a->matches == 1 ? "" : "s");
+		snprintf(r->measured, sizeof r->measured, "%lld matching command%s",
+		         (long long)a->matches, a->matches == 1 ? "" : "s");
 		scenario_bounds count = e->count;
 		if (!count.has_lo && !count.has_hi) {
 			count.has_lo = true;
@@ -251,8 +256,9 @@ static void decide(expect_eval *x, size_t i)
 		}
 		break;
 	case SCENARIO_EXPECT_REFUSED: {
-		snprintf(r->measured, sizeof r->measured, "%lld refusal%s%s%s", (long long)a->matches,
-		         a->matches == 1 ? "" : "s", e->code[0] ? " for " : "", e->code);
+		snprintf(r->measured, sizeof r->measured, "%lld refusal%s%s%s",
+		         (long long)a->matches, a->matches == 1 ? "" : "s",
+		         e->code[0] ? " for " : "", e->code);
 		scenario_bounds count = e->count;
 		if (!count.has_lo && !count.has_hi) {
 			count.has_lo = true;

@@ -51,9 +51,10 @@ void report_line(const run_report *r, FILE *out)
 {
 	fprintf(out, "%s %s", verdict(r->status), r->name[0] ? r->name : r->path);
 	if (r->has_figures)
-		fprintf(out, " (%s, %.1f d): mean %.0f mg/dL, TIR %.0f%%, <70 %.1f%%, insulin %.1f U",
-		        r->patient, r->figures.days, r->figures.mean_mgdl, r->figures.tir_70_180_pct,
-		        r->figures.below_70_pct, r->figures.insulin_u);
+		fprintf(out,
+		        " (%s, %.1f d): mean %.0f mg/dL, TIR %.0f%%, <70 %.1f%%, insulin %.1f U",
+		        r->patient, r->figures.days, r->figures.mean_mgdl,
+		        r->figures.tir_70_180_pct, r->figures.below_70_pct, r->figures.insulin_u);
 	if (r->has_figures && r->alarms[0] && strcmp(r->alarms, "none") != 0)
 		fprintf(out, ", alarms %s", r->alarms);
 	if (r->expectation_count) {
@@ -87,7 +88,8 @@ void report_expectations(const run_report *r, bool failed_only, FILE *out)
 
 void report_table(const run_report *reports, size_t n, FILE *out)
 {
-	fprintf(out, "\n%-28s %-16s %6s %5s %5s %5s %6s %5s %5s %6s %5s %5s %5s %8s %7s %7s %6s %4s\n",
+	fprintf(out,
+	        "\n%-28s %-16s %6s %5s %5s %5s %6s %5s %5s %6s %5s %5s %5s %8s %7s %7s %6s %4s\n",
 	        "scenario", "status", "mean", "SD", "CV%", "GMI%", "TIR%", "<70%", "<54%", ">180%",
 	        ">250%", "LBGI", "HBGI", "insulin", "basal", "bolus", "carbs", "ann");
 	size_t counts[RUN_STATUS_COUNT] = {0}, unchecked = 0, not_run = 0;
@@ -100,17 +102,19 @@ void report_table(const run_report *reports, size_t n, FILE *out)
 		if (r->has_figures) {
 			const summary_figures *f = &r->figures;
 			fprintf(out,
-			        " %6.1f %5.1f %5.1f %5.2f %6.1f %5.1f %5.1f %6.1f %5.1f %5.2f %5.2f %8.2f %7.2f "
+			        " %6.1f %5.1f %5.1f %5.2f %6.1f %5.1f %5.1f %6.1f %5.1f %5.2f "
+			        "%5.2f %8.2f %7.2f "
 			        "%7.2f %6.0f %4lld",
 			        f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct, f->tir_70_180_pct,
-			        f->below_70_pct, f->below_54_pct, f->above_180_pct, f->above_250_pct,
-			        f->lbgi, f->hbgi, f->insulin_u, f->basal_u, f->bolus_u, f->carbs_g,
-			        (long long)f->annunciations);
+			        f->below_70_pct, f->below_54_pct, f->above_180_pct,
+			        f->above_250_pct, f->lbgi, f->hbgi, f->insulin_u, f->basal_u,
+			        f->bolus_u, f->carbs_g, (long long)f->annunciations);
 		}
 		fputc('\n', out);
 	}
-	fprintf(out, "\n%zu scenario%s: %zu passed, %zu failed as expected, %zu failed, %zu passed "
-	             "unexpectedly, %zu bad input, %zu errors",
+	fprintf(out,
+	        "\n%zu scenario%s: %zu passed, %zu failed as expected, %zu failed, %zu passed "
+	        "unexpectedly, %zu bad input, %zu errors",
 	        n, n == 1 ? "" : "s", counts[RUN_PASSED], counts[RUN_EXPECTED_FAILURE],
 	        counts[RUN_FAILED], counts[RUN_UNEXPECTED_PASS], counts[RUN_BAD_INPUT],
 	        counts[RUN_ERROR]);
@@ -168,11 +172,13 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 		skipped += not_run;
 	}
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	fprintf(out, "<testsuites name=\"fakepump\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-	             "time=\"%.3f\">\n",
+	fprintf(out,
+	        "<testsuites name=\"fakepump\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+	        "time=\"%.3f\">\n",
 	        n, failures, errors, wall_s);
-	fprintf(out, "  <testsuite name=\"fakepump scenarios\" tests=\"%zu\" failures=\"%zu\" "
-	             "errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+	fprintf(out,
+	        "  <testsuite name=\"fakepump scenarios\" tests=\"%zu\" failures=\"%zu\" "
+	        "errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 	        n, failures, errors, skipped, wall_s);
 	for (size_t i = 0; i < n; i++) {
 		const run_report *r = &reports[i];
@@ -205,27 +211,32 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 			fprintf(out, "\"/>\n");
 		} else if (r->status == RUN_BAD_INPUT || r->status == RUN_ERROR ||
 		           r->status == RUN_INTERRUPTED) {
-			fprintf(out, "      <error type=\"%s\" message=\"", run_status_name(r->status));
+			fprintf(out, "      <error type=\"%s\" message=\"",
+			        run_status_name(r->status));
 			xml_text(out, r->message);
 			fprintf(out, "\"/>\n");
 		}
 		fprintf(out, "      <system-out>");
 		if (r->has_figures) {
 			const summary_figures *f = &r->figures;
-			fprintf(out,
-			        "patient %s, %.2f d: mean %.1f mg/dL, SD %.1f, CV %.1f%%, GMI %.2f%%, "
-			        "TIR %.1f%%, below 70 %.1f%%, below 54 %.1f%%, above 180 %.1f%%, above 250 "
-			        "%.1f%%, LBGI %.2f, HBGI %.2f, insulin %.2f U (basal %.2f, bolus %.2f), "
-			        "carbs %.0f g, alarms ",
-			        r->patient, f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
-			        f->tir_70_180_pct, f->below_70_pct, f->below_54_pct, f->above_180_pct,
-			        f->above_250_pct, f->lbgi, f->hbgi, f->insulin_u, f->basal_u, f->bolus_u,
-			        f->carbs_g);
+			fprintf(
+			    out,
+			    "patient %s, %.2f d: mean %.1f mg/dL, SD %.1f, CV %.1f%%, GMI %.2f%%, "
+			    "TIR %.1f%%, below 70 %.1f%%, below 54 %.1f%%, above 180 %.1f%%, above "
+			    "250 "
+			    "%.1f%%, LBGI %.2f, HBGI %.2f, insulin %.2f U (basal %.2f, bolus "
+			    "%.2f), "
+			    "carbs %.0f g, alarms ",
+			    r->patient, f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
+			    f->tir_70_180_pct, f->below_70_pct, f->below_54_pct, f->above_180_pct,
+			    f->above_250_pct, f->lbgi, f->hbgi, f->insulin_u, f->basal_u,
+			    f->bolus_u, f->carbs_g);
 			xml_text(out, r->alarms[0] ? r->alarms : "none");
 			fputs("&#10;", out);
 		}
 		if (no_checks(r))
-			fputs("no checks: the scenario has no expectations (expect:); it passes unless "
+			fputs("no checks: the scenario has no expectations (expect:); it passes "
+			      "unless "
 			      "it fails to run&#10;",
 			      out);
 		if (r->status == RUN_EXPECTED_FAILURE) {

@@ -15,9 +15,9 @@ typedef struct runner_options {
 	run_options run;          /* per scenario (scenario_path is set per file) */
 	const char *const *paths; /* files and directories */
 	size_t path_count;
-	int jobs;                 /* processes at a time, >= 1 */
-	const char *junit_path;   /* NULL = none */
-	bool verbose;             /* every expectation of every run, not only failed ones */
+	int jobs;               /* processes at a time, >= 1 */
+	const char *junit_path; /* NULL = none */
+	bool verbose;           /* every expectation of every run, not only failed ones */
 } runner_options;
 
 /* Returns the exit status. */

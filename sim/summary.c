@@ -103,7 +103,8 @@ static int alarm_rank(pump_annunciation_type t)
 void summary_add_event(summary *s, const pump_event *ev)
 {
 	if (ev->kind == PUMP_EV_ANNUNCIATION && ev->detail && strcmp(ev->detail, "raised") == 0) {
-		const int type = (int)ev->annunciation.type, rank = alarm_rank(ev->annunciation.type);
+		const int type = (int)ev->annunciation.type,
+		          rank = alarm_rank(ev->annunciation.type);
 		if (s->annunciations++ == 0) {
 			s->first_alarm = type;
 			s->first_alarm_min = ev->t_min;
@@ -191,29 +192,29 @@ size_t summary_json(const summary *s, char *buf, size_t cap)
 	/* the alarms by name and run minute; null when none was raised */
 	const bool any = s->annunciations > 0;
 	const char *q = any ? "\"" : "";
-	const char *first = any ? pump_annunciation_name((pump_annunciation_type)s->first_alarm)
-	                        : "null";
-	const char *worst = any ? pump_annunciation_name((pump_annunciation_type)s->worst_alarm)
-	                        : "null";
+	const char *first =
+	    any ? pump_annunciation_name((pump_annunciation_type)s->first_alarm) : "null";
+	const char *worst =
+	    any ? pump_annunciation_name((pump_annunciation_type)s->worst_alarm) : "null";
 	char first_min[24] = "null", worst_min[24] = "null";
 	if (any) {
 		snprintf(first_min, sizeof first_min, "%" PRId64, s->first_alarm_min);
 		snprintf(worst_min, sizeof worst_min, "%" PRId64, s->worst_alarm_min);
 	}
 	int n = snprintf(
-		buf, cap,
-		"{\"days\":%.6g,\"bg_mean_mgdl\":%.6g,\"bg_sd_mgdl\":%.6g,\"bg_cv_pct\":%.6g,"
-		"\"gmi_pct\":%.6g,\"bg_min_mgdl\":%.6g,\"bg_max_mgdl\":%.6g,"
-		"\"tir_70_180_pct\":%.6g,\"below_70_pct\":%.6g,\"below_54_pct\":%.6g,"
-		"\"above_180_pct\":%.6g,\"above_250_pct\":%.6g,\"lbgi\":%.6g,\"hbgi\":%.6g,"
-		"\"insulin_u\":%.6g,\"basal_u\":%.6g,\"bolus_u\":%.6g,\"carbs_g\":%.6g,"
-		"\"annunciations\":%lld,\"commands\":%lld,\"refused\":%lld,"
-		"\"refused_over_ble\":%lld,\"first_alarm\":%s%s%s,\"first_alarm_min\":%s,"
-		"\"worst_alarm\":%s%s%s,\"worst_alarm_min\":%s}",
-		f.days, f.mean_mgdl, f.sd_mgdl, f.cv_pct, f.gmi_pct, f.min_mgdl, f.max_mgdl,
-		f.tir_70_180_pct, f.below_70_pct, f.below_54_pct, f.above_180_pct, f.above_250_pct,
-		f.lbgi, f.hbgi, f.insulin_u, f.basal_u, f.bolus_u, f.carbs_g,
-		(long long)f.annunciations, (long long)f.commands, (long long)f.refused,
-		(long long)s->refused_over_ble, q, first, q, first_min, q, worst, q, worst_min);
+	    buf, cap,
+	    "{\"days\":%.6g,\"bg_mean_mgdl\":%.6g,\"bg_sd_mgdl\":%.6g,\"bg_cv_pct\":%.6g,"
+	    "\"gmi_pct\":%.6g,\"bg_min_mgdl\":%.6g,\"bg_max_mgdl\":%.6g,"
+	    "\"tir_70_180_pct\":%.6g,\"below_70_pct\":%.6g,\"below_54_pct\":%.6g,"
+	    "\"above_180_pct\":%.6g,\"above_250_pct\":%.6g,\"lbgi\":%.6g,\"hbgi\":%.6g,"
+	    "\"insulin_u\":%.6g,\"basal_u\":%.6g,\"bolus_u\":%.6g,\"carbs_g\":%.6g,"
+	    "\"annunciations\":%lld,\"commands\":%lld,\"refused\":%lld,"
+	    "\"refused_over_ble\":%lld,\"first_alarm\":%s%s%s,\"first_alarm_min\":%s,"
+	    "\"worst_alarm\":%s%s%s,\"worst_alarm_min\":%s}",
+	    f.days, f.mean_mgdl, f.sd_mgdl, f.cv_pct, f.gmi_pct, f.min_mgdl, f.max_mgdl,
+	    f.tir_70_180_pct, f.below_70_pct, f.below_54_pct, f.above_180_pct, f.above_250_pct,
+	    f.lbgi, f.hbgi, f.insulin_u, f.basal_u, f.bolus_u, f.carbs_g,
+	    (long long)f.annunciations, (long long)f.commands, (long long)f.refused,
+	    (long long)s->refused_over_ble, q, first, q, first_min, q, worst, q, worst_min);
 	return n < 0 ? 0 : (size_t)n;
 }

@@ -18,21 +18,21 @@
 #include "engine.h"
 
 typedef struct summary {
-	int64_t samples;            /* state rows seen (t = 0 … duration) */
+	int64_t samples; /* state rows seen (t = 0 … duration) */
 	double bg_sum_mgdl, bg_sum2_mgdl2;
 	double bg_min_mgdl, bg_max_mgdl;
 	int64_t in_70_180, below_70, below_54, above_180, above_250;
 	double lbgi_sum, hbgi_sum;
-	double basal_u, bolus_u;    /* delivered over [0, duration) */
-	double carbs_g;             /* eaten over [0, duration) */
-	int64_t minutes;            /* integrated minutes */
-	int64_t annunciations;      /* raised */
+	double basal_u, bolus_u; /* delivered over [0, duration) */
+	double carbs_g;          /* eaten over [0, duration) */
+	int64_t minutes;         /* integrated minutes */
+	int64_t annunciations;   /* raised */
 	/* the first one raised, and the worst (alarm > warning > notice; the first of the
 	 * worst kind): pump_annunciation_type, 0 when none */
 	int first_alarm, worst_alarm, worst_alarm_rank;
 	int64_t first_alarm_min, worst_alarm_min;
-	int64_t commands, refused;  /* pump commands and how many were refused */
-	int64_t refused_over_ble;   /* refusals of the pump's Bluetooth server (audit) */
+	int64_t commands, refused; /* pump commands and how many were refused */
+	int64_t refused_over_ble;  /* refusals of the pump's Bluetooth server (audit) */
 } summary;
 
 void summary_init(summary *s);

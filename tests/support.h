@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 typedef struct run_result {
-	int exit_status;  /* exit code, or 128 + signal */
-	char *out;        /* captured stdout, NUL-terminated (owned) */
-	char *err;        /* captured stderr (owned) */
+	int exit_status; /* exit code, or 128 + signal */
+	char *out;       /* captured stdout, NUL-terminated (owned) */
+	char *err;       /* captured stderr (owned) */
 } run_result;
 
 /* Path of the fakepump binary under test (env FAKEPUMP, set by meson). */

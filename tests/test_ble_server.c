@@ -61,7 +61,7 @@ static struct {
 	ble_test_rig rig; /* the pump, the server, the minute */
 	ble_link link;
 	ids_e2e_link cli; /* tx: our writes; rx: the server's values to `link` */
-	size_t mark; /* notes before the last write */
+	size_t mark;      /* notes before the last write */
 	audit_rec audit[MAX_AUDIT];
 	size_t n_audit;
 	note notes[MAX_NOTES];

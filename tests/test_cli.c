@@ -63,7 +63,8 @@ Test(cli, help_names_the_commands_and_exits_0)
 	run_result r = run_fakepump(args);
 	cr_assert_eq(r.exit_status, 0);
 	cr_assert(strstr(r.out, "run FILE") && strstr(r.out, "patients") &&
-	          strstr(r.out, "--speed") && strstr(r.out, "--csv"), "%s", r.out);
+	              strstr(r.out, "--speed") && strstr(r.out, "--csv"),
+	          "%s", r.out);
 	run_result_free(&r);
 }
 
@@ -92,12 +93,12 @@ Test(cli, patients_lists_all_thirty)
 Test(cli, usage_errors_exit_2_with_a_message)
 {
 	const char *const cases[][4] = {
-		{"frobnicate", NULL},
-		{"run", NULL},
-		{"run", "x.yaml", "--speed", "fast"},
-		{"run", "x.yaml", "--speed", "0"},
-		{"run", "x.yaml", "--bogus", NULL},
-		{"run", "x.yaml", "--csv", NULL},
+	    {"frobnicate", NULL},
+	    {"run", NULL},
+	    {"run", "x.yaml", "--speed", "fast"},
+	    {"run", "x.yaml", "--speed", "0"},
+	    {"run", "x.yaml", "--bogus", NULL},
+	    {"run", "x.yaml", "--csv", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *args[5] = {cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL};
@@ -139,8 +140,8 @@ Test(cli, every_malformed_scenario_exits_2_with_file_line_column)
 		snprintf(pattern, sizeof pattern, "^[^\n]*%s:[0-9]+:[0-9]+: [^\n]+", ent->d_name);
 		regex_t re;
 		cr_assert_eq(regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE), 0);
-		cr_expect_eq(regexec(&re, r.err, 0, NULL, 0), 0, "%s: stderr was: %s",
-		             ent->d_name, r.err);
+		cr_expect_eq(regexec(&re, r.err, 0, NULL, 0), 0, "%s: stderr was: %s", ent->d_name,
+		             r.err);
 		regfree(&re);
 		cr_expect_null(fopen(csv, "r"), "%s: nothing may run on bad input", ent->d_name);
 		run_result_free(&r);
@@ -158,15 +159,15 @@ Test(cli, csv_has_one_row_per_minute_and_cgm_every_sample)
 	const char *args[] = {"run", yaml, "--csv", csv, "--headless", NULL};
 	run_result r = run_fakepump(args);
 	cr_assert_eq(r.exit_status, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "day: adult#003") && strstr(r.out, "time in 70-180"), "%s",
-	          r.out);
+	cr_assert(strstr(r.out, "day: adult#003") && strstr(r.out, "time in 70-180"), "%s", r.out);
 	run_result_free(&r);
 
 	csv_table t;
 	cr_assert_eq(csv_load(csv, &t), 0);
 	cr_assert_eq(t.rows, 361, "6 h = 360 minutes + the final state");
-	const char *needed[] = {"t_min", "clock", "bg_mgdl", "gsub_mgdl", "cgm_mgdl",
-	                        "insulin_u_per_min", "cho_g_per_min"};
+	const char *needed[] = {"t_min",        "clock",    "bg_mgdl",
+	                        "gsub_mgdl",    "cgm_mgdl", "insulin_u_per_min",
+	                        "cho_g_per_min"};
 	for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
 		cr_assert_geq(csv_column(&t, needed[i]), 0, "column %s missing", needed[i]);
 	int tc = csv_column(&t, "t_min"), cc = csv_column(&t, "cgm_mgdl");
@@ -302,8 +303,8 @@ Test(cli, recorded_run_exports_the_same_csv_and_plots_without_a_display)
 	const char *runs[] = {"runs", "--db", db, NULL};
 	r = run_fakepump(runs);
 	cr_assert_eq(r.exit_status, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "day") && strstr(r.out, "adult#003") && strstr(r.out, "361"),
-	          "%s", r.out);
+	cr_assert(strstr(r.out, "day") && strstr(r.out, "adult#003") && strstr(r.out, "361"), "%s",
+	          r.out);
 	run_result_free(&r);
 
 	const char *export[] = {"export", "1", "--db", db, "--csv", csv_export, NULL};
@@ -343,17 +344,17 @@ Test(cli, recorded_run_exports_the_same_csv_and_plots_without_a_display)
 Test(cli, ble_options_out_of_place_exit_2_with_a_message)
 {
 	const char *const cases[][5] = {
-		{"run", "x.yaml", "--pair-window", "2m", NULL},       /* without --ble */
-		{"run", "x.yaml", "--adapter", "hci0", NULL},         /* without --ble */
-		{"run", "x.yaml", "--ble", "--pair-window", "5x"},    /* not a duration */
-		{"run", "x.yaml", "--ble", "--pair-window", "25h"},   /* more than a day */
-		{"run", "x.yaml", "y.yaml", "--ble", NULL},           /* one FILE only */
-		{"run", "x.yaml", "y.yaml", "--events", "e.jsonl"},   /* one FILE only */
-		{"bonds", "--frobnicate", NULL},
+	    {"run", "x.yaml", "--pair-window", "2m", NULL},     /* without --ble */
+	    {"run", "x.yaml", "--adapter", "hci0", NULL},       /* without --ble */
+	    {"run", "x.yaml", "--ble", "--pair-window", "5x"},  /* not a duration */
+	    {"run", "x.yaml", "--ble", "--pair-window", "25h"}, /* more than a day */
+	    {"run", "x.yaml", "y.yaml", "--ble", NULL},         /* one FILE only */
+	    {"run", "x.yaml", "y.yaml", "--events", "e.jsonl"}, /* one FILE only */
+	    {"bonds", "--frobnicate", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const char *args[6] = {cases[i][0], cases[i][1], cases[i][2], cases[i][3],
-		                       cases[i][4], NULL};
+		const char *args[6] = {cases[i][0], cases[i][1], cases[i][2],
+		                       cases[i][3], cases[i][4], NULL};
 		run_result r = run_fakepump(args);
 		cr_expect_eq(r.exit_status, 2, "case %zu: status %d", i, r.exit_status);
 		cr_expect(strlen(r.err) > 10, "case %zu: no message", i);

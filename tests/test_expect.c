@@ -12,25 +12,24 @@
 #include "expect.h"
 #include "scenario.h"
 
-static const char base[] =
-	"name: expect-fixture\n"
-	"patient: adult#001\n"
-	"duration: 24h\n"
-	"seed: 5\n"
-	"cgm: {model: dexcom}\n"
-	"pump: {limits: {max_bolus: 10}}\n"
-	"events:\n"
-	"  - {at: \"07:00\", meal: 50}\n"
-	"  - {at: \"07:00\", bolus: 5}\n"
-	"  - {at: \"10:00\", fault: occlusion}\n"
-	"  - {at: \"12:00\", meal: 70}\n"
-	"  - {at: \"08:00\", bolus: 12}\n"
-	"  - {at: \"14:00\", fault: occlusion_cleared}\n"
-	"  - {at: \"14:00\", confirm: occlusion}\n"
-	"  - {at: \"14:00\", resume}\n"
-	"  - {at: \"14:05\", phone: {bolus: 2}}\n"
-	"expect:\n"
-	"  - %s\n";
+static const char base[] = "name: expect-fixture\n"
+                           "patient: adult#001\n"
+                           "duration: 24h\n"
+                           "seed: 5\n"
+                           "cgm: {model: dexcom}\n"
+                           "pump: {limits: {max_bolus: 10}}\n"
+                           "events:\n"
+                           "  - {at: \"07:00\", meal: 50}\n"
+                           "  - {at: \"07:00\", bolus: 5}\n"
+                           "  - {at: \"10:00\", fault: occlusion}\n"
+                           "  - {at: \"12:00\", meal: 70}\n"
+                           "  - {at: \"08:00\", bolus: 12}\n"
+                           "  - {at: \"14:00\", fault: occlusion_cleared}\n"
+                           "  - {at: \"14:00\", confirm: occlusion}\n"
+                           "  - {at: \"14:00\", resume}\n"
+                           "  - {at: \"14:05\", phone: {bolus: 2}}\n"
+                           "expect:\n"
+                           "  - %s\n";
 
 /* Text in the struct itself: Criterion copies parameters into the test's process. */
 typedef struct expect_case {
@@ -71,16 +70,16 @@ static void check(const expect_case *c)
 	scenario_free(&sc);
 }
 
-#define CASES(name, ...)                                                                       \
-	static expect_case name##_cases[] = {__VA_ARGS__};                                     \
-	ParameterizedTestParameters(expect, name)                                              \
-	{                                                                                      \
-		return cr_make_param_array(expect_case, name##_cases,                          \
-		                           sizeof name##_cases / sizeof name##_cases[0]);      \
-	}                                                                                      \
-	ParameterizedTest(expect_case *c, expect, name)                                        \
-	{                                                                                      \
-		check(c);                                                                      \
+#define CASES(name, ...)                                                                           \
+	static expect_case name##_cases[] = {__VA_ARGS__};                                         \
+	ParameterizedTestParameters(expect, name)                                                  \
+	{                                                                                          \
+		return cr_make_param_array(expect_case, name##_cases,                              \
+		                           sizeof name##_cases / sizeof name##_cases[0]);          \
+	}                                                                                          \
+	ParameterizedTest(expect_case *c, expect, name)                                            \
+	{                                                                                          \
+		check(c);                                                                          \
 	}
 
 /* The fixture's BG stays between about 138 and 300 mg/dL. */
@@ -98,8 +97,7 @@ CASES(time_in_range, {"{time_in_range: {low: 70, high: 400, at_least: 99%}}", tr
 CASES(annunciation, {"{annunciation: occlusion, after: \"10:00\", within: 100m}", true},
       {"{annunciation: occlusion, after: \"10:00\", within: 60m}", false},
       {"{annunciation: battery_empty, never: true}", true},
-      {"{annunciation: occlusion, never: true}", false},
-      {"{annunciation: reservoir_low}", false})
+      {"{annunciation: occlusion, never: true}", false}, {"{annunciation: reservoir_low}", false})
 
 CASES(command, {"{command: bolus, result: rejected, code: parameter_out_of_range}", true},
       {"{command: bolus, result: rejected, code: max_bolus, count: 1}", true},
@@ -113,8 +111,7 @@ CASES(command, {"{command: bolus, result: rejected, code: parameter_out_of_range
 CASES(insulin, {"{insulin_delivered: {between: [30, 35]}}", true},
       {"{insulin_delivered: {at_least: 40}}", false},
       {"{insulin_delivered: {at_most: 0.001}, window: [\"10:00\", \"14:00\"]}", true},
-      {"{carbs_eaten: {between: [119, 121]}}", true},
-      {"{carbs_eaten: {at_most: 100}}", false})
+      {"{carbs_eaten: {between: [119, 121]}}", true}, {"{carbs_eaten: {at_most: 100}}", false})
 
 CASES(therapy_state, {"{therapy_state: stop, at: \"13:00\"}", true},
       {"{therapy_state: run, at: \"13:00\"}", false}, {"{therapy_state: run, at: \"15:00\"}", true})

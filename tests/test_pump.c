@@ -153,8 +153,10 @@ Test(pump_results, ok_starts_a_bolus_and_audits_it)
 	pump_config c = base_config();
 	pump *p = new_pump(&c);
 	uint16_t id = 0;
-	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PUMP, &(pump_bolus_request){.type =
-	                        PUMP_BOLUS_NORMAL, .immediate_u = 2.0}, &id), PUMP_OK);
+	cr_assert_eq(
+	    pump_bolus(p, 0, PUMP_SOURCE_PUMP,
+	               &(pump_bolus_request){.type = PUMP_BOLUS_NORMAL, .immediate_u = 2.0}, &id),
+	    PUMP_OK);
 	cr_assert_neq(id, 0);
 	cr_assert_eq(count_kind(&log_, PUMP_EV_BOLUS_STARTED), 1);
 	pump_free(p);
@@ -181,8 +183,8 @@ Test(pump_results, invalid_values_are_refused)
 	               PUMP_REFUSED_INVALID_VALUE, before);
 	expect_refusal(p, pump_temp_basal(p, 0, PUMP_SOURCE_PHONE, PUMP_TBR_ABSOLUTE, -1, 60),
 	               PUMP_REFUSED_INVALID_VALUE, before);
-	expect_refusal(p, pump_set_max_bolus(p, 0, PUMP_SOURCE_PHONE, NAN), PUMP_REFUSED_INVALID_VALUE,
-	               before);
+	expect_refusal(p, pump_set_max_bolus(p, 0, PUMP_SOURCE_PHONE, NAN),
+	               PUMP_REFUSED_INVALID_VALUE, before);
 	pump_free(before);
 	pump_free(p);
 }
@@ -212,8 +214,8 @@ Test(pump_results, multiwave_counts_both_parts_against_max_bolus)
 	c.limits.max_bolus_u = 5.0;
 	pump *p = new_pump(&c);
 	pump *before = pump_clone(p);
-	pump_bolus_request r = {.type = PUMP_BOLUS_MULTIWAVE, .immediate_u = 3, .extended_u = 3,
-	                        .duration_min = 60};
+	pump_bolus_request r = {
+	    .type = PUMP_BOLUS_MULTIWAVE, .immediate_u = 3, .extended_u = 3, .duration_min = 60};
 	expect_refusal(p, pump_bolus(p, 0, PUMP_SOURCE_PHONE, &r, NULL), PUMP_REFUSED_MAX_BOLUS,
 	               before);
 	pump_free(before);
@@ -370,7 +372,8 @@ Test(pump_results, empty_reservoir_refuses_and_stops)
 	cr_assert_float_eq(st.delivered_total_u, 0.5, 1e-9);
 	pump_free(before);
 	before = pump_clone(p);
-	expect_refusal(p, pump_resume(p, 60, PUMP_SOURCE_PHONE), PUMP_REFUSED_RESERVOIR_EMPTY, before);
+	expect_refusal(p, pump_resume(p, 60, PUMP_SOURCE_PHONE), PUMP_REFUSED_RESERVOIR_EMPTY,
+	               before);
 	pump_free(before);
 	pump_free(p);
 }
@@ -444,11 +447,13 @@ Test(pump_results, procedures_in_the_wrong_state_are_not_applicable)
 	               before);
 	expect_refusal(p, pump_fill_reservoir(p, 0, PUMP_SOURCE_PHONE, 200),
 	               PUMP_REFUSED_NEEDS_PERSON, before);
-	expect_refusal(p, pump_resume(p, 0, PUMP_SOURCE_PHONE), PUMP_REFUSED_NOT_APPLICABLE, before);
+	expect_refusal(p, pump_resume(p, 0, PUMP_SOURCE_PHONE), PUMP_REFUSED_NOT_APPLICABLE,
+	               before);
 	pump_free(before);
 	cr_assert_eq(pump_stop(p, 0, PUMP_SOURCE_PUMP), PUMP_OK);
 	before = pump_clone(p);
-	expect_refusal(p, pump_suspend(p, 0, PUMP_SOURCE_PUMP), PUMP_REFUSED_NOT_APPLICABLE, before);
+	expect_refusal(p, pump_suspend(p, 0, PUMP_SOURCE_PUMP), PUMP_REFUSED_NOT_APPLICABLE,
+	               before);
 	expect_refusal(p, pump_stop(p, 0, PUMP_SOURCE_PUMP), PUMP_REFUSED_NOT_APPLICABLE, before);
 	pump_free(before);
 	pump_free(p);
@@ -465,7 +470,8 @@ Test(pump_results, phone_cannot_raise_max_bolus_above_the_pump)
 	cr_assert_eq(pump_set_max_bolus(p, 0, PUMP_SOURCE_PHONE, 4.0), PUMP_OK);
 	pump_bolus_request r = normal(5.0);
 	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PHONE, &r, NULL), PUMP_REFUSED_MAX_BOLUS);
-	cr_assert_eq(pump_set_max_bolus(p, 0, PUMP_SOURCE_PHONE, 8.0), PUMP_OK, "back up to the pump's");
+	cr_assert_eq(pump_set_max_bolus(p, 0, PUMP_SOURCE_PHONE, 8.0), PUMP_OK,
+	             "back up to the pump's");
 	pump_free(before);
 	pump_free(p);
 }
@@ -519,7 +525,9 @@ Test(pump_delivery, extended_and_multiwave_spread_over_their_duration)
 {
 	pump_config c = base_config();
 	pump *p = new_pump(&c);
-	pump_bolus_request r = {.type = PUMP_BOLUS_MULTIWAVE, .immediate_u = 2.0, .extended_u = 3.0,
+	pump_bolus_request r = {.type = PUMP_BOLUS_MULTIWAVE,
+	                        .immediate_u = 2.0,
+	                        .extended_u = 3.0,
 	                        .duration_min = 60};
 	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_OK);
 	double first_two = 0, total = 0, max_minute = 0;
@@ -586,7 +594,8 @@ Test(pump_delivery, cancel_stops_the_bolus_before_the_next_pulse)
 {
 	pump_config c = base_config();
 	pump *p = new_pump(&c);
-	pump_bolus_request r = {.type = PUMP_BOLUS_EXTENDED, .extended_u = 6.0, .duration_min = 120};
+	pump_bolus_request r = {
+	    .type = PUMP_BOLUS_EXTENDED, .extended_u = 6.0, .duration_min = 120};
 	uint16_t id;
 	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PHONE, &r, &id), PUMP_OK);
 	run_minutes(p, 0, 30, NULL);
@@ -606,7 +615,8 @@ Test(pump_delivery, temp_basal_changes_the_rate_then_ends_with_an_annunciation)
 	cr_assert_float_eq(run_minutes(p, 0, 60, NULL), 0.6, 1e-9);
 	cr_assert_float_eq(run_minutes(p, 60, 60, NULL), 1.2, 1e-9);
 	cr_assert(raised(&log_, PUMP_ANN_TBR_OVER));
-	cr_assert_eq(pump_temp_basal(p, 120, PUMP_SOURCE_PHONE, PUMP_TBR_ABSOLUTE, 0.0, 30), PUMP_OK);
+	cr_assert_eq(pump_temp_basal(p, 120, PUMP_SOURCE_PHONE, PUMP_TBR_ABSOLUTE, 0.0, 30),
+	             PUMP_OK);
 	cr_assert_eq(pump_suspend(p, 130, PUMP_SOURCE_PUMP), PUMP_OK);
 	cr_assert(raised(&log_, PUMP_ANN_TBR_CANCELED), "a suspend cancels the temp basal");
 	pump_free(p);
@@ -673,7 +683,8 @@ Test(pump_delivery, occlusion_alarm_after_the_documented_missed_insulin_and_noth
 	bool uncertain = false;
 	for (size_t i = 0; i < log_.n; i++)
 		if (log_.ev[i].kind == PUMP_EV_BOLUS_ENDED)
-			uncertain = strcmp(log_.ev[i].detail, "uncertain") == 0 && log_.ev[i].value == 0.0;
+			uncertain =
+			    strcmp(log_.ev[i].detail, "uncertain") == 0 && log_.ev[i].value == 0.0;
 	cr_assert(uncertain, "the bolus ends as uncertain with 0 U delivered");
 	/* 1 U of bolus + 0.02 U/min of basal missed: 2.0 U reached at minute 10 + 50 */
 	cr_assert_eq(alarm_at, 10 + 49, "alarm at minute %lld", (long long)alarm_at);

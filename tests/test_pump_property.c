@@ -34,9 +34,9 @@ typedef struct world {
 	rng r;
 	pump *p;
 	pump_config cfg;
-	double fills_u;               /* initial fill + every accepted fill */
-	double minute_u[DAY];         /* our own record of deliveries, for the 24 h total */
-	double day_total_u;           /* their running sum */
+	double fills_u;       /* initial fill + every accepted fill */
+	double minute_u[DAY]; /* our own record of deliveries, for the 24 h total */
+	double day_total_u;   /* their running sum */
 	int64_t now;
 	unsigned long seq;
 	int step;
@@ -110,8 +110,8 @@ static void random_config(world *w)
 	c->basal_segment_count = (size_t)(1 + pick(w, 4));
 	for (size_t i = 0; i < c->basal_segment_count; i++)
 		c->basal_segments[i] = (pump_basal_segment){
-			.start_min_of_day = (int)i * 360,
-			.rate_u_per_h = uniform(w, 0, c->limits.max_basal_u_per_h)};
+		    .start_min_of_day = (int)i * 360,
+		    .rate_u_per_h = uniform(w, 0, c->limits.max_basal_u_per_h)};
 	c->lgs.enabled = pick(w, 2);
 	c->on_event = remember;
 	c->user_data = w;
@@ -121,8 +121,8 @@ static void random_config(world *w)
 static void fail_at(const world *w, const char *what)
 {
 	cr_assert_fail("sequence %lu, step %d, minute %lld: %s (seed %s)", w->seq, w->step,
-	         (long long)w->now, what,
-	         getenv("PUMP_PROPERTY_SEED") ? getenv("PUMP_PROPERTY_SEED") : "20261125");
+	               (long long)w->now, what,
+	               getenv("PUMP_PROPERTY_SEED") ? getenv("PUMP_PROPERTY_SEED") : "20261125");
 }
 
 /* The active annunciations that need the person, and how many of them are pending. */
@@ -234,7 +234,8 @@ static void random_command(world *w)
 		is_fill = true;
 		break;
 	case 11:
-		r = pump_set_max_bolus(p, w->now, src, wild_amount(w, 2 * w->cfg.limits.max_bolus_u));
+		r = pump_set_max_bolus(p, w->now, src,
+		                       wild_amount(w, 2 * w->cfg.limits.max_bolus_u));
 		break;
 	case 12: {
 		uint16_t id = (uint16_t)pick(w, 20);
@@ -258,9 +259,10 @@ static void random_command(world *w)
 		pump_get_status(p, &st);
 		if (st.suspended_by_lgs && st.therapy != PUMP_THERAPY_PAUSE) {
 			char why[160];
-			snprintf(why, sizeof why, "command %s (%s) left a low-glucose suspension "
-			         "outside a pause", pump_command_name(w->last_command),
-			         pump_result_name(r));
+			snprintf(why, sizeof why,
+			         "command %s (%s) left a low-glucose suspension "
+			         "outside a pause",
+			         pump_command_name(w->last_command), pump_result_name(r));
 			fail_at(w, why);
 		}
 	}
@@ -301,11 +303,11 @@ static void check_invariants(world *w, const pump_status *before, pump_delivery 
 	if (!(delivered >= 0.0))
 		fail_at(w, "negative or NaN delivery");
 	/* Nothing while stopped, paused by a person, occluded, empty or flat. */
-	const bool manual_pause = before->therapy == PUMP_THERAPY_PAUSE && !before->suspended_by_lgs;
-	if (delivered > 0.0 && (before->therapy == PUMP_THERAPY_STOP || manual_pause ||
-	                        before->occluded || before->reservoir_u <= 0.0 ||
-	                        before->battery_pct <= 0.0))
-	{
+	const bool manual_pause =
+	    before->therapy == PUMP_THERAPY_PAUSE && !before->suspended_by_lgs;
+	if (delivered > 0.0 &&
+	    (before->therapy == PUMP_THERAPY_STOP || manual_pause || before->occluded ||
+	     before->reservoir_u <= 0.0 || before->battery_pct <= 0.0)) {
 		char why[200];
 		snprintf(why, sizeof why,
 		         "delivered %.4f U while it must not (therapy %s, lgs %d, occluded %d, "
@@ -325,8 +327,8 @@ static void check_invariants(world *w, const pump_status *before, pump_delivery 
 	if (w->day_total_u > c->limits.max_daily_u + EPS)
 		fail_at(w, "more than max_daily in 24 h");
 
-	const double accounted = st.delivered_total_u + st.primed_total_u + st.reservoir_u +
-	                         st.discarded_u;
+	const double accounted =
+	    st.delivered_total_u + st.primed_total_u + st.reservoir_u + st.discarded_u;
 	if (fabs(accounted - w->fills_u) > c->pulse_u + EPS)
 		fail_at(w, "insulin not conserved");
 	if (st.suspended_by_lgs && st.therapy != PUMP_THERAPY_PAUSE)
@@ -371,7 +373,8 @@ Test(pump_property, random_sequences_never_break_the_safety_invariants, .timeout
 				random_fault(&w);
 			else {
 				/* a few minutes at a time, sometimes a long stretch */
-				int minutes = pick(&w, 8) == 0 ? 60 + pick(&w, 600) : 1 + pick(&w, 5);
+				int minutes =
+				    pick(&w, 8) == 0 ? 60 + pick(&w, 600) : 1 + pick(&w, 5);
 				for (int m = 0; m < minutes; m++)
 					tick(&w);
 			}

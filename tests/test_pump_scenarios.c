@@ -116,7 +116,8 @@ Test(pump_scenarios, occlusion_alarms_within_the_documented_missed_insulin)
 	cr_assert_float_eq(after, 60 * basal_per_min, 1e-9);
 	bool lunch_refused = false;
 	for (size_t i = 0; i < r->event_count; i++)
-		if (r->events[i].kind == PUMP_EV_COMMAND && r->events[i].command == PUMP_CMD_BOLUS &&
+		if (r->events[i].kind == PUMP_EV_COMMAND &&
+		    r->events[i].command == PUMP_CMD_BOLUS &&
 		    r->events[i].t_min == clock_min("12:00"))
 			lunch_refused = r->events[i].result == PUMP_REFUSED_OCCLUSION;
 	cr_assert(lunch_refused, "the 12:00 bolus must be refused while the alarm stands");

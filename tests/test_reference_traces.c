@@ -43,8 +43,10 @@ static void scenario_yaml(const char *patient_name, const char *kind, char *out,
 		n += snprintf(out + n, cap - (size_t)n, "  basal: steady-state\n");
 	n += snprintf(out + n, cap - (size_t)n, "events:\n");
 	if (strncmp(kind, "meals_", 6) == 0) {
-		static const struct { const char *at; double grams; } meals[] = {
-			{"07:00", 50}, {"12:00", 70}, {"18:30", 80}};
+		static const struct {
+			const char *at;
+			double grams;
+		} meals[] = {{"07:00", 50}, {"12:00", 70}, {"18:30", 80}};
 		for (int i = 0; i < 3; i++) {
 			n += snprintf(out + n, cap - (size_t)n, "  - {at: \"%s\", meal: %g}\n",
 			              meals[i].at, meals[i].grams);
@@ -131,8 +133,9 @@ static void check_kind(const char *kind)
 			if (!(e.rmse < acceptance_rmse_mgdl && e.max < acceptance_max_mgdl &&
 			      e.max < port_max_mgdl)) {
 				failures++;
-				cr_log_error("%s %s: RMSE %.3g, max |err| %.3g mg/dL at t = %ld min",
-				             ent->d_name, pairs[c][1], e.rmse, e.max, e.worst_t);
+				cr_log_error(
+				    "%s %s: RMSE %.3g, max |err| %.3g mg/dL at t = %ld min",
+				    ent->d_name, pairs[c][1], e.rmse, e.max, e.worst_t);
 			}
 		}
 		csv_free(&ref);

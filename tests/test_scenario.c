@@ -305,7 +305,8 @@ Test(scenario_bad, unknown_key_points_at_the_key_lists_the_keys_and_suggests)
 {
 	expect_bad_file("unknown-key.yaml", "3:1",
 	                "unknown key 'patinet' (expected one of: name, patient, duration, start, "
-	                "seed, cgm, pump, security, e2e, events, expect, include, expect_failure); did you mean "
+	                "seed, cgm, pump, security, e2e, events, expect, include, expect_failure); "
+	                "did you mean "
 	                "'patient'?");
 }
 
@@ -401,9 +402,10 @@ Test(scenario_bad, unclosed_bracket_reports_libyaml_problem_and_where_the_list_b
 
 Test(scenario_bad, a_tab_that_indents_is_named_as_a_tab)
 {
-	expect_bad_file("tab-indent.yaml", "5:1",
-	                "YAML syntax error: a tab character; YAML indents with spaces only (libyaml: "
-	                "found character that cannot start any token)");
+	expect_bad_file(
+	    "tab-indent.yaml", "5:1",
+	    "YAML syntax error: a tab character; YAML indents with spaces only (libyaml: "
+	    "found character that cannot start any token)");
 }
 
 Test(scenario_bad, duplicate_key_points_at_the_second_and_names_the_first)
@@ -658,11 +660,11 @@ Test(scenario_language, repeats_expand_by_count_until_and_to_the_end_with_relati
 		double amount;
 		int line;
 	} want[] = {
-	    {60, SCENARIO_EVENT_MEAL, 50, 6},           {90, SCENARIO_EVENT_BOLUS, 2, 7},
-	    {360, SCENARIO_EVENT_MEAL, 70, 8},          {450, SCENARIO_EVENT_SENSOR_DROPOUT, 0, 9},
-	    {450, SCENARIO_EVENT_MEAL, 10, 10},         {570, SCENARIO_EVENT_BOLUS, 2, 7},
-	    {1050, SCENARIO_EVENT_BOLUS, 2, 7},         {1500, SCENARIO_EVENT_MEAL, 50, 6},
-	    {1800, SCENARIO_EVENT_MEAL, 70, 8},         {2940, SCENARIO_EVENT_MEAL, 50, 6},
+	    {60, SCENARIO_EVENT_MEAL, 50, 6},   {90, SCENARIO_EVENT_BOLUS, 2, 7},
+	    {360, SCENARIO_EVENT_MEAL, 70, 8},  {450, SCENARIO_EVENT_SENSOR_DROPOUT, 0, 9},
+	    {450, SCENARIO_EVENT_MEAL, 10, 10}, {570, SCENARIO_EVENT_BOLUS, 2, 7},
+	    {1050, SCENARIO_EVENT_BOLUS, 2, 7}, {1500, SCENARIO_EVENT_MEAL, 50, 6},
+	    {1800, SCENARIO_EVENT_MEAL, 70, 8}, {2940, SCENARIO_EVENT_MEAL, 50, 6},
 	};
 	cr_assert_eq(s.event_count, sizeof want / sizeof want[0], "%zu events", s.event_count);
 	for (size_t i = 0; i < s.event_count; i++) {
@@ -1135,9 +1137,10 @@ Test(scenario_bad_language, a_plain_fraction_as_a_percentage_is_refused_naming_b
 
 Test(scenario_bad_language, a_glucose_in_mmol_per_litre_is_refused_with_its_mg_per_dl)
 {
-	expect_bad_file("bg-mmol.yaml", "5:22",
-	                "expect[0].bg.min_above: expected a glucose in mg/dL (0, or 20 to 1000), got "
-	                "3.9: that looks like mmol/L (3.9 mmol/L is 70 mg/dL)");
+	expect_bad_file(
+	    "bg-mmol.yaml", "5:22",
+	    "expect[0].bg.min_above: expected a glucose in mg/dL (0, or 20 to 1000), got "
+	    "3.9: that looks like mmol/L (3.9 mmol/L is 70 mg/dL)");
 }
 
 Test(scenario_bad_language, window_end_before_its_start_is_refused)
@@ -1410,8 +1413,9 @@ Test(scenario_bad_language_text, a_fragment_that_is_not_a_mapping_or_not_yaml_na
 	    {"events: [\n", "2:1", "YAML syntax error"},
 	    {"# nothing\n", "1:1", "empty fragment"},
 	    {"events: []\n---\nevents: []\n", "2:1", "a fragment holds one YAML document"},
-	    {"include: frag.yaml\n", "1:10", "include: expected a file that is not already being "
-	                                     "included, got frag.yaml (include cycle: "},
+	    {"include: frag.yaml\n", "1:10",
+	     "include: expected a file that is not already being "
+	     "included, got frag.yaml (include cycle: "},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		cr_log_info("case %zu", i);

@@ -4,16 +4,22 @@
 # something has to be installed. Needs root (or sudo) only in that case.
 set -eu
 
-PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev libglib2.0-dev chromium poppler-utils"
-
-# The report's browser test (tests/check_report_browser.py) drives Debian's chromium with
-# puppeteer-core (tests/browser/package-lock.json pins it) under Node.js: Debian's nodejs and
-# npm unless a node is already on PATH (e.g. NodeSource's, which brings its own npm).
-command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
-command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+# tools/install-deps.sh [build|test]: `build` (make demo) what building and running need;
+# `test` (make test, the default) also what only the tests need.
+MODE=${1:-test}
+PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core libglib2.0-dev"
+if [ "$MODE" = test ]; then
+	PACKAGES="$PACKAGES clang-format xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev chromium poppler-utils"
+	# The report's browser test (tests/check_report_browser.py) drives Debian's chromium
+	# with puppeteer-core (tests/browser/package-lock.json pins it) under Node.js: Debian's
+	# nodejs and npm unless a node is already on PATH (e.g. NodeSource's, with its own npm).
+	command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+	command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+fi
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 browser_modules() {
+	[ "$MODE" = test ] || return 0
 	# puppeteer-core never downloads a browser; `npm ci` installs exactly the lockfile.
 	if [ ! -d "$here/tests/browser/node_modules/puppeteer-core" ]; then
 		echo "install-deps: npm ci --prefix tests/browser"

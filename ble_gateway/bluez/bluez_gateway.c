@@ -144,7 +144,7 @@ struct bluez_gateway {
 	guint name_watch;
 	guint sig_props, sig_added, sig_removed;
 	guint window_timer;
-	GPtrArray *removed;   /* gw_device* of bonded devices just removed (see on_signal) */
+	GPtrArray *removed; /* gw_device* of bonded devices just removed (see on_signal) */
 	guint removed_timer;
 	guint pairable_timer; /* a Pairable Set to send again (set_pairable) */
 	GCancellable *cancel; /* cancels the asynchronous calls whose replies need `gw` */
@@ -1095,7 +1095,8 @@ static void on_signal(GDBusConnection *c, const char *sender, const char *path, 
 		} else if (strcmp(which, IFACE_ADAPTER) == 0) {
 			gboolean powered, pairable;
 			if (g_variant_lookup(changed, "Pairable", "b", &pairable) &&
-			    strcmp(path, gw->adapter_path) == 0 && (bool)pairable != gw->window_open)
+			    strcmp(path, gw->adapter_path) == 0 &&
+			    (bool)pairable != gw->window_open)
 				set_pairable(gw); /* not what the window says: bluetoothd or someone
 				                     else changed it */
 			if (g_variant_lookup(changed, "Powered", "b", &powered)) {
@@ -1196,8 +1197,8 @@ void bluez_gateway_open_pairing(bluez_gateway *gw, double seconds, const char *w
 	gw->open_attempts = 0;
 	set_pairable(gw);
 	if (!gw->opt.quiet)
-		fprintf(stderr, "fakepump: bluetooth: pairing window open for %.0f s (%s)\n", seconds,
-		        who);
+		fprintf(stderr, "fakepump: bluetooth: pairing window open for %.0f s (%s)\n",
+		        seconds, who);
 	bluez_event ev = {.kind = BLUEZ_EV_PAIRING_WINDOW_OPENED,
 	                  .adapter = gw->adapter_name,
 	                  .seconds = seconds,

@@ -35,14 +35,14 @@ typedef enum bluez_event_kind {
 	BLUEZ_EV_ADVERTISING_STOPPED,   /* detail: why */
 	BLUEZ_EV_PAIRING_WINDOW_OPENED, /* seconds: how long; detail: who opened it */
 	BLUEZ_EV_PAIRING_WINDOW_CLOSED, /* detail: why (time is up, failed attempts, …) */
-	BLUEZ_EV_PASSKEY_DISPLAYED, /* address, passkey */
-	BLUEZ_EV_PAIRING_REFUSED,   /* address, detail: why */
-	BLUEZ_EV_PAIRING_FAILED,    /* address, detail: how it ended without a bond */
-	BLUEZ_EV_BOND_CREATED,      /* address */
-	BLUEZ_EV_BOND_REMOVED,      /* address */
-	BLUEZ_EV_CONNECTED,         /* address, security, bonded */
-	BLUEZ_EV_DISCONNECTED,      /* address */
-	BLUEZ_EV_SECURITY_CHANGED,  /* address, security */
+	BLUEZ_EV_PASSKEY_DISPLAYED,     /* address, passkey */
+	BLUEZ_EV_PAIRING_REFUSED,       /* address, detail: why */
+	BLUEZ_EV_PAIRING_FAILED,        /* address, detail: how it ended without a bond */
+	BLUEZ_EV_BOND_CREATED,          /* address */
+	BLUEZ_EV_BOND_REMOVED,          /* address */
+	BLUEZ_EV_CONNECTED,             /* address, security, bonded */
+	BLUEZ_EV_DISCONNECTED,          /* address */
+	BLUEZ_EV_SECURITY_CHANGED,      /* address, security */
 } bluez_event_kind;
 
 const char *bluez_event_kind_name(bluez_event_kind k);

@@ -63,8 +63,12 @@ bluez_privacy bluez_privacy_read(unsigned index, int timeout_ms, char *why, size
 		close(fd);
 		return BLUEZ_PRIVACY_UNKNOWN;
 	}
-	const uint8_t cmd[6] = {MGMT_OP_READ_INFO & 0xFF, MGMT_OP_READ_INFO >> 8,
-	                        (uint8_t)(index & 0xFF), (uint8_t)(index >> 8), 0, 0};
+	const uint8_t cmd[6] = {MGMT_OP_READ_INFO & 0xFF,
+	                        MGMT_OP_READ_INFO >> 8,
+	                        (uint8_t)(index & 0xFF),
+	                        (uint8_t)(index >> 8),
+	                        0,
+	                        0};
 	if (write(fd, cmd, sizeof cmd) != (ssize_t)sizeof cmd) {
 		say(why, why_cap, "cannot send Read Controller Information", errno);
 		close(fd);
@@ -95,10 +99,10 @@ bluez_privacy bluez_privacy_read(unsigned index, int timeout_ms, char *why, size
 		}
 		if (ev == MGMT_EV_CMD_COMPLETE && n >= CURRENT_SETTINGS_AT + 4) {
 			const uint8_t *s = buf + CURRENT_SETTINGS_AT;
-			const uint32_t settings =
-			    (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 |
-			    (uint32_t)s[3] << 24;
-			result = settings & MGMT_SETTING_PRIVACY ? BLUEZ_PRIVACY_ON : BLUEZ_PRIVACY_OFF;
+			const uint32_t settings = (uint32_t)s[0] | (uint32_t)s[1] << 8 |
+			                          (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+			result =
+			    settings & MGMT_SETTING_PRIVACY ? BLUEZ_PRIVACY_ON : BLUEZ_PRIVACY_OFF;
 			break;
 		}
 	}

@@ -20,9 +20,9 @@ enum { BLUEZ_STATUS_MAX_PEERS = 4 };
 
 typedef struct bluez_status {
 	/* shown */
-	char state[40];   /* "off", "advertising", "pairing open", "connected", "paired" */
-	char peer[24];    /* address of the newest connected peer, "" when none */
-	char passkey[8];  /* 6 digits while a passkey pairing is under way, "" otherwise */
+	char state[40];  /* "off", "advertising", "pairing open", "connected", "paired" */
+	char peer[24];   /* address of the newest connected peer, "" when none */
+	char passkey[8]; /* 6 digits while a passkey pairing is under way, "" otherwise */
 	/* folded */
 	bool advertising;
 	bool window_open;

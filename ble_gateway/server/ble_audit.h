@@ -22,8 +22,8 @@ typedef enum ble_audit_kind {
 	BLE_AUDIT_CONNECTION, /* connect, new security level, disconnect */
 	BLE_AUDIT_FLOOD,      /* aggregate: writes refused by the rate limit */
 	BLE_AUDIT_STORM,      /* aggregate: CCCD writes refused by the rate limit */
-	/* Not the server's: what a scenario's in-process phone did (sim/engine/engine_ble.c), in the
-	 * same audit so that a run's record holds it and expectations can check it. */
+	/* Not the server's: what a scenario's in-process phone did (sim/engine/engine_ble.c), in
+	 * the same audit so that a run's record holds it and expectations can check it. */
 	BLE_AUDIT_ATTACK, /* an attack step: reason = its kind, count = requests sent, answer */
 	BLE_AUDIT_PHONE,  /* a phone step: one it could not do (refused), or what a read got */
 	BLE_AUDIT_KIND_COUNT,
