@@ -316,7 +316,7 @@ Test(scenario_bad, unknown_nested_key_names_its_mapping)
 	                "pump: unknown key 'bolus_sped' (expected one of: basal, bolus_speed, "
 	                "pulse, reservoir, reservoir_low, battery, battery_low, battery_drain, "
 	                "occlusion_threshold, insulin_action, bolus_calculator, limits, "
-	                "low_glucose_protection); did you mean 'bolus_speed'?");
+	                "low_glucose_protection, controller); did you mean 'bolus_speed'?");
 }
 
 Test(scenario_bad, events_as_a_mapping_is_the_wrong_type)
@@ -1358,7 +1358,8 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	     "expect[0].result: expected a result (one of: accepted, rejected, any), got "
 	     "refused"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, source: ble}]\n", "3:35",
-	     "expect[0].source: expected a source (one of: phone, pump, automation), got ble"},
+	     "expect[0].source: expected a source (one of: phone, pump, automation, controller), "
+	     "got ble"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, count: -1}]\n", "3:34",
 	     "expect[0].count: expected an integer 0 to 1000000, got -1"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, count: {at_least: 5, "
