@@ -201,8 +201,8 @@ static bool needs_controller(walker *w, const char *key, const yaml_node_t *v)
 		return true;
 	return walk_fail(w, v->start_mark, key,
 	                 "the pump has no controller to tell (add pump: {controller: {algorithm: "
-	                 "oref0}}; a meal the person boluses for is meal: with bolus: or "
-	                 "calculated_bolus:)");
+	                 "oref0}}; without one, give the meal's insulin as a bolus: or "
+	                 "calculated_bolus: event)");
 }
 
 /* announce: 60 — carbs announced to the pump's controller and not eaten (a meal eaten and
