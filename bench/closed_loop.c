@@ -4,10 +4,10 @@
  *
  * Each run: one patient, D days from 00:00, the pump on the patient's own steady basal, a
  * Dexcom-noise CGM (seeded from the trial seed and the patient's name), the meals of a
- * meal plan (bench/meal_plan.h) eaten by the patient and — separately — announced to the
+ * meal plan (sim/trial/meal_plan.h) eaten by the patient and — separately — announced to the
  * controller; every minute: CGM reading → controller_loop_minute → pump_tick →
  * controller_loop_delivered → patient_step. Metrics on the true plasma glucose, one sample
- * a minute (bench/glucose_metrics.h). A patient whose glucose reaches 0 is `failed`.
+ * a minute (sim/trial/glucose_metrics.h). A patient whose glucose reaches 0 is `failed`.
  *
  *   build/bench/closed_loop --help
  *
