@@ -87,6 +87,11 @@ Test(trial_plan, standard_meals_are_announced_to_a_controller_and_unannounced_on
 	cr_assert_eq(p->scenarios[0].events[0].at_min, 7 * 60);
 	cr_assert_eq(p->scenarios[0].cgm, CGM_DEXCOM);
 	cr_assert(p->scenarios[0].has_controller);
+	/* a trial changes no cartridges: the pump never runs dry or flat (a year drains a
+	 * default battery at 0.01 % per U, and the patient's glucose then runs away) */
+	cr_assert_geq(p->scenarios[0].pump.reservoir_u, 100000.0);
+	cr_assert_eq(p->scenarios[0].pump.battery.drain_pct_per_h, 0.0);
+	cr_assert_eq(p->scenarios[0].pump.battery.drain_pct_per_u, 0.0);
 	char standard_hash[65];
 	memcpy(standard_hash, p->hash, sizeof standard_hash);
 	trial_plan_free(p);

@@ -259,7 +259,10 @@ static bool load_document(yaml_parser_t *parser, const char *text, size_t len, c
 		/* A trial changes no cartridges: a reservoir that lasts and a battery that does
 		 * not drain, unless the base says otherwise (docs/trial.md). */
 		s->pump.reservoir_u = SCENARIO_TRIAL_RESERVOIR_U;
-		s->pump.battery.drain_pct_per_h = 0.0;
+		s->pump.battery.drain_pct_per_h = 0.0; /* idle, motor and radio */
+		s->pump.battery.drain_pct_per_u = 0.0;
+		s->pump.battery.drain_pct_per_radio_event = 0.0;
+		s->pump.battery.drain_pct_per_link_min = 0.0;
 		s->has_controller =
 		    ov->controller >= 0 && ov->controller < CONTROLLER_ALGORITHM_COUNT;
 		if (s->has_controller)

@@ -268,8 +268,8 @@ void scenario_free(scenario *s);
  * replaced when given), `seed:` is replaced, the sensor model is `cgm_model` when forced
  * (--cgm) or when the file names none, and the controller is the file's, another
  * algorithm (its common keys and that algorithm's own block apply), or none. The pump's
- * reservoir starts at SCENARIO_TRIAL_RESERVOIR_U and its battery does not drain unless the
- * file says otherwise (a trial changes no cartridges).
+ * reservoir starts at SCENARIO_TRIAL_RESERVOIR_U and its battery does not drain (idle, motor
+ * or radio) unless the file says otherwise (a trial changes no cartridges).
  */
 #define SCENARIO_TRIAL_RESERVOIR_U 1e6
 enum { SCENARIO_CONTROLLER_AS_WRITTEN = -1, SCENARIO_CONTROLLER_NONE = CONTROLLER_ALGORITHM_COUNT };
