@@ -24,6 +24,7 @@
 
 #include "glucose_metrics.h"
 #include "meal_plan.h"
+#include "trial_seed.h"
 #include "patient_model.h"
 #include "scenario.h"
 
@@ -71,10 +72,6 @@ const char *trial_cohort_of(const patient_params *p);
  * err ("--patients: no patient 'adutl#001' (did you mean adult#001?)").
  */
 bool trial_parse_patients(const char *spec, trial_definition *d, char *err, size_t cap);
-
-/* The seed of one of a patient's streams: FNV-1a of its name mixed with the trial seed and
- * the stream number (1: the sensor and the scenario's own streams, 2: the meal plan). */
-uint32_t trial_patient_seed(uint32_t trial_seed, const char *name, uint32_t stream);
 
 /* ----------------------------------------------------------------------------------- */
 /* The plan (trial_plan.c)                                                              */
