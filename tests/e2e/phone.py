@@ -193,6 +193,8 @@ async def agent_bus(path, capability, guess=False):
 async def discover(bus, adapter, timeout_s=60, named=None):
     """Scan on `adapter` for a device advertising IDS (and named `named`, when given);
     restart the scan every 4 s (recipe pitfalls 5, 11). Returns (path, address, name)."""
+    if adapter == STRANGER:
+        await forget_unpaired(bus, adapter)
     await call(bus, adapter, "org.bluez.Adapter1", "SetDiscoveryFilter", "a{sv}",
                [{"Transport": Variant("s", "le"), "UUIDs": Variant("as", [uuid(IDS)])}])
     end = time.monotonic() + timeout_s
@@ -222,7 +224,30 @@ async def discover(bus, adapter, timeout_s=60, named=None):
             await call(bus, adapter, "org.bluez.Adapter1", "StopDiscovery")
         except RuntimeError:
             pass
+    # Say what the central had, for the log: the reason a scan found nothing is in there.
+    for path, ifaces in (await objects(bus)).items():
+        d = ifaces.get("org.bluez.Device1")
+        if d and path.startswith(adapter + "/"):
+            log(f"discover: not taken: {path} " + " ".join(
+                f"{k}={d[k].value}" for k in ("Name", "RSSI", "Connected", "Paired", "UUIDs")
+                if k in d))
     return None, None, None
+
+
+async def forget_unpaired(bus, adapter):
+    """A stranger forgets the pump's unpaired, unconnected device objects before it scans:
+    after a refused pairing and links the pump dropped, the central's bluetoothd kept
+    receiving the pump's advertising (btsnoop) but the object was never reported fresh
+    again for minutes (soak of 2026-12-05 under load). A phone app's "forget" does the
+    same; the pump, what is under test, sees nothing of it."""
+    for path, ifaces in (await objects(bus)).items():
+        d = ifaces.get("org.bluez.Device1")
+        if d and path.startswith(adapter + "/") and not d["Paired"].value and \
+                not d["Connected"].value:
+            try:
+                await call(bus, adapter, "org.bluez.Adapter1", "RemoveDevice", "o", [path])
+            except RuntimeError as e:
+                log("RemoveDevice:", e)
 
 
 async def connect(bus, path):
