@@ -26,6 +26,12 @@ from dbus_fast.service import ServiceInterface, method
 EVENTS = sys.argv[1]
 LATENCY_S = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
 RECONNECTIONS = int(os.environ.get("E2E_RECONNECTIONS", "5"))
+# How long a central scans for the pump again after a link ended. Under TCG on a busy 2-core
+# machine the emulated controllers deliver one advertising report per scan, and a scan that
+# starts while the stack is still tearing the last link down sees nothing: up to ~50 s
+# before the pump was found again (soak of 2026-12-05, runs 1 and 2 with 30 s: failed).
+REDISCOVER_S = 90
+FORGET_AFTER_S = 20
 SEEN_FILE = os.environ.get("E2E_SEEN", "/tmp/pump-seen.json")  # the first run's name, address
 PUMP, PHONE, STRANGER = "/org/bluez/hci0", "/org/bluez/hci1", "/org/bluez/hci2"
 T0 = time.monotonic()
@@ -55,6 +61,7 @@ def log(*a):
 
 
 def check(name, ok, detail=""):
+    ok = bool(ok)
     results.append(ok)
     print(f"E2E-CHECK {'PASS' if ok else 'FAIL'} {name}{': ' + str(detail) if detail else ''}",
           flush=True)
@@ -188,10 +195,17 @@ async def agent_bus(path, capability, guess=False):
 async def discover(bus, adapter, timeout_s=60, named=None):
     """Scan on `adapter` for a device advertising IDS (and named `named`, when given);
     restart the scan every 4 s (recipe pitfalls 5, 11). Returns (path, address, name)."""
+    # A stranger that has not found the pump after FORGET_AFTER_S forgets its stale objects
+    # (forget_unpaired); not at once: a forgotten device costs a full GATT discovery.
+    forget_at = time.monotonic() + FORGET_AFTER_S if adapter == STRANGER else None
     await call(bus, adapter, "org.bluez.Adapter1", "SetDiscoveryFilter", "a{sv}",
                [{"Transport": Variant("s", "le"), "UUIDs": Variant("as", [uuid(IDS)])}])
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
+        if forget_at is not None and time.monotonic() >= forget_at:
+            forget_at = None
+            log("discover: nothing fresh yet; forgetting the stranger's unpaired objects")
+            await forget_unpaired(bus, adapter)
         try:
             await call(bus, adapter, "org.bluez.Adapter1", "StartDiscovery")
         except RuntimeError as e:
@@ -217,7 +231,30 @@ async def discover(bus, adapter, timeout_s=60, named=None):
             await call(bus, adapter, "org.bluez.Adapter1", "StopDiscovery")
         except RuntimeError:
             pass
+    # Say what the central had, for the log: the reason a scan found nothing is in there.
+    for path, ifaces in (await objects(bus)).items():
+        d = ifaces.get("org.bluez.Device1")
+        if d and path.startswith(adapter + "/"):
+            log(f"discover: not taken: {path} " + " ".join(
+                f"{k}={d[k].value}" for k in ("Name", "RSSI", "Connected", "Paired", "UUIDs")
+                if k in d))
     return None, None, None
+
+
+async def forget_unpaired(bus, adapter):
+    """A stranger forgets the pump's unpaired, unconnected device objects before it scans:
+    after a refused pairing and links the pump dropped, the central's bluetoothd kept
+    receiving the pump's advertising (btsnoop) but the object was never reported fresh
+    again for minutes (soak of 2026-12-05 under load). A phone app's "forget" does the
+    same; the pump, what is under test, sees nothing of it."""
+    for path, ifaces in (await objects(bus)).items():
+        d = ifaces.get("org.bluez.Device1")
+        if d and path.startswith(adapter + "/") and not d["Paired"].value and \
+                not d["Connected"].value:
+            try:
+                await call(bus, adapter, "org.bluez.Adapter1", "RemoveDevice", "o", [path])
+            except RuntimeError as e:
+                log("RemoveDevice:", e)
 
 
 async def connect(bus, path):
@@ -230,7 +267,7 @@ async def connect(bus, path):
             log("Connect:", e)
             await asyncio.sleep(1)
             continue
-        for _ in range(100):
+        for _ in range(300):  # 30 s: a first GATT discovery under TCG on a busy machine
             try:
                 p = (await call(bus, path, "org.freedesktop.DBus.Properties", "GetAll", "s",
                                 ["org.bluez.Device1"]))[0]
@@ -698,8 +735,8 @@ async def stranger(bus):
     t = time.monotonic()
     n_before = len(events())
     # What an unpaired central sees of the pump, kept for the second run (privacy).
-    _path, address, name = await discover(bus, STRANGER, 30)
-    if address:
+    _path, address, name = await discover(bus, STRANGER, REDISCOVER_S)
+    if check(f"an unpaired central finds the pump within {REDISCOVER_S} s", address is not None):
         check("an unpaired central sees the pump at a resolvable private address", rpa(address),
               address)
         with open(SEEN_FILE, "w") as f:
@@ -711,7 +748,8 @@ async def stranger(bus):
     check("unpaired central: IDD Status read refused", ok is False, why)
 
     # Just Works: a NoInputNoOutput agent on its own connection asks for pairing.
-    path, _a, _n = await discover(bus, STRANGER, 30)
+    path, _a, _n = await discover(bus, STRANGER, REDISCOVER_S)
+    check(f"the Just Works central finds the pump within {REDISCOVER_S} s", path is not None)
     paired = False
     if path and await connect(bus, path):
         abus, _agent = await agent_bus("/e2e/jw_agent", "NoInputNoOutput")
@@ -746,10 +784,15 @@ async def guesser(bus):
     n_before = len(events())
     abus, agent = await agent_bus("/e2e/guess_agent", "KeyboardOnly", guess=True)
     outcomes = []
-    for attempt in range(4):
-        path, _a, _n = await discover(bus, STRANGER, 30)
+    # Four pairing attempts that reach the pump (three passkeys, then a closed window); an
+    # attempt whose connection failed (a busy emulated stack) is counted and made again.
+    for attempt in range(8):
+        if sum(o != "no connection" for o in outcomes) == 4:
+            break
+        path, _a, _n = await discover(bus, STRANGER, REDISCOVER_S)
         if path is None or not await connect(bus, path):
             outcomes.append("no connection")
+            log(f"guess {attempt + 1}: no connection")
             continue
         try:
             await call(abus, path, "org.bluez.Device1", "Pair")
@@ -768,7 +811,7 @@ async def guesser(bus):
           len(closed) == 1 and "attempts" in later[closed[0]].get("detail", ""),
           [later[i].get("detail") for i in closed])
     check("no passkey shown after the window closed",
-          closed and not any(i > closed[0] for i in shown))
+          bool(closed) and not any(i > closed[0] for i in shown))
     keys = [later[i].get("passkey") for i in shown]
     check("a new passkey for every attempt", len(set(keys)) == len(keys), keys)
     check("event stream: the guesses that ended are reported as pairing_failed",
@@ -826,6 +869,9 @@ async def main():
 async def second_run():
     """The pump restarted (a new run, its adapter power-cycled): an unpaired central must not
     recognise it — another name, another address (security-cases P3, P4)."""
+    if not check("the first run's name and address were seen by the stranger",
+                 os.path.exists(SEEN_FILE), SEEN_FILE):
+        return
     with open(SEEN_FILE) as f:
         first_seen = json.load(f)
     bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
@@ -846,7 +892,7 @@ try:
     if len(sys.argv) > 3 and sys.argv[3] == "--second-run":
         asyncio.run(asyncio.wait_for(second_run(), 120))
     else:
-        asyncio.run(asyncio.wait_for(main(), 420 + LATENCY_S))
+        asyncio.run(asyncio.wait_for(main(), 720 + LATENCY_S))
 except Exception as e:
     check("phone script ran to the end", False, repr(e)[:200])
 passed = sum(results)
