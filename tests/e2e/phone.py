@@ -32,6 +32,7 @@ RECONNECTIONS = int(os.environ.get("E2E_RECONNECTIONS", "5"))
 # before the pump was found again (soak of 2026-12-05, runs 1 and 2 with 30 s: failed).
 REDISCOVER_S = 90
 FORGET_AFTER_S = 20
+BLUEZ_CRASH_FILE = "/tmp/bluez-crashed"  # removed_bond: bluetoothd died in RemoveDevice
 SEEN_FILE = os.environ.get("E2E_SEEN", "/tmp/pump-seen.json")  # the first run's name, address
 PUMP, PHONE, STRANGER = "/org/bluez/hci0", "/org/bluez/hci1", "/org/bluez/hci2"
 T0 = time.monotonic()
@@ -845,11 +846,31 @@ async def removed_bond(bus):
     n_before = len(events())
     rc, out = fakepump_bonds("--remove", peer)
     check("fakepump bonds --remove removes it", rc == 0, out.strip())
+    await asyncio.sleep(1)
+    if not await bluetoothd_alive(bus):
+        # BlueZ 5.66's bluetoothd sometimes dies inside RemoveDevice (its log ends in
+        # device_free, then gatt-server's read_complete_cb: the use-after-free class of
+        # bluez/bluez#2447). It has removed the bond from its storage by then. Not the
+        # pump's doing: guest.sh restarts bluetoothd, checks the bond is gone and that the
+        # pump came back, and counts the crash (E2E-BLUEZ-CRASH).
+        log("bluetoothd died removing the bond (BlueZ 5.66); guest.sh checks after restart")
+        with open(BLUEZ_CRASH_FILE, "w") as f:
+            f.write(peer + "\n")
+        return
     gone = await wait_event(lambda e: e.get("type") == "bond_removed" and
                             e.get("peer") == peer, 5, n_before)
     check("event stream: bond_removed", gone is not None, gone)
     rc, out = fakepump_bonds()
     check("fakepump bonds no longer lists it", rc == 0 and peer not in out, out.strip())
+
+
+async def bluetoothd_alive(bus):
+    """Whether org.bluez has an owner on the system bus (no activation: there is no
+    systemd in the guest to start it)."""
+    r = await bus.call(Message(destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+                               interface="org.freedesktop.DBus", member="NameHasOwner",
+                               signature="s", body=["org.bluez"]))
+    return r.message_type.name != "ERROR" and bool(r.body[0])
 
 
 async def main():

@@ -111,11 +111,11 @@ while [ $i -lt "$RUNS" ]; do
 	fi
 	if grep -aq "E2E-RESULT rc=0" "$OUT/console.log"; then
 		passed=$((passed + 1))
-		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY\|E2E-RECONNECT" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-[A-Z]* / — /' | tr -d '\n')"
+		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY\|E2E-RECONNECT\|E2E-BLUEZ-CRASH" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-[A-Z-]* / — /' | tr -d '\n')"
 	else
 		failed=$((failed + 1))
 		echo "e2e run $i: FAIL (${wall%.*} s) — $OUT"
-		grep -a "E2E-CHECK FAIL\|E2E-RECONNECT\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
+		grep -a "E2E-CHECK FAIL\|E2E-RECONNECT\|E2E-BLUEZ-CRASH\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
 	fi
 done
 echo "e2e: $passed passed, $failed failed"
