@@ -243,6 +243,7 @@ void event_stream_pump_event(event_stream *es, const pump_event *ev)
 		event_stream_begin(es, ev->t_min, "fault");
 		event_stream_str(es, "fault", pump_fault_name(ev->fault));
 		event_stream_num(es, "value", ev->value);
+		event_stream_str(es, "origin", ev->detail ? ev->detail : "scenario");
 		break;
 	default:
 		event_stream_begin(es, ev->t_min, pump_event_kind_name(ev->kind));

@@ -249,7 +249,7 @@ static void person_command(engine *e, const scenario_event *ev, int64_t k)
 		pump_change_battery(p, k, src);
 		break;
 	case SCENARIO_EVENT_FAULT:
-		pump_inject_fault(p, k, ev->fault, ev->amount);
+		pump_inject_fault_by(p, k, ev->fault, ev->amount, "scenario");
 		break;
 	case SCENARIO_EVENT_CONFIRM: {
 		pump_annunciation active[32];

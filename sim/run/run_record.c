@@ -116,11 +116,13 @@ void run_record_pump_event(recorder *rec, const pump_event *ev)
 		re.value2 = ev->annunciation.id; /* the instance, to pair raise and confirm */
 		break;
 	case PUMP_EV_FAULT:
-		/* faults come from the scenario (the pump only suffers them) */
-		re.source = "scenario";
+		/* faults are injected on purpose, by the scenario or by `fakepump ctl` (the pump
+		 * only suffers them): who did is their source */
+		re.source = ev->detail ? ev->detail : "scenario";
 		re.name = pump_fault_name(ev->fault);
-		if (ev->fault == PUMP_FAULT_BATTERY_DRAIN)
-			re.value = ev->value; /* %/h */
+		if (ev->fault != PUMP_FAULT_OCCLUSION_CLEARED &&
+		    ev->fault != PUMP_FAULT_RESERVOIR_EMPTY && ev->fault != PUMP_FAULT_BATTERY_DEAD)
+			re.value = ev->value; /* docs/database.md: %/h, U, %, a count */
 		break;
 	case PUMP_EV_PRIMED:
 	case PUMP_EV_RESERVOIR_FILLED:

@@ -129,8 +129,9 @@ static bool parse_event_fault(walker *w, const char *key, yaml_node_t *v, void *
 	event_draft *d = ctx;
 	d->event.kind = SCENARIO_EVENT_FAULT;
 	const char *t;
-	const char *what =
-	    "a fault: occlusion, occlusion_cleared, battery_drain or reservoir_empty";
+	const char *what = "a fault: occlusion, occlusion_cleared, battery_drain, reservoir_empty, "
+	                   "reservoir_low, battery_low, battery_dead, bolus_interrupted or "
+	                   "annunciation_burst";
 	if (!walk_text(w, key, v, what, &t))
 		return false;
 	if (pump_fault_from_name(t, &d->event.fault))
