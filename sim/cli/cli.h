@@ -94,5 +94,6 @@ int cmd_plot(int argc, char **argv);
 int cmd_bonds(int argc, char **argv);
 int cmd_patients(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 
 #endif

@@ -16,8 +16,9 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 } commands[] = {
-    {"run", cmd_run},   {"demo", cmd_demo},     {"runs", cmd_runs},         {"export", cmd_export},
-    {"plot", cmd_plot}, {"report", cmd_report}, {"patients", cmd_patients}, {"bonds", cmd_bonds},
+    {"run", cmd_run},           {"demo", cmd_demo},   {"runs", cmd_runs},
+    {"export", cmd_export},     {"plot", cmd_plot},   {"report", cmd_report},
+    {"patients", cmd_patients}, {"bonds", cmd_bonds}, {"ctl", cmd_ctl},
 };
 
 int main(int argc, char **argv)

@@ -145,6 +145,21 @@ void run_record_audit(recorder *rec, const ble_audit_event *ev)
 	         ev->count, ev->answer ? ev->answer : "", ev->raw_hex ? ev->raw_hex : "",
 	         ev->detail ? ev->detail : "");
 	const bool refused = ev->decision == BLE_DECISION_REFUSED;
+	if (ev->kind == BLE_AUDIT_FAULT) {
+		/* A fault shown to the phone on purpose (docs/database.md): who injected it. */
+		const recorder_event fe = {
+		    .t_min = ev->t_min,
+		    .type = "ble_fault",
+		    .source = ev->origin ? ev->origin : "scenario",
+		    .name = ev->reason,
+		    .result = ev->answer,
+		    .value = NAN,
+		    .value2 = ev->count,
+		    .detail = detail,
+		};
+		recorder_add_event(rec, &fe);
+		return;
+	}
 	const recorder_event re = {
 	    .t_min = ev->t_min,
 	    /* An attack the scenario played; else the server's decision; else what a
