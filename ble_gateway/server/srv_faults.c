@@ -151,9 +151,19 @@ bool ble_server_fault(ble_server *srv, const ble_fault *f, int64_t now_min, cons
 	if (fs->on[k])
 		ble_server_fault_clear(srv, k, now_min);
 	fs->f[k] = *f;
-	char detail[120];
-	snprintf(detail, sizeof detail, "nth %u, delay %u ms, by %d, until %s", f->nth, f->delay_ms,
-	         f->by, f->until_min == BLE_FAULT_UNTIL_CLEARED ? "cleared" : "its time");
+	/* What it was given, in the words of fault_spec (docs/qa-guide.md "Faults"). */
+	char args[48] = "", until[40] = "until cleared", detail[120];
+	if (k == BLE_FAULT_DROP_NOTIFICATIONS)
+		snprintf(args, sizeof args, "nth=%u ", f->nth);
+	else if (k == BLE_FAULT_DELAY)
+		snprintf(args, sizeof args, "ms=%u ", f->delay_ms);
+	else if (k == BLE_FAULT_COUNTER_JUMP)
+		snprintf(args, sizeof args, "by=%d ", f->by);
+	if (f->until_min != BLE_FAULT_UNTIL_CLEARED)
+		snprintf(until, sizeof until, "until t = %lld min", (long long)f->until_min);
+	else if (!ble_fault_is_lasting(k))
+		snprintf(until, sizeof until, "the next occasion");
+	snprintf(detail, sizeof detail, "%s%s", args, until);
 	if (k == BLE_FAULT_DISCONNECT) {
 		audit(srv, NULL, now_min, k, GATT_CHAR_COUNT, "started", "every link dropped now");
 		for (size_t i = 0; i < BLE_SERVER_MAX_LINKS; i++)

@@ -8,10 +8,10 @@
  *
  * Where it is reachable: always on a private peer-to-peer socket,
  * $XDG_RUNTIME_DIR/fakepump/NAME (or /run/fakepump/NAME as root; /tmp/fakepump-UID/NAME
- * when neither; $FAKEPUMP_CTL_DIR/NAME when that is set), in a directory only its user can enter, and only a peer of the same user
- * (or root) is let in (credentials checked on every connection); also on the session bus
- * as org.fakepump.Pump.NAME when there is one, and on the system bus as root (policy file
- * tools/dbus/org.fakepump.Pump.conf, installed by `make install-dbus-policy`).
+ * when neither; $FAKEPUMP_CTL_DIR/NAME when that is set), in a directory only its user can enter,
+ * and only a peer of the same user (or root) is let in (credentials checked on every connection);
+ * also on the session bus as org.fakepump.Pump.NAME when there is one, and on the system bus as
+ * root (policy file tools/dbus/org.fakepump.Pump.conf, installed by `make install-dbus-policy`).
  *
  * Threads: none of its own. Method calls are dispatched by the default GMainContext, which
  * the run iterates only between minutes (pacing, the window, --hold): every call reaches
