@@ -90,7 +90,7 @@ sed "s/pairing_window: 5m/pairing_window: $((7 + ${LATENCY_S%.*} / 60))m/" \
 $BUILD/fakepump run /tmp/e2e-day.yaml --ble --adapter hci0 --speed 60 \
 	--hold --headless --events /tmp/events.jsonl > $OUT/fakepump.log 2>&1 &
 FP=$!
-FAKEPUMP=$BUILD/fakepump timeout $((440 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
+FAKEPUMP=$BUILD/fakepump timeout $((560 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
 	> $OUT/phone.log 2>&1
 RC=$?
 # bluetoothd restarts: FakePump re-registers by itself when org.bluez comes back.
@@ -132,6 +132,6 @@ else
 	echo "E2E-CHECK FAIL fakepump stopped by SIGTERM: exit $FPRC (143 expected), run_ended interrupted" >> $OUT/phone.log
 	RC=1
 fi
-cat $OUT/phone.log | grep -E "^E2E-(CHECK|PHONE|LATENCY|RECONNECT)"
+cat $OUT/phone.log | grep -E "^E2E-(CHECK|PHONE|LATENCY|CTL-LATENCY|RECONNECT)"
 say "phone rc=$RC fakepump rc=$FPRC"
 echo "E2E-RESULT rc=$RC"
