@@ -219,6 +219,8 @@ void run_one(const run_options *opt, run_report *rep)
 			rep->wall_s = pacing_now_s() - start_s;
 			return;
 		}
+		if (out.window)
+			run_ctl_window_paces(ctl);
 	}
 	engine_on_event(e, forward_pump_event, &out.sinks);
 	engine_on_ble_audit(e, forward_audit, &out.sinks);

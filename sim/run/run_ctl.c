@@ -87,6 +87,7 @@ struct run_ctl {
 	guint session_owner, system_owner;
 	double speed;
 	bool paused, holding;
+	bool window_paces;  /* the window's keys pace the run (run_ctl_window_paces) */
 	double anchor_s;    /* wall time of anchor_min at the speed in force */
 	int64_t anchor_min; /* minute boundary the pacing counts from */
 	double bg_mgdl, cgm_mgdl;
@@ -424,6 +425,13 @@ static void on_method(GDBusConnection *conn, const gchar *sender, const gchar *o
 	if (strcmp(method, "Status") == 0) {
 		g_autofree char *json = status_json(c);
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(s)", json));
+	} else if (c->window_paces &&
+	           (strcmp(method, "SetSpeed") == 0 || strcmp(method, "Pause") == 0 ||
+	            strcmp(method, "Continue") == 0)) {
+		fail(inv,
+		     "speed: this run is paced by its window (space pauses, + and - change the "
+		     "speed)%s",
+		     "");
 	} else if (strcmp(method, "SetSpeed") == 0) {
 		g_variant_get(params, "(d)", &d);
 		if (!number_ok(d, 0, 100000)) {
@@ -683,6 +691,12 @@ failed:
 		rep->status = RUN_ERROR;
 	run_ctl_close(c);
 	return NULL;
+}
+
+void run_ctl_window_paces(run_ctl *c)
+{
+	if (c)
+		c->window_paces = true;
 }
 
 void run_ctl_set_air(run_ctl *c, run_air *air)

@@ -63,6 +63,8 @@ run_ctl *run_ctl_open(const char *name, const run_options *opt, const scenario *
                       run_sinks *sinks, run_report *rep);
 /* The run's radio (for pair and the Bluetooth properties); NULL: not on the air. */
 void run_ctl_set_air(run_ctl *c, run_air *air);
+/* The run has a window, whose keys pace it: speed, pause and continue are refused. */
+void run_ctl_window_paces(run_ctl *c);
 /* Close the socket (removed) and leave the buses. NULL is fine. */
 void run_ctl_close(run_ctl *c);
 
