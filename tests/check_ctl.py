@@ -136,6 +136,18 @@ def main():
         r = ctl("--pump", A, "status", prefix=("setpriv", "--reuid=65534", "--regid=65534",
                                                "--clear-groups"))
         check(r.returncode == 3, "user nobody cannot control root's pump")
+        # Even with the folder and the socket opened to everyone, the pump checks who
+        # connects (GDBus credentials): nobody is still refused, root still gets in.
+        sockdir = ENV["FAKEPUMP_CTL_DIR"]
+        for path, mode in ((TMP, 0o711), (sockdir, 0o711), (os.path.join(sockdir, A), 0o666)):
+            os.chmod(path, mode)
+        r = ctl("--pump", A, "status", prefix=("setpriv", "--reuid=65534", "--regid=65534",
+                                               "--clear-groups"))
+        check(r.returncode == 3, "the credential check refuses nobody on an open socket")
+        print("     nobody got:", r.stderr.strip()[:160])
+        check(ctl("--pump", A, "status").returncode == 0, "root still gets in")
+        for path in (TMP, sockdir):
+            os.chmod(path, 0o700)
     else:
         print("skip another user (not root)")
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -74,7 +75,13 @@ static GDBusConnection *connect_to(const char *name, bool quiet)
 	GError *err = NULL;
 	GDBusConnection *conn = g_dbus_connection_new_for_address_sync(
 	    addr, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &err);
-	if (!conn && !quiet)
+	if (!conn && !quiet && access(path, F_OK) == 0)
+		fprintf(
+		    stderr,
+		    "fakepump ctl: pump '%s' cannot be reached (%s: %s); only the user who runs "
+		    "it, or root, may control it\n",
+		    name, path, err ? err->message : "?");
+	else if (!conn && !quiet)
 		fprintf(stderr, "fakepump ctl: no pump named '%s' is running (%s: %s)\n", name,
 		        path, err ? err->message : "?");
 	g_clear_error(&err);
