@@ -149,6 +149,10 @@ void run_ctl_default_name(const char *scenario_name, char *buf, size_t cap)
 	buf[w] = '\0';
 	if (w == 0 || buf[0] == '-')
 		snprintf(buf, cap, "pump");
+	char base[RUN_CTL_NAME_MAX - 3];
+	snprintf(base, sizeof base, "%s", buf);
+	for (int i = 2; i < 100 && run_ctl_name_taken(buf); i++)
+		snprintf(buf, cap, "%s-%d", base, i);
 }
 
 /* ---- what the pump shows ---- */
@@ -292,6 +296,8 @@ static void on_line(const char *type, const char *line, void *user_data)
 
 static void announce_properties(run_ctl *c)
 {
+	if (c->conns->len == 0)
+		return; /* nobody to tell (a fast run with --name: a minute costs nothing) */
 	GVariantBuilder b;
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
 	GString *all = g_string_new("");
@@ -564,6 +570,15 @@ static gboolean on_new_connection(GDBusServer *server, GDBusConnection *conn, gp
 }
 
 /* A socket left by a pump that died (kill -9): nobody answers it. */
+static bool socket_alive(const char *path);
+
+bool run_ctl_name_taken(const char *name)
+{
+	char path[256];
+	run_ctl_socket_path(name, path, sizeof path);
+	return access(path, F_OK) == 0 && socket_alive(path);
+}
+
 static bool socket_alive(const char *path)
 {
 	g_autofree char *addr = g_strdup_printf("unix:path=%s", path);

@@ -48,8 +48,12 @@ void run_ctl_socket_dir(char *buf, size_t cap);
 void run_ctl_socket_path(const char *name, char *buf, size_t cap);
 /* The pump's name on a bus: org.fakepump.Pump.NAME with '-' as '_'. */
 void run_ctl_bus_name(const char *name, char *buf, size_t cap);
-/* A run's default pump name: the scenario's name, made valid (other characters as '-'). */
+/* A run's default pump name: the scenario's name, made valid (other characters as '-'),
+ * with "-2", "-3" … when a running pump has it already (two runs of one scenario at once
+ * both get a control; a --name given twice is refused instead). */
 void run_ctl_default_name(const char *scenario_name, char *buf, size_t cap);
+/* Whether a running pump answers on the socket of `name`. */
+bool run_ctl_name_taken(const char *name);
 
 typedef struct run_ctl run_ctl;
 
