@@ -159,7 +159,9 @@ def main():
 
     # Stop A: run_ended ends the events follower, which saw the commands live.
     pa.send_signal(signal.SIGTERM)
-    pa.wait(timeout=120)
+    rc = pa.wait(timeout=120)
+    check(rc == 0, f"the verdict is the scenario's: commands after its end do not change it "
+                   f"(exit {rc})")
     out, _ = ev.communicate(timeout=60)
     lines = [json.loads(line) for line in out.splitlines() if line.strip()]
     types = [e["type"] for e in lines]
