@@ -365,3 +365,73 @@ Test(ble_faults, every_kind_has_a_name_that_reads_back)
 	ble_fault_kind none;
 	cr_assert_not(ble_fault_from_name("unplug", &none));
 }
+
+/* ---- the pump's faults (pump_inject_fault_by), as the phone sees them ---- */
+
+/* The newest active annunciation the phone reads after fault `f` (with `value`). */
+static ids_annunciation_status after_fault(pump_fault f, double value)
+{
+	pump_inject_fault_by(H.rig.p, H.rig.now, f, value, "ctl");
+	ble_server_publish(H.rig.srv, H.rig.now);
+	ids_annunciation_status a = {0};
+	cr_assert(vp_read_annunciation(H.vp, H.rig.now, &a).ok);
+	return a;
+}
+
+Test(ble_faults, occlusion_mid_bolus_the_phone_sees_the_alarm_and_an_uncertain_bolus)
+{
+	cr_assert(vp_subscribe_named(H.vp, 0, "annunciations", true).ok);
+	cr_assert(vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 6.0, 0, 0).ok);
+	ble_test_run_minutes(&H.rig, 2);
+	const size_t before = vp_notification_count(H.vp, GATT_IDD_ANNUNCIATION_STATUS);
+	ids_annunciation_status a = after_fault(PUMP_FAULT_OCCLUSION, 2.0);
+	cr_assert(a.present);
+	cr_assert_eq(a.type, IDS_ANN_OCCLUSION_DETECTED);
+	cr_assert_gt(vp_notification_count(H.vp, GATT_IDD_ANNUNCIATION_STATUS), before,
+	             "indicated now, not at the next minute");
+	ids_status st;
+	cr_assert(vp_read_status(H.vp, H.rig.now, &st).ok);
+	cr_assert_eq(st.therapy_control_state, IDS_TCS_STOP);
+	expect_rules_unchanged();
+}
+
+Test(ble_faults, reservoir_and_battery_faults_reach_the_phone_as_annunciations)
+{
+	cr_assert_eq(after_fault(PUMP_FAULT_RESERVOIR_LOW, NAN).type, IDS_ANN_RESERVOIR_LOW);
+	/* Found empty: the pump notices at its next delivery (the minute's tick). */
+	pump_inject_fault_by(H.rig.p, H.rig.now, PUMP_FAULT_RESERVOIR_EMPTY, NAN, "ctl");
+	ble_test_run_minutes(&H.rig, 1);
+	ids_annunciation_status a = {0};
+	cr_assert(vp_read_annunciation(H.vp, H.rig.now, &a).ok);
+	cr_assert_eq(a.type, IDS_ANN_RESERVOIR_EMPTY);
+	cr_assert_eq(after_fault(PUMP_FAULT_BATTERY_LOW, NAN).type, IDS_ANN_BATTERY_LOW);
+	uint8_t pct = 100;
+	cr_assert(vp_read_battery(H.vp, H.rig.now, &pct).ok);
+	cr_assert_leq(pct, 20);
+	cr_assert_eq(after_fault(PUMP_FAULT_BATTERY_DEAD, NAN).type, IDS_ANN_BATTERY_EMPTY);
+	expect_rules_unchanged();
+}
+
+Test(ble_faults, an_interrupted_bolus_is_not_reported_delivered)
+{
+	cr_assert(vp_bolus(H.vp, 0, PUMP_BOLUS_NORMAL, 4.0, 0, 0).ok);
+	ble_test_run_minutes(&H.rig, 1); /* 1.5 U of 4 */
+	cr_assert_eq(after_fault(PUMP_FAULT_BOLUS_INTERRUPTED, NAN).type, IDS_ANN_BOLUS_CANCELED);
+	cr_assert_not(ble_test_pump_status(&H.rig).bolus_active);
+	vp_answer d = vp_read_named(H.vp, H.rig.now, "delivered");
+	cr_assert(d.ok);
+	const ids_status_response *r = vp_last_status_response(H.vp);
+	cr_assert_not_null(r);
+	cr_assert_lt(ble_test_pump_status(&H.rig).delivered_total_u, 4.0,
+	             "the pump delivered part of it; an app must not show 4 U");
+}
+
+Test(ble_faults, an_annunciation_burst_is_indicated_one_by_one)
+{
+	cr_assert(vp_subscribe_named(H.vp, 0, "annunciations", true).ok);
+	const size_t before = vp_notification_count(H.vp, GATT_IDD_ANNUNCIATION_STATUS);
+	after_fault(PUMP_FAULT_ANNUNCIATION_BURST, 5);
+	cr_assert_eq(ble_test_pump_status(&H.rig).annunciation_count, 5);
+	cr_assert_geq(vp_notification_count(H.vp, GATT_IDD_ANNUNCIATION_STATUS), before + 1);
+	cr_assert_eq(ble_test_pump_status(&H.rig).therapy, PUMP_THERAPY_RUN);
+}
