@@ -151,6 +151,37 @@ def main():
     else:
         print("skip another user (not root)")
 
+    # On a session bus too, when there is one: a private dbus-daemon for this check.
+    if shutil.which("dbus-daemon"):
+        d = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1",
+                            "--print-pid=1"], capture_output=True, text=True, timeout=30)
+        lines = d.stdout.split()
+        if d.returncode == 0 and len(lines) >= 2:
+            address, pid = lines[0], int(lines[1])
+            env = dict(ENV, DBUS_SESSION_BUS_ADDRESS=address)
+            name_c = "qa-c-" + TAG
+            p = subprocess.Popen([FAKEPUMP, "run", SCENARIO, "--headless", "--hold", "--quiet",
+                                  "--name", name_c], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            procs.append(p)
+            bus_name = "org.fakepump.Pump." + name_c.replace("-", "_")
+            ok = False
+            for _ in range(600):
+                g = subprocess.run(["gdbus", "call", "--session", "--dest", bus_name,
+                                    "--object-path", "/org/fakepump/Pump", "--method",
+                                    "org.fakepump.Pump1.Status"], env=env,
+                                   capture_output=True, text=True, timeout=30)
+                if g.returncode == 0 and f'"Name":"{name_c}"' in g.stdout:
+                    ok = True
+                    break
+                time.sleep(0.2)
+            check(ok, f"on the session bus as {bus_name}")
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=120)
+            os.kill(pid, signal.SIGTERM)
+    else:
+        print("skip the session bus (no dbus-daemon)")
+
     # Pace: pause and continue are accepted and shown.
     check(ctl("--pump", B, "speed", "pause").returncode == 0 and status(B)["Paused"],
           "speed pause")

@@ -182,7 +182,7 @@ bool fault_spec_parse(const char *const *words, size_t n, fault_spec *out, char 
 	if (n == 0 || !words[0] || !words[0][0]) {
 		snprintf(err, cap,
 		         "a fault needs a kind (occlusion, disconnect, … — fakepump ctl "
-		         "fault --help)");
+		         "--help)");
 		return false;
 	}
 	size_t first = 0;
@@ -197,7 +197,7 @@ bool fault_spec_parse(const char *const *words, size_t n, fault_spec *out, char 
 	}
 	if (!kind_of(words[first], &s)) {
 		snprintf(err, cap,
-		         "unknown fault '%s' (fakepump ctl fault --help lists them: occlusion, "
+		         "unknown fault '%s' (fakepump ctl --help lists them: occlusion, "
 		         "disconnect, drop_notifications, …)",
 		         words[first]);
 		return false;
