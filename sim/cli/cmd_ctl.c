@@ -272,6 +272,8 @@ static int request(int argc, char **argv, const char **method, GVariant **args)
 	return GO_ON_CTL;
 }
 
+static int ctl_command(const char *name, int argc, char **argv);
+
 /* Which pump: --pump, else the only one running. NULL with *status set. */
 static GDBusConnection *pick(const char *name, int *status)
 {
@@ -301,26 +303,41 @@ static GDBusConnection *pick(const char *name, int *status)
 
 int cmd_ctl(int argc, char **argv)
 {
+	/* --pump NAME and --help anywhere (before or after the command); the rest in order. */
 	const char *name = NULL;
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+	char **rest = g_new0(char *, (size_t)argc + 1);
+	int n = 0;
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
 			fputs(ctl_usage, stdout);
+			g_free(rest);
 			return CLI_EXIT_OK;
 		}
-		if (strcmp(argv[i], "--pump") == 0 && i + 1 < argc) {
-			name = argv[++i];
-		} else if (strncmp(argv[i], "--pump=", 7) == 0) {
-			name = argv[i] + 7;
-		} else {
-			fprintf(stderr, "fakepump ctl: unknown option '%s'\n%s", argv[i],
-			        ctl_usage);
+		if (strcmp(argv[k], "--pump") == 0 && k + 1 < argc) {
+			name = argv[++k];
+		} else if (strncmp(argv[k], "--pump=", 7) == 0) {
+			name = argv[k] + 7;
+		} else if (argv[k][0] == '-' && argv[k][1] == '-') {
+			fprintf(stderr, "fakepump ctl: unknown option '%s' (fakepump ctl --help)\n",
+			        argv[k]);
+			g_free(rest);
 			return CLI_EXIT_BAD_INPUT;
+		} else {
+			rest[n++] = argv[k];
 		}
 	}
+	const int status = ctl_command(name, n, rest);
+	g_free(rest);
+	return status;
+}
+
+/* COMMAND ARGS (argv[0 … argc)) for pump `name` (NULL: the only one running). */
+static int ctl_command(const char *name, int argc, char **argv)
+{
+	int i = 0;
 	if (name && !run_ctl_name_valid(name))
 		return bad("--pump: '%s' is not a pump name (letters, digits, '_', '-')", name);
-	if (i == argc) {
+	if (argc == 0) {
 		fputs(ctl_usage, stderr);
 		return CLI_EXIT_BAD_INPUT;
 	}
