@@ -1,17 +1,16 @@
 /*
  * run_ctl — see run_ctl.h. The D-Bus interface (methods, properties, the Event signal) is
- * documented in docs/qa-guide.md "The D-Bus interface"; its XML is below.
+ * documented in docs/qa-guide.md "The D-Bus interface"; its XML is below. Where it is
+ * reached (names, the socket, who may connect): run_ctl_socket.c.
  */
 #include "run_ctl.h"
 
-#include <errno.h>
 #include <gio/gio.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bluez_status.h"
@@ -19,6 +18,7 @@
 #include "event_stream.h"
 #include "fault_spec.h"
 #include "pacing.h"
+#include "run_ctl_socket.h"
 #include "sinks.h"
 #include "stop_request.h"
 
@@ -59,30 +59,15 @@ static const char introspection_xml[] =
     " </interface>"
     "</node>";
 
-/* What a bus client says first (Hello) and to get signals (AddMatch), answered on the
- * peer-to-peer socket too, so that bus-minded clients (gdbus call --address, Python's
- * dbus-next or jeepney) work on it unchanged. */
-static const char bus_stub_xml[] =
-    "<node>"
-    " <interface name='org.freedesktop.DBus'>"
-    "  <method name='Hello'><arg type='s' name='name' direction='out'/></method>"
-    "  <method name='AddMatch'><arg type='s' name='rule' direction='in'/></method>"
-    "  <method name='RemoveMatch'><arg type='s' name='rule' direction='in'/></method>"
-    " </interface>"
-    "</node>";
-
 struct run_ctl {
 	char name[RUN_CTL_NAME_MAX + 1];
 	char serial[24];
-	char path[256];
 	engine *e;
 	run_air *air;
 	const scenario *sc;
-	GDBusNodeInfo *node, *bus_stub;
-	unsigned peers; /* peer connections so far: their Hello names */
-	GDBusServer *server;
-	GDBusAuthObserver *observer;
-	GPtrArray *conns; /* peer connections (owned refs) and bus connections */
+	GDBusNodeInfo *node;
+	run_ctl_socket *socket; /* the private peer-to-peer socket */
+	GPtrArray *conns;       /* peer connections (owned refs) and bus connections */
 	GDBusConnection *session, *system;
 	guint session_owner, system_owner;
 	double speed;
@@ -97,63 +82,6 @@ struct run_ctl {
 	char reply[1024];
 	char last_props[512]; /* what was announced, to announce only changes */
 };
-
-/* ---- names and places ---- */
-
-bool run_ctl_name_valid(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-	if (n == 0 || n > RUN_CTL_NAME_MAX || name[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isalnum(name[i]) && name[i] != '_' && name[i] != '-')
-			return false;
-	return true;
-}
-
-void run_ctl_socket_dir(char *buf, size_t cap)
-{
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-	const char *forced = getenv("FAKEPUMP_CTL_DIR"); /* tests, containers */
-	if (forced && forced[0] == '/')
-		snprintf(buf, cap, "%s", forced);
-	else if (getuid() == 0)
-		snprintf(buf, cap, "/run/fakepump");
-	else if (rt && rt[0] == '/')
-		snprintf(buf, cap, "%s/fakepump", rt);
-	else
-		snprintf(buf, cap, "/tmp/fakepump-%u", (unsigned)getuid());
-}
-
-void run_ctl_socket_path(const char *name, char *buf, size_t cap)
-{
-	char dir[200];
-	run_ctl_socket_dir(dir, sizeof dir);
-	snprintf(buf, cap, "%s/%s", dir, name);
-}
-
-void run_ctl_bus_name(const char *name, char *buf, size_t cap)
-{
-	snprintf(buf, cap, RUN_CTL_BUS_PREFIX "%s%s", g_ascii_isdigit(name[0]) ? "_" : "", name);
-	for (char *p = buf + strlen(RUN_CTL_BUS_PREFIX); *p; p++)
-		if (*p == '-')
-			*p = '_';
-}
-
-void run_ctl_default_name(const char *scenario_name, char *buf, size_t cap)
-{
-	size_t w = 0;
-	for (const char *p = scenario_name ? scenario_name : "";
-	     *p && w + 1 < cap && w < RUN_CTL_NAME_MAX; p++)
-		buf[w++] = g_ascii_isalnum(*p) || *p == '_' || *p == '-' ? *p : '-';
-	buf[w] = '\0';
-	if (w == 0 || buf[0] == '-')
-		snprintf(buf, cap, "pump");
-	char base[RUN_CTL_NAME_MAX - 3];
-	snprintf(base, sizeof base, "%s", buf);
-	for (int i = 2; i < 100 && run_ctl_name_taken(buf); i++)
-		snprintf(buf, cap, "%s-%d", base, i);
-}
 
 /* ---- what the pump shows ---- */
 
@@ -515,39 +443,6 @@ static GVariant *on_get(GDBusConnection *conn, const gchar *sender, const gchar 
 
 static const GDBusInterfaceVTable vtable = {on_method, on_get, NULL, {0}};
 
-/* ---- who may connect ---- */
-
-/* Only the pump's own user, or root (the socket's folder is 0700 as well). */
-static gboolean authorize(GDBusAuthObserver *observer, GIOStream *stream, GCredentials *creds,
-                          gpointer user_data)
-{
-	(void)observer, (void)stream, (void)user_data;
-	if (!creds)
-		return FALSE;
-	GError *err = NULL;
-	const uid_t uid = g_credentials_get_unix_user(creds, &err);
-	g_clear_error(&err);
-	return uid != (uid_t)-1 && (uid == getuid() || uid == 0);
-}
-
-static void on_bus_stub(GDBusConnection *conn, const gchar *sender, const gchar *object_path,
-                        const gchar *interface_name, const gchar *method, GVariant *params,
-                        GDBusMethodInvocation *inv, gpointer user_data)
-{
-	(void)conn, (void)sender, (void)object_path, (void)interface_name, (void)params;
-	run_ctl *c = user_data;
-	if (strcmp(method, "Hello") == 0) {
-		char name[32];
-		snprintf(name, sizeof name, ":1.%u", ++c->peers);
-		g_dbus_method_invocation_return_value(inv, g_variant_new("(s)", name));
-	} else {
-		g_dbus_method_invocation_return_value(inv,
-		                                      NULL); /* every signal goes to every peer */
-	}
-}
-
-static const GDBusInterfaceVTable bus_stub_vtable = {on_bus_stub, NULL, NULL, {0}};
-
 static void export_on(run_ctl *c, GDBusConnection *conn)
 {
 	GError *err = NULL;
@@ -559,38 +454,10 @@ static void export_on(run_ctl *c, GDBusConnection *conn)
 	g_ptr_array_add(c->conns, g_object_ref(conn));
 }
 
-static gboolean on_new_connection(GDBusServer *server, GDBusConnection *conn, gpointer user_data)
+/* A peer connected to the socket (its credentials checked): it gets the object. */
+static void on_peer(GDBusConnection *conn, void *user_data)
 {
-	(void)server;
-	run_ctl *c = user_data;
-	g_dbus_connection_register_object(conn, "/org/freedesktop/DBus", c->bus_stub->interfaces[0],
-	                                  &bus_stub_vtable, c, NULL, NULL);
 	export_on(user_data, conn);
-	return TRUE;
-}
-
-/* A socket left by a pump that died (kill -9): nobody answers it. */
-static bool socket_alive(const char *path);
-
-bool run_ctl_name_taken(const char *name)
-{
-	char path[256];
-	run_ctl_socket_path(name, path, sizeof path);
-	return access(path, F_OK) == 0 && socket_alive(path);
-}
-
-static bool socket_alive(const char *path)
-{
-	g_autofree char *addr = g_strdup_printf("unix:path=%s", path);
-	GError *err = NULL;
-	GDBusConnection *conn = g_dbus_connection_new_for_address_sync(
-	    addr, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &err);
-	g_clear_error(&err);
-	if (!conn)
-		return false;
-	g_dbus_connection_close_sync(conn, NULL, NULL);
-	g_object_unref(conn);
-	return true;
 }
 
 static void join_bus(run_ctl *c, GBusType type, GDBusConnection **out, guint *owner)
@@ -610,28 +477,6 @@ static void join_bus(run_ctl *c, GBusType type, GDBusConnection **out, guint *ow
 }
 
 static const run_sink_ops ctl_ops; /* below: rows, the radio, notices */
-
-/* The peer-to-peer server on c->path, for this user only. */
-static bool listen_on(run_ctl *c, run_report *rep)
-{
-	g_autofree char *addr = g_strdup_printf("unix:path=%s", c->path);
-	g_autofree char *guid = g_dbus_generate_guid();
-	c->observer = g_dbus_auth_observer_new();
-	g_signal_connect(c->observer, "authorize-authenticated-peer", G_CALLBACK(authorize), c);
-	GError *err = NULL;
-	c->server =
-	    g_dbus_server_new_sync(addr, G_DBUS_SERVER_FLAGS_NONE, guid, c->observer, NULL, &err);
-	if (!c->server) {
-		snprintf(rep->message, sizeof rep->message, "live control: cannot listen on %s: %s",
-		         c->path, err ? err->message : "?");
-		g_clear_error(&err);
-		return false;
-	}
-	chmod(c->path, 0600);
-	g_signal_connect(c->server, "new-connection", G_CALLBACK(on_new_connection), c);
-	g_dbus_server_start(c->server);
-	return true;
-}
 
 run_ctl *run_ctl_open(const char *name, const run_options *opt, const scenario *sc, engine *e,
                       run_sinks *sinks, run_report *rep)
@@ -657,38 +502,15 @@ run_ctl *run_ctl_open(const char *name, const run_options *opt, const scenario *
 	if (engine_server(e))
 		ble_server_set_serial_number(engine_server(e), c->serial);
 	c->node = g_dbus_node_info_new_for_xml(introspection_xml, NULL);
-	c->bus_stub = g_dbus_node_info_new_for_xml(bus_stub_xml, NULL);
 
-	char dir[200];
-	run_ctl_socket_dir(dir, sizeof dir);
-	run_ctl_socket_path(name, c->path, sizeof c->path);
-	struct stat sb;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(rep->message, sizeof rep->message, "live control: cannot create %s: %s",
-		         dir, strerror(errno));
-		goto failed;
-	}
-	if (stat(dir, &sb) != 0 || sb.st_uid != getuid() || (sb.st_mode & 0077)) {
-		snprintf(
-		    rep->message, sizeof rep->message,
-		    "live control: %s must be a folder of this user that nobody else may enter "
-		    "(mode 0700)",
-		    dir);
-		goto failed;
-	}
-	if (access(c->path, F_OK) == 0) {
-		if (socket_alive(c->path)) {
+	bool taken = false;
+	c->socket =
+	    run_ctl_socket_open(name, on_peer, c, &taken, rep->message, sizeof rep->message);
+	if (!c->socket) {
+		if (taken)
 			rep->status = RUN_BAD_INPUT;
-			snprintf(rep->message, sizeof rep->message,
-			         "a pump named '%s' is already running (%s): give this one another "
-			         "--name",
-			         name, c->path);
-			goto failed;
-		}
-		unlink(c->path);
-	}
-	if (!listen_on(c, rep))
 		goto failed;
+	}
 	if (getenv("DBUS_SESSION_BUS_ADDRESS"))
 		join_bus(c, G_BUS_TYPE_SESSION, &c->session, &c->session_owner);
 	if (getuid() == 0 && opt->ble)
@@ -699,7 +521,7 @@ run_ctl *run_ctl_open(const char *name, const run_options *opt, const scenario *
 		goto failed;
 	if (!opt->quiet)
 		fprintf(stderr, "fakepump: live control: fakepump ctl --pump %s (socket %s)\n",
-		        name, c->path);
+		        name, run_ctl_socket_path_of(c->socket));
 	return c;
 failed:
 	if (rep->status != RUN_BAD_INPUT)
@@ -724,11 +546,7 @@ void run_ctl_close(run_ctl *c)
 {
 	if (!c)
 		return;
-	if (c->server) {
-		g_dbus_server_stop(c->server);
-		g_object_unref(c->server);
-		unlink(c->path);
-	}
+	run_ctl_socket_close(c->socket);
 	if (c->session_owner)
 		g_bus_unown_name(c->session_owner);
 	if (c->system_owner)
@@ -744,12 +562,8 @@ void run_ctl_close(run_ctl *c)
 		g_object_unref(c->session);
 	if (c->system)
 		g_object_unref(c->system);
-	if (c->observer)
-		g_object_unref(c->observer);
 	if (c->node)
 		g_dbus_node_info_unref(c->node);
-	if (c->bus_stub)
-		g_dbus_node_info_unref(c->bus_stub);
 	g_free(c);
 }
 
