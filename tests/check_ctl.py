@@ -182,6 +182,31 @@ def main():
     else:
         print("skip the session bus (no dbus-daemon)")
 
+    # Pace: a run at real time (--speed 1) goes 6000 times faster, then stops, on command.
+    name_e = "qa-e-" + TAG
+    pe = subprocess.Popen([FAKEPUMP, "run", SCENARIO, "--headless", "--speed", "1", "--quiet",
+                           "--name", name_e], env=ENV, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    procs.append(pe)
+    for _ in range(600):
+        if ctl("--pump", name_e, "status").returncode == 0:
+            break
+        time.sleep(0.2)
+    t0 = status(name_e)["TimeMin"]
+    check(t0 <= 2, f"at real time the clock barely moves ({t0} min)")
+    check(ctl("--pump", name_e, "speed", "6000").returncode == 0, "speed 6000")
+    time.sleep(3)
+    t1 = status(name_e)["TimeMin"]
+    check(t1 >= t0 + 10, f"faster: {t0} -> {t1} min in 3 s")
+    check(ctl("--pump", name_e, "speed", "pause").returncode == 0, "speed pause")
+    t2 = status(name_e)["TimeMin"]
+    time.sleep(1.5)
+    check(status(name_e)["TimeMin"] == t2 and status(name_e)["Paused"], "paused: the clock stops")
+    r = ctl("--pump", name_e, "pair")
+    check(r.returncode == 2 and "not on the air" in r.stderr, "pair without --ble: exit 2")
+    pe.send_signal(signal.SIGTERM)
+    pe.wait(timeout=120)
+
     # Pace: pause and continue are accepted and shown.
     check(ctl("--pump", B, "speed", "pause").returncode == 0 and status(B)["Paused"],
           "speed pause")

@@ -677,6 +677,12 @@ async def ctl_phase(bus):
     check("fakepump ctl: no such pump is exit 3", rc == 3, err.strip())
     rc, _o, err = fakepump_ctl("--pump", CTL_NAME, "fault", "unplug")
     check("fakepump ctl: an unknown fault is exit 2", rc == 2, err.strip())
+    n_before = len(events())
+    rc, _o, err = fakepump_ctl("--pump", CTL_NAME, "pair", "3m")
+    opened = await wait_event(lambda e: e.get("type") == "pairing_window_opened" and
+                              e.get("detail") == "ctl", 10, n_before)
+    check("fakepump ctl pair 3m opens the pairing window on the air", rc == 0 and
+          opened is not None and opened.get("seconds") == 180, (rc, err.strip(), opened))
 
     # The phone: bonded already (the phone phase) or paired now.
     if any(e.get("type") == "bond_created" for e in events()):
