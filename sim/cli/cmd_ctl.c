@@ -367,7 +367,6 @@ static int ctl_command(const char *name, int argc, char **argv)
 	GVariant *r = call(conn, method, args, &err);
 	if (!r) {
 		const bool invalid = g_error_matches(err, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
-		g_autofree gchar *msg = err ? g_dbus_error_get_remote_error(err) : NULL;
 		if (err)
 			g_dbus_error_strip_remote_error(err);
 		fprintf(stderr, "fakepump ctl: %s: %s\n", argv[i], err ? err->message : "?");
