@@ -19,6 +19,7 @@ static const struct command {
     {"run", cmd_run},           {"demo", cmd_demo},   {"runs", cmd_runs},
     {"export", cmd_export},     {"plot", cmd_plot},   {"report", cmd_report},
     {"patients", cmd_patients}, {"bonds", cmd_bonds}, {"trial", cmd_trial},
+    {"ctl", cmd_ctl},
 };
 
 int main(int argc, char **argv)
