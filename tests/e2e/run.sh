@@ -80,6 +80,8 @@ fi
 
 passed=0
 failed=0
+NICE=""
+[ "$(id -u)" = 0 ] && NICE="nice -n -10"
 i=0
 while [ $i -lt "$RUNS" ]; do
 	i=$((i + 1))
@@ -91,7 +93,10 @@ while [ $i -lt "$RUNS" ]; do
 	echo "${E2E_LATENCY_S:-10}" > "$OUT/latency-s"
 	echo "${E2E_PHASES:-}" > "$OUT/phases"
 	t0=$(date +%s.%N)
-	timeout $((1120 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	# The guest's stack has real-time limits (bluetoothd drops a GATT read its application
+	# has not answered in 5 s, and BlueZ 5.66 may then crash in gatt-server's
+	# read_complete_cb): on a busy machine, QEMU goes before the other work (root: nice -10).
+	$NICE timeout $((1120 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT kroot=$KROOT" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
