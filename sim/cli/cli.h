@@ -94,5 +94,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_bonds(int argc, char **argv);
 int cmd_patients(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_population(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct command {
 } commands[] = {
     {"run", cmd_run},   {"demo", cmd_demo},     {"runs", cmd_runs},         {"export", cmd_export},
     {"plot", cmd_plot}, {"report", cmd_report}, {"patients", cmd_patients}, {"bonds", cmd_bonds},
+    {"population", cmd_population}, {"merge", cmd_merge},
 };
 
 int main(int argc, char **argv)
