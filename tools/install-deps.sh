@@ -10,6 +10,9 @@ MODE=${1:-test}
 PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core libglib2.0-dev"
 if [ "$MODE" = test ]; then
 	PACKAGES="$PACKAGES clang-format xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev chromium poppler-utils"
+	# The sharded trial on a real one-node Slurm cluster (tests/slurm/): the daemons, the
+	# clients and munge; none is started by installing them (the test starts its own).
+	PACKAGES="$PACKAGES slurmctld slurmd slurm-client munge"
 	# The report's browser test (tests/check_report_browser.py) drives Debian's chromium
 	# with puppeteer-core (tests/browser/package-lock.json pins it) under Node.js: Debian's
 	# nodejs and npm unless a node is already on PATH (e.g. NodeSource's, with its own npm).
