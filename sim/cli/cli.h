@@ -96,5 +96,6 @@ int cmd_patients(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_population(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_figures(int argc, char **argv);
 
 #endif
