@@ -139,7 +139,7 @@ static void agp_panel(plot *p, const plot_rect *g, const agp *a, bool y_labels, 
 	if (y_labels) {
 		const int marks[] = {70, 180, 250, 350}; /* 54: its dashed line, too close to 70 */
 		for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
-			char b[8];
+			char b[16];
 			snprintf(b, sizeof b, "%d", marks[k]);
 			say(p, PLOT_FONT_SMALL, dim, g->x - f / 2, agp_y(g, marks[k]) - lh / 2,
 			    PLOT_ALIGN_RIGHT, b);
@@ -147,7 +147,7 @@ static void agp_panel(plot *p, const plot_rect *g, const agp *a, bool y_labels, 
 	}
 	if (x_labels)
 		for (int h = 0; h <= (x_labels == 2 ? 24 : 18); h += 6) {
-			char b[8];
+			char b[16];
 			snprintf(b, sizeof b, "%02d:00", h);
 			say(p, PLOT_FONT_SMALL, dim, g->x + h * g->w / 24, g->y + g->h + f / 3,
 			    PLOT_ALIGN_CENTRE, b);
@@ -291,7 +291,7 @@ static void cvga_panel(plot *p, const plot_rect *g, const trial_figures_column *
 			disc(p, cohort_colours[k], x, y, fpx / 3);
 		}
 	for (int c = 0; c < 4; c++) {
-		char b[8];
+		char b[16];
 		snprintf(b, sizeof b, "%.0f", xs[c]);
 		say(p, PLOT_FONT_SMALL, dim, cvga_x(g, xs[c]), g->y + g->h + fpx / 3,
 		    PLOT_ALIGN_CENTRE, b);
