@@ -271,24 +271,31 @@ static void cvga_panel(plot *p, const plot_rect *g, const trial_figures_column *
 			plot_set_colour(p, PLOT_COLOUR_FRAME);
 			plot_fill(p, x0, y0, plot_hair(p), y1 - y0);
 			plot_fill(p, x0, y0, x1 - x0, plot_hair(p));
-			char name[16];
-			snprintf(name, sizeof name, "%s", cvga_zone_name(z));
-			if (name[0] >= 'a' && name[0] <= 'z')
-				name[0] = (char)(name[0] - 'a' + 'A');
-			say(p, PLOT_FONT_SMALL, dim, x0 + fpx / 2, y0 + fpx / 3, PLOT_ALIGN_LEFT,
-			    name);
 		}
 	frame(p, g->x, g->y, g->w, g->h);
-	/* the points: children last (the cohort most often at the edges), outlined */
-	for (int k = 0; k < 3; k++)
-		for (size_t i = 0; i < col->patient_count; i++) {
-			const trial_figures_patient *pt = &col->patients[i];
-			trial_cohort pk;
-			if (!trial_cohort_of(pt->cohort, &pk) || (int)pk != k)
-				continue;
-			const int x = cvga_x(g, pt->low_mgdl), y = cvga_y(g, pt->high_mgdl);
-			disc(p, (SDL_Color){0x20, 0x20, 0x20, 0xFF}, x, y, fpx / 3 + 2);
-			disc(p, cohort_colours[k], x, y, fpx / 3);
+	/* the points, in trial order (cohorts interleaved: none hidden under another by
+	 * rule); outlined while few, smaller and bare when many would make a blot */
+	const bool many = col->patient_count > 300;
+	const int radius = many ? fpx / 5 + 1 : fpx / 3;
+	for (size_t i = 0; i < col->patient_count; i++) {
+		const trial_figures_patient *pt = &col->patients[i];
+		trial_cohort pk = TRIAL_COHORT_ALL;
+		trial_cohort_of(pt->cohort, &pk);
+		const int x = cvga_x(g, pt->low_mgdl), y = cvga_y(g, pt->high_mgdl);
+		if (!many)
+			disc(p, (SDL_Color){0x20, 0x20, 0x20, 0xFF}, x, y, radius + 2);
+		disc(p, cohort_colours[pk], x, y, radius);
+	}
+	/* the boxes' names over the points */
+	for (int r = 0; r < 3; r++)
+		for (int c = 0; c < 3; c++) {
+			char name[16];
+			snprintf(name, sizeof name, "%s",
+			         cvga_zone_name(cvga_zone_of(xs[c] - 1, ys[r] + 1)));
+			if (name[0] >= 'a' && name[0] <= 'z')
+				name[0] = (char)(name[0] - 'a' + 'A');
+			say(p, PLOT_FONT_SMALL, dim, cvga_x(g, xs[c]) + fpx / 2,
+			    cvga_y(g, ys[r + 1]) + fpx / 3, PLOT_ALIGN_LEFT, name);
 		}
 	for (int c = 0; c < 4; c++) {
 		char b[16];
