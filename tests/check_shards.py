@@ -127,6 +127,20 @@ def main(fakepump):
                 "are not its own")
         refused(fakepump, tmp, "not a shard", [three[0], whole_csv, three[2]],
                 "not a database")
+        # another build, and a definition edited by hand
+        for what, sql, expect in [
+                ("another build", "UPDATE shard_manifest SET value = '0.0.1' WHERE key = 'version'",
+                 "results of different builds"),
+                ("an edited definition",
+                 "UPDATE shard_manifest SET value = replace(value, 'seed=1', 'seed=9') "
+                 "WHERE key = 'definition'", "does not match its SHA-256")]:
+            edited = os.path.join(tmp, "edited.db")
+            with open(three[1], "rb") as src, open(edited, "wb") as dst:
+                dst.write(src.read())
+            with sqlite3.connect(edited) as c:
+                c.execute(sql)
+            refused(fakepump, tmp, what, [three[0], edited, three[2]], expect)
+            os.remove(edited)
         out = os.path.join(tmp, "exists.db")
         open(out, "w").close()
         r = run(fakepump, "merge", out, *three)
