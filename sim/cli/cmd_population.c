@@ -26,6 +26,17 @@ static const char usage[] =
     "fakepump population [-n N] [--patients all|adolescent|adult|child[,…]] [--seed S]\n"
     "                    [--shard I/N] [--db FILE] [--csv OUT] [--json OUT] [-q]";
 
+static const char options_help[] =
+    "Draws N virtual patients a cohort from the 30 (docs/population.md) and writes each\n"
+    "one's name, base patient, parameter stream and parameters.\n"
+    "  -n, --population N  patients a cohort (default 100); patient k of a cohort is\n"
+    "                 the same whatever N, shard or machine\n"
+    "  --patients C   the cohorts: all (default), adolescent, adult, child, or a list\n"
+    "  --seed S       the trial seed (default 1): the population it draws\n"
+    "  --db FILE      the shard database to write (must not exist); without it, memory\n"
+    "  --csv OUT, --json OUT  the table, read back from the database ('-': stdout)\n"
+    "  -q, --quiet    no summary line\n";
+
 static const char *const cohort_order[] = {"adolescent", "adult", "child"};
 
 typedef struct population_args {
@@ -134,7 +145,7 @@ static int read_args(int argc, char **argv, population_args *a)
 			a->quiet = true;
 			break;
 		case 'h':
-			printf("Usage: %s\n\n%s", usage, cli_shard_help);
+			printf("Usage: %s\n\n%s%s", usage, options_help, cli_shard_help);
 			return CLI_EXIT_OK;
 		case CLI_MISSING_VALUE:
 			return cli_missing_value(&c, "");
