@@ -125,6 +125,14 @@ def main(fakepump):
             c.execute("UPDATE shard_items SET item = 0 WHERE item = 1")
         refused(fakepump, tmp, "a foreign item", [three[0], stray, three[2]],
                 "are not its own")
+        # a result row of an item the shard did not run
+        extra = os.path.join(tmp, "extra.db")
+        with open(three[1], "rb") as src, open(extra, "wb") as dst:
+            dst.write(src.read())
+        with sqlite3.connect(extra) as c:
+            c.execute("UPDATE population_patients SET item = 0 WHERE item = 1")
+        refused(fakepump, tmp, "a row of another item", [three[0], extra, three[2]],
+                "rows of items this shard did not run")
         refused(fakepump, tmp, "not a shard", [three[0], whole_csv, three[2]],
                 "not a database")
         # another build, and a definition edited by hand

@@ -90,10 +90,10 @@ static void free_tables(table_def *t, size_t n)
 static bool check_columns(sqlite3 *db, table_def *d, char *err, size_t errlen)
 {
 	char sql[160];
-	snprintf(sql, sizeof sql, "PRAGMA table_info(\"%s\")", d->name);
+	snprintf(sql, sizeof sql, "PRAGMA table_info(\"%.63s\")", d->name);
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "table %s: %s", d->name, sqlite3_errmsg(db));
+		snprintf(err, errlen, "table %.63s: %s", d->name, sqlite3_errmsg(db));
 		return false;
 	}
 	bool first_is_item = false, has_count = false;
@@ -118,16 +118,37 @@ static bool check_columns(sqlite3 *db, table_def *d, char *err, size_t errlen)
 	sqlite3_finalize(st);
 	if (d->how == SHARD_TABLE_ROWS && !first_is_item) {
 		snprintf(err, errlen,
-		         "table %s: a 'rows' table must begin with item INTEGER PRIMARY KEY",
+		         "table %.63s: a 'rows' table must begin with item INTEGER PRIMARY KEY",
 		         d->name);
 		return false;
 	}
 	if (d->how == SHARD_TABLE_SUM && (!has_count || !d->keys[0])) {
-		snprintf(err, errlen, "table %s: a 'sum' table needs a count column and keys",
+		snprintf(err, errlen, "table %.63s: a 'sum' table needs a count column and keys",
 		         d->name);
 		return false;
 	}
 	return true;
+}
+
+/* A 'rows' table holds rows of the shard's own items only (a producer's mistake otherwise,
+ * which would collide with another shard's rows). */
+static bool rows_are_items(sqlite3 *db, const table_def *d, char *err, size_t errlen)
+{
+	if (d->how != SHARD_TABLE_ROWS)
+		return true;
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\" WHERE item NOT IN (SELECT item "
+	                            "FROM shard_items)",
+	                            d->name);
+	sqlite3_stmt *st = NULL;
+	const bool ran = sql && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	                 sqlite3_step(st) == SQLITE_ROW;
+	const sqlite3_int64 stray = ran ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	if (stray != 0)
+		snprintf(err, errlen, "table %.63s: %lld rows of items this shard did not run",
+		         d->name, (long long)stray);
+	return stray == 0;
 }
 
 static bool same_tables(const table_def *a, size_t na, const table_def *b, size_t nb)
@@ -249,8 +270,9 @@ static shard_merge_result check_shards(const char *const *paths, size_t n, const
 			         paths[0]);
 		else {
 			r = SHARD_MERGE_OK;
-			for (size_t k = 0; k < nt && i == 0; k++)
-				if (!check_columns(db, &t[k], why, sizeof why)) {
+			for (size_t k = 0; k < nt && r == SHARD_MERGE_OK; k++)
+				if ((i == 0 && !check_columns(db, &t[k], why, sizeof why)) ||
+				    !rows_are_items(db, &t[k], why, sizeof why)) {
 					snprintf(err, errlen, "%s: %s", paths[i], why);
 					r = SHARD_MERGE_REFUSED;
 				}
