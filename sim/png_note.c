@@ -11,20 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 static const unsigned char iend_chunk[12] = {0,   0,   0,    0,    'I',  'E',
                                              'N', 'D', 0xAE, 0x42, 0x60, 0x82};
-
-/* Annex D: CRC-32, polynomial 0xEDB88320 (reflected), bit by bit: a few hundred bytes. */
-static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (int k = 0; k < 8; k++)
-			crc = crc & 1 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-	}
-	return crc;
-}
 
 static void put_be32(unsigned char *p, uint32_t v)
 {
@@ -100,8 +91,9 @@ bool png_note_add(const char *path, const char *keyword, const char *text, char 
 	memcpy(chunk + 8, keyword, klen);
 	chunk[8 + klen] = 0;
 	memcpy(chunk + 9 + klen, text, tlen);
+	/* A chunk's CRC covers its type and data (PNG spec, 5.3): zlib's CRC-32 is PNG's. */
 	put_be32(chunk + 8 + data_len,
-	         crc32_update(0xFFFFFFFFu, chunk + 4, 4 + data_len) ^ 0xFFFFFFFFu);
+	         (uint32_t)crc32(crc32(0L, Z_NULL, 0), chunk + 4, (uInt)(4 + data_len)));
 
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);

@@ -7,7 +7,7 @@ set -eu
 # tools/install-deps.sh [build|test]: `build` (make demo) what building and running need;
 # `test` (make test, the default) also what only the tests need.
 MODE=${1:-test}
-PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core libglib2.0-dev"
+PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core libglib2.0-dev zlib1g-dev"
 if [ "$MODE" = test ]; then
 	PACKAGES="$PACKAGES clang-format xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev chromium poppler-utils"
 	# The sharded trial on a real one-node Slurm cluster (tests/slurm/): the daemons, the
