@@ -7,7 +7,7 @@ MESON      ?= meson
 # libFuzzer over every BLE decoder and write handler, with ASan/UBSan, bounded in time.
 FUZZ_SECONDS ?= 30
 
-.PHONY: all demo test build deps test-deps bench bench-batch clean e2e e2e-latency format
+.PHONY: all demo test build deps test-deps bench bench-batch bench-trial clean e2e e2e-latency format
 
 all: build
 
@@ -62,6 +62,9 @@ bench: build
 # The batch patient engine: 30 patients x 365 days through each engine the CPU runs.
 bench-batch: build
 	@sh bench/batch.sh $(BUILD)/bench/bench_batch
+
+bench-trial: build
+	@sh bench/trial.sh $(BUILD)/fakepump
 
 # Format every tracked C file as .clang-format says (make test checks it: tools/check-format.sh).
 format:

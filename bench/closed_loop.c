@@ -4,10 +4,10 @@
  *
  * Each run: one patient, D days from 00:00, the pump on the patient's own steady basal, a
  * Dexcom-noise CGM (seeded from the trial seed and the patient's name), the meals of a
- * meal plan (bench/meal_plan.h) eaten by the patient and — separately — announced to the
+ * meal plan (sim/trial/meal_plan.h) eaten by the patient and — separately — announced to the
  * controller; every minute: CGM reading → controller_loop_minute → pump_tick →
  * controller_loop_delivered → patient_step. Metrics on the true plasma glucose, one sample
- * a minute (bench/glucose_metrics.h). A patient whose glucose reaches 0 is `failed`.
+ * a minute (sim/trial/glucose_metrics.h). A patient whose glucose reaches 0 is `failed`.
  *
  *   build/bench/closed_loop --help
  *
@@ -34,6 +34,7 @@
 #include "population.h"
 #include "pump_model.h"
 #include "trial_figures.h"
+#include "trial_seed.h"
 
 enum { MAX_PATIENTS = 30, MAX_SEEDS = 64, MAX_SETS = 64, MAX_CONTROLLERS = 4 };
 
@@ -101,18 +102,6 @@ static const char *cohort_of(const patient_params *pp)
 	return strncmp(pp->name, "adult", 5) == 0         ? "adult"
 	       : strncmp(pp->name, "adolescent", 10) == 0 ? "adolescent"
 	                                                  : "child";
-}
-
-/* FNV-1a of the name mixed with the trial seed: each patient's own streams. */
-static uint32_t derive_seed(uint32_t trial_seed, const char *name, uint32_t stream)
-{
-	uint32_t h = 2166136261u;
-	for (const char *c = name; *c; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	uint64_t x = ((uint64_t)trial_seed << 32 | h) ^ ((uint64_t)stream * 0x9E3779B97F4A7C15ull);
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return (uint32_t)(x ^ (x >> 31));
 }
 
 static controller_therapy therapy_of(const patient_params *pp)
@@ -270,9 +259,9 @@ static void run_patient(job *j)
 	}
 	pump *p = pump_new(&cfg);
 	patient *pt = patient_new(pp);
-	cgm_sensor *cgm = cgm_sensor_new(o->cgm, 0, derive_seed(j->seed, pp->name, 1));
+	cgm_sensor *cgm = cgm_sensor_new(o->cgm, 0, trial_patient_seed(j->seed, pp->name, 1));
 	rng meal_rng;
-	rng_seed(&meal_rng, derive_seed(j->seed, pp->name, 2));
+	rng_seed(&meal_rng, trial_patient_seed(j->seed, pp->name, 2));
 	if (!p || !pt || !cgm || (j->controller != OPEN_LOOP && !rs.loop)) {
 		fprintf(stderr, "closed_loop: %s: out of memory or bad settings\n", pp->name);
 		exit(1);

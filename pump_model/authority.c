@@ -61,6 +61,7 @@ bool pump_annunciation_needs_person(pump_annunciation_type t)
 	case PUMP_ANN_TBR_OVER:
 	case PUMP_ANN_TBR_CANCELED:
 	case PUMP_ANN_LOW_GLUCOSE_RESUME:
+	case PUMP_ANN_CONTROLLER_FALLBACK: /* news, not a halt: delivery goes on */
 		return false;
 	}
 	return true; /* a type this table does not know: the person decides */

@@ -200,6 +200,7 @@ static const struct {
     {PUMP_ANN_LOW_GLUCOSE_RESUME, "low_glucose_resume"},
     {PUMP_ANN_NEW_BOND, "new_bond"},
     {PUMP_ANN_PAIRING_ATTEMPTS, "pairing_attempts"},
+    {PUMP_ANN_CONTROLLER_FALLBACK, "controller_fallback"},
 };
 
 static const pump_annunciation_type annunciation_types[] = {
@@ -209,7 +210,7 @@ static const pump_annunciation_type annunciation_types[] = {
     PUMP_ANN_TBR_OVER,           PUMP_ANN_TBR_CANCELED,
     PUMP_ANN_MAX_DELIVERY,       PUMP_ANN_LOW_GLUCOSE_SUSPEND,
     PUMP_ANN_LOW_GLUCOSE_RESUME, PUMP_ANN_NEW_BOND,
-    PUMP_ANN_PAIRING_ATTEMPTS,
+    PUMP_ANN_PAIRING_ATTEMPTS,   PUMP_ANN_CONTROLLER_FALLBACK,
 };
 _Static_assert(sizeof annunciation_types / sizeof annunciation_types[0] ==
                    sizeof annunciation_names / sizeof annunciation_names[0],
@@ -1143,6 +1144,12 @@ uint16_t pump_announce_new_bond(pump *p, int64_t now, unsigned bond_number)
 uint16_t pump_announce_pairing_attempts(pump *p, int64_t now, unsigned attempts)
 {
 	return raise_annunciation(p, now, PUMP_ANN_PAIRING_ATTEMPTS, (double)attempts);
+}
+
+uint16_t pump_announce_controller_fallback(pump *p, int64_t now, unsigned minutes_since_reading)
+{
+	return raise_annunciation(p, now, PUMP_ANN_CONTROLLER_FALLBACK,
+	                          (double)minutes_since_reading);
 }
 
 /* The radio's share of a minute: never more than it can draw at full duty. */

@@ -187,6 +187,10 @@ typedef enum pump_annunciation_type {
 	/* Pairing was closed after too many passkey attempts without a bond
 	 * (pump_announce_pairing_attempts): someone may be guessing. */
 	PUMP_ANN_PAIRING_ATTEMPTS = 0xF055,
+	/* The closed-loop controller lost the CGM (no reading, or the newest too old): the pump
+	 * gives the programmed basal, never a guess (pump_announce_controller_fallback,
+	 * controller_loop.h). The person must know the loop is open. */
+	PUMP_ANN_CONTROLLER_FALLBACK = 0xF05A,
 } pump_annunciation_type;
 
 /* "occlusion", "reservoir_low", … */
@@ -344,6 +348,11 @@ uint16_t pump_announce_new_bond(pump *p, int64_t now_min, unsigned bond_number);
 /* The radio closed pairing after `attempts` passkey attempts without a bond: raise
  * PUMP_ANN_PAIRING_ATTEMPTS (AuxInfo = attempts). Returns the annunciation id. */
 uint16_t pump_announce_pairing_attempts(pump *p, int64_t now_min, unsigned attempts);
+/* The closed-loop controller fell back to the programmed basal: raise
+ * PUMP_ANN_CONTROLLER_FALLBACK (AuxInfo = minutes since the last CGM reading, 0 when there
+ * was none). Returns the annunciation id. */
+uint16_t pump_announce_controller_fallback(pump *p, int64_t now_min,
+                                           unsigned minutes_since_reading);
 /* A BLE exchange happened (battery cost of the radio, capped per minute). */
 void pump_radio_event(pump *p, int64_t now_min);
 /* `links` connections were up during minute `now_min` (their connection events). */

@@ -13,6 +13,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "controller_json.h"
 #include "event_stream.h"
 
 enum { LINE_MAX_BYTES = 4096 };
@@ -248,6 +249,20 @@ void event_stream_pump_event(event_stream *es, const pump_event *ev)
 		event_stream_begin(es, ev->t_min, pump_event_kind_name(ev->kind));
 		event_stream_num(es, "value", ev->value);
 		break;
+	}
+	event_stream_end(es);
+}
+
+void event_stream_controller(event_stream *es, const controller_report *rep)
+{
+	if (!es)
+		return;
+	char json[1024];
+	const size_t n = controller_json(rep, json, sizeof json);
+	event_stream_begin(es, rep->t_min, "controller");
+	if (n >= 2 && n < sizeof json) { /* its members after the line's own */
+		json[n - 1] = '\0';
+		append(es, ",%s", json + 1);
 	}
 	event_stream_end(es);
 }

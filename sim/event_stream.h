@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "ble_server.h"
+#include "controller_loop.h"
 #include "pump_model.h"
 
 typedef struct event_stream event_stream;
@@ -40,6 +41,8 @@ void event_stream_end(event_stream *es);
 /* The pump's own events: "command" (source, command, result, value), "bolus_started",
  * "bolus_ended", "annunciation", "therapy_state", "fault", … */
 void event_stream_pump_event(event_stream *es, const pump_event *ev);
+/* A step of the pump's controller: "controller" with controller_json's keys. */
+void event_stream_controller(event_stream *es, const controller_report *rep);
 /* The BLE server's audit: "ble_refused" (with "reason", "att_error", …) or "ble_accepted". */
 void event_stream_audit(event_stream *es, const ble_audit_event *ev);
 

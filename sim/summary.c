@@ -94,6 +94,7 @@ static int alarm_rank(pump_annunciation_type t)
 	case PUMP_ANN_MAX_DELIVERY:
 	case PUMP_ANN_NEW_BOND:
 	case PUMP_ANN_PAIRING_ATTEMPTS:
+	case PUMP_ANN_CONTROLLER_FALLBACK:
 		return 2;
 	default:
 		return 1;

@@ -58,7 +58,8 @@ void summary_print_line(const summary *s, const char *name, const char *patient_
  * The alarms raised, for people: "none", or "3 (first reservoir_low at d1 11:20, worst
  * reservoir_empty at d1 15:02)". Worst: an alarm that stops therapy (occlusion,
  * reservoir_empty, battery_empty) over a warning that needs the person (reservoir_low,
- * battery_low, low_glucose_suspend, max_delivery, new_bond, pairing_attempts) over a
+ * battery_low, low_glucose_suspend, max_delivery, new_bond, pairing_attempts,
+ * controller_fallback) over a
  * notice (bolus_canceled, tbr_over, tbr_canceled, low_glucose_resume).
  */
 void summary_alarms_text(const summary *s, int start_min_of_day, char *buf, size_t cap);

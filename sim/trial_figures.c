@@ -10,19 +10,20 @@
 
 #include "shard_db.h"
 
-static const char *const cohort_names[TRIAL_COHORT_COUNT] = {"adolescent", "adult", "child", "all"};
+static const char *const cohort_names[FIGURES_COHORT_COUNT] = {"adolescent", "adult", "child",
+                                                               "all"};
 
-const char *trial_cohort_name(trial_cohort c)
+const char *trial_figures_cohort_name(trial_figures_cohort c)
 {
-	return c >= 0 && c < TRIAL_COHORT_COUNT ? cohort_names[c] : "?";
+	return c >= 0 && c < FIGURES_COHORT_COUNT ? cohort_names[c] : "?";
 }
 
-bool trial_cohort_of(const char *name, trial_cohort *out)
+bool trial_figures_cohort_of(const char *name, trial_figures_cohort *out)
 {
-	for (int c = 0; name && c < TRIAL_COHORT_COUNT; c++) {
+	for (int c = 0; name && c < FIGURES_COHORT_COUNT; c++) {
 		const size_t n = strlen(cohort_names[c]);
 		if (strncmp(name, cohort_names[c], n) == 0 && (name[n] == '\0' || name[n] == '#')) {
-			*out = (trial_cohort)c;
+			*out = (trial_figures_cohort)c;
 			return true;
 		}
 	}
@@ -141,7 +142,7 @@ bool trial_figures_add_profile(sqlite3 *db, const char *controller, const char *
 
 static void column_free(trial_figures_column *c)
 {
-	for (int k = 0; k < TRIAL_COHORT_COUNT; k++)
+	for (int k = 0; k < FIGURES_COHORT_COUNT; k++)
 		agp_free(c->profile[k]);
 	free(c->patients);
 	memset(c, 0, sizeof *c);
@@ -224,12 +225,12 @@ static bool read_profiles(sqlite3 *db, const char *controller, trial_figures_col
 	bool ok = true;
 	int rc;
 	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		trial_cohort k;
-		if (!trial_cohort_of((const char *)sqlite3_column_text(st, 0), &k) ||
-		    k == TRIAL_COHORT_ALL)
+		trial_figures_cohort k;
+		if (!trial_figures_cohort_of((const char *)sqlite3_column_text(st, 0), &k) ||
+		    k == FIGURES_COHORT_ALL)
 			continue;
 		for (int target = 0; ok && target < 2; target++) {
-			const trial_cohort t = target ? TRIAL_COHORT_ALL : k;
+			const trial_figures_cohort t = target ? FIGURES_COHORT_ALL : k;
 			if (!c->profile[t] && !(c->profile[t] = agp_new(0))) {
 				ok = false;
 				break;

@@ -29,18 +29,18 @@
 #include "agp.h"
 #include "cvga.h"
 
-/* The cohorts of a picture, in drawing order; TRIAL_COHORT_ALL is every patient. */
-typedef enum trial_cohort {
-	TRIAL_COHORT_ADOLESCENT = 0,
-	TRIAL_COHORT_ADULT,
-	TRIAL_COHORT_CHILD,
-	TRIAL_COHORT_ALL,
-	TRIAL_COHORT_COUNT,
-} trial_cohort;
+/* The cohorts of a picture, in drawing order; FIGURES_COHORT_ALL is every patient. */
+typedef enum trial_figures_cohort {
+	FIGURES_COHORT_ADOLESCENT = 0,
+	FIGURES_COHORT_ADULT,
+	FIGURES_COHORT_CHILD,
+	FIGURES_COHORT_ALL,
+	FIGURES_COHORT_COUNT,
+} trial_figures_cohort;
 
-const char *trial_cohort_name(trial_cohort c);
+const char *trial_figures_cohort_name(trial_figures_cohort c);
 /* "adult", "adolescent", "child", "all"; or a patient name starting with one of them. */
-bool trial_cohort_of(const char *name, trial_cohort *out);
+bool trial_figures_cohort_of(const char *name, trial_figures_cohort *out);
 
 /* One patient's row of trial_glucose. */
 typedef struct trial_figures_patient {
@@ -69,8 +69,8 @@ bool trial_figures_add_profile(sqlite3 *db, const char *controller, const char *
 /* One controller's data, for its column of the pictures. */
 typedef struct trial_figures_column {
 	char controller[48];
-	agp *profile[TRIAL_COHORT_COUNT]; /* NULL: no patient of that cohort */
-	trial_figures_patient *patients;  /* in trial order */
+	agp *profile[FIGURES_COHORT_COUNT]; /* NULL: no patient of that cohort */
+	trial_figures_patient *patients;    /* in trial order */
 	size_t patient_count;
 } trial_figures_column;
 

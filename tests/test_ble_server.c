@@ -1593,3 +1593,39 @@ Test(racp, a_write_that_changes_nothing_records_nothing)
 	cr_assert(strstr(last_audit()->detail, "(unchanged: not recorded)"), "%s",
 	          last_audit()->detail);
 }
+
+/* The closed loop's basal changes are in the history with the Basal Delivery Context "AP
+ * controller" (flags b0, context 0x55 after the two rates); the person's have none. */
+Test(racp, a_basal_change_of_the_closed_loop_carries_the_ap_controller_context)
+{
+	ble_test_run_minutes(&H.rig, 1);
+	cr_assert_eq(
+	    pump_temp_basal(H.rig.p, H.rig.now, PUMP_SOURCE_CONTROLLER, PUMP_TBR_ABSOLUTE, 1.5, 30),
+	    PUMP_OK);
+	ble_test_run_minutes(&H.rig, 2);
+	cr_assert_eq(
+	    pump_temp_basal(H.rig.p, H.rig.now, PUMP_SOURCE_PUMP, PUMP_TBR_ABSOLUTE, 0.5, 30),
+	    PUMP_OK);
+	ble_test_run_minutes(&H.rig, 2);
+	H.mark = H.n_notes;
+	cr_assert_eq(wr(GATT_IDD_RACP, "33 33"), 0); /* Report Stored Records, All */
+	size_t loop = 0, other = 0;
+	bool last_is_loop = true;
+	for (size_t i = H.mark; i < H.n_notes; i++) {
+		ids_history_event e;
+		if (H.notes[i].id != GATT_IDD_HISTORY_DATA ||
+		    ids_history_decode(H.notes[i].v, H.notes[i].len, &e) != BLE_OK ||
+		    e.event_type != IDS_EV_DELIVERED_BASAL_RATE_CHANGED)
+			continue;
+		last_is_loop = e.data[0] & 0x01;
+		if (last_is_loop) {
+			cr_assert_eq(e.data[e.data_len - 1], IDS_CONTEXT_AP_CONTROLLER);
+			loop++;
+		} else {
+			other++;
+		}
+	}
+	cr_assert_eq(loop, 1, "the controller's 1.5 U/h (%zu, %zu)", loop, other);
+	cr_assert_geq(other, 1, "the programme's and the person's");
+	cr_assert_not(last_is_loop, "the person's 0.5 U/h replaced it: no context");
+}

@@ -193,7 +193,7 @@ Test(recorder, a_new_file_gets_the_schema_in_wal_mode)
 	cr_assert_eq(q_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
 	                   "('runs', 'samples', 'events', 'codes')"),
 	             4);
-	cr_assert_eq(q_int("PRAGMA user_version"), 3);
+	cr_assert_eq(q_int("PRAGMA user_version"), 4);
 	cr_assert_eq(q_int("PRAGMA application_id"), 0x46506d70);
 	assert_text("PRAGMA journal_mode", "wal");
 	cr_assert_eq(q_int("SELECT count(*) FROM sqlite_schema WHERE name IN ('samples', 'events', "
@@ -678,12 +678,12 @@ Test(recorder, a_newer_schema_is_refused)
 	recorder_close(open_ok());
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 5", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	char err[512] = "";
 	recorder *r = NULL;
 	cr_assert_not(recorder_open(db_path, &r, err, sizeof err));
-	cr_assert(strstr(err, "schema version 4 is not the version 3 this build reads (newer)"),
+	cr_assert(strstr(err, "schema version 5 is not the version 4 this build reads (newer)"),
 	          "%s", err);
 }
 
@@ -1016,7 +1016,7 @@ Test(recorder, a_version_1_file_is_upgraded_and_keeps_its_runs)
 	sqlite3_close(db);
 
 	recorder *r = open_ok();
-	cr_assert_eq(q_int("PRAGMA user_version"), 3);
+	cr_assert_eq(q_int("PRAGMA user_version"), 4);
 	assert_text("SELECT scenario_name || ' ' || status FROM runs WHERE id = 1", "old passed");
 	cr_assert_eq(q_int("SELECT count(*) FROM runs WHERE id = 1 AND build IS NULL AND "
 	                   "settings_json IS NULL AND expect_failure IS NULL"),
@@ -1047,6 +1047,7 @@ Test(recorder, a_version_2_file_is_upgraded_to_hold_facts)
 	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(db,
 	                          "DROP TABLE expectations; DROP TABLE scenario_files;"
+	                          "DROP TABLE trial_patients; DROP TABLE trials;"
 	                          "ALTER TABLE runs DROP COLUMN build; ALTER TABLE runs DROP "
 	                          "COLUMN host; ALTER TABLE runs DROP COLUMN settings_json;"
 	                          "ALTER TABLE runs DROP COLUMN expect_failure;"
@@ -1058,7 +1059,7 @@ Test(recorder, a_version_2_file_is_upgraded_to_hold_facts)
 	const record_facts facts = {.build = "0.1.0 (git abc)", .host = "h (Linux)"};
 	char err[512] = "";
 	cr_assert(record_facts_write(db_path, 1, &facts, err, sizeof err), "%s", err);
-	cr_assert_eq(q_int("PRAGMA user_version"), 3);
+	cr_assert_eq(q_int("PRAGMA user_version"), 4);
 	assert_text("SELECT scenario_name || ' ' || status || ' ' || build FROM runs WHERE id = 1",
 	            "before passed 0.1.0 (git abc)");
 	assert_text("PRAGMA integrity_check", "ok");
@@ -1125,4 +1126,28 @@ Test(recorder, facts_with_bad_json_or_for_no_run_change_nothing)
 	cr_assert_not(record_facts_write(db_path, 7, &facts, err, sizeof err));
 	cr_assert(strstr(err, "no run 7"), "%s", err);
 	cr_assert_eq(q_int("SELECT count(*) FROM expectations"), 0);
+}
+
+/* A version 3 file (before trials) gets the trial tables; its runs stay. */
+Test(recorder, a_version_3_file_is_upgraded_to_hold_trials)
+{
+	recorder *r = open_ok();
+	begin_ok(r, "before");
+	cr_assert(recorder_end_run(r, "passed", NULL), "%s", recorder_error(r));
+	recorder_close(r);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db,
+	                          "DROP TABLE trial_patients; DROP TABLE trials;"
+	                          "PRAGMA user_version = 3",
+	                          NULL, NULL, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	recorder_close(open_ok());
+	cr_assert_eq(q_int("PRAGMA user_version"), 4);
+	cr_assert_eq(q_int("SELECT count(*) FROM trials"), 0);
+	cr_assert_eq(q_int("SELECT count(*) FROM trial_patients"), 0);
+	assert_text("SELECT scenario_name || ' ' || status FROM runs WHERE id = 1",
+	            "before passed");
+	assert_text("PRAGMA integrity_check", "ok");
 }

@@ -316,7 +316,7 @@ Test(scenario_bad, unknown_nested_key_names_its_mapping)
 	                "pump: unknown key 'bolus_sped' (expected one of: basal, bolus_speed, "
 	                "pulse, reservoir, reservoir_low, battery, battery_low, battery_drain, "
 	                "occlusion_threshold, insulin_action, bolus_calculator, limits, "
-	                "low_glucose_protection); did you mean 'bolus_speed'?");
+	                "low_glucose_protection, controller); did you mean 'bolus_speed'?");
 }
 
 Test(scenario_bad, events_as_a_mapping_is_the_wrong_type)
@@ -1358,7 +1358,8 @@ Test(scenario_bad_language_text, more_mistakes_of_the_new_keys_point_at_the_valu
 	     "expect[0].result: expected a result (one of: accepted, rejected, any), got "
 	     "refused"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, source: ble}]\n", "3:35",
-	     "expect[0].source: expected a source (one of: phone, pump, automation), got ble"},
+	     "expect[0].source: expected a source (one of: phone, pump, automation, controller), "
+	     "got ble"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, count: -1}]\n", "3:34",
 	     "expect[0].count: expected an integer 0 to 1000000, got -1"},
 	    {"patient: adult#001\nduration: 1d\nexpect: [{command: bolus, count: {at_least: 5, "
@@ -1501,4 +1502,71 @@ Test(scenario_good, attacks_and_their_expectations_load)
 	cr_assert_eq(s.expectations[2].kind, SCENARIO_EXPECT_HISTORY);
 	cr_assert_eq(s.expectations[2].history_event, 0x0069);
 	scenario_free(&s);
+}
+
+/* pump: {controller: …} and the events that talk to it (sim/scenario/controller_keys.c). */
+Test(scenario_controller, settings_not_written_take_the_patients_defaults_and_written_ones_win)
+{
+	static const char text[] = "patient: child#001\nduration: 1h\n"
+	                           "pump:\n  controller: {algorithm: pid-ifb, target: 120, "
+	                           "interval: 10m, pid: {ti: 5h, td: 0}}\n";
+	scenario s;
+	scenario_error err;
+	cr_assert(scenario_load_string(text, strlen(text), "mem.yaml", &s, &err), "%s",
+	          err.message);
+	cr_assert(s.has_controller && s.controller_enabled);
+	cr_assert_eq(s.controller.algorithm, CONTROLLER_PID_IFB);
+	cr_assert_float_eq(s.controller.target_mgdl, 120.0, 1e-12);
+	cr_assert_eq(s.controller.interval_min, 10);
+	cr_assert_float_eq(s.controller.pid.ti_min, 300.0, 1e-12);
+	cr_assert_float_eq(s.controller.pid.td_min, 0.0, 1e-12);
+	cr_assert_gt(s.controller.max_basal_u_per_h, 0.0); /* 4 x the child's basal */
+	cr_assert_gt(s.controller.pid.kp_u_per_h_per_mgdl, 0.0);
+	scenario_free(&s);
+}
+
+Test(scenario_controller, meals_announced_not_eaten_and_switches_are_events)
+{
+	static const char text[] = "patient: adult#001\nduration: 2h\n"
+	                           "pump: {controller: {algorithm: oref0, enabled: false}}\n"
+	                           "events:\n  - {at: \"00:10\", meal: 40, announce: true}\n"
+	                           "  - {at: \"00:20\", meal: 30}\n"
+	                           "  - {at: \"00:30\", announce: 20}\n"
+	                           "  - {at: \"00:40\", controller: on}\n";
+	scenario s;
+	scenario_error err;
+	cr_assert(scenario_load_string(text, strlen(text), "mem.yaml", &s, &err), "%s",
+	          err.message);
+	cr_assert_not(s.controller_enabled);
+	cr_assert_eq(s.event_count, 4);
+	cr_assert(s.events[0].kind == SCENARIO_EVENT_MEAL && s.events[0].announce);
+	cr_assert(s.events[1].kind == SCENARIO_EVENT_MEAL && !s.events[1].announce);
+	cr_assert(s.events[2].kind == SCENARIO_EVENT_ANNOUNCE && s.events[2].amount == 20.0);
+	cr_assert(s.events[3].kind == SCENARIO_EVENT_CONTROLLER && s.events[3].controller_on);
+	scenario_free(&s);
+}
+
+Test(scenario_controller, mistakes_point_at_the_value)
+{
+	expect_bad_text("patient: adult#001\nduration: 1h\nevents:\n  - {at: \"00:10\", "
+	                "announce: 30}\n",
+	                "4:29", "events[0].announce: the pump has no controller to tell");
+	expect_bad_text("patient: adult#001\nduration: 1h\npump:\n  controller: {algorithm: "
+	                "pid-ifb, oref0: {smb: true}}\n",
+	                "4:43",
+	                "pump.controller.oref0: 'oref0' goes with algorithm: oref0 (this "
+	                "controller is pid-ifb)");
+	expect_bad_text("patient: adult#001\nduration: 1h\npump:\n  controller: {algorithm: "
+	                "orefo}\n",
+	                "4:27",
+	                "pump.controller.algorithm: expected a controller algorithm (one of: "
+	                "basal-bolus, pid-ifb, oref0), got orefo; did you mean 'oref0'?");
+	expect_bad_text("patient: adult#001\nduration: 1h\npump:\n  controller: {algorithm: "
+	                "oref0, target: 300}\n",
+	                "4:42", "pump.controller.target: expected a glucose in mg/dL, 70 to 200");
+	expect_bad_text("patient: adult#001\nduration: 1h\npump:\n  controller: {target: 110}\n",
+	                "4:15", "pump.controller: missing required key 'algorithm'");
+	expect_bad_text("patient: adult#001\nduration: 1h\npump: {controller: {algorithm: "
+	                "oref0}}\nevents:\n  - {at: \"00:10\", meal: 20, announce: maybe}\n",
+	                "5:39", "events[0].announce: expected true or false, got maybe");
 }

@@ -104,10 +104,10 @@ Test(trial_figures, tables_read_back_as_columns_per_controller)
 	cr_assert_str_eq(f.columns[0].controller, "bad", "controllers in name order");
 	cr_assert_eq(f.columns[0].patient_count, 6);
 	cr_assert_str_eq(f.columns[1].patients[2].patient, "adult#001");
-	for (int k = 0; k < TRIAL_COHORT_COUNT; k++)
+	for (int k = 0; k < FIGURES_COHORT_COUNT; k++)
 		cr_assert_not_null(f.columns[1].profile[k], "cohort %d", k);
 	double p[AGP_PERCENTILES];
-	cr_assert(agp_slot_percentiles(f.columns[1].profile[TRIAL_COHORT_ALL], 0, p));
+	cr_assert(agp_slot_percentiles(f.columns[1].profile[FIGURES_COHORT_ALL], 0, p));
 	cr_assert_float_eq(p[0], 110, 1e-9);
 	cr_assert_float_eq(p[4], 135, 1e-9);
 	/* a second database of the same controllers: columns kept apart */
@@ -238,7 +238,7 @@ static trial_figures one_column(const char *name, double base, double peak, bool
 		snprintf(c->patients[i].cohort, sizeof c->patients[i].cohort, "adult");
 		snprintf(c->patients[i].patient, sizeof c->patients[i].patient, "adult#%03zu",
 		         i + 1);
-		for (int k = TRIAL_COHORT_ADULT; k <= TRIAL_COHORT_ALL; k += 2) {
+		for (int k = FIGURES_COHORT_ADULT; k <= FIGURES_COHORT_ALL; k += 2) {
 			if (!c->profile[k])
 				c->profile[k] = agp_new(0);
 			cr_assert(agp_merge_profile(c->profile[k], a));

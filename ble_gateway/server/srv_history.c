@@ -30,6 +30,7 @@ void srv_history_init(ble_server *srv)
 	srv->hist.last_max_bolus_u = st.max_bolus_u;
 	for (size_t i = 0; i < SRV_HOUSEKEEPING_MAX; i++)
 		srv->hist.housekeeping[i] = INT64_MIN;
+	srv->hist.controller_basal_min = INT64_MIN;
 }
 
 static void hist_put(ble_server *srv, int64_t t_min, uint16_t type, const uint8_t *data,
@@ -124,6 +125,7 @@ static void hist_tbr_ended(ble_server *srv, int64_t t, uint8_t reason)
 	wire_put_u8(&w, reason);
 	hist_put(srv, t, IDS_EV_TBR_ADJUSTMENT_ENDED, d, w.len);
 	srv->hist.tbr_active = false;
+	srv->hist.tbr_by_controller = false;
 }
 
 static void hist_command(ble_server *srv, const pump_event *ev)
@@ -132,6 +134,10 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 	wire_writer w = wire_writer_init(d, sizeof d);
 	if (ev->result != PUMP_OK)
 		return;
+	const bool loop = ev->source == PUMP_SOURCE_CONTROLLER;
+	if (loop &&
+	    (ev->command == PUMP_CMD_TEMP_BASAL || ev->command == PUMP_CMD_CANCEL_TEMP_BASAL))
+		srv->hist.controller_basal_min = ev->t_min;
 	switch (ev->command) {
 	case PUMP_CMD_TEMP_BASAL: {
 		if (srv->hist.tbr_active)
@@ -150,6 +156,7 @@ static void hist_command(ble_server *srv, const pump_event *ev)
 			put_amount(&w, ev->value);
 		wire_put_u16(&w, (uint16_t)srv->hist.tbr_duration_min);
 		hist_put(srv, ev->t_min, IDS_EV_TBR_ADJUSTMENT_STARTED, d, w.len);
+		srv->hist.tbr_by_controller = loop;
 		break;
 	}
 	case PUMP_CMD_CANCEL_TEMP_BASAL:
@@ -221,13 +228,21 @@ static void record_bolus_ended(ble_server *srv, const pump_event *ev)
 	hist_put(srv, t, IDS_EV_BOLUS_DELIVERED_2, d, w.len);
 }
 
+/* Delivered Basal Rate Changed: flags (b0 Basal Delivery Context present), old and new rate
+ * and, for a change the closed loop made (its TBR in force, or its command this minute), the
+ * context AP controller. */
 static void record_basal_changed(ble_server *srv, const pump_event *ev)
 {
+	enum { CONTEXT_PRESENT = 0x01 };
 	uint8_t d[IDS_HISTORY_DATA_MAX];
 	wire_writer w = wire_writer_init(d, sizeof d);
-	wire_put_u8(&w, 0);
+	const bool loop = (ev->value2 > 0.5 && srv->hist.tbr_by_controller) ||
+	                  srv->hist.controller_basal_min == ev->t_min;
+	wire_put_u8(&w, loop ? CONTEXT_PRESENT : 0);
 	put_amount(&w, srv->hist.last_basal_u_per_h);
 	put_amount(&w, ev->value);
+	if (loop)
+		wire_put_u8(&w, IDS_CONTEXT_AP_CONTROLLER);
 	srv->hist.last_basal_u_per_h = ev->value;
 	hist_put(srv, ev->t_min, IDS_EV_DELIVERED_BASAL_RATE_CHANGED, d, w.len);
 }

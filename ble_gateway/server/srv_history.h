@@ -45,6 +45,11 @@ typedef struct srv_history {
 	int64_t tbr_start_min;
 	int tbr_duration_min;
 	uint8_t tbr_type;
+	/* The closed loop's basal commands (PUMP_SOURCE_CONTROLLER): its TBR is the one in
+	 * force, and the minute of its last accepted temp basal or cancel; a basal rate change
+	 * they cause carries the Basal Delivery Context "AP controller". */
+	bool tbr_by_controller;
+	int64_t controller_basal_min;
 } srv_history;
 
 /* Empty, starting from the pump's present state. */

@@ -97,5 +97,8 @@ int cmd_report(int argc, char **argv);
 int cmd_population(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_figures(int argc, char **argv);
+int cmd_trial(int argc, char **argv);
+/* `fakepump trial --help`. */
+void cli_print_trial_usage(FILE *out);
 
 #endif

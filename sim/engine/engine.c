@@ -2,17 +2,19 @@
  * engine — one-minute fixed-step loop over patient, pump and CGM (see engine.h).
  *
  * Order within minute k: read the state at t = k (BG, Gsub, the CGM sample if one is due),
- * apply the scenario's events at k (meal announcements, pump commands, faults), let the
- * pump deliver over [k, k+1) (it sees the CGM reading: low-glucose protection), then
- * integrate the patient to t = k + 1. Between two calls of engine_next the engine is
- * "between minutes" at k + 1: the only other time the pump may change (engine.h).
- * Never touches the wall clock.
+ * apply the scenario's events at k (meals, pump commands, faults), let the pump's
+ * controller decide (when the scenario closes the loop), let the pump deliver over [k, k+1)
+ * (it sees the CGM reading: low-glucose protection), then integrate the patient to t = k + 1
+ * — here, or by the caller when the patient is outside (engine_new_external). Between two calls of
+ * engine_next the engine is "between minutes" at k + 1: the only other time the pump may change
+ * (engine.h). Never touches the wall clock.
  */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "clock.h"
+#include "controller_loop.h"
 #include "engine.h"
 #include "engine_ble.h"
 #include "sensor_faults.h"
@@ -29,7 +31,12 @@ struct engine {
 	bool finished;
 	bool detailed_rows;
 	double last_cgm_mgdl;      /* the newest reading, NaN before the first */
+	int64_t last_cgm_min;      /* … and its minute */
 	double eat_rate_g_per_min; /* of the meal being eaten */
+	controller_loop *loop;     /* the pump's controller, when the scenario has one */
+	double announced_g;        /* carbs announced to it this minute */
+	engine_controller_fn on_controller;
+	void *controller_user_data;
 	engine_event_fn on_event;
 	void *user_data;
 	engine_ble *ble; /* the pump's Bluetooth side, when the scenario uses it */
@@ -59,7 +66,8 @@ static void forward_audit(const ble_audit_event *ev, void *user_data)
 		e->on_audit(ev, e->audit_user_data);
 }
 
-engine *engine_new(const scenario *sc)
+/* The engine, with the patient inside it or (external) outside. */
+static engine *engine_create(const scenario *sc, bool external)
 {
 	if (!sc || !sc->patient || sc->duration_min <= 0)
 		return NULL;
@@ -73,7 +81,7 @@ engine *engine_new(const scenario *sc)
 	pump_config cfg = sc->pump;
 	cfg.on_event = forward_pump_event;
 	cfg.user_data = e;
-	e->patient = patient_new(sc->patient);
+	e->patient = external ? NULL : patient_new(sc->patient);
 	e->pump = pump_new(&cfg);
 	e->cgm = cgm_sensor_new(sc->cgm, sc->cgm_interval_min, sc->seed);
 	/* A stream of its own, so that a noise burst never shifts the sensor's own noise. */
@@ -83,12 +91,27 @@ engine *engine_new(const scenario *sc)
 	e->cgm_max_mgdl = cp && cp->max_mgdl > 0 ? cp->max_mgdl : 1e9;
 	if (e->pump && engine_ble_needed(sc))
 		e->ble = engine_ble_new(sc, e->pump, forward_audit, e);
-	if (!e->patient || !e->pump || !e->cgm || !e->sensor_faults ||
-	    (engine_ble_needed(sc) && !e->ble)) {
+	if (sc->has_controller) {
+		e->loop = controller_loop_new(&sc->controller);
+		if (e->loop && e->pump && !sc->controller_enabled)
+			controller_loop_set_enabled(e->loop, e->pump, 0, false);
+	}
+	if ((!external && !e->patient) || !e->pump || !e->cgm || !e->sensor_faults ||
+	    (engine_ble_needed(sc) && !e->ble) || (sc->has_controller && !e->loop)) {
 		engine_free(e);
 		return NULL;
 	}
 	return e;
+}
+
+engine *engine_new(const scenario *sc)
+{
+	return engine_create(sc, false);
+}
+
+engine *engine_new_external(const scenario *sc)
+{
+	return engine_create(sc, true);
 }
 
 void engine_free(engine *e)
@@ -99,6 +122,7 @@ void engine_free(engine *e)
 	cgm_sensor_free(e->cgm);
 	sensor_faults_free(e->sensor_faults);
 	engine_ble_free(e->ble); /* before the pump it is bound to */
+	controller_loop_free(e->loop);
 	pump_free(e->pump);
 	free(e);
 }
@@ -113,6 +137,12 @@ void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data)
 {
 	e->on_audit = fn;
 	e->audit_user_data = user_data;
+}
+
+void engine_on_controller(engine *e, engine_controller_fn fn, void *user_data)
+{
+	e->on_controller = fn;
+	e->controller_user_data = user_data;
 }
 
 void engine_on_pairing_window(engine *e, engine_pairing_fn fn, void *user_data)
@@ -285,6 +315,15 @@ static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 		row->meal_announced_g += ev->amount;
 		if (ev->eat_rate_g_per_min > 0.0)
 			e->eat_rate_g_per_min = ev->eat_rate_g_per_min;
+		if (ev->announce)
+			e->announced_g += ev->amount;
+		break;
+	case SCENARIO_EVENT_ANNOUNCE: /* told the controller, not eaten */
+		e->announced_g += ev->amount;
+		break;
+	case SCENARIO_EVENT_CONTROLLER: /* the person at the pump switches it */
+		if (e->loop)
+			controller_loop_set_enabled(e->loop, e->pump, k, ev->controller_on);
 		break;
 	case SCENARIO_EVENT_BOLUS:
 	case SCENARIO_EVENT_CALCULATED_BOLUS:
@@ -333,14 +372,14 @@ static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 
 /* Minute k's state: BG and Gsub at t = k, sensor faults that start now (they shape this
  * minute's reading), the CGM sample if one is due; the server hears of the reading. */
-static void read_minute(engine *e, int64_t k, engine_row *row)
+static void read_minute(engine *e, int64_t k, double bg_mgdl, double gsub_mgdl, engine_row *row)
 {
 	int64_t day;
 	clock_split(k + e->sc->start_min_of_day, &day, &row->min_of_day);
 	row->t_min = k;
 	row->day = (int)day;
-	row->bg_mgdl = patient_bg_mgdl(e->patient);
-	row->gsub_mgdl = patient_gsub_mgdl(e->patient);
+	row->bg_mgdl = bg_mgdl;
+	row->gsub_mgdl = gsub_mgdl;
 	for (size_t i = e->next_event; i < e->sc->event_count && e->sc->events[i].at_min == k; i++)
 		if (e->sc->events[i].kind >= SCENARIO_EVENT_SENSOR_DROPOUT &&
 		    e->sc->events[i].kind <= SCENARIO_EVENT_SENSOR_COMPRESSION)
@@ -351,9 +390,28 @@ static void read_minute(engine *e, int64_t k, engine_row *row)
 		                                   e->cgm_min_mgdl, e->cgm_max_mgdl);
 	if (row->has_cgm) {
 		e->last_cgm_mgdl = row->cgm_mgdl;
+		e->last_cgm_min = k;
 		if (e->ble)
 			engine_ble_cgm(e->ble, k, row->cgm_mgdl);
 	}
+}
+
+/* The pump's controller at minute k: after the minute's commands, before the tick, with the
+ * minute's reading and the carbs announced this minute. A CGM-fallback episode that begins
+ * is annunciated (aux: minutes since the last reading, 0 when none came yet). */
+static void controller_minute(engine *e, int64_t k, const engine_row *row)
+{
+	const double announced_g = e->announced_g;
+	e->announced_g = 0.0;
+	controller_report rep;
+	if (!controller_loop_minute(e->loop, e->pump, k, row->has_cgm ? row->cgm_mgdl : NAN,
+	                            announced_g, &rep))
+		return;
+	if (rep.fallback_began)
+		pump_announce_controller_fallback(
+		    e->pump, k, isnan(e->last_cgm_mgdl) ? 0u : (unsigned)(k - e->last_cgm_min));
+	if (e->on_controller)
+		e->on_controller(&rep, e->controller_user_data);
 }
 
 /* The pump over [k, k+1): its reservoir and battery before the delivery, the delivery, and
@@ -372,6 +430,8 @@ static void tick_pump(engine *e, int64_t k, engine_row *row)
 	const pump_delivery d = pump_tick(e->pump, k, row->has_cgm ? row->cgm_mgdl : NAN);
 	if (e->ble)
 		engine_ble_tick(e->ble, k, &d);
+	if (e->loop)
+		controller_loop_delivered(e->loop, e->pump, k, &d);
 	row->basal_u_per_min = d.basal_u;
 	row->bolus_u_per_min = d.bolus_u;
 	row->insulin_u_per_min = d.basal_u + d.bolus_u;
@@ -398,21 +458,27 @@ static engine_status end_minute(engine *e, int64_t k, engine_status st)
 	return st;
 }
 
-engine_status engine_next(engine *e, engine_row *row)
+/*
+ * Minute k up to the patient's step: the row (all but cho_g_per_min, which the step gives)
+ * and the patient's inputs for [k, k+1). ENGINE_ROW leaves the engine inside the minute for
+ * the caller to integrate and end it; the last row and a failure end it here.
+ */
+static engine_status pump_minute(engine *e, double bg_mgdl, double gsub_mgdl, engine_row *row,
+                                 patient_batch_inputs *in)
 {
-	if (e->finished)
-		return ENGINE_DONE;
 	const int64_t k = e->t_min;
 	e->in_minute = true;
 
 	*row = (engine_row){0};
-	read_minute(e, k, row);
+	read_minute(e, k, bg_mgdl, gsub_mgdl, row);
 	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
 		if (!apply_event(e, &e->sc->events[e->next_event++], k, row))
 			return end_minute(e, k, ENGINE_FAILED);
-	/* A closed-loop controller's step goes here: after the person's and the phones'
-	 * commands of minute k, before the tick; it sees the minute's reading (row->has_cgm,
-	 * row->cgm_mgdl) and commands the pump as PUMP_SOURCE_CONTROLLER (docs/controllers.md). */
+	/* The closed loop: after the person's and the phones' commands of minute k, before the
+	 * tick; it sees the minute's reading and commands the pump as PUMP_SOURCE_CONTROLLER
+	 * (docs/controllers.md). */
+	if (e->loop)
+		controller_minute(e, k, row);
 	tick_pump(e, k, row);
 
 	if (k >= e->sc->duration_min) {
@@ -421,17 +487,45 @@ engine_status engine_next(engine *e, engine_row *row)
 			engine_ble_finish(e->ble, k);
 		return end_minute(e, k, ENGINE_LAST_ROW);
 	}
+	*in = (patient_batch_inputs){.meal_announced_g = row->meal_announced_g,
+	                             .eat_rate_g_per_min = e->eat_rate_g_per_min,
+	                             .insulin_u_per_min = row->insulin_u_per_min};
+	return ENGINE_ROW;
+}
+
+engine_status engine_next(engine *e, engine_row *row)
+{
+	if (e->finished || !e->patient)
+		return ENGINE_DONE;
+	const int64_t k = e->t_min;
+	patient_batch_inputs in;
+	const engine_status st =
+	    pump_minute(e, patient_bg_mgdl(e->patient), patient_gsub_mgdl(e->patient), row, &in);
+	if (st != ENGINE_ROW)
+		return st;
 
 	patient_step_info info = {0};
-	patient_step_result r =
-	    patient_step_eating(e->patient, row->meal_announced_g, e->eat_rate_g_per_min,
-	                        row->insulin_u_per_min, &info);
+	patient_step_result r = patient_step_eating(
+	    e->patient, in.meal_announced_g, in.eat_rate_g_per_min, in.insulin_u_per_min, &info);
 	row->cho_g_per_min = info.eaten_g;
 	if (r != PATIENT_STEP_OK) {
 		e->error = r == PATIENT_STEP_BAD_INPUT ? "invalid model input"
 		                                       : "the patient model's integrator failed";
 		return end_minute(e, k, ENGINE_FAILED);
 	}
+	e->t_min = k + 1;
+	return end_minute(e, k, ENGINE_ROW);
+}
+
+engine_status engine_next_external(engine *e, double bg_mgdl, double gsub_mgdl, engine_row *row,
+                                   patient_batch_inputs *inputs)
+{
+	if (e->finished || e->patient)
+		return ENGINE_DONE;
+	const int64_t k = e->t_min;
+	const engine_status st = pump_minute(e, bg_mgdl, gsub_mgdl, row, inputs);
+	if (st != ENGINE_ROW)
+		return st;
 	e->t_min = k + 1;
 	return end_minute(e, k, ENGINE_ROW);
 }

@@ -8,10 +8,11 @@
  *
  *  1. Inside a minute, in engine_next(k), in this order: the scenario's events of minute k
  *     (the person at the pump, faults, the scenario's phones and attacks as bytes through
- *     the pump's GATT server: engine_ble.h); then the pump's delivery over [k, k+1)
- *     (pump_tick, which sees minute k's CGM reading). A closed-loop controller's step
- *     belongs between the two: after the minute's commands, before the tick, with the
- *     minute's reading (see engine_next in engine.c).
+ *     the pump's GATT server: engine_ble.h); then the pump's closed-loop controller, when
+ *     the scenario has one (pump: {controller: …}: controller_loop_minute with the
+ *     minute's reading and the carbs announced, commanding the pump as
+ *     PUMP_SOURCE_CONTROLLER); then the pump's delivery over [k, k+1) (pump_tick, which
+ *     sees minute k's CGM reading).
  *  2. Between minutes: after engine_next returned row k and before the next call, requests
  *     from outside the scenario, each applied at once and stamped t = k + 1
  *     (engine_now_min): the person at the pump (engine_confirm_annunciation: the window's
@@ -31,6 +32,7 @@
 #include <stdint.h>
 
 #include "ble_server.h"
+#include "controller_loop.h"
 #include "scenario.h"
 
 /*
@@ -73,6 +75,24 @@ typedef struct engine engine;
 engine *engine_new(const scenario *sc);
 void engine_free(engine *e);
 
+/*
+ * The same engine with the patient outside it (a lane of a patient batch, patient_model.h
+ * "Batch engine"): the caller integrates the patient. Drive it with engine_next_external,
+ * not engine_next; the rest is the same (events, controller, pump, sensor, Bluetooth).
+ */
+engine *engine_new_external(const scenario *sc);
+/*
+ * Minute k of an external engine, given the patient's plasma and subcutaneous glucose at
+ * t = k (patient_bg_mgdl, patient_gsub_mgdl): the row, and in *inputs what the patient
+ * takes over [k, k+1) (patient_step_eating's arguments). ENGINE_ROW: integrate the patient
+ * with *inputs, then call again for k + 1. ENGINE_LAST_ROW: the final state (no inputs).
+ * The row's cho_g_per_min is 0: what is eaten is the integrator's (patient_step_info).
+ * With the same patient states, rows, events and inputs are those of engine_next, bit for
+ * bit (engine_next is this and patient_step_eating).
+ */
+engine_status engine_next_external(engine *e, double bg_mgdl, double gsub_mgdl, engine_row *row,
+                                   patient_batch_inputs *inputs);
+
 /* Every pump event (the audit trail) as it happens; `ev` is valid during the call only. */
 typedef void (*engine_event_fn)(const pump_event *ev, void *user_data);
 void engine_on_event(engine *e, engine_event_fn fn, void *user_data);
@@ -83,6 +103,14 @@ void engine_on_event(engine *e, engine_event_fn fn, void *user_data);
  * events have the server. Set before the first engine_next.
  */
 void engine_on_ble_audit(engine *e, ble_audit_fn fn, void *user_data);
+
+/*
+ * Every step of the pump's controller (when the scenario has one): what it decided, why,
+ * and what the pump answered; `rep` is valid during the call only. It comes after the
+ * controller's commands' own pump events, inside the minute.
+ */
+typedef void (*engine_controller_fn)(const controller_report *rep, void *user_data);
+void engine_on_controller(engine *e, engine_controller_fn fn, void *user_data);
 
 /*
  * The scenario pressed the pump's "pair" key (pairing_window: event) at minute `t_min`:

@@ -117,6 +117,68 @@ static const char SCHEMA_V3_SQL[] =
     ") WITHOUT ROWID;\n";
 
 /*
+ * Version 3 → 4: trials (`fakepump trial`, docs/trial.md): one row a trial with its
+ * definition and the SHA-256 that names it, one row a patient with its metrics and the raw
+ * sums they come from, so that the rows of several trials (shards of one definition) merge
+ * by adding them. Runs are untouched.
+ */
+static const char SCHEMA_V4_SQL[] =
+    "CREATE TABLE trials (\n"
+    "  id                INTEGER PRIMARY KEY,\n"
+    "  definition_sha256 TEXT NOT NULL,\n"
+    "  base_path         TEXT,\n"
+    "  base_text         TEXT,\n"
+    "  patients          TEXT NOT NULL,\n"
+    "  days              INTEGER NOT NULL,\n"
+    "  controller        TEXT NOT NULL,\n"
+    "  meals             TEXT NOT NULL,\n"
+    "  cgm               TEXT,\n"
+    "  seed              INTEGER NOT NULL,\n"
+    "  engine            TEXT NOT NULL,\n"
+    "  threads           INTEGER NOT NULL,\n"
+    "  build             TEXT,\n"
+    "  host              TEXT,\n"
+    "  started_at        TEXT NOT NULL,\n"
+    "  ended_at          TEXT NOT NULL,\n"
+    "  wall_s            REAL\n"
+    ");\n"
+    "CREATE TABLE trial_patients (\n"
+    "  trial_id      INTEGER NOT NULL REFERENCES trials (id),\n"
+    "  seq           INTEGER NOT NULL,\n"
+    "  patient       TEXT NOT NULL,\n"
+    "  cohort        TEXT NOT NULL,\n"
+    "  status        TEXT NOT NULL CHECK (status IN ('ok', 'failed')),\n"
+    "  why           TEXT,\n"
+    "  minutes       INTEGER NOT NULL,\n"
+    "  insulin_u     REAL NOT NULL,\n"
+    "  mean_mgdl     REAL,\n"
+    "  sd_mgdl       REAL,\n"
+    "  cv_pct        REAL,\n"
+    "  gmi_pct       REAL,\n"
+    "  tir_pct       REAL,\n"
+    "  tbr70_pct     REAL,\n"
+    "  tbr54_pct     REAL,\n"
+    "  tar180_pct    REAL,\n"
+    "  tar250_pct    REAL,\n"
+    "  min_mgdl      REAL,\n"
+    "  max_mgdl      REAL,\n"
+    "  lbgi          REAL,\n"
+    "  hbgi          REAL,\n"
+    "  tdd_u         REAL,\n"
+    "  samples       INTEGER NOT NULL,\n"
+    "  bg_sum        REAL NOT NULL,\n"
+    "  bg_sum_sq     REAL NOT NULL,\n"
+    "  below54       INTEGER NOT NULL,\n"
+    "  below70       INTEGER NOT NULL,\n"
+    "  in_range      INTEGER NOT NULL,\n"
+    "  above180      INTEGER NOT NULL,\n"
+    "  above250      INTEGER NOT NULL,\n"
+    "  low_risk_sum  REAL NOT NULL,\n"
+    "  high_risk_sum REAL NOT NULL,\n"
+    "  PRIMARY KEY (trial_id, seq)\n"
+    ") WITHOUT ROWID;\n";
+
+/*
  * Version 1 → 2 in the open transaction: SQLite cannot change a CHECK constraint in place,
  * so the runs table is rebuilt with the new one ("Making Other Kinds Of Table Schema
  * Changes", https://sqlite.org/lang_altertable.html#otheralter); samples and events keep
@@ -139,10 +201,23 @@ static bool migrate_v2(sqlite3 *db, int64_t from, char *why, size_t cap)
 {
 	char pragma[64];
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", RECORD_SCHEMA_VERSION);
-	if (!record_db_exec(db, SCHEMA_V3_SQL) || !record_db_exec(db, pragma)) {
+	if (!record_db_exec(db, SCHEMA_V3_SQL) || !record_db_exec(db, SCHEMA_V4_SQL) ||
+	    !record_db_exec(db, pragma)) {
 		char what[64];
 		snprintf(what, sizeof what, "cannot upgrade the schema from version %d", (int)from);
 		sqlite_why(db, what, why, cap);
+		return false;
+	}
+	return true;
+}
+
+/* Version 3 → 4 (SCHEMA_V4_SQL) and the version number, in the open transaction. */
+static bool migrate_v3(sqlite3 *db, char *why, size_t cap)
+{
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", RECORD_SCHEMA_VERSION);
+	if (!record_db_exec(db, SCHEMA_V4_SQL) || !record_db_exec(db, pragma)) {
+		sqlite_why(db, "cannot upgrade the schema from version 3", why, cap);
 		return false;
 	}
 	return true;
@@ -211,7 +286,7 @@ bool record_schema_ensure(sqlite3 *db, int lock_fd, char *why, size_t cap)
 		         "PRAGMA application_id = %d; PRAGMA user_version = %d",
 		         RECORD_APPLICATION_ID, RECORD_SCHEMA_VERSION);
 		if (!record_db_exec(db, SCHEMA_SQL) || !record_db_exec(db, SCHEMA_V3_SQL) ||
-		    !record_db_exec(db, pragmas)) {
+		    !record_db_exec(db, SCHEMA_V4_SQL) || !record_db_exec(db, pragmas)) {
 			sqlite_why(db, "cannot create the schema", why, cap);
 			goto out;
 		}
@@ -221,6 +296,9 @@ bool record_schema_ensure(sqlite3 *db, int lock_fd, char *why, size_t cap)
 	} else if (version == 1 || version == 2) {
 		if ((version == 1 && !migrate_v1(db, why, cap)) ||
 		    !migrate_v2(db, version, why, cap))
+			goto out;
+	} else if (version == 3) {
+		if (!migrate_v3(db, why, cap))
 			goto out;
 	} else if (version != RECORD_SCHEMA_VERSION) {
 		snprintf(why, cap,

@@ -33,7 +33,7 @@ typedef struct recorder recorder;
 
 /* PRAGMA user_version of the schema this build writes, and PRAGMA application_id ("FPmp"):
  * how a file is known to be ours (docs/database.md). */
-#define RECORDER_SCHEMA_VERSION 3
+#define RECORDER_SCHEMA_VERSION 4
 #define RECORDER_APPLICATION_ID 0x46506d70
 
 /* What is known about a run before it starts. Strings are copied; NULL where noted. */

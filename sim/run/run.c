@@ -65,6 +65,11 @@ static void forward_pump_event(const pump_event *ev, void *user_data)
 	run_sinks_pump_event(user_data, ev);
 }
 
+static void forward_controller(const controller_report *rep, void *user_data)
+{
+	run_sinks_controller(user_data, rep);
+}
+
 static void forward_audit(const ble_audit_event *ev, void *user_data)
 {
 	run_sinks_audit(user_data, ev);
@@ -204,6 +209,7 @@ void run_one(const run_options *opt, run_report *rep)
 	}
 	engine_on_event(e, forward_pump_event, &out.sinks);
 	engine_on_ble_audit(e, forward_audit, &out.sinks);
+	engine_on_controller(e, forward_controller, &out.sinks);
 	engine_set_detailed_rows(e, run_sinks_detailed_rows(&out.sinks));
 	run_sinks_start(&out.sinks, &(run_context){.opt = opt, .sc = &sc});
 	/* From here on every ending goes through the sinks' finish (SIGINT/SIGTERM: the next

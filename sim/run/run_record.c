@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "controller_json.h"
+
 void run_record_codes(recorder *rec)
 {
 	for (int s = PUMP_THERAPY_STOP; s <= PUMP_THERAPY_RUN; s++)
@@ -78,11 +80,11 @@ static void command_values(const pump_event *ev, recorder_event *re)
 
 void run_record_pump_event(recorder *rec, const pump_event *ev)
 {
-	static const char *const sources[] = {"pump", "phone", "automation"};
+	static const char *const sources[] = {"pump", "phone", "automation", "controller"};
 	recorder_event re = {
 	    .t_min = ev->t_min,
 	    .type = pump_event_kind_name(ev->kind),
-	    .source = (unsigned)ev->source < 3 ? sources[ev->source] : NULL,
+	    .source = (unsigned)ev->source < 4 ? sources[ev->source] : NULL,
 	    .value = NAN,
 	    .value2 = NAN,
 	};
@@ -129,6 +131,31 @@ void run_record_pump_event(recorder *rec, const pump_event *ev)
 	default:
 		break;
 	}
+	recorder_add_event(rec, &re);
+}
+
+void run_record_controller(recorder *rec, const controller_report *rep)
+{
+	char json[1024];
+	if (controller_json(rep, json, sizeof json) >= sizeof json)
+		json[0] = '\0'; /* cannot happen (controller_json.h); never invalid JSON */
+	const controller_decision *d = &rep->decision;
+	/* What the pump made of it: the first refusal, else ok; nothing sent: NULL. */
+	const char *result = NULL;
+	if (rep->temp_sent)
+		result = pump_result_name(rep->temp_result);
+	if (rep->bolus_sent && (!result || rep->temp_result == PUMP_OK))
+		result = pump_result_name(rep->bolus_result);
+	const recorder_event re = {
+	    .t_min = rep->t_min,
+	    .type = "controller",
+	    .source = "controller",
+	    .name = controller_status_name(d->status),
+	    .result = result,
+	    .value = d->action == CONTROLLER_SET_TEMP ? d->rate_u_per_h : NAN,
+	    .value2 = d->bolus_u > 0.0 ? d->bolus_u : NAN,
+	    .detail = json[0] ? json : NULL,
+	};
 	recorder_add_event(rec, &re);
 }
 

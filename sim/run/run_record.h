@@ -21,6 +21,8 @@ void run_record_codes(recorder *rec);
 void run_record_row(recorder *rec, const engine_row *row);
 /* One pump event (docs/database.md, "Event types"). */
 void run_record_pump_event(recorder *rec, const pump_event *ev);
+/* One step of the pump's controller: a 'controller' event. */
+void run_record_controller(recorder *rec, const controller_report *rep);
 /* One decision of the pump's Bluetooth server: 'ble_accepted' or 'ble_refused'. */
 void run_record_audit(recorder *rec, const ble_audit_event *ev);
 

@@ -67,6 +67,8 @@ typedef struct run_sink_ops {
 	bool (*row)(void *self, const engine_row *row, bool integrated, char *err, size_t cap);
 	/* A pump event (the audit trail), valid during the call. */
 	void (*pump_event)(void *self, const pump_event *ev);
+	/* A step of the pump's controller (engine_on_controller), valid during the call. */
+	void (*controller)(void *self, const controller_report *rep);
 	/* A decision of the pump's Bluetooth server (and what the scenario's phones did). */
 	void (*audit)(void *self, const ble_audit_event *ev);
 	/* What happened on the air (run --ble), at t_min (engine_now_min). */
@@ -123,6 +125,7 @@ void run_sinks_start(run_sinks *list, const run_context *run);
 /* Every sink gets the row; false (err: the first failure) when one could not write it. */
 bool run_sinks_row(run_sinks *list, const engine_row *row, bool integrated, char *err, size_t cap);
 void run_sinks_pump_event(run_sinks *list, const pump_event *ev);
+void run_sinks_controller(run_sinks *list, const controller_report *rep);
 void run_sinks_audit(run_sinks *list, const ble_audit_event *ev);
 void run_sinks_radio(run_sinks *list, int64_t t_min, const bluez_event *ev);
 void run_sinks_notice(run_sinks *list, int64_t t_min, const char *type, const char *detail);

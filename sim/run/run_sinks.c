@@ -69,6 +69,13 @@ void run_sinks_pump_event(run_sinks *list, const pump_event *ev)
 			list->sink[i].ops->pump_event(list->sink[i].self, ev);
 }
 
+void run_sinks_controller(run_sinks *list, const controller_report *rep)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (list->sink[i].ops->controller)
+			list->sink[i].ops->controller(list->sink[i].self, rep);
+}
+
 void run_sinks_audit(run_sinks *list, const ble_audit_event *ev)
 {
 	for (size_t i = 0; i < list->count; i++)

@@ -52,6 +52,12 @@ static void on_pump_event(void *self, const pump_event *ev)
 	event_stream_pump_event(s->es, ev);
 }
 
+static void on_controller(void *self, const controller_report *rep)
+{
+	sink_events *s = self;
+	event_stream_controller(s->es, rep);
+}
+
 static void on_audit(void *self, const ble_audit_event *ev)
 {
 	sink_events *s = self;
@@ -144,6 +150,7 @@ static const run_sink_ops events_ops = {
     .start = on_start,
     .row = on_row,
     .pump_event = on_pump_event,
+    .controller = on_controller,
     .audit = on_audit,
     .radio = on_radio,
     .notice = on_notice,

@@ -31,6 +31,11 @@ static void on_pump_event(void *self, const pump_event *ev)
 	run_record_pump_event(self, ev);
 }
 
+static void on_controller(void *self, const controller_report *rep)
+{
+	run_record_controller(self, rep);
+}
+
 static void on_audit(void *self, const ble_audit_event *ev)
 {
 	run_record_audit(self, ev);
@@ -92,6 +97,7 @@ static void close_recorder(void *self)
 static const run_sink_ops record_ops = {
     .row = on_row,
     .pump_event = on_pump_event,
+    .controller = on_controller,
     .audit = on_audit,
     .finish = on_finish,
     .abandon = on_abandon,

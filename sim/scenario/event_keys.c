@@ -1,9 +1,10 @@
 /*
  * event_keys — the kinds of event a scenario plays (`events:` items): meal, bolus,
  * calculated_bolus, temp_basal, cancel_*, suspend, resume, stop, prime, fill, refill,
- * change_battery, fault, confirm, set_max_bolus, the sensor faults, pairing_window; phone:
- * and attack: have files of their own. Here too: the event mapping's table (kinds, then
- * the modifiers of event_modifiers.c) and the kinds' names.
+ * change_battery, fault, confirm, set_max_bolus, the sensor faults, pairing_window, and what
+ * the person tells the pump's controller (announce, controller); phone: and attack: have
+ * files of their own. Here too: the event mapping's table (kinds, then the modifiers of
+ * event_modifiers.c) and the kinds' names.
  *
  * To add an event kind: its parser and a row in event_fields here, its name in
  * event_kind_names, the kind in scenario.h — and what the engine does with it
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "event_draft.h"
+#include "loader.h"
 #include "scenario_limits.h"
 #include "walk_time.h"
 #include "walk_values.h"
@@ -192,6 +194,46 @@ static bool parse_event_pairing_window(walker *w, const char *key, yaml_node_t *
 	return walk_minutes(w, key, v, 1, MAX_PAIRING_WINDOW_MIN, &d->event.duration_min);
 }
 
+/* What is said to the pump's controller needs a pump that has one. */
+static bool needs_controller(walker *w, const char *key, const yaml_node_t *v)
+{
+	if (w->ls->s->has_controller)
+		return true;
+	return walk_fail(w, v->start_mark, key,
+	                 "the pump has no controller to tell (add pump: {controller: {algorithm: "
+	                 "oref0}}; without one, give the meal's insulin as a bolus: or "
+	                 "calculated_bolus: event)");
+}
+
+/* announce: 60 — carbs announced to the pump's controller and not eaten (a meal eaten and
+ * announced is `meal: 60, announce: true`). */
+static bool parse_event_announce(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	static const number_range grams = {
+	    .what = "grams of carbohydrate", .lo = 0.0, .hi = MAX_MEAL_G, .lo_open = true};
+	d->event.kind = SCENARIO_EVENT_ANNOUNCE;
+	return walk_number_in_range(w, key, v, &grams, &d->event.amount) &&
+	       needs_controller(w, key, v);
+}
+
+/* meal: 60, announce: true — the meal is announced to the controller as it is eaten. */
+static bool parse_event_meal_announce(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	if (!walk_bool(w, key, v, &d->event.announce))
+		return false;
+	return !d->event.announce || needs_controller(w, key, v);
+}
+
+/* controller: on | off — the person switches the pump's controller on or off. */
+static bool parse_event_controller(walker *w, const char *key, yaml_node_t *v, void *ctx)
+{
+	event_draft *d = ctx;
+	d->event.kind = SCENARIO_EVENT_CONTROLLER;
+	return walk_bool(w, key, v, &d->event.controller_on) && needs_controller(w, key, v);
+}
+
 static const char *const event_kind_names[SCENARIO_EVENT_KIND_COUNT] = {
     [SCENARIO_EVENT_MEAL] = "meal",
     [SCENARIO_EVENT_BOLUS] = "bolus",
@@ -218,6 +260,8 @@ static const char *const event_kind_names[SCENARIO_EVENT_KIND_COUNT] = {
     [SCENARIO_EVENT_SET_MAX_BOLUS] = "set_max_bolus",
     [SCENARIO_EVENT_ATTACK] = "attack",
     [SCENARIO_EVENT_PAIRING_WINDOW] = "pairing_window",
+    [SCENARIO_EVENT_ANNOUNCE] = "announce",
+    [SCENARIO_EVENT_CONTROLLER] = "controller",
 };
 
 const char *scenario_event_kind_name(scenario_event_kind k)
@@ -226,67 +270,111 @@ const char *scenario_event_kind_name(scenario_event_kind k)
 	                                                                      : "event";
 }
 
-/* Table order is parse order: the kind comes before the modifiers that depend on it. */
-static const field_spec event_fields[] = {
-    {.name = "at", .required = true, .parse = parse_event_at},
-    {.name = "meal", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_meal},
-    {.name = "bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_bolus},
-    {.name = "calculated_bolus",
-     .one_of_group = EVENT_KIND_GROUP,
-     .parse = parse_event_calculated_bolus},
-    {.name = "temp_basal", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_temp_basal},
-    {.name = "cancel_bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_cancel_bolus},
-    {.name = "cancel_temp_basal",
-     .one_of_group = EVENT_KIND_GROUP,
-     .parse = parse_event_cancel_temp_basal},
-    {.name = "suspend", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_suspend},
-    {.name = "resume", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_resume},
-    {.name = "stop", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_stop},
-    {.name = "prime", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_prime},
-    {.name = "fill", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_fill},
-    {.name = "refill", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_refill},
-    {.name = "change_battery",
-     .one_of_group = EVENT_KIND_GROUP,
-     .parse = parse_event_change_battery},
-    {.name = "fault", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_fault},
-    {.name = "confirm", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_confirm},
-    {.name = "set_max_bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_set_max_bolus},
-    {.name = "sensor_dropout",
-     .one_of_group = EVENT_KIND_GROUP,
-     .parse = parse_event_sensor_dropout},
-    {.name = "sensor_drift", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_sensor_drift},
-    {.name = "sensor_noise", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_sensor_noise},
-    {.name = "compression_low",
-     .one_of_group = EVENT_KIND_GROUP,
-     .parse = parse_event_compression_low},
-    {.name = "phone", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_phone},
-    {.name = "attack", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_attack},
-    {.name = "pairing_window",
-     .one_of_group = EVENT_KIND_GROUP,
-     .parse = parse_event_pairing_window},
-    /* modifiers, checked against the kind after parsing */
-    {.name = "type", .parse = parse_event_type},
-    {.name = "extended", .parse = parse_event_extended},
-    {.name = "duration", .parse = parse_event_duration},
-    {.name = "drain", .parse = parse_event_drain},
-    {.name = "eat_rate", .parse = parse_event_eat_rate},
-    {.name = "link", .parse = parse_event_link},
-    {.name = "every", .parse = parse_event_every},
-    {.name = "until", .parse = parse_event_until},
-    {.name = "count", .parse = parse_event_count},
-};
+/*
+ * Table order is parse order: the kind comes before the modifiers that depend on it.
+ * `announce` is a kind of its own (`announce: 60`, carbs told and not eaten) except next to
+ * `meal:`, where it says the meal is announced too (`meal: 60, announce: true`): two tables,
+ * the same but for that row.
+ */
+#define EVENT_FIELDS(announce_group, announce_parse)                                               \
+	{.name = "at", .required = true, .parse = parse_event_at},                                 \
+	    {.name = "meal", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_meal},         \
+	    {.name = "bolus", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_bolus},       \
+	    {.name = "calculated_bolus",                                                           \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_calculated_bolus},                                               \
+	    {.name = "temp_basal",                                                                 \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_temp_basal},                                                     \
+	    {.name = "cancel_bolus",                                                               \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_cancel_bolus},                                                   \
+	    {.name = "cancel_temp_basal",                                                          \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_cancel_temp_basal},                                              \
+	    {.name = "suspend", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_suspend},   \
+	    {.name = "resume", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_resume},     \
+	    {.name = "stop", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_stop},         \
+	    {.name = "prime", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_prime},       \
+	    {.name = "fill", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_fill},         \
+	    {.name = "refill", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_refill},     \
+	    {.name = "change_battery",                                                             \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_change_battery},                                                 \
+	    {.name = "fault", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_fault},       \
+	    {.name = "confirm", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_confirm},   \
+	    {.name = "set_max_bolus",                                                              \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_set_max_bolus},                                                  \
+	    {.name = "sensor_dropout",                                                             \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_sensor_dropout},                                                 \
+	    {.name = "sensor_drift",                                                               \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_sensor_drift},                                                   \
+	    {.name = "sensor_noise",                                                               \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_sensor_noise},                                                   \
+	    {.name = "compression_low",                                                            \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_compression_low},                                                \
+	    {.name = "phone", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_phone},       \
+	    {.name = "attack", .one_of_group = EVENT_KIND_GROUP, .parse = parse_event_attack},     \
+	    {.name = "pairing_window",                                                             \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_pairing_window},                                                 \
+	    {.name = "controller",                                                                 \
+	     .one_of_group = EVENT_KIND_GROUP,                                                     \
+	     .parse = parse_event_controller},                                                     \
+	    {.name = "announce",                                                                   \
+	     .one_of_group = announce_group,                                                       \
+	     .parse = announce_parse}, /* modifiers, checked against the kind after parsing */     \
+	    {.name = "type", .parse = parse_event_type},                                           \
+	    {.name = "extended", .parse = parse_event_extended},                                   \
+	    {.name = "duration", .parse = parse_event_duration},                                   \
+	    {.name = "drain", .parse = parse_event_drain},                                         \
+	    {.name = "eat_rate", .parse = parse_event_eat_rate},                                   \
+	    {.name = "link", .parse = parse_event_link},                                           \
+	    {.name = "every", .parse = parse_event_every},                                         \
+	    {.name = "until", .parse = parse_event_until},                                         \
+	    {.name = "count", .parse = parse_event_count},
+
+static const field_spec event_fields[] = {EVENT_FIELDS(EVENT_KIND_GROUP, parse_event_announce)};
+static const field_spec meal_event_fields[] = {EVENT_FIELDS(0, parse_event_meal_announce)};
 
 static const mapping_spec event_spec = {
     .what = "an event such as {at: \"07:00\", meal: 50}",
     FIELDS(event_fields),
 };
 
+static const mapping_spec meal_event_spec = {
+    .what = "an event such as {at: \"07:00\", meal: 50}",
+    FIELDS(meal_event_fields),
+};
+
+/* Whether the event mapping has a `meal:` key. */
+static bool has_meal_key(walker *w, const yaml_node_t *item)
+{
+	if (item->type != YAML_MAPPING_NODE)
+		return false;
+	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
+	     p++) {
+		const yaml_node_t *k = walk_node(w, p->key);
+		if (node_is_scalar(k) && strcmp(node_text(k), "meal") == 0)
+			return true;
+	}
+	return false;
+}
+
 void event_describe(const scenario_event *e, char *buf, size_t len)
 {
 	const char *phone = e->from_phone ? "phone " : "";
 	switch (e->kind) {
 	case SCENARIO_EVENT_MEAL:
-		snprintf(buf, len, "meal of %g g", e->amount);
+		snprintf(buf, len, "meal of %g g%s", e->amount, e->announce ? " (announced)" : "");
+		return;
+	case SCENARIO_EVENT_ANNOUNCE:
+		snprintf(buf, len, "announcement of %g g", e->amount);
 		return;
 	case SCENARIO_EVENT_BOLUS:
 		snprintf(buf, len, "%sbolus of %g U", phone, e->amount + e->extended_u);
@@ -299,6 +387,6 @@ void event_describe(const scenario_event *e, char *buf, size_t len)
 
 bool event_read(walker *w, const char *item_key, yaml_node_t *item, event_draft *d)
 {
-	return walk_mapping(w, item_key, item, &event_spec, d) &&
-	       event_check_modifiers(w, item_key, d);
+	const mapping_spec *spec = has_meal_key(w, item) ? &meal_event_spec : &event_spec;
+	return walk_mapping(w, item_key, item, spec, d) && event_check_modifiers(w, item_key, d);
 }

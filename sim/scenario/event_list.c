@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "event_draft.h"
 #include "loader.h"
@@ -204,5 +205,28 @@ bool scenario_sort_events(scenario_event *events, size_t count)
 		}
 	}
 	free(order);
+	return true;
+}
+
+bool scenario_add_events(scenario *s, const scenario_event *events, size_t count)
+{
+	if (count == 0)
+		return true;
+	for (size_t i = 0; i < count; i++)
+		if (events[i].at_min < 0 || events[i].at_min >= s->duration_min)
+			return false;
+	if (count > SIZE_MAX / sizeof *s->events - s->event_count)
+		return false;
+	scenario_event *all = realloc(s->events, (s->event_count + count) * sizeof *all);
+	if (all == NULL)
+		return false;
+	memcpy(all + s->event_count, events, count * sizeof *all);
+	s->events = all;
+	s->event_count += count;
+	/* Stable: a file's event and an added one of the same minute keep that order. */
+	if (!scenario_sort_events(all, s->event_count)) {
+		s->event_count -= count;
+		return false;
+	}
 	return true;
 }

@@ -162,12 +162,12 @@ static bool code_is_acceptance(const char *code)
 static bool parse_expect_source(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	expect_draft *d = ctx;
-	static const char *const words[] = {"phone", "pump", "automation"};
+	static const char *const words[] = {"phone", "pump", "automation", "controller"};
 	static const pump_source sources[] = {PUMP_SOURCE_PHONE, PUMP_SOURCE_PUMP,
-	                                      PUMP_SOURCE_AUTOMATION};
+	                                      PUMP_SOURCE_AUTOMATION, PUMP_SOURCE_CONTROLLER};
 	size_t i = 0;
 	d->source_node = v;
-	if (!walk_word(w, key, v, "a source", words, 3, &i))
+	if (!walk_word(w, key, v, "a source", words, sizeof words / sizeof words[0], &i))
 		return false;
 	d->e.source = (int)sources[i];
 	return true;

@@ -234,7 +234,7 @@ static char *default_name(const char *path)
 
 /* Fills `s` from the parser's first document; false with `err` filled otherwise. */
 static bool load_document(yaml_parser_t *parser, const char *text, size_t len, const char *path,
-                          scenario *s, scenario_error *err)
+                          const scenario_overrides *ov, scenario *s, scenario_error *err)
 {
 	yaml_document_t doc;
 	if (!load_yaml_document(parser, text, len, path, "scenario file",
@@ -243,11 +243,31 @@ static bool load_document(yaml_parser_t *parser, const char *text, size_t len, c
 	                        err, &doc))
 		return false;
 
-	load_state ls = {.s = s, .depth = 1};
+	load_state ls = {.s = s, .ov = ov, .depth = 1};
 	ls.id[0] = load_identify_file(path);
 	ls.shown[0] = s->path;
 	walker w = {.doc = &doc, .path = path, .err = err, .ls = &ls, .file = s->path};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	ls.controller.mark = root->start_mark;
+	if (ov) {
+		/* What the trial sets, before the file is read: the pump and the events are
+		 * resolved for this patient and duration. */
+		s->patient = ov->patient;
+		s->duration_min = ov->duration_min;
+		s->seed = ov->seed;
+		s->cgm = ov->cgm_model;
+		/* A trial changes no cartridges: a reservoir that lasts and a battery that does
+		 * not drain, unless the base says otherwise (docs/trial.md). */
+		s->pump.reservoir_u = SCENARIO_TRIAL_RESERVOIR_U;
+		s->pump.battery.drain_pct_per_h = 0.0; /* idle, motor and radio */
+		s->pump.battery.drain_pct_per_u = 0.0;
+		s->pump.battery.drain_pct_per_radio_event = 0.0;
+		s->pump.battery.drain_pct_per_link_min = 0.0;
+		s->has_controller =
+		    ov->controller >= 0 && ov->controller < CONTROLLER_ALGORITHM_COUNT;
+		if (s->has_controller)
+			ls.controller.algorithm = (controller_algorithm)ov->controller;
+	}
 	bool ok = scenario_keys_walk(&w, root, s);
 	if (ok && !s->pump_resolved) {
 		const char *problem = scenario_resolve_pump(s);
@@ -255,6 +275,8 @@ static bool load_document(yaml_parser_t *parser, const char *text, size_t len, c
 			ok = walk_fail(&w, root->start_mark, "pump",
 			               "inconsistent pump settings: %s", problem);
 	}
+	if (ok && s->has_controller)
+		ok = scenario_resolve_controller(&w, s);
 	if (ok && !scenario_sort_events(s->events, s->event_count))
 		ok = load_fail(err, "%s: out of memory sorting %zu events", path, s->event_count);
 	if (ok && s->event_count > 0 && s->event_count < ls.events_cap) {
@@ -268,6 +290,12 @@ static bool load_document(yaml_parser_t *parser, const char *text, size_t len, c
 
 bool scenario_load_string(const char *text, size_t len, const char *path, scenario *out,
                           scenario_error *err)
+{
+	return scenario_load_string_for(text, len, path, NULL, out, err);
+}
+
+bool scenario_load_string_for(const char *text, size_t len, const char *path,
+                              const scenario_overrides *ov, scenario *out, scenario_error *err)
 {
 	assert(out != NULL && err != NULL);
 	if (path == NULL)
@@ -287,6 +315,7 @@ bool scenario_load_string(const char *text, size_t len, const char *path, scenar
 	    .basal_kind = SCENARIO_BASAL_STEADY_STATE,
 	    .e2e = true,
 	    .bolus_speed_u_per_min = DEFAULT_BOLUS_SPEED_U_PER_MIN,
+	    .controller_enabled = true,
 	};
 	pump_config_defaults(&s.pump);
 	/* Unless the file says otherwise, the bolus calculator uses the patient's own. */
@@ -308,7 +337,7 @@ bool scenario_load_string(const char *text, size_t len, const char *path, scenar
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 
-	bool ok = load_document(&parser, text, len, path, &s, err);
+	bool ok = load_document(&parser, text, len, path, ov, &s, err);
 	yaml_parser_delete(&parser);
 
 	if (ok && s.name == NULL) {

@@ -30,9 +30,31 @@ typedef struct file_identity {
 
 file_identity load_identify_file(const char *path);
 
+/* One key of `pump: {controller: …}` as written: applied after the defaults for the patient
+ * (controller_keys.c). */
+typedef struct controller_given {
+	size_t offset; /* in controller_settings */
+	char type;     /* 'd' double, 'i' int, 'b' bool */
+	double value;
+} controller_given;
+
+enum { CONTROLLER_GIVEN_MAX = 64 };
+
+/* `pump: {controller: …}` while the scenario is read. */
+typedef struct controller_draft {
+	bool written;     /* the file has the key */
+	yaml_mark_t mark; /* of its mapping, for the settings' own check */
+	controller_algorithm algorithm;
+	double total_daily_insulin_u; /* NaN: the patient's */
+	controller_given given[CONTROLLER_GIVEN_MAX];
+	size_t given_count;
+} controller_draft;
+
 /* The whole load. */
 typedef struct load_state {
 	scenario *s;
+	const scenario_overrides *ov; /* a trial's base scenario; NULL otherwise */
+	controller_draft controller;
 	size_t events_cap, expectations_cap;
 	size_t depth;                             /* files on the stack */
 	file_identity id[MAX_INCLUDE_DEPTH + 1];  /* of each, for cycles */

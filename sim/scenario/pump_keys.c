@@ -1,7 +1,8 @@
 /*
  * pump_keys — `pump:` in a scenario file: the basal (steady-state, a rate or a program of
  * segments), bolus speed, reservoir and battery, occlusion threshold, insulin action, the
- * bolus calculator, the hard limits and low-glucose protection; then the pump configuration
+ * bolus calculator, the hard limits, low-glucose protection and the controller
+ * (controller_keys.c); then the pump configuration
  * resolved for the patient and checked by the pump model itself (pump_config_check).
  *
  * To add a pump key: a parser and a row in the table of its mapping, here.
@@ -306,6 +307,7 @@ static const field_spec pump_fields[] = {
     {.name = "bolus_calculator", .parse = parse_bolus_calculator},
     {.name = "limits", .parse = parse_limits},
     {.name = "low_glucose_protection", .parse = parse_low_glucose_protection},
+    {.name = "controller", .parse = scenario_key_controller},
 };
 
 static const mapping_spec pump_spec = {

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "controller.h"
 #include "patient_model.h"
 #include "pump_model.h"
 
@@ -129,6 +130,10 @@ typedef enum scenario_event_kind {
 	SCENARIO_EVENT_ATTACK,         /* a hostile phone: attack, with the link of the event */
 	SCENARIO_EVENT_PAIRING_WINDOW, /* the pump's "pair" key: pairing allowed for
 	                                  duration_min of wall-clock time (on the air) */
+	SCENARIO_EVENT_ANNOUNCE,       /* amount: grams of carbs announced to the pump's
+	                                  controller, not eaten (a meal: with `announce` set) */
+	SCENARIO_EVENT_CONTROLLER,     /* the pump's controller switched on (controller_on) or
+	                                  off by the person at the pump */
 	SCENARIO_EVENT_KIND_COUNT,
 } scenario_event_kind;
 
@@ -168,6 +173,8 @@ typedef struct scenario_event {
 	pump_annunciation_type annunciation;
 	bool confirm_all;
 	double eat_rate_g_per_min; /* meal: its own eating rate (default 5) */
+	bool announce;             /* meal: announced to the pump's controller as it is eaten */
+	bool controller_on;        /* CONTROLLER: on (true) or off */
 	bool from_phone;           /* a phone: event (source PUMP_SOURCE_PHONE) */
 	scenario_link link;        /* phone events: the link's security level */
 	char phone_target[24];     /* PHONE_READ / PHONE_SUBSCRIBE: what */
@@ -217,6 +224,15 @@ typedef struct scenario {
 	 */
 	pump_config pump;
 	bool pump_resolved; /* loader bookkeeping */
+	/*
+	 * `pump: {controller: …}`: the pump closes the loop (controller_loop.h). The settings
+	 * are resolved for the patient: controller_settings_for_therapy from the pump's carb
+	 * ratio, correction factor and basal and the patient's TDI, age and weight, then the
+	 * keys the file gives. Valid when has_controller.
+	 */
+	bool has_controller;
+	controller_settings controller;
+	bool controller_enabled; /* at t = 0 (`enabled:`, default true) */
 	size_t event_count;
 	scenario_event *events; /* sorted by at_min, stable (file order kept) */
 	size_t expectation_count;
@@ -245,5 +261,36 @@ bool scenario_load_string(const char *text, size_t len, const char *path, scenar
                           scenario_error *err);
 /* Release what a loaded scenario owns; leaves it zeroed. Safe on a zeroed scenario. */
 void scenario_free(scenario *s);
+
+/*
+ * A base scenario read for one patient of a trial (sim/trial/): the loader reads the file
+ * as if these were written in it. `patient:` and `duration:` are then optional (and
+ * replaced when given), `seed:` is replaced, the sensor model is `cgm_model` when forced
+ * (--cgm) or when the file names none, and the controller is the file's, another
+ * algorithm (its common keys and that algorithm's own block apply), or none. The pump's
+ * reservoir starts at SCENARIO_TRIAL_RESERVOIR_U and its battery does not drain (idle, motor
+ * or radio) unless the file says otherwise (a trial changes no cartridges).
+ */
+#define SCENARIO_TRIAL_RESERVOIR_U 1e6
+enum { SCENARIO_CONTROLLER_AS_WRITTEN = -1, SCENARIO_CONTROLLER_NONE = CONTROLLER_ALGORITHM_COUNT };
+typedef struct scenario_overrides {
+	const patient_params *patient; /* required */
+	int64_t duration_min;          /* > 0 */
+	uint32_t seed;
+	cgm_model cgm_model;
+	bool force_cgm_model; /* else only when the file names no model */
+	int controller;       /* SCENARIO_CONTROLLER_AS_WRITTEN, _NONE, or a controller_algorithm */
+} scenario_overrides;
+
+bool scenario_load_string_for(const char *text, size_t len, const char *path,
+                              const scenario_overrides *ov, scenario *out, scenario_error *err);
+
+/*
+ * Add events to a loaded scenario (each 0 <= at_min < duration, `file` static or the
+ * scenario's), keeping the list sorted by time and stable: they come after the file's own
+ * events of the same minute. False (nothing added) when out of memory or an event is outside
+ * the run.
+ */
+bool scenario_add_events(scenario *s, const scenario_event *events, size_t count);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loader.h"
 #include "scenario_limits.h"
 #include "walk_time.h"
 #include "walk_values.h"
@@ -73,9 +74,12 @@ static bool parse_patient(walker *w, const char *key, yaml_node_t *v, void *ctx)
 	const char *t;
 	if (!walk_text(w, key, v, "a patient name such as adult#001", &t))
 		return false;
-	s->patient = patient_params_find(t);
-	if (s->patient != NULL)
+	const patient_params *found = patient_params_find(t);
+	if (found != NULL) {
+		if (!w->ls->ov) /* a trial's base: the trial's patient stays */
+			s->patient = found;
 		return true;
+	}
 	const char *maybe = patient_by_loose_name(t);
 	if (maybe == NULL) {
 		suggestion sug = suggest_begin(t);
@@ -91,7 +95,12 @@ static bool parse_patient(walker *w, const char *key, yaml_node_t *v, void *ctx)
 static bool parse_duration_key(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
 	scenario *s = ctx;
-	return walk_duration(w, key, v, &s->duration_min);
+	int64_t minutes;
+	if (!walk_duration(w, key, v, &minutes))
+		return false;
+	if (!w->ls->ov) /* a trial's base: the trial's duration stays */
+		s->duration_min = minutes;
+	return true;
 }
 
 static bool parse_start(walker *w, const char *key, yaml_node_t *v, void *ctx)
@@ -107,7 +116,8 @@ static bool parse_seed(walker *w, const char *key, yaml_node_t *v, void *ctx)
 	uint64_t seed = 0;
 	if (!walk_integer(w, key, v, 0, UINT32_MAX, &seed))
 		return false;
-	s->seed = (uint32_t)seed;
+	if (!w->ls->ov) /* a trial's base: each patient's own seed */
+		s->seed = (uint32_t)seed;
 	return true;
 }
 
@@ -134,8 +144,12 @@ static bool parse_cgm_model(walker *w, const char *key, yaml_node_t *v, void *ct
 	const char *t;
 	if (!walk_text(w, key, v, what, &t))
 		return false;
-	if (cgm_model_from_name(t, &s->cgm))
+	cgm_model model;
+	if (cgm_model_from_name(t, &model)) {
+		if (!(w->ls->ov && w->ls->ov->force_cgm_model)) /* --cgm wins over the base */
+			s->cgm = model;
 		return true;
+	}
 	suggestion sug = suggest_begin(t);
 	for (int m = 0; m < CGM_MODEL_COUNT; m++) {
 		const cgm_params *p = cgm_params_for((cgm_model)m);
@@ -233,28 +247,34 @@ static bool parse_e2e(walker *w, const char *key, yaml_node_t *v, void *ctx)
  * Table order is parse order: events come after start and duration, which they use;
  * include comes after the file's own events and expectations (merge order, see docs).
  */
-static const field_spec scenario_fields[] = {
-    {.name = "name", .parse = parse_name},
-    {.name = "patient", .required = true, .parse = parse_patient},
-    {.name = "duration", .required = true, .parse = parse_duration_key},
-    {.name = "start", .parse = parse_start},
-    {.name = "seed", .parse = parse_seed},
-    {.name = "cgm", .parse = parse_cgm},
-    {.name = "pump", .parse = scenario_key_pump},
-    {.name = "security", .parse = parse_security},
-    {.name = "e2e", .parse = parse_e2e},
-    {.name = "events", .parse = scenario_key_events},
-    {.name = "expect", .parse = scenario_key_expect},
-    {.name = "include", .parse = scenario_key_include},
-    {.name = "expect_failure", .parse = parse_expect_failure},
-};
+/* The keys, `required` for patient and duration (a trial's base has neither: the trial gives
+ * both). */
+#define SCENARIO_FIELDS(required_in_file)                                                          \
+	{.name = "name", .parse = parse_name},                                                     \
+	    {.name = "patient", .required = required_in_file, .parse = parse_patient},             \
+	    {.name = "duration", .required = required_in_file, .parse = parse_duration_key},       \
+	    {.name = "start", .parse = parse_start}, {.name = "seed", .parse = parse_seed},        \
+	    {.name = "cgm", .parse = parse_cgm}, {.name = "pump", .parse = scenario_key_pump},     \
+	    {.name = "security", .parse = parse_security}, {.name = "e2e", .parse = parse_e2e},    \
+	    {.name = "events", .parse = scenario_key_events},                                      \
+	    {.name = "expect", .parse = scenario_key_expect},                                      \
+	    {.name = "include", .parse = scenario_key_include},                                    \
+	    {.name = "expect_failure", .parse = parse_expect_failure},
+
+static const field_spec scenario_fields[] = {SCENARIO_FIELDS(true)};
+static const field_spec base_fields[] = {SCENARIO_FIELDS(false)};
 
 static const mapping_spec scenario_spec = {
     .what = "a mapping of scenario keys (patient, duration, ...)",
     FIELDS(scenario_fields),
 };
 
+static const mapping_spec base_spec = {
+    .what = "a mapping of scenario keys (pump, cgm, events, ...)",
+    FIELDS(base_fields),
+};
+
 bool scenario_keys_walk(walker *w, yaml_node_t *root, scenario *s)
 {
-	return walk_mapping(w, "", root, &scenario_spec, s);
+	return walk_mapping(w, "", root, w->ls->ov ? &base_spec : &scenario_spec, s);
 }

@@ -28,6 +28,15 @@ bool scenario_key_pump(walker *w, const char *key, yaml_node_t *v, void *ctx);
  */
 const char *scenario_resolve_pump(scenario *s);
 
+/* pump.controller (controller_keys.c): into the load's draft (loader.h). */
+bool scenario_key_controller(walker *w, const char *key, yaml_node_t *v, void *ctx);
+/*
+ * The controller's settings for the patient, once the pump is resolved: the algorithm's
+ * defaults for the patient's therapy, then the keys written. False with the message at
+ * pump.controller when they do not hold together (controller_settings_check).
+ */
+bool scenario_resolve_controller(walker *w, scenario *s);
+
 /* events: (event_list.c); also a fragment's */
 bool scenario_key_events(walker *w, const char *key, yaml_node_t *v, void *ctx);
 /* Stable sort by time, O(n log n); false when out of memory (the events are untouched). */

@@ -41,6 +41,8 @@ const char *plot_annunciation_label(int type)
 		return "New phone paired";
 	case PUMP_ANN_PAIRING_ATTEMPTS:
 		return "Pairing attempts";
+	case PUMP_ANN_CONTROLLER_FALLBACK:
+		return "Loop open: no CGM";
 	default:
 		return NULL;
 	}

@@ -20,7 +20,7 @@ static const SDL_Color band_95 = {0xCC, 0xE3, 0xF3, 0xFF}, band_75 = {0x7F, 0xB4
                        median = {0x0B, 0x3C, 0x6B, 0xFF};
 static const char *const range_names[5] = {"below 54", "54–70", "70–180", "180–250", "above 250"};
 /* Okabe–Ito, one a cohort */
-static const SDL_Color cohort_colours[TRIAL_COHORT_COUNT] = {
+static const SDL_Color cohort_colours[FIGURES_COHORT_COUNT] = {
     {0xE6, 0x9F, 0x00, 0xFF}, /* adolescent: orange */
     {0x00, 0x72, 0xB2, 0xFF}, /* adult: blue */
     {0xCC, 0x79, 0xA7, 0xFF}, /* child: reddish purple */
@@ -158,33 +158,34 @@ static void agp_panel(plot *p, const plot_rect *g, const agp *a, bool y_labels, 
 }
 
 /* The cohorts that any column has, in order. */
-static size_t cohorts_present(const trial_figures *f, trial_cohort out[TRIAL_COHORT_COUNT])
+static size_t cohorts_present(const trial_figures *f,
+                              trial_figures_cohort out[FIGURES_COHORT_COUNT])
 {
 	size_t n = 0;
-	for (int k = 0; k < TRIAL_COHORT_COUNT; k++) {
+	for (int k = 0; k < FIGURES_COHORT_COUNT; k++) {
 		bool any = false;
 		for (size_t c = 0; c < f->column_count; c++)
 			any = any || f->columns[c].profile[k];
 		if (any)
-			out[n++] = (trial_cohort)k;
+			out[n++] = (trial_figures_cohort)k;
 	}
 	return n;
 }
 
-static size_t patients_of(const trial_figures_column *c, trial_cohort k)
+static size_t patients_of(const trial_figures_column *c, trial_figures_cohort k)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < c->patient_count; i++) {
-		trial_cohort pk;
-		n += k == TRIAL_COHORT_ALL ||
-		     (trial_cohort_of(c->patients[i].cohort, &pk) && pk == k);
+		trial_figures_cohort pk;
+		n += k == FIGURES_COHORT_ALL ||
+		     (trial_figures_cohort_of(c->patients[i].cohort, &pk) && pk == k);
 	}
 	return n;
 }
 
 static void draw_agp(plot *p, const trial_figures *f, int W, int H, int top)
 {
-	trial_cohort rows[TRIAL_COHORT_COUNT];
+	trial_figures_cohort rows[FIGURES_COHORT_COUNT];
 	const size_t nrows = cohorts_present(f, rows);
 	const int fpx = p->font_px, lh = plot_line_height(p, PLOT_FONT_NORMAL);
 	const int left = 5 * fpx, right = fpx * 2, col_gap = 2 * fpx;
@@ -222,10 +223,10 @@ static void draw_agp(plot *p, const trial_figures *f, int W, int H, int top)
 				snprintf(t, sizeof t,
 				         "%s (%zu) · in range %.1f %% · below 70 %.1f %% · below "
 				         "54 %.1f %%",
-				         trial_cohort_name(rows[r]), patients_of(col, rows[r]), tir,
-				         b70, b54);
+				         trial_figures_cohort_name(rows[r]),
+				         patients_of(col, rows[r]), tir, b70, b54);
 			} else
-				snprintf(t, sizeof t, "%s", trial_cohort_name(rows[r]));
+				snprintf(t, sizeof t, "%s", trial_figures_cohort_name(rows[r]));
 			say(p, PLOT_FONT_SMALL, ink, x, y - lh, PLOT_ALIGN_LEFT, t);
 			const plot_rect g = {x, y, pw, ph};
 			agp_panel(p, &g, a, c == 0, r + 1 < nrows ? 0 : c + 1 < ncols ? 1 : 2);
@@ -279,8 +280,8 @@ static void cvga_panel(plot *p, const plot_rect *g, const trial_figures_column *
 	const int radius = many ? fpx / 5 + 1 : fpx / 3;
 	for (size_t i = 0; i < col->patient_count; i++) {
 		const trial_figures_patient *pt = &col->patients[i];
-		trial_cohort pk = TRIAL_COHORT_ALL;
-		trial_cohort_of(pt->cohort, &pk);
+		trial_figures_cohort pk = FIGURES_COHORT_ALL;
+		trial_figures_cohort_of(pt->cohort, &pk);
 		const int x = cvga_x(g, pt->low_mgdl), y = cvga_y(g, pt->high_mgdl);
 		if (!many)
 			disc(p, (SDL_Color){0x20, 0x20, 0x20, 0xFF}, x, y, radius + 2);
@@ -349,7 +350,7 @@ static void draw_cvga(plot *p, const trial_figures *f, int W, int H, int top)
 		disc(p, cohort_colours[k], x + fpx / 2, y + lh / 2, fpx / 3 + 1);
 		x += fpx +
 		     say(p, PLOT_FONT_SMALL, ink, x + fpx + fpx / 3, y, PLOT_ALIGN_LEFT,
-		         trial_cohort_name((trial_cohort)k)) +
+		         trial_figures_cohort_name((trial_figures_cohort)k)) +
 		     fpx * 2;
 	}
 }
@@ -372,9 +373,9 @@ static int by_cohort_then_tir(const void *a, const void *b)
 {
 	const trial_figures_patient *x = &sort_column->patients[*(const size_t *)a];
 	const trial_figures_patient *y = &sort_column->patients[*(const size_t *)b];
-	trial_cohort kx = TRIAL_COHORT_ALL, ky = TRIAL_COHORT_ALL;
-	trial_cohort_of(x->cohort, &kx);
-	trial_cohort_of(y->cohort, &ky);
+	trial_figures_cohort kx = FIGURES_COHORT_ALL, ky = FIGURES_COHORT_ALL;
+	trial_figures_cohort_of(x->cohort, &kx);
+	trial_figures_cohort_of(y->cohort, &ky);
 	if (kx != ky)
 		return kx < ky ? -1 : 1;
 	if (x->tir_pct != y->tir_pct)
@@ -493,7 +494,7 @@ static void draw_strip(plot *p, const trial_figures *f, int W, int H, int top)
 static void default_size(plot_trial_kind kind, const trial_figures *f, int *w, int *h)
 {
 	const int cols = (int)(f->column_count ? f->column_count : 1);
-	trial_cohort rows[TRIAL_COHORT_COUNT];
+	trial_figures_cohort rows[FIGURES_COHORT_COUNT];
 	const int nrows = (int)cohorts_present(f, rows);
 	switch (kind) {
 	case PLOT_TRIAL_AGP:

@@ -84,13 +84,14 @@ btmgmt --index 0 power on >/dev/null
 say "stack up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
 
 # Pairing opens from the scenario (pairing_window event), not from --pair-window; a longer
-# latency phase keeps it open longer (the stranger and the guesser need it open after).
-sed "s/pairing_window: 5m/pairing_window: $((7 + ${LATENCY_S%.*} / 60))m/" \
+# latency phase keeps it open longer (the stranger and the guesser need it open after; with
+# four times more work than cores the phases before the guesser took 7 min of the 7 it had).
+sed "s/pairing_window: 5m/pairing_window: $((15 + ${LATENCY_S%.*} / 60))m/" \
 	$E2E/e2e-day.yaml > /tmp/e2e-day.yaml
 $BUILD/fakepump run /tmp/e2e-day.yaml --ble --adapter hci0 --speed 60 \
 	--hold --headless --events /tmp/events.jsonl > $OUT/fakepump.log 2>&1 &
 FP=$!
-FAKEPUMP=$BUILD/fakepump timeout $((440 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
+FAKEPUMP=$BUILD/fakepump timeout $((740 + ${LATENCY_S%.*})) /usr/bin/python3 -u $E2E/phone.py /tmp/events.jsonl $LATENCY_S \
 	> $OUT/phone.log 2>&1
 RC=$?
 # bluetoothd restarts: FakePump re-registers by itself when org.bluez comes back.

@@ -89,7 +89,7 @@ while [ $i -lt "$RUNS" ]; do
 	echo "${E2E_LATENCY_S:-10}" > "$OUT/latency-s"
 	echo "${E2E_PHASES:-}" > "$OUT/phases"
 	t0=$(date +%s.%N)
-	timeout $((720 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	timeout $((1000 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT kroot=$KROOT" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \

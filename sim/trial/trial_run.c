@@ -1,0 +1,304 @@
+/*
+ * trial_run — a trial's patients on worker threads (see trial.h).
+ *
+ * Scalar engine: each worker takes the next patient and runs its engine (engine_next, the
+ * code of `fakepump run`) to the end. Batch engine (docs/batch-engine.md): each worker has
+ * one patient_batch; its lanes take patients from the same queue, and each lane's minute is
+ * engine_next_external — the same events, sensor, controller and pump — around the batch's
+ * integration of the patient. The lanes reproduce patient_step_eating bit for bit, so both
+ * give the same results; each result goes to the patient's own slot, so neither the thread
+ * count nor which thread ran whom changes a bit.
+ *
+ * Must never: let one patient's state reach another's, or write a result out of order.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv_writer.h"
+#include "engine.h"
+#include "trial.h"
+#include "trial_traces.h"
+
+typedef struct job {
+	size_t index;
+	engine *e;
+	FILE *trace;
+	engine_row pending; /* the batch's row whose eaten carbs the next minute tells */
+	bool has_pending;
+} job;
+
+typedef struct shared {
+	const trial_plan *plan;
+	const trial_run_options *opt;
+	trial_patient_result *results;
+	job jobs[TRIAL_MAX_PATIENTS];
+	size_t next, done;
+	pthread_mutex_t lock;
+	bool broken; /* a trace file or memory failed: the first message is in err */
+	char err[512];
+} shared;
+
+bool trial_engine_available(trial_engine e)
+{
+	switch (e) {
+	case TRIAL_ENGINE_BATCH:
+	case TRIAL_ENGINE_SCALAR:
+		return true;
+	case TRIAL_ENGINE_AVX512:
+		return patient_batch_engine_available(PATIENT_BATCH_AVX512);
+	case TRIAL_ENGINE_AVX2:
+		return patient_batch_engine_available(PATIENT_BATCH_AVX2);
+	case TRIAL_ENGINE_COUNT:
+		break;
+	}
+	return false;
+}
+
+static void fail_run(shared *sh, const char *message)
+{
+	pthread_mutex_lock(&sh->lock);
+	if (!sh->broken) {
+		sh->broken = true;
+		snprintf(sh->err, sizeof sh->err, "%s", message);
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+/* The next patient's index, or false when none is left (or the run broke). */
+static bool take_index(shared *sh, size_t *index)
+{
+	pthread_mutex_lock(&sh->lock);
+	const bool some = !sh->broken && sh->next < sh->plan->def.patient_count;
+	if (some)
+		*index = sh->next++;
+	pthread_mutex_unlock(&sh->lock);
+	return some;
+}
+
+/* Patient i's job: its engine (inside or outside: external) and its trace file. */
+static bool job_begin(shared *sh, size_t i, bool external)
+{
+	job *j = &sh->jobs[i];
+	const scenario *sc = &sh->plan->scenarios[i];
+	*j = (job){.index = i};
+	sh->results[i] = (trial_patient_result){.patient = sh->plan->def.patients[i]};
+	glucose_accumulator_init(&sh->results[i].acc);
+	j->e = external ? engine_new_external(sc) : engine_new(sc);
+	if (!j->e) {
+		fail_run(sh, "out of memory starting a patient");
+		return false;
+	}
+	/* The pump's status and IOB in every row only for the traces (about a fifth of a
+	 * closed-loop minute otherwise). */
+	engine_set_detailed_rows(j->e, sh->opt->traces_dir != NULL);
+	if (sh->opt->traces_dir) {
+		char err[512];
+		j->trace =
+		    trial_trace_open(sh->opt->traces_dir, sc->patient->name, err, sizeof err);
+		if (!j->trace) {
+			fail_run(sh, err);
+			engine_free(j->e);
+			j->e = NULL;
+			return false;
+		}
+	}
+	return true;
+}
+
+static void job_end(shared *sh, job *j)
+{
+	if (j->trace && trial_trace_close(j->trace) != 0) {
+		char err[256];
+		snprintf(err, sizeof err, "--traces: writing %s's trace failed",
+		         sh->plan->def.patients[j->index]->name);
+		fail_run(sh, err);
+	}
+	j->trace = NULL;
+	engine_free(j->e);
+	j->e = NULL;
+	pthread_mutex_lock(&sh->lock);
+	const size_t done = ++sh->done;
+	if (sh->opt->progress)
+		sh->opt->progress(done, sh->plan->def.patient_count, sh->opt->progress_user_data);
+	pthread_mutex_unlock(&sh->lock);
+}
+
+static void set_failed(trial_patient_result *r, const char *why)
+{
+	r->status = TRIAL_FAILED;
+	snprintf(r->why, sizeof r->why, "%s", why);
+}
+
+/*
+ * Row k of patient j into its result: the metrics take bg at t = k for k < the duration,
+ * the insulin of minute k. False when the patient ends here: its glucose reached 0.
+ */
+static bool take_row(shared *sh, job *j, const engine_row *row)
+{
+	trial_patient_result *r = &sh->results[j->index];
+	const int64_t duration = sh->plan->scenarios[j->index].duration_min;
+	if (row->t_min >= duration)
+		return false;
+	glucose_accumulator_add(&r->acc, row->bg_mgdl);
+	r->insulin_u += row->insulin_u_per_min;
+	r->minutes = row->t_min + 1;
+	if (!(row->bg_mgdl > 0.0)) {
+		set_failed(r, "glucose reached 0 mg/dL");
+		return false;
+	}
+	return true;
+}
+
+static void trace_row(job *j, const engine_row *row)
+{
+	if (j->trace)
+		csv_write_row(j->trace, row);
+}
+
+/* --------------------------------------------------------------------------------- */
+/* Scalar: engine_next                                                                 */
+/* --------------------------------------------------------------------------------- */
+
+static void run_scalar_patient(shared *sh, size_t i)
+{
+	if (!job_begin(sh, i, false))
+		return;
+	job *j = &sh->jobs[i];
+	engine_row row;
+	for (;;) {
+		const engine_status st = engine_next(j->e, &row);
+		if (st == ENGINE_DONE)
+			break;
+		trace_row(j, &row);
+		const bool goes_on = take_row(sh, j, &row);
+		if (st == ENGINE_FAILED) {
+			set_failed(&sh->results[i],
+			           engine_error(j->e) ? engine_error(j->e) : "the model failed");
+			break;
+		}
+		if (st != ENGINE_ROW || !goes_on)
+			break;
+	}
+	job_end(sh, j);
+}
+
+/* --------------------------------------------------------------------------------- */
+/* Batch: patient_batch lanes around engine_next_external                             */
+/* --------------------------------------------------------------------------------- */
+
+static bool next_job(void *user_data, const patient_params **params, void **job_out)
+{
+	shared *sh = user_data;
+	size_t i;
+	if (!take_index(sh, &i) || !job_begin(sh, i, true))
+		return false;
+	*params = sh->plan->scenarios[i].patient;
+	*job_out = &sh->jobs[i];
+	return true;
+}
+
+static bool lane_minute(void *user_data, const patient_batch_ready *ready,
+                        patient_batch_inputs *inputs)
+{
+	shared *sh = user_data;
+	job *j = ready->job;
+	if (j->has_pending) { /* the minute that ended at t_min: what was eaten in it */
+		j->pending.cho_g_per_min = ready->last.eaten_g;
+		trace_row(j, &j->pending);
+		j->has_pending = false;
+	}
+	if (ready->status != PATIENT_STEP_OK) {
+		set_failed(&sh->results[j->index], "the model could not be integrated");
+		job_end(sh, j);
+		return false;
+	}
+	engine_row row;
+	const engine_status st =
+	    engine_next_external(j->e, ready->bg_mgdl, ready->gsub_mgdl, &row, inputs);
+	if (st == ENGINE_DONE) {
+		job_end(sh, j);
+		return false;
+	}
+	const bool goes_on = take_row(sh, j, &row);
+	if (st != ENGINE_ROW || !goes_on) {
+		trace_row(j, &row);
+		if (st == ENGINE_FAILED)
+			set_failed(&sh->results[j->index],
+			           engine_error(j->e) ? engine_error(j->e) : "the model failed");
+		job_end(sh, j);
+		return false;
+	}
+	j->pending = row;
+	j->has_pending = true;
+	return true;
+}
+
+static patient_batch_engine batch_engine_of(trial_engine e)
+{
+	return e == TRIAL_ENGINE_AVX512 ? PATIENT_BATCH_AVX512
+	       : e == TRIAL_ENGINE_AVX2 ? PATIENT_BATCH_AVX2
+	                                : PATIENT_BATCH_AUTO;
+}
+
+static void run_batch(shared *sh)
+{
+	patient_batch *b = patient_batch_new(batch_engine_of(sh->opt->engine), 0);
+	if (!b) {
+		fail_run(sh, "the batch engine could not start (out of memory)");
+		return;
+	}
+	const patient_batch_source source = {
+	    .next_job = next_job, .minute = lane_minute, .user_data = sh};
+	if (patient_batch_run(b, &source) != PATIENT_BATCH_OK)
+		fail_run(sh, "the batch engine failed (out of memory)");
+	patient_batch_free(b);
+}
+
+static void *worker(void *arg)
+{
+	shared *sh = arg;
+	if (sh->opt->engine == TRIAL_ENGINE_SCALAR) {
+		size_t i;
+		while (take_index(sh, &i))
+			run_scalar_patient(sh, i);
+	} else {
+		run_batch(sh);
+	}
+	return NULL;
+}
+
+bool trial_run(const trial_plan *p, const trial_run_options *o,
+               trial_patient_result results[TRIAL_MAX_PATIENTS], char *err, size_t cap)
+{
+	if (!trial_engine_available(o->engine)) {
+		snprintf(err, cap, "--engine %s: not available on this CPU or build",
+		         trial_engine_name(o->engine));
+		return false;
+	}
+	shared *sh = calloc(1, sizeof *sh);
+	if (!sh) {
+		snprintf(err, cap, "out of memory");
+		return false;
+	}
+	*sh = (shared){.plan = p, .opt = o, .results = results};
+	pthread_mutex_init(&sh->lock, NULL);
+	int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
+	if ((size_t)threads > p->def.patient_count)
+		threads = (int)p->def.patient_count;
+	pthread_t tid[64];
+	int started = 0;
+	for (; started < threads - 1; started++)
+		if (pthread_create(&tid[started], NULL, worker, sh) != 0)
+			break; /* fewer threads: the same results, later */
+	worker(sh);            /* this thread works too */
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&sh->lock);
+	const bool ok = !sh->broken;
+	if (!ok)
+		snprintf(err, cap, "%s", sh->err);
+	free(sh);
+	return ok;
+}
