@@ -87,23 +87,32 @@ bool trial_figures_add_patient(sqlite3 *db, uint64_t item, const char *patient, 
 		snprintf(err, errlen, "%s: no glucose sample", patient);
 		return false;
 	}
+	snprintf(p.patient, sizeof p.patient, "%s", patient);
+	snprintf(p.cohort, sizeof p.cohort, "%s", cohort);
+	snprintf(p.controller, sizeof p.controller, "%s", controller);
+	return trial_figures_add_row(db, item, &p, err, errlen);
+}
+
+bool trial_figures_add_row(sqlite3 *db, uint64_t item, const trial_figures_patient *p, char *err,
+                           size_t errlen)
+{
 	sqlite3_stmt *st = NULL;
 	bool ok =
 	    sqlite3_prepare_v2(
 	        db, "INSERT INTO trial_glucose VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
 	        &st, NULL) == SQLITE_OK &&
 	    sqlite3_bind_int64(st, 1, (sqlite3_int64)item) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 2, patient, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 3, cohort, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 4, controller, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_double(st, 5, p.low_mgdl) == SQLITE_OK &&
-	    sqlite3_bind_double(st, 6, p.high_mgdl) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 7, cvga_zone_name(p.zone), -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_double(st, 8, p.tbr54_pct) == SQLITE_OK &&
-	    sqlite3_bind_double(st, 9, p.tbr70_pct) == SQLITE_OK &&
-	    sqlite3_bind_double(st, 10, p.tir_pct) == SQLITE_OK &&
-	    sqlite3_bind_double(st, 11, p.tar180_pct) == SQLITE_OK &&
-	    sqlite3_bind_double(st, 12, p.tar250_pct) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, p->patient, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 3, p->cohort, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 4, p->controller, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_double(st, 5, p->low_mgdl) == SQLITE_OK &&
+	    sqlite3_bind_double(st, 6, p->high_mgdl) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 7, cvga_zone_name(p->zone), -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_double(st, 8, p->tbr54_pct) == SQLITE_OK &&
+	    sqlite3_bind_double(st, 9, p->tbr70_pct) == SQLITE_OK &&
+	    sqlite3_bind_double(st, 10, p->tir_pct) == SQLITE_OK &&
+	    sqlite3_bind_double(st, 11, p->tar180_pct) == SQLITE_OK &&
+	    sqlite3_bind_double(st, 12, p->tar250_pct) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_DONE;
 	if (!ok)
 		snprintf(err, errlen, "trial_glucose: %s", sqlite3_errmsg(db));

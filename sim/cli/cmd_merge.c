@@ -15,6 +15,7 @@
 #include "cli_shard.h"
 #include "population_table.h"
 #include "shard_merge.h"
+#include "trial_shard.h"
 
 static const char usage[] = "fakepump merge OUT.db SHARD.db… [--csv OUT] [--json OUT] [-q]";
 
@@ -24,6 +25,11 @@ static bool writers_of(const char *kind, cli_table_writer *csv, cli_table_writer
 	if (strcmp(kind, "population") == 0) {
 		*csv = population_table_write_csv;
 		*json = population_table_write_json;
+		return true;
+	}
+	if (strcmp(kind, "trial") == 0) {
+		*csv = trial_shard_write_csv;
+		*json = trial_shard_write_json;
 		return true;
 	}
 	return false;
