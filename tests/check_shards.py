@@ -181,7 +181,55 @@ def main(fakepump):
             check(r.returncode == 2 and expect in r.stderr, f"{env}: refused ({r.stderr.strip()})")
         r = run(fakepump, "population", "--shard", "1/0")
         check(r.returncode == 2 and "--shard" in r.stderr, f"--shard 1/0 refused ({r.stderr})")
+        trial_shards(fakepump, tmp)
     return CHECKS.result()
+
+
+def trial_shards(fakepump, tmp):
+    """fakepump trial: a drawn population and the 30, in 1, 3 and 7 shards, merged to the
+    unsharded run's CSV and JSON; a shard of another trial refused; a shard without --db."""
+    cases = [("population", ["--population", "8", "--patients", "all"]),
+             ("the 30", ["--patients", "all"])]
+    base = ["trial", "--days", "1", "--controller", "oref0", "-j", "2"]
+    for name, extra in cases:
+        tag = name.replace(" ", "")
+        whole = os.path.join(tmp, f"trial-{tag}")
+        r = run(fakepump, *base, *extra, "--csv", whole + ".csv", "--json", whole + ".json")
+        check(r.returncode in (0, 1), f"trial {name}: the whole trial ran ({r.stderr.strip()})")
+        for n in (1, 3, 7):
+            paths = []
+            for i in range(n):
+                p = os.path.join(tmp, f"trial-{tag}-{i}of{n}.db")
+                r = run(fakepump, *base, *extra, "--shard", f"{i}/{n}", "--db", p)
+                check(r.returncode in (0, 1) and os.path.exists(p),
+                      f"trial {name}: shard {i}/{n} ran ({r.stderr.strip()})")
+                paths.append(p)
+            out = os.path.join(tmp, f"trial-{tag}-merged{n}.db")
+            r = run(fakepump, "merge", out, *paths, "--csv", out + ".csv", "--json",
+                    out + ".json", "-q")
+            check(r.returncode == 0, f"trial {name}, N={n}: merged ({r.stderr.strip()})")
+            check(os.path.exists(out + ".csv") and read(out + ".csv") == read(whole + ".csv"),
+                  f"trial {name}, N={n}: merged CSV = the unsharded trial's")
+            check(os.path.exists(out + ".json") and read(out + ".json") == read(whole + ".json"),
+                  f"trial {name}, N={n}: merged JSON = the unsharded trial's")
+            if n == 3:
+                with sqlite3.connect(out) as c:
+                    rows = c.execute("SELECT count(*) FROM trial_glucose").fetchone()[0]
+                    agp = c.execute("SELECT sum(count) FROM trial_agp").fetchone()[0]
+                check(rows == (24 if name == "population" else 30) and agp == rows * 1440,
+                      f"trial {name}: the pictures' data merged ({rows} rows, {agp} minutes)")
+                three = paths
+    other = os.path.join(tmp, "trial-other.db")
+    r = run(fakepump, *base[:-2], "--controller", "pid-ifb", "--patients", "all", "--shard", "1/3",
+            "--db", other)
+    refused(fakepump, tmp, "a trial shard of another controller", [three[0], other, three[2]],
+            "'controller=pid-ifb' vs 'controller=oref0'")
+    r = run(fakepump, *base, "--shard", "0/2")
+    check(r.returncode == 2 and "--shard needs --db" in r.stderr,
+          f"a trial shard without --db refused ({r.stderr.strip()})")
+    r = run(fakepump, *base, "--population", "4", "--patients", "adult#001")
+    check(r.returncode == 2 and "whole cohorts" in r.stderr,
+          f"--population with patients by name refused ({r.stderr.strip()})")
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@
 
 char *trial_shard_definition(const trial_plan *p, const char *population)
 {
+	/* the trial's own hash last: a merge refusing two trials names the first line that
+	 * differs, and a person reads "controller=pid-ifb" better than two hashes */
 	const trial_definition *d = &p->def;
-	return g_strdup_printf("fakepump trial shard 1\nhash=%s\nbase=%s\ndays=%d\ncontroller=%s\n"
-	                       "meals=%s\ncgm=%s\nseed=%u\npopulation=%s\n",
-	                       p->hash, d->base_path ? d->base_path : "", d->days,
+	return g_strdup_printf("fakepump trial shard 1\nbase=%s\ndays=%d\ncontroller=%s\nmeals=%s\n"
+	                       "cgm=%s\nseed=%u\npopulation=%s\nhash=%s\n",
+	                       d->base_path ? d->base_path : "", d->days,
 	                       trial_controller_name(d->controller), meal_plan_kind_name(d->meals),
 	                       d->force_cgm ? cgm_params_for(d->cgm)->name : "", (unsigned)d->seed,
-	                       population ? population : "");
+	                       population ? population : "", p->hash);
 }
 
 static bool exec(sqlite3 *db, const char *sql, char *err, size_t cap)

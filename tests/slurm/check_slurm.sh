@@ -1,7 +1,8 @@
 #!/bin/bash
-# check_slurm.sh FAKEPUMP — a sharded job on a real one-node Slurm cluster (issue 16).
+# check_slurm.sh FAKEPUMP — sharded jobs on a real one-node Slurm cluster (issue 16): a
+# population, and a trial of drawn patients under a controller.
 #
-# Starts a private cluster (cluster.sh), runs the job as a Slurm job array of 4 tasks, each
+# Starts a private cluster (cluster.sh), runs each job as a Slurm job array of 4 tasks, each
 # task taking its shard from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT (no --shard on
 # its command line), merges the 4 shard databases with `fakepump merge` and compares the
 # merged CSV and JSON with one unsharded run's: the same bytes. Always stops the daemons
@@ -65,8 +66,8 @@ sharded_job() {
 		--csv "$DIR/out/$name-merged.csv" --json "$DIR/out/$name-merged.json" \
 		|| fail "$name: merge failed"
 	# The same job in one process, outside Slurm.
-	env -u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_COUNT "$FAKEPUMP" "$@" -q \
-		--csv "$DIR/out/$name-whole.csv" --json "$DIR/out/$name-whole.json" \
+	env -u SLURM_ARRAY_TASK_ID -u SLURM_ARRAY_TASK_COUNT "$FAKEPUMP" "$@" \
+		--csv "$DIR/out/$name-whole.csv" --json "$DIR/out/$name-whole.json" >/dev/null \
 		|| fail "$name: the unsharded run failed"
 	cmp "$DIR/out/$name-whole.csv" "$DIR/out/$name-merged.csv" || fail "$name: merged CSV differs"
 	cmp "$DIR/out/$name-whole.json" "$DIR/out/$name-merged.json" || fail "$name: merged JSON differs"
@@ -74,4 +75,8 @@ sharded_job() {
 }
 
 sharded_job population population -n 200 --seed 3
+# The trial: 60 drawn patients x 2 days under oref0, its pictures' data merged too.
+sharded_job trial trial --population 20 --days 2 --controller oref0 --seed 3 -j 1
+"$FAKEPUMP" figures "$DIR/out/trial.db" --agp "$DIR/out/agp.png" --cvga "$DIR/out/cvga.png" \
+	|| fail "trial: no pictures from the merged database"
 echo "PASS: Slurm job arrays"
