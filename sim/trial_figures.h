@@ -62,8 +62,8 @@ bool trial_figures_create(sqlite3 *db, char *err, size_t errlen);
 bool trial_figures_add_patient(sqlite3 *db, uint64_t item, const char *patient, const char *cohort,
                                const char *controller, const agp *run, char *err, size_t errlen);
 /* A patient's row already made (patient, cohort and controller filled). */
-bool trial_figures_add_row(sqlite3 *db, uint64_t item, const trial_figures_patient *p,
-                           char *err, size_t errlen);
+bool trial_figures_add_row(sqlite3 *db, uint64_t item, const trial_figures_patient *p, char *err,
+                           size_t errlen);
 /* A controller × cohort profile's counts (the non-zero ones: up to 96 × 601 rows; call it
  * inside a transaction). */
 bool trial_figures_add_profile(sqlite3 *db, const char *controller, const char *cohort,
