@@ -1,23 +1,23 @@
 #!/bin/sh
-# bench/scale.sh BUILD [PATIENTS_PER_COHORT] — the figures of docs/scale.md "Figures":
+# bench/scale.sh BUILD [PATIENTS_PER_COHORT] [SHARDS] — the figures of docs/scale.md "Figures":
 #
-#   1. drawing a population: `fakepump population` of 3 cohorts x N (median of 5);
-#   2. the closed loop a core: 300 drawn patients x 14 days under oref0, one thread
-#      (build/bench/closed_loop, the harness of patient_model + pump_model + controller that
-#      the trial runs; median of 5), in patient-days per CPU-second;
-#   3. the big one: 3 cohorts x N drawn patients x 14 days, oref0, -j 2, once: wall time,
-#      CPU time, peak memory;
-#   4. shards: the population in 8 shards (each one's peak memory), then their merge.
+#   1. drawing a population: `fakepump population` of 3 cohorts x N (median of 5 with
+#      farm-bench when it is on PATH, else once);
+#   2. the trial: 3 cohorts x N drawn patients x 14 days under oref0, -j 2, with its
+#      database (--shard 0/1): wall, CPU, peak memory (once);
+#   3. the same trial as SHARDS shards one after the other (each one's CPU and memory), their
+#      merge, and the merged CSV/JSON compared with the unsharded trial's.
 #
-# Uses farm-bench when it is on PATH (medians), else one run of each. Prints the load
-# average: on a shared machine, quote it with the figures.
+# Prints the load average at the start and the end: on a shared machine, quote it.
 set -eu
 B=${1:-build}
 N=${2:-3334}
+S=${3:-4}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 say() { printf '\n== %s\n' "$*"; }
 timed() { /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak %M KB" "$@"; }
+TRIAL="trial --population $N --days 14 --controller oref0 -j 2"
 
 say "load: $(cat /proc/loadavg)"
 say "1. drawing $((3 * N)) patients"
@@ -27,23 +27,18 @@ else
 	timed "$B/fakepump" population -n "$N" -q
 fi
 
-say "2. closed loop, one core: 300 drawn patients x 14 days, oref0 (4,200 patient-days)"
-if command -v farm-bench >/dev/null; then
-	farm-bench -n 5 --timeout 900 -- "$B/bench/closed_loop" --population 100 --controller oref0 \
-		--days 14 -j 1 | grep -E "wall|cpu s|peak"
-else
-	timed "$B/bench/closed_loop" --population 100 --controller oref0 --days 14 -j 1 >/dev/null
-fi
+say "2. fakepump $TRIAL ($((3 * N * 14)) patient-days)"
+# shellcheck disable=SC2086
+timed "$B/fakepump" $TRIAL --shard 0/1 --db "$T/whole.db" --csv "$T/whole.csv" \
+	--json "$T/whole.json" 2>&1 | tail -n 6
 
-say "3. $((3 * N)) drawn patients x 14 days, oref0, -j 2 ($((3 * N * 14)) patient-days)"
-timed "$B/bench/closed_loop" --population "$N" --controller oref0 --days 14 -j 2 2>&1 \
-	| grep -E "runs of|wall|all "
-
-say "4. the population in 8 shards, then merged"
-for i in 0 1 2 3 4 5 6 7; do
-	timed "$B/fakepump" population -n "$N" -q --shard $i/8 --db "$T/shard-$i.db" 2>&1 | tail -n 1
+say "3. the same in $S shards, then merged"
+for i in $(seq 0 $((S - 1))); do
+	# shellcheck disable=SC2086
+	timed "$B/fakepump" $TRIAL --shard "$i/$S" --db "$T/shard-$i.db" 2>&1 | tail -n 1
 done
-timed "$B/fakepump" merge "$T/merged.db" "$T"/shard-*.db --csv "$T/merged.csv" -q 2>&1 | tail -n 1
-"$B/fakepump" population -n "$N" -q --csv "$T/whole.csv"
-cmp "$T/whole.csv" "$T/merged.csv" && echo "merged CSV = the unsharded run's ($(wc -c <"$T/whole.csv") bytes)"
+timed "$B/fakepump" merge "$T/merged.db" "$T"/shard-*.db --csv "$T/merged.csv" \
+	--json "$T/merged.json" -q 2>&1 | tail -n 1
+cmp "$T/whole.csv" "$T/merged.csv" && cmp "$T/whole.json" "$T/merged.json" &&
+	echo "merged CSV and JSON = the unsharded trial's"
 say "load: $(cat /proc/loadavg)"
