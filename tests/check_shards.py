@@ -188,7 +188,7 @@ def main(fakepump):
 def trial_shards(fakepump, tmp):
     """fakepump trial: a drawn population and the 30, in 1, 3 and 7 shards, merged to the
     unsharded run's CSV and JSON; a shard of another trial refused; a shard without --db."""
-    cases = [("population", ["--population", "8", "--patients", "all"]),
+    cases = [("population", ["--population", "8", "--patients", "all", "--seed", "1"]),
              ("the 30", ["--patients", "all"])]
     base = ["trial", "--days", "1", "--controller", "oref0", "-j", "2"]
     for name, extra in cases:
@@ -218,6 +218,18 @@ def trial_shards(fakepump, tmp):
                     agp = c.execute("SELECT sum(count) FROM trial_agp").fetchone()[0]
                 check(rows == (24 if name == "population" else 30) and agp == rows * 1440,
                       f"trial {name}: the pictures' data merged ({rows} rows, {agp} minutes)")
+                if name == "population":
+                    with sqlite3.connect(out) as c:
+                        drawn = c.execute("SELECT patient, BW FROM population_patients "
+                                          "ORDER BY item").fetchall()
+                    pop = os.path.join(tmp, "trial-pop-params.db")
+                    run(fakepump, "population", "-n", "8", "--db", pop, "-q")
+                    with sqlite3.connect(pop) as c:
+                        alone = c.execute("SELECT patient, BW FROM population_patients "
+                                          "ORDER BY item").fetchall()
+                    check(len(drawn) == 24 and drawn == alone,
+                          "trial --population records the drawn parameters, the same as "
+                          "fakepump population draws")
                 three = paths
     other = os.path.join(tmp, "trial-other.db")
     r = run(fakepump, *base[:-2], "--controller", "pid-ifb", "--patients", "all", "--shard", "1/3",
