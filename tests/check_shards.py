@@ -239,6 +239,12 @@ def trial_shards(fakepump, tmp):
     r = run(fakepump, *base, "--shard", "0/2")
     check(r.returncode == 2 and "--shard needs --db" in r.stderr,
           f"a trial shard without --db refused ({r.stderr.strip()})")
+    r = run(fakepump, *base, "--shard", "1/3", "--db", three[1])
+    check(r.returncode == 2 and "writes a new database" in r.stderr,
+          f"a trial shard into an existing database refused ({r.stderr.strip()})")
+    r = run(fakepump, *base, "--shard", "30/31", "--db", os.path.join(tmp, "empty-shard.db"))
+    check(r.returncode == 2 and "has no patient" in r.stderr,
+          f"a shard with no patient refused ({r.stderr.strip()})")
     r = run(fakepump, *base, "--population", "4", "--patients", "adult#001")
     check(r.returncode == 2 and "whole cohorts" in r.stderr,
           f"--population with patients by name refused ({r.stderr.strip()})")
