@@ -7,7 +7,8 @@ MESON      ?= meson
 # libFuzzer over every BLE decoder and write handler, with ASan/UBSan, bounded in time.
 FUZZ_SECONDS ?= 30
 
-.PHONY: all demo test build deps test-deps bench bench-batch bench-trial clean e2e e2e-latency format
+.PHONY: all demo test build deps test-deps bench bench-batch bench-trial clean e2e e2e-latency format \
+	install-dbus-policy
 
 all: build
 
@@ -55,6 +56,13 @@ e2e: build
 # CGM sample → notification at the central, over 300 s of one-a-second readings (--speed 60).
 e2e-latency: build
 	@E2E_LATENCY_S=300 E2E_VARIANT=latency sh tests/e2e/run.sh 1
+
+# The live control on the system bus for a pump run as root (docs/qa-guide.md): the policy
+# that lets root own org.fakepump.Pump.NAME. Not needed for `fakepump ctl`, which uses the
+# pump's private socket.
+DBUS_POLICY_DIR ?= /etc/dbus-1/system.d
+install-dbus-policy:
+	install -D -m 0644 tools/dbus/org.fakepump.Pump.conf $(DBUS_POLICY_DIR)/org.fakepump.Pump.conf
 
 bench: build
 	@sh bench/run.sh $(BUILD)/fakepump

@@ -169,6 +169,11 @@ static const char *const fault_names[PUMP_FAULT_COUNT] = {
     [PUMP_FAULT_OCCLUSION_CLEARED] = "occlusion_cleared",
     [PUMP_FAULT_BATTERY_DRAIN] = "battery_drain",
     [PUMP_FAULT_RESERVOIR_EMPTY] = "reservoir_empty",
+    [PUMP_FAULT_RESERVOIR_LOW] = "reservoir_low",
+    [PUMP_FAULT_BATTERY_LOW] = "battery_low",
+    [PUMP_FAULT_BATTERY_DEAD] = "battery_dead",
+    [PUMP_FAULT_BOLUS_INTERRUPTED] = "bolus_interrupted",
+    [PUMP_FAULT_ANNUNCIATION_BURST] = "annunciation_burst",
 };
 
 static const char *const event_kind_names[PUMP_EVENT_KIND_COUNT] = {
@@ -1107,16 +1112,50 @@ pump_result pump_change_battery(pump *p, int64_t now, pump_source src)
 	return PUMP_OK;
 }
 
+/* The occlusion alarm, as the minute's delivery raises it (pump_tick). */
+static void occlusion_alarm(pump *p, int64_t now)
+{
+	p->occlusion_alarm = true;
+	halt_delivery(p, now, PUMP_THERAPY_STOP, PUMP_SOURCE_PUMP, "occlusion", "uncertain");
+	p->occlusion_annunciation_id = raise_annunciation(p, now, PUMP_ANN_OCCLUSION, p->missed_u);
+}
+
+/* A burst: advisory annunciations (ones a phone may acknowledge), cycling, AuxInfo = the
+ * instance's place in the burst. */
+static void annunciation_burst(pump *p, int64_t now, double value)
+{
+	static const pump_annunciation_type advisory[] = {
+	    PUMP_ANN_BOLUS_CANCELED, PUMP_ANN_TBR_OVER,      PUMP_ANN_TBR_CANCELED,
+	    PUMP_ANN_BATTERY_LOW,    PUMP_ANN_RESERVOIR_LOW,
+	};
+	const size_t kinds = sizeof advisory / sizeof advisory[0];
+	int n = isfinite(value) && value >= 1.0 ? (int)value : 5;
+	if (n > PUMP_ANNUNCIATION_BURST_MAX)
+		n = PUMP_ANNUNCIATION_BURST_MAX;
+	for (int i = 0; i < n; i++)
+		raise_annunciation(p, now, advisory[(size_t)i % kinds], (double)(i + 1));
+}
+
 void pump_inject_fault(pump *p, int64_t now, pump_fault f, double value)
+{
+	pump_inject_fault_by(p, now, f, value, NULL);
+}
+
+void pump_inject_fault_by(pump *p, int64_t now, pump_fault f, double value, const char *origin)
 {
 	pump_event ev = {.t_min = now,
 	                 .kind = PUMP_EV_FAULT,
 	                 .source = PUMP_SOURCE_PUMP,
 	                 .fault = f,
-	                 .value = value};
+	                 .value = value,
+	                 .detail = origin};
+	const double missed = isfinite(value) && value > 0.0 ? value : 0.0;
 	switch (f) {
 	case PUMP_FAULT_OCCLUSION:
 		p->occluded = true;
+		if (missed > p->missed_u)
+			p->missed_u = missed;
+		ev.value = missed;
 		break;
 	case PUMP_FAULT_OCCLUSION_CLEARED:
 		p->occluded = false;
@@ -1130,10 +1169,63 @@ void pump_inject_fault(pump *p, int64_t now, pump_fault f, double value)
 		p->discarded_u += p->reservoir_u;
 		p->reservoir_u = 0.0;
 		break;
+	case PUMP_FAULT_RESERVOIR_LOW:
+		if (p->reservoir_u > p->cfg.reservoir_low_u) {
+			p->discarded_u += p->reservoir_u - p->cfg.reservoir_low_u;
+			p->reservoir_u = p->cfg.reservoir_low_u;
+		}
+		ev.value = p->reservoir_u;
+		break;
+	case PUMP_FAULT_BATTERY_LOW:
+		if (p->battery_pct > p->cfg.battery.low_pct)
+			p->battery_pct = p->cfg.battery.low_pct;
+		ev.value = p->battery_pct;
+		break;
+	case PUMP_FAULT_BATTERY_DEAD:
+		p->battery_pct = 0.0;
+		break;
+	case PUMP_FAULT_BOLUS_INTERRUPTED:
+		ev.value = p->bolus_active ? p->bolus_delivered_u : 0.0;
+		break;
+	case PUMP_FAULT_ANNUNCIATION_BURST:
+		ev.value = isfinite(value) && value >= 1.0
+		               ? (value > PUMP_ANNUNCIATION_BURST_MAX ? PUMP_ANNUNCIATION_BURST_MAX
+		                                                      : floor(value))
+		               : 5.0;
+		break;
 	default:
 		return;
 	}
 	emit(p, &ev);
+	/* What the pump does about it, after the fault is in the audit trail. */
+	switch (f) {
+	case PUMP_FAULT_OCCLUSION:
+		if (p->missed_u >= p->cfg.occlusion_threshold_u - EPS_U && !p->occlusion_alarm)
+			occlusion_alarm(p, now);
+		break;
+	case PUMP_FAULT_RESERVOIR_LOW:
+		p->reservoir_low_raised = true;
+		raise_annunciation(p, now, PUMP_ANN_RESERVOIR_LOW, p->reservoir_u);
+		break;
+	case PUMP_FAULT_BATTERY_LOW:
+		p->battery_low_raised = true;
+		raise_annunciation(p, now, PUMP_ANN_BATTERY_LOW, p->battery_pct);
+		break;
+	case PUMP_FAULT_BATTERY_DEAD:
+		if (p->therapy != PUMP_THERAPY_STOP)
+			halt_delivery(p, now, PUMP_THERAPY_STOP, PUMP_SOURCE_PUMP, "battery empty",
+			              "uncertain");
+		raise_annunciation(p, now, PUMP_ANN_BATTERY_EMPTY, 0.0);
+		break;
+	case PUMP_FAULT_BOLUS_INTERRUPTED:
+		end_bolus(p, now, "uncertain", true);
+		break;
+	case PUMP_FAULT_ANNUNCIATION_BURST:
+		annunciation_burst(p, now, value);
+		break;
+	default:
+		break;
+	}
 }
 
 uint16_t pump_announce_new_bond(pump *p, int64_t now, unsigned bond_number)
@@ -1408,13 +1500,8 @@ pump_delivery pump_tick(pump *p, int64_t now, double cgm_mgdl)
 		/* Nothing reaches the patient and the plunger stalls: nothing is consumed. */
 		p->missed_u += intended;
 		basal = bolus = 0.0;
-		if (p->missed_u >= p->cfg.occlusion_threshold_u - EPS_U && !p->occlusion_alarm) {
-			p->occlusion_alarm = true;
-			halt_delivery(p, now, PUMP_THERAPY_STOP, PUMP_SOURCE_PUMP, "occlusion",
-			              "uncertain");
-			p->occlusion_annunciation_id =
-			    raise_annunciation(p, now, PUMP_ANN_OCCLUSION, p->missed_u);
-		}
+		if (p->missed_u >= p->cfg.occlusion_threshold_u - EPS_U && !p->occlusion_alarm)
+			occlusion_alarm(p, now);
 	} else if (intended > p->reservoir_u) {
 		/* The reservoir runs dry this minute: deliver the rest, then stop. */
 		const double rest = p->reservoir_u;

@@ -245,13 +245,32 @@ typedef enum pump_command {
 const char *pump_command_name(pump_command c);
 bool pump_command_from_name(const char *name, pump_command *out);
 
+/*
+ * Faults the pump suffers (a scenario's fault: events, `fakepump ctl fault`). None of them
+ * changes a limit or an authority rule: they change what the pump has (line, reservoir,
+ * battery, the bolus under way) and the pump reacts as it always does.
+ */
 typedef enum pump_fault {
-	PUMP_FAULT_OCCLUSION = 0,     /* the infusion line blocks */
-	PUMP_FAULT_OCCLUSION_CLEARED, /* the line is free again (e.g. set changed) */
-	PUMP_FAULT_BATTERY_DRAIN,     /* battery drains fast (value: %/h) */
-	PUMP_FAULT_RESERVOIR_EMPTY,   /* reservoir found empty (leak, misread) */
+	PUMP_FAULT_OCCLUSION = 0,      /* the infusion line blocks; value: U already missed (0:
+	                                  the pump notices after occlusion_threshold_u of missed
+	                                  insulin; at or above it: the alarm at once) */
+	PUMP_FAULT_OCCLUSION_CLEARED,  /* the line is free again (e.g. set changed) */
+	PUMP_FAULT_BATTERY_DRAIN,      /* battery drains fast (value: %/h) */
+	PUMP_FAULT_RESERVOIR_EMPTY,    /* reservoir found empty (leak, misread) */
+	PUMP_FAULT_RESERVOIR_LOW,      /* a leak: the reservoir drops to its low threshold and
+	                                  reservoir_low is raised at once */
+	PUMP_FAULT_BATTERY_LOW,        /* the charge drops to the low threshold: battery_low now */
+	PUMP_FAULT_BATTERY_DEAD,       /* the battery dies: therapy stops (a bolus under way ends
+	                                  uncertain) and battery_empty is raised at once */
+	PUMP_FAULT_BOLUS_INTERRUPTED,  /* the motor loses count mid-bolus: the bolus under way
+	                                  ends "uncertain" with what it delivered (bolus_canceled
+	                                  raised); basal goes on. Nothing when no bolus runs */
+	PUMP_FAULT_ANNUNCIATION_BURST, /* value: that many advisory annunciations raised at once
+	                                  (1 … PUMP_ANNUNCIATION_BURST_MAX; 0 or NaN: 5) */
 	PUMP_FAULT_COUNT,
 } pump_fault;
+
+enum { PUMP_ANNUNCIATION_BURST_MAX = 20 };
 
 const char *pump_fault_name(pump_fault f);
 bool pump_fault_from_name(const char *name, pump_fault *out);
@@ -264,7 +283,7 @@ typedef enum pump_event_kind {
 	PUMP_EV_BASAL_CHANGED,    /* value = delivered basal rate now, U/h */
 	PUMP_EV_THERAPY_STATE,    /* state = new therapy state; detail: why */
 	PUMP_EV_ANNUNCIATION,     /* annunciation (raised, snoozed, confirmed) */
-	PUMP_EV_FAULT,            /* fault injected */
+	PUMP_EV_FAULT,            /* fault injected; detail: who injected it (origin), or NULL */
 	PUMP_EV_PRIMED,           /* value = U primed (not delivered to the patient) */
 	PUMP_EV_RESERVOIR_FILLED, /* value = U */
 	PUMP_EVENT_KIND_COUNT,
@@ -340,8 +359,13 @@ pump_result pump_set_max_bolus(pump *p, int64_t now_min, pump_source src, double
 pump_result pump_confirm_annunciation(pump *p, int64_t now_min, pump_source src, uint16_t id);
 pump_result pump_snooze_annunciation(pump *p, int64_t now_min, pump_source src, uint16_t id);
 pump_result pump_change_battery(pump *p, int64_t now_min, pump_source src);
-/* Inject a fault; `value` is used by PUMP_FAULT_BATTERY_DRAIN (%/h). */
+/* Inject a fault; `value` is used by PUMP_FAULT_OCCLUSION (U missed), BATTERY_DRAIN (%/h)
+ * and ANNUNCIATION_BURST (how many); see pump_fault. */
 void pump_inject_fault(pump *p, int64_t now_min, pump_fault f, double value);
+/* The same, saying who injected it: `origin` (static text, e.g. "scenario", "ctl"; NULL:
+ * not said) is the fault event's detail, so that the audit trail tells a fault played on
+ * purpose from one the pump found. */
+void pump_inject_fault_by(pump *p, int64_t now_min, pump_fault f, double value, const char *origin);
 /* A new bond with a phone was made (the radio's news): raise PUMP_ANN_NEW_BOND, whose
  * AuxInfo is `bond_number` (1 = the first bond of the run). Returns the annunciation id. */
 uint16_t pump_announce_new_bond(pump *p, int64_t now_min, unsigned bond_number);

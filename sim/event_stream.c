@@ -21,6 +21,9 @@ enum { LINE_MAX_BYTES = 4096 };
 struct event_stream {
 	FILE *out;
 	bool owned;
+	event_stream_line_fn line_fn; /* instead of out (event_stream_open_lines) */
+	void *line_user_data;
+	char type[48];
 	char line[LINE_MAX_BYTES];
 	size_t used; /* bytes in line */
 	bool cut;    /* a field did not fit: the rest of the fields are dropped */
@@ -46,11 +49,23 @@ event_stream *event_stream_open(const char *path, char *err, size_t cap)
 	return es;
 }
 
+event_stream *event_stream_open_lines(event_stream_line_fn fn, void *user_data)
+{
+	event_stream *es = calloc(1, sizeof *es);
+	if (es) {
+		es->line_fn = fn;
+		es->line_user_data = user_data;
+	}
+	return es;
+}
+
 void event_stream_close(event_stream *es)
 {
 	if (!es)
 		return;
-	if (es->owned)
+	if (es->line_fn)
+		; /* nothing of its own to close */
+	else if (es->owned)
 		fclose(es->out);
 	else
 		fflush(es->out);
@@ -125,6 +140,7 @@ void event_stream_begin(event_stream *es, int64_t t_min, const char *type)
 	append(es, "{\"t_min\":%" PRId64 ",\"wall\":\"%s.%03ldZ\"", t_min, wall,
 	       (long)(tv.tv_usec / 1000));
 	event_stream_str(es, "type", type);
+	snprintf(es->type, sizeof es->type, "%s", type);
 }
 
 void event_stream_str(event_stream *es, const char *key, const char *value)
@@ -167,6 +183,12 @@ void event_stream_end(event_stream *es)
 	if (!es)
 		return;
 	es->line[es->used++] = '}';
+	if (es->line_fn) {
+		es->line[es->used] = '\0';
+		es->line_fn(es->type, es->line, es->line_user_data);
+		es->used = 0;
+		return;
+	}
 	es->line[es->used++] = '\n';
 	fwrite(es->line, 1, es->used, es->out);
 	fflush(es->out);
@@ -244,6 +266,7 @@ void event_stream_pump_event(event_stream *es, const pump_event *ev)
 		event_stream_begin(es, ev->t_min, "fault");
 		event_stream_str(es, "fault", pump_fault_name(ev->fault));
 		event_stream_num(es, "value", ev->value);
+		event_stream_str(es, "origin", ev->detail ? ev->detail : "scenario");
 		break;
 	default:
 		event_stream_begin(es, ev->t_min, pump_event_kind_name(ev->kind));
@@ -272,6 +295,18 @@ void event_stream_audit(event_stream *es, const ble_audit_event *ev)
 	if (!es)
 		return;
 	const bool refused = ev->decision == BLE_DECISION_REFUSED;
+	if (ev->kind == BLE_AUDIT_FAULT) {
+		/* A fault shown to the phone on purpose: who, what, and where it acted. */
+		event_stream_begin(es, ev->t_min, "ble_fault");
+		event_stream_str(es, "fault", ev->reason);
+		event_stream_str(es, "what", ev->answer);
+		event_stream_str(es, "origin", ev->origin);
+		event_stream_str(es, "link", ev->link_identity);
+		event_stream_str(es, "characteristic", ev->char_name);
+		event_stream_str(es, "detail", ev->detail);
+		event_stream_end(es);
+		return;
+	}
 	event_stream_begin(es, ev->t_min, refused ? "ble_refused" : "ble_accepted");
 	event_stream_str(es, "kind", ble_audit_kind_name(ev->kind));
 	event_stream_str(es, "link", ev->link_identity);

@@ -25,6 +25,11 @@ typedef struct event_stream event_stream;
 /* Open `path` ("-" = stdout) for writing, truncating it. NULL with a message in err[cap]
  * ("cannot write PATH: reason") when it cannot be opened. */
 event_stream *event_stream_open(const char *path, char *err, size_t cap);
+/* Each line handed to `fn` instead (type: the line's "type"; line: the JSON object, no
+ * newline; both valid during the call): the live control's Event signal. NULL when out of
+ * memory. */
+typedef void (*event_stream_line_fn)(const char *type, const char *line, void *user_data);
+event_stream *event_stream_open_lines(event_stream_line_fn fn, void *user_data);
 /* Flush and close (stdout is flushed, not closed). NULL is fine. */
 void event_stream_close(event_stream *es);
 

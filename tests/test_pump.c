@@ -352,6 +352,144 @@ Test(pump_results, occlusion_blocks_commands_and_resume_until_confirmed)
 	pump_free(p);
 }
 
+/* The limits and the person's bolus limit, which no fault may change. */
+static void expect_limits_unchanged(const pump *p, const pump_config *c)
+{
+	pump_status st;
+	pump_get_status(p, &st);
+	cr_assert_eq(pump_get_config(p)->limits.max_bolus_u, c->limits.max_bolus_u);
+	cr_assert_eq(pump_get_config(p)->limits.max_daily_u, c->limits.max_daily_u);
+	cr_assert_eq(st.max_bolus_u, c->limits.max_bolus_u);
+	cr_assert_eq(st.max_bolus_person_u, c->limits.max_bolus_u);
+}
+
+Test(pump_faults, occlusion_with_the_threshold_missed_alarms_at_once_mid_bolus)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	pump_bolus_request r = normal(6.0);
+	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PUMP, &r, NULL), PUMP_OK);
+	run_minutes(p, 0, 2, NULL); /* 3 U of 6 at 1.5 U/min */
+	pump_inject_fault(p, 2, PUMP_FAULT_OCCLUSION, c.occlusion_threshold_u);
+	pump_status st;
+	pump_get_status(p, &st);
+	cr_assert_eq(st.therapy, PUMP_THERAPY_STOP, "stopped at the fault, not a minute later");
+	cr_assert(!st.bolus_active);
+	cr_assert(raised(&log_, PUMP_ANN_OCCLUSION));
+	const pump_event *ended = NULL;
+	for (size_t i = 0; i < log_.n; i++)
+		if (log_.ev[i].kind == PUMP_EV_BOLUS_ENDED)
+			ended = &log_.ev[i];
+	cr_assert_not_null(ended);
+	cr_assert_str_eq(ended->detail, "uncertain");
+	cr_assert_float_eq(ended->value, 3.0, 1e-9, "what it delivered before the fault");
+	cr_assert_eq(run_minutes(p, 3, 30, NULL), 0.0, "nothing through a blocked line");
+	expect_limits_unchanged(p, &c);
+	pump_free(p);
+}
+
+Test(pump_faults, occlusion_without_missed_insulin_is_noticed_as_before)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	pump_inject_fault(p, 0, PUMP_FAULT_OCCLUSION, 0);
+	cr_assert(!raised(&log_, PUMP_ANN_OCCLUSION), "not before the pump misses 2 U");
+	run_minutes(p, 0, 200, NULL);
+	cr_assert(raised(&log_, PUMP_ANN_OCCLUSION));
+	pump_free(p);
+}
+
+Test(pump_faults, reservoir_low_drops_to_the_threshold_and_alarms_now)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	pump_inject_fault(p, 5, PUMP_FAULT_RESERVOIR_LOW, 0);
+	pump_status st;
+	pump_get_status(p, &st);
+	cr_assert_float_eq(st.reservoir_u, c.reservoir_low_u, 1e-9);
+	cr_assert_float_eq(st.discarded_u, c.reservoir_u - c.reservoir_low_u, 1e-9);
+	cr_assert(raised(&log_, PUMP_ANN_RESERVOIR_LOW));
+	cr_assert_eq(st.therapy, PUMP_THERAPY_RUN, "a low reservoir still delivers");
+	cr_assert_gt(run_minutes(p, 5, 10, NULL), 0.0);
+	expect_limits_unchanged(p, &c);
+	pump_free(p);
+}
+
+Test(pump_faults, battery_low_and_dead)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	pump_inject_fault(p, 1, PUMP_FAULT_BATTERY_LOW, 0);
+	pump_status st;
+	pump_get_status(p, &st);
+	cr_assert_float_eq(st.battery_pct, c.battery.low_pct, 1e-9);
+	cr_assert(raised(&log_, PUMP_ANN_BATTERY_LOW));
+	cr_assert_eq(st.therapy, PUMP_THERAPY_RUN);
+	pump_bolus_request r = normal(3.0);
+	cr_assert_eq(pump_bolus(p, 1, PUMP_SOURCE_PUMP, &r, NULL), PUMP_OK);
+	pump_inject_fault(p, 1, PUMP_FAULT_BATTERY_DEAD, 0);
+	pump_get_status(p, &st);
+	cr_assert_eq(st.battery_pct, 0.0);
+	cr_assert_eq(st.therapy, PUMP_THERAPY_STOP);
+	cr_assert(!st.bolus_active, "the bolus under way ends with the battery");
+	cr_assert(raised(&log_, PUMP_ANN_BATTERY_EMPTY));
+	pump *before = pump_clone(p);
+	expect_refusal(p, pump_resume(p, 2, PUMP_SOURCE_PUMP), PUMP_REFUSED_BATTERY_EMPTY, before);
+	pump_free(before);
+	expect_limits_unchanged(p, &c);
+	pump_free(p);
+}
+
+Test(pump_faults, bolus_interrupted_ends_the_bolus_uncertain_and_basal_goes_on)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	pump_inject_fault(p, 0, PUMP_FAULT_BOLUS_INTERRUPTED, 0);
+	cr_assert_eq(count_kind(&log_, PUMP_EV_BOLUS_ENDED), 0, "no bolus: nothing to interrupt");
+	pump_bolus_request r = normal(4.0);
+	cr_assert_eq(pump_bolus(p, 0, PUMP_SOURCE_PHONE, &r, NULL), PUMP_OK);
+	run_minutes(p, 0, 1, NULL); /* 1.5 U of 4 */
+	pump_inject_fault(p, 1, PUMP_FAULT_BOLUS_INTERRUPTED, 0);
+	pump_status st;
+	pump_get_status(p, &st);
+	cr_assert(!st.bolus_active);
+	cr_assert_eq(st.therapy, PUMP_THERAPY_RUN);
+	const pump_event *last_end = NULL;
+	for (size_t i = 0; i < log_.n; i++)
+		if (log_.ev[i].kind == PUMP_EV_BOLUS_ENDED)
+			last_end = &log_.ev[i];
+	cr_assert_str_eq(last_end->detail, "uncertain");
+	cr_assert_float_eq(last_end->value, 1.5, 1e-9);
+	cr_assert(raised(&log_, PUMP_ANN_BOLUS_CANCELED));
+	double bolus = 0;
+	cr_assert_gt(run_minutes(p, 1, 10, &bolus), 0.0, "basal goes on");
+	cr_assert_eq(bolus, 0.0, "the rest of the bolus is never delivered");
+	pump_free(p);
+}
+
+Test(pump_faults, annunciation_burst_raises_that_many_advisories_none_needing_the_person)
+{
+	pump_config c = base_config();
+	pump *p = new_pump(&c);
+	pump_inject_fault(p, 3, PUMP_FAULT_ANNUNCIATION_BURST, 8);
+	size_t n = 0;
+	for (size_t i = 0; i < log_.n; i++)
+		if (log_.ev[i].kind == PUMP_EV_ANNUNCIATION) {
+			n++;
+			cr_assert(!pump_annunciation_needs_person(log_.ev[i].annunciation.type));
+		}
+	cr_assert_eq(n, 8);
+	pump_status st;
+	pump_get_status(p, &st);
+	cr_assert_eq(st.annunciation_count, 8);
+	cr_assert_eq(st.therapy, PUMP_THERAPY_RUN);
+	pump_inject_fault(p, 4, PUMP_FAULT_ANNUNCIATION_BURST, 1e9);
+	pump_get_status(p, &st);
+	cr_assert_eq(st.annunciation_count, 8 + PUMP_ANNUNCIATION_BURST_MAX);
+	expect_limits_unchanged(p, &c);
+	pump_free(p);
+}
+
 Test(pump_results, empty_reservoir_refuses_and_stops)
 {
 	pump_config c = base_config();

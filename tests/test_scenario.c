@@ -1570,3 +1570,51 @@ Test(scenario_controller, mistakes_point_at_the_value)
 	                "oref0}}\nevents:\n  - {at: \"00:10\", meal: 20, announce: maybe}\n",
 	                "5:39", "events[0].announce: expected true or false, got maybe");
 }
+
+/* ---------------------------------------------------------------------------------- */
+/* Faults on cue (issue 15): the words of `fakepump ctl fault`                         */
+/* ---------------------------------------------------------------------------------- */
+
+Test(scenario_bad_language, fault_argument_out_of_range_says_which_and_why)
+{
+	expect_bad_file("fault-bad-argument.yaml", "5:26",
+	                "events[0].fault: drop_notifications: nth: expected a whole number 2 … "
+	                "1000, got '1'");
+}
+
+Test(scenario_bad_language, unknown_fault_names_the_nearest_kind)
+{
+	expect_bad_file(
+	    "fault-unknown.yaml", "5:26",
+	    "events[0].fault: expected a fault: a kind and its key=value words "
+	    "(occlusion, battery_dead, disconnect, \"drop_notifications nth=3 "
+	    "for=10m\", … docs/qa-guide.md), got disconect; did you mean 'disconnect'?");
+}
+
+Test(scenario_language, phone_and_pump_faults_load_with_their_words)
+{
+	const char *yaml = "patient: adult#001\n"
+	                   "duration: 1d\n"
+	                   "events:\n"
+	                   "  - {at: \"01:00\", fault: \"drop_notifications nth=3 for=10m\"}\n"
+	                   "  - {at: \"02:00\", fault: \"occlusion missed=2.5\"}\n"
+	                   "  - {at: \"03:00\", fault: \"time_jump by=-30\"}\n"
+	                   "  - {at: \"04:00\", fault: battery_drain, drain: 20}\n";
+	scenario s = {0};
+	scenario_error err;
+	cr_assert(scenario_load_string(yaml, strlen(yaml), "faults.yaml", &s, &err), "%s",
+	          err.message);
+	cr_assert_eq(s.event_count, 4);
+	const fault_spec *f = &s.events[0].fault_spec;
+	cr_assert(f->is_ble);
+	cr_assert_eq(f->ble.kind, BLE_FAULT_DROP_NOTIFICATIONS);
+	cr_assert_eq(f->ble.nth, 3);
+	cr_assert_eq(f->for_min, 10);
+	cr_assert_not(s.events[1].fault_spec.is_ble);
+	cr_assert_eq(s.events[1].fault, PUMP_FAULT_OCCLUSION);
+	cr_assert_float_eq(s.events[1].amount, 2.5, 1e-12);
+	cr_assert_eq(s.events[2].fault_spec.ble.by, -30);
+	cr_assert_eq(s.events[3].fault, PUMP_FAULT_BATTERY_DRAIN);
+	cr_assert_float_eq(s.events[3].amount, 20.0, 1e-12);
+	scenario_free(&s);
+}

@@ -10,6 +10,9 @@ MODE=${1:-test}
 PACKAGES="gcc make pkg-config meson ninja-build python3 libyaml-dev libcriterion-dev libsqlite3-dev sqlite3 libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core libglib2.0-dev zlib1g-dev"
 if [ "$MODE" = test ]; then
 	PACKAGES="$PACKAGES clang-format xvfb xauth python3-junitparser xdotool clang libclang-rt-14-dev chromium poppler-utils"
+	# The live control's check (tests/check_ctl.py) calls the pump with gdbus and puts it on
+	# a private session bus (dbus-daemon).
+	PACKAGES="$PACKAGES libglib2.0-bin dbus"
 	# The sharded trial on a real one-node Slurm cluster (tests/slurm/): the daemons, the
 	# clients and munge; none is started by installing them (the test starts its own).
 	PACKAGES="$PACKAGES slurmctld slurmd slurm-client munge"

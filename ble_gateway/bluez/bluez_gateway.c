@@ -162,7 +162,9 @@ struct bluez_gateway {
 	int open_attempts; /* passkeys shown this window that no bond has followed (yet) */
 	char last_notice[256];
 	int64_t now_min;
-	link_budget budget; /* who may hold a connection (links_follow, issue 12) */
+	link_budget budget;  /* who may hold a connection (links_follow, issue 12) */
+	bool adv_paused;     /* the stop_advertising fault took the advertisement down */
+	guint release_timer; /* values a delay fault holds go when it fires */
 };
 
 const char *bluez_event_kind_name(bluez_event_kind k)
@@ -260,6 +262,9 @@ static void device_disconnected(bluez_gateway *gw, gw_device *d)
 	d->last_passkey = 0;
 }
 
+static void links_disconnect(bluez_gateway *gw, const char *path, bool remove_bond,
+                             const char *why);
+
 static void device_connected(bluez_gateway *gw, gw_device *d)
 {
 	if (d->connected)
@@ -267,6 +272,10 @@ static void device_connected(bluez_gateway *gw, gw_device *d)
 	d->connected = true;
 	d->level = GATT_SEC_NONE; /* unproven, bonded or not (see "Link security") */
 	emit_device(gw, BLUEZ_EV_CONNECTED, d, NULL);
+	/* refuse_connections (ble_fault.h): a central gets in, and is sent away at once. */
+	if (ble_server_fault_active(gw->srv, BLE_FAULT_REFUSE_CONNECTIONS, gw->now_min) ||
+	    ble_server_fault_active(gw->srv, BLE_FAULT_STOP_ADVERTISING, gw->now_min))
+		links_disconnect(gw, d->path, false, "fault: refuse_connections");
 }
 
 /* Raise what a device has proven; subscriptions follow (see the file comment). */
@@ -1256,6 +1265,7 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 		return NULL;
 	bluez_gateway *gw = g_new0(bluez_gateway, 1);
 	gw->srv = srv;
+	ble_server_release_held_by_transport(srv, true); /* delay_follow */
 	gw->opt = *o;
 	gw->conn = conn;
 	gw->registrations = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -1326,6 +1336,9 @@ void bluez_gateway_free(bluez_gateway *gw)
 {
 	if (!gw)
 		return;
+	if (gw->release_timer)
+		g_source_remove(gw->release_timer);
+	ble_server_release_held_by_transport(gw->srv, false);
 	if (gw->conn && gw->registered) {
 		/* Best effort; bluetoothd also cleans up when our connection closes. */
 		g_dbus_connection_call_sync(
@@ -1401,6 +1414,55 @@ static gboolean wake(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* ---- faults that need the radio itself (ble_fault.h) ---- */
+
+static void adv_call_done(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	(void)user_data;
+	GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, NULL);
+	if (r)
+		g_variant_unref(r);
+}
+
+/* stop_advertising: the advertisement goes down while the fault lasts, and comes back. */
+static void faults_follow(bluez_gateway *gw)
+{
+	const bool off = ble_server_fault_active(gw->srv, BLE_FAULT_STOP_ADVERTISING, gw->now_min);
+	if (!gw->registered || off == gw->adv_paused)
+		return;
+	gw->adv_paused = off;
+	g_dbus_connection_call(
+	    gw->conn, BLUEZ, gw->adapter_path, "org.bluez.LEAdvertisingManager1",
+	    off ? "UnregisterAdvertisement" : "RegisterAdvertisement",
+	    off ? g_variant_new("(o)", ADV_PATH)
+	        : g_variant_new("(o@a{sv})", ADV_PATH,
+	                        g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+	    NULL, G_DBUS_CALL_FLAGS_NONE, 30000, gw->cancel, adv_call_done, gw);
+	bluez_event ev = {.kind = off ? BLUEZ_EV_ADVERTISING_STOPPED : BLUEZ_EV_ADVERTISING_STARTED,
+	                  .adapter = gw->adapter_name,
+	                  .name = gw->local_name,
+	                  .detail = off ? "fault: stop_advertising" : "fault over"};
+	emit(gw, &ev);
+}
+
+static gboolean release_held(gpointer user_data)
+{
+	bluez_gateway *gw = user_data;
+	gw->release_timer = 0;
+	ble_server_release_held(gw->srv, gw->now_min);
+	return G_SOURCE_REMOVE;
+}
+
+/* delay: what the server holds goes out delay_ms of wall-clock time later (not at the next
+ * simulated minute: a phone's stack times the link in seconds). */
+static void delay_follow(bluez_gateway *gw)
+{
+	if (gw->release_timer || ble_server_held_count(gw->srv) == 0)
+		return;
+	uint32_t ms = ble_server_fault_delay_ms(gw->srv, gw->now_min);
+	gw->release_timer = g_timeout_add(ms ? ms : 1, release_held, gw);
+}
+
 void bluez_gateway_poll(bluez_gateway *gw, int max_wait_ms)
 {
 	GMainContext *ctx = g_main_context_default();
@@ -1418,6 +1480,10 @@ void bluez_gateway_poll(bluez_gateway *gw, int max_wait_ms)
 		ble_server_continue_reports(gw->srv, gw->now_min);
 	if (gw && gw->registered)
 		links_expire(gw);
+	if (gw) {
+		faults_follow(gw);
+		delay_follow(gw);
+	}
 }
 
 /* ---- bonds ---- */

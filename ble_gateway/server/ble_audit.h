@@ -26,6 +26,9 @@ typedef enum ble_audit_kind {
 	 * the same audit so that a run's record holds it and expectations can check it. */
 	BLE_AUDIT_ATTACK, /* an attack step: reason = its kind, count = requests sent, answer */
 	BLE_AUDIT_PHONE,  /* a phone step: one it could not do (refused), or what a read got */
+	/* A fault injected on purpose (ble_fault.h): when it starts and ends, and every value
+	 * or request it changed. `origin` says who injected it. */
+	BLE_AUDIT_FAULT,
 	BLE_AUDIT_KIND_COUNT,
 } ble_audit_kind;
 
@@ -70,6 +73,8 @@ typedef struct ble_audit_event {
 	                            ("e2e_invalid_counter", "procedure_not_applicable",
 	                            "success", "accepted"); NULL otherwise */
 	int64_t first_min, last_min;
+	const char *origin; /* BLE_AUDIT_FAULT: who injected the fault ("scenario", "ctl");
+	                       NULL otherwise (the link's phone) */
 } ble_audit_event;
 
 /* An event of `kind` for `link` at `now` on `id` (GATT_CHAR_COUNT or an unknown id: no

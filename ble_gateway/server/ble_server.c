@@ -297,6 +297,12 @@ uint8_t ble_server_write(ble_server *srv, const ble_link *link_in, int64_t now_m
 	if (denied)
 		return srv_refuse(srv, link, now_min, BLE_AUDIT_WRITE, id, denied, why, NULL, bytes,
 		                  shown);
+	if (srv_fault_write_too_long(srv, now_min, len)) {
+		srv->stats.faults_applied++;
+		return srv_refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
+		                  ATT_ERR_INVALID_VALUE_LENGTH, "fault: mtu_23",
+		                  "longer than a 23-octet ATT_MTU carries", bytes, shown);
+	}
 	if (len > BLE_ATT_MAX_VALUE)
 		return srv_refuse(srv, link, now_min, BLE_AUDIT_WRITE, id,
 		                  ATT_ERR_INVALID_VALUE_LENGTH, "longer than an attribute value",
@@ -376,6 +382,17 @@ void ble_server_tick(ble_server *srv, int64_t now_min, const pump_delivery *deli
 		srv_flood_flush(srv, &none, &srv->connect_flood, BLE_AUDIT_FLOOD, now_min, false);
 	}
 	srv_publish_changes(srv, now_min);
+	srv_faults_tick(srv, now_min);
+}
+
+void ble_server_publish(ble_server *srv, int64_t now_min)
+{
+	srv_publish_changes(srv, now_min);
+}
+
+void ble_server_set_serial_number(ble_server *srv, const char *serial)
+{
+	copy_dis(srv->dis[2], serial);
 }
 
 void ble_server_continue_reports(ble_server *srv, int64_t now_min)

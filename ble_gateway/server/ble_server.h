@@ -30,6 +30,7 @@
 
 #include "att.h"
 #include "ble_audit.h"
+#include "ble_fault.h"
 #include "ble_link.h"
 #include "ble_server_config.h"
 #include "gatt_model.h"
@@ -209,6 +210,36 @@ void ble_server_cgm_sample(ble_server *srv, int64_t now_min, double mgdl, uint32
 /* Emit the summaries of floods/storms still open (end of run). */
 void ble_server_flush_audit(ble_server *srv, int64_t now_min);
 
+/*
+ * The pump changed outside a request and a tick (the person at the pump between minutes,
+ * `fakepump ctl`): indicate what changed to the links that enabled it, now.
+ */
+void ble_server_publish(ble_server *srv, int64_t now_min);
+/* The DIS Serial Number this pump reports (several pumps on one machine: one each). */
+void ble_server_set_serial_number(ble_server *srv, const char *serial);
+
+/* ---- faults shown to the phone on purpose (ble_fault.h) ---- */
+
+/*
+ * Start fault `f` at now_min (audited, with f->origin). Instant faults act now; a lasting
+ * fault replaces one of its kind; a one-shot fault arms. False, with nothing changed and
+ * *why set, when it cannot apply here (a bad_crc or counter_jump with E2E off, an argument
+ * out of range).
+ */
+bool ble_server_fault(ble_server *srv, const ble_fault *f, int64_t now_min, const char **why);
+/* End the faults of `kind` (BLE_FAULT_COUNT: every one); audited when one was on. Values a
+ * delay held are sent now. */
+void ble_server_fault_clear(ble_server *srv, ble_fault_kind kind, int64_t now_min);
+/* Whether a fault of `kind` is on (armed, or lasting and not over) at now_min. */
+bool ble_server_fault_active(const ble_server *srv, ble_fault_kind kind, int64_t now_min);
+/* The delay in force at now_min, in ms (0: none). */
+uint32_t ble_server_fault_delay_ms(const ble_server *srv, int64_t now_min);
+/* Values held by a delay: how many, and send them now (in order; those of a link that has
+ * gone since are dropped). The tick sends them unless the transport said it will. */
+size_t ble_server_held_count(const ble_server *srv);
+void ble_server_release_held(ble_server *srv, int64_t now_min);
+void ble_server_release_held_by_transport(ble_server *srv, bool transport_releases);
+
 /* ---- numbers for tests, reports and expectations ---- */
 
 typedef struct ble_server_stats {
@@ -230,6 +261,7 @@ typedef struct ble_server_stats {
 	uint64_t history_skipped; /* housekeeping records over their hourly budget */
 	uint64_t cgm_records;     /* CGM records stored (all time) */
 	uint64_t pump_commands;   /* pump calls made by the server */
+	uint64_t faults_applied;  /* values or requests a fault changed (ble_fault.h) */
 } ble_server_stats;
 
 void ble_server_get_stats(const ble_server *srv, ble_server_stats *out);

@@ -8,8 +8,9 @@
 
 const char *ble_audit_kind_name(ble_audit_kind k)
 {
-	static const char *const names[BLE_AUDIT_KIND_COUNT] = {
-	    "read", "write", "subscribe", "connection", "flood", "storm", "attack", "phone"};
+	static const char *const names[BLE_AUDIT_KIND_COUNT] = {"read",       "write", "subscribe",
+	                                                        "connection", "flood", "storm",
+	                                                        "attack",     "phone", "fault"};
 	return (unsigned)k < BLE_AUDIT_KIND_COUNT ? names[k] : "unknown";
 }
 

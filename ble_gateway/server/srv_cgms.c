@@ -206,7 +206,7 @@ void ble_server_cgm_sample(ble_server *srv, int64_t now_min, double mgdl, uint32
 	srv->cgm.last_reading_min = now_min;
 	if (!srv->cgm.session_running)
 		return;
-	ssa &= CGMS_SSA_DEFINED_MASK;
+	ssa = (ssa | srv_fault_cgm_ssa(srv, now_min)) & CGMS_SSA_DEFINED_MASK;
 	srv_cgm_record c = {0};
 	c.offset_min = srv_cgm_session_offset(srv, now_min);
 	c.ssa = ssa;

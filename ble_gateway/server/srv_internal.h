@@ -26,6 +26,7 @@
 #include "srv_audit.h"
 #include "srv_cgms.h"
 #include "srv_controller.h"
+#include "srv_faults.h"
 #include "srv_history.h"
 #include "srv_ids_ccp.h"
 #include "srv_ids_srcp.h"
@@ -80,6 +81,7 @@ struct ble_server {
 	srv_cgm cgm;        /* srv_cgms.c */
 	srv_totals totals;  /* srv_ids_srcp.c */
 	srv_snapshot snap;  /* srv_values.c */
+	srv_faults faults;  /* srv_faults.c */
 
 	ble_server_stats stats;
 	char hex[SRV_HEX_MAX]; /* an audit event's raw bytes */

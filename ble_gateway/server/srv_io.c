@@ -2,6 +2,7 @@
  * srv_io.c — the E2E stage of writes and the way values leave the server (srv_io.h).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "srv_internal.h"
 
@@ -67,6 +68,14 @@ void srv_send_value(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id,
 	/* Never to a link that has not enabled it (its CCCD is the collector's consent). */
 	if (!(ls->subscribed & srv_bit(id)))
 		return;
+	/* A fault shown on purpose may lose, hold or change it (srv_faults.h). */
+	uint8_t copy[SRV_OUT_MAX];
+	if (len <= sizeof copy) {
+		memcpy(copy, v, len);
+		if (srv_fault_value(srv, ls, now, id, indication, copy, &len) != SRV_FAULT_SEND)
+			return;
+		v = copy;
+	}
 	srv->stats.notifications++;
 	pump_radio_event(srv->p, now);
 	if (srv->cfg.on_notify)
@@ -81,6 +90,7 @@ void srv_send_ids(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id, b
                   uint8_t *buf, size_t len, size_t cap)
 {
 	size_t n = 0;
+	srv_fault_ids_payload(srv, ls, now, id, buf, len);
 	if (srv_seal_ids(srv, ls, id, buf, len, cap, &n) == BLE_OK)
 		srv_send_value(srv, ls, now, id, indication, buf, n);
 }

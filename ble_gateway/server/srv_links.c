@@ -162,6 +162,11 @@ static srv_link *link_open(ble_server *srv, const ble_link *link, int64_t now)
 	srv->stats.connections++;
 	pump_radio_event(srv->p, now); /* the connection set-up, refused or not */
 	const bool stranger = class_of(srv, link) == LINK_STRANGER;
+	const char *faulty = NULL;
+	if (srv_fault_refuses_connection(srv, now, &faulty)) {
+		srv->stats.faults_applied++;
+		return connection_refused(srv, link, now, faulty);
+	}
 	if (stranger) {
 		if (!srv_budget_take(&srv->stranger_connects,
 		                     srv->cfg.max_stranger_connects_per_min, now))

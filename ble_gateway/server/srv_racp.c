@@ -145,6 +145,15 @@ static void racp_respond(ble_server *srv, srv_link *ls, int64_t now, bool cgms,
 	}
 }
 
+static void send_history(ble_server *srv, srv_link *ls, int64_t now, uint64_t i)
+{
+	uint8_t buf[SRV_OUT_MAX];
+	size_t n = 0;
+	if (ids_history_encode(&srv->hist.records[i % SRV_HISTORY_MAX], buf, sizeof buf - 3, &n) ==
+	    BLE_OK)
+		srv_send_ids(srv, ls, now, GATT_IDD_HISTORY_DATA, false, buf, n, sizeof buf);
+}
+
 /* Send the next burst of a running Report procedure; when done, the response. */
 void srv_racp_continue(ble_server *srv, srv_link *ls, int64_t now)
 {
@@ -169,12 +178,19 @@ void srv_racp_continue(ble_server *srv, srv_link *ls, int64_t now)
 		if (pr->cgms) {
 			srv_cgm_send_record(srv, ls, now, &srv->cgm.records[i % SRV_CGM_MAX]);
 		} else {
-			uint8_t buf[SRV_OUT_MAX];
-			size_t n = 0;
-			if (ids_history_encode(&srv->hist.records[i % SRV_HISTORY_MAX], buf,
-			                       sizeof buf - 3, &n) == BLE_OK)
-				srv_send_ids(srv, ls, now, GATT_IDD_HISTORY_DATA, false, buf, n,
-				             sizeof buf);
+			/* Out of order on purpose: the next matching record goes first. */
+			if (pr->cursor <= pr->end && racp_match(srv, pr, pr->cursor) &&
+			    srv_fault_history_swap(
+			        srv, ls, now,
+			        srv->hist.records[i % SRV_HISTORY_MAX].sequence_number)) {
+				send_history(srv, ls, now, pr->cursor++);
+				pr->sent++;
+			}
+			send_history(srv, ls, now, i);
+			if (srv_fault_history_duplicate(
+			        srv, ls, now,
+			        srv->hist.records[i % SRV_HISTORY_MAX].sequence_number))
+				send_history(srv, ls, now, i);
 		}
 		pr->sent++;
 		burst++;

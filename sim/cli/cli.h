@@ -100,5 +100,6 @@ int cmd_figures(int argc, char **argv);
 int cmd_trial(int argc, char **argv);
 /* `fakepump trial --help`. */
 void cli_print_trial_usage(FILE *out);
+int cmd_ctl(int argc, char **argv);
 
 #endif

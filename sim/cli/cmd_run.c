@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "report.h"
 #include "run.h"
+#include "run_ctl.h"
 #include "run_facts.h"
 #include "runner.h"
 
@@ -39,14 +40,23 @@ typedef struct run_request {
 enum { GO_ON = -1 };
 
 static const struct option run_long_options[] = {
-    {"speed", required_argument, NULL, 's'},   {"headless", no_argument, NULL, 'H'},
-    {"csv", required_argument, NULL, 'c'},     {"db", required_argument, NULL, 'd'},
-    {"junit", required_argument, NULL, 'J'},   {"png", required_argument, NULL, 'P'},
-    {"jobs", required_argument, NULL, 'j'},    {"verbose", no_argument, NULL, 'v'},
-    {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-    {"events", required_argument, NULL, 'E'},  {"ble", no_argument, NULL, 'B'},
-    {"adapter", required_argument, NULL, 'A'}, {"pair-window", required_argument, NULL, 'W'},
-    {"hold", no_argument, NULL, 'O'},          {0, 0, 0, 0},
+    {"speed", required_argument, NULL, 's'},
+    {"headless", no_argument, NULL, 'H'},
+    {"csv", required_argument, NULL, 'c'},
+    {"db", required_argument, NULL, 'd'},
+    {"junit", required_argument, NULL, 'J'},
+    {"png", required_argument, NULL, 'P'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"events", required_argument, NULL, 'E'},
+    {"ble", no_argument, NULL, 'B'},
+    {"adapter", required_argument, NULL, 'A'},
+    {"pair-window", required_argument, NULL, 'W'},
+    {"hold", no_argument, NULL, 'O'},
+    {"name", required_argument, NULL, 'N'},
+    {0, 0, 0, 0},
 };
 
 /* --speed: "max" → 0 (unpaced), else a positive real-time multiple. */
@@ -129,6 +139,16 @@ static int apply_option(run_request *rq, int c, const char *value)
 		return GO_ON;
 	case 'O':
 		opt->hold = true;
+		return GO_ON;
+	case 'N':
+		if (!run_ctl_name_valid(value)) {
+			fprintf(stderr,
+			        "fakepump %s: --name: expected 1 to 40 letters, digits, '_' or '-' "
+			        "(not starting with '-'), got '%s'\n",
+			        rq->cmd, value);
+			return CLI_EXIT_BAD_INPUT;
+		}
+		opt->name = value;
 		return GO_ON;
 	case 'H':
 		opt->headless = true;
@@ -283,10 +303,11 @@ static int run_many(run_request *rq)
 		                "--db and export them one by one\n");
 		return CLI_EXIT_BAD_INPUT;
 	}
-	if (opt->ble || opt->hold || opt->events_path) {
+	if (opt->ble || opt->hold || opt->events_path || opt->name) {
 		fprintf(stderr, "fakepump run: --%s goes with one scenario FILE\n",
 		        opt->ble    ? "ble"
 		        : opt->hold ? "hold"
+		        : opt->name ? "name"
 		                    : "events");
 		return CLI_EXIT_BAD_INPUT;
 	}

@@ -11,6 +11,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -48,6 +49,7 @@ struct engine {
 	char error_buf[400]; /* a step that could not be played (engine_ble_apply) */
 	bool in_minute;      /* inside engine_next: no request from outside now */
 	int64_t between_min; /* the minute boundary between minutes (engine_now_min) */
+	double live_meal_g;  /* engine_apply_now: eaten from the next minute */
 };
 
 static void forward_pump_event(const pump_event *ev, void *user_data)
@@ -211,6 +213,32 @@ void engine_pairing_attempts(engine *e, unsigned attempts)
 	pump_announce_pairing_attempts(e->pump, e->between_min, attempts);
 }
 
+/* A fault injected on purpose at minute k by `origin`: the pump's, or one shown to the phone
+ * by the server (until k + for_min, or until cleared). */
+static bool engine_fault(engine *e, const fault_spec *s, double amount, int64_t k,
+                         const char *origin, const char **why)
+{
+	if (!s->is_ble) {
+		pump_inject_fault_by(e->pump, k, s->pump, amount, origin);
+		return true;
+	}
+	ble_server *srv = engine_server(e);
+	if (!srv) {
+		if (why)
+			*why = "this run has no Bluetooth server (run --ble, or a scenario with "
+			       "phones)";
+		return false;
+	}
+	if (s->clear) {
+		ble_server_fault_clear(srv, s->clear_all ? BLE_FAULT_COUNT : s->ble.kind, k);
+		return true;
+	}
+	ble_fault f = s->ble;
+	f.origin = origin;
+	f.until_min = s->for_min > 0 ? k + s->for_min : BLE_FAULT_UNTIL_CLEARED;
+	return ble_server_fault(srv, &f, k, why);
+}
+
 /* The scenario acting as the person at the pump: a command from the pump's own keys
  * (PUMP_SOURCE_PUMP), or a fault of the pump itself. */
 static void person_command(engine *e, const scenario_event *ev, int64_t k)
@@ -279,7 +307,7 @@ static void person_command(engine *e, const scenario_event *ev, int64_t k)
 		pump_change_battery(p, k, src);
 		break;
 	case SCENARIO_EVENT_FAULT:
-		pump_inject_fault(p, k, ev->fault, ev->amount);
+		engine_fault(e, &ev->fault_spec, ev->amount, k, "scenario", NULL);
 		break;
 	case SCENARIO_EVENT_CONFIRM: {
 		pump_annunciation active[32];
@@ -309,6 +337,16 @@ static bool apply_event(engine *e, const scenario_event *ev, int64_t k, engine_r
 		case ENGINE_BLE_NOT_MINE:
 			break;
 		}
+	}
+	if (ev->kind == SCENARIO_EVENT_FAULT && ev->fault_spec.is_ble) {
+		const char *why = "";
+		if (engine_fault(e, &ev->fault_spec, ev->amount, k, "scenario", &why))
+			return true;
+		/* A fault that cannot be shown never passes silently. */
+		snprintf(e->error_buf, sizeof e->error_buf, "fault %s: %s",
+		         ble_fault_name(ev->fault_spec.ble.kind), why);
+		e->error = e->error_buf;
+		return false;
 	}
 	switch (ev->kind) {
 	case SCENARIO_EVENT_MEAL:
@@ -471,6 +509,8 @@ static engine_status pump_minute(engine *e, double bg_mgdl, double gsub_mgdl, en
 
 	*row = (engine_row){0};
 	read_minute(e, k, bg_mgdl, gsub_mgdl, row);
+	row->meal_announced_g += e->live_meal_g; /* a meal announced between minutes */
+	e->live_meal_g = 0.0;
 	while (e->next_event < e->sc->event_count && e->sc->events[e->next_event].at_min == k)
 		if (!apply_event(e, &e->sc->events[e->next_event++], k, row))
 			return end_minute(e, k, ENGINE_FAILED);
@@ -528,4 +568,23 @@ engine_status engine_next_external(engine *e, double bg_mgdl, double gsub_mgdl, 
 		return st;
 	e->t_min = k + 1;
 	return end_minute(e, k, ENGINE_ROW);
+}
+
+/* ---- live control (engine.h) ---- */
+
+bool engine_apply_now(engine *e, const scenario_event *ev, const char *origin, const char **why)
+{
+	assert(!e->in_minute);
+	switch (ev->kind) {
+	case SCENARIO_EVENT_MEAL:
+		e->live_meal_g += ev->amount;
+		if (ev->eat_rate_g_per_min > 0.0)
+			e->eat_rate_g_per_min = ev->eat_rate_g_per_min;
+		return true;
+	case SCENARIO_EVENT_FAULT:
+		return engine_fault(e, &ev->fault_spec, ev->amount, e->between_min, origin, why);
+	default:
+		person_command(e, ev, e->between_min);
+		return true;
+	}
 }

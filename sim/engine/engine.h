@@ -161,6 +161,16 @@ void engine_bond_removed(engine *e, const char *device);
  * (PUMP_ANN_PAIRING_ATTEMPTS). */
 void engine_pairing_attempts(engine *e, unsigned attempts);
 
+/*
+ * Live control (`fakepump ctl`, sim/run/run_ctl.c), between minutes: the person at the pump
+ * does `ev` now, at engine_now_min — a bolus, suspend, resume, confirm … as PUMP_SOURCE_PUMP
+ * (the pump's rules decide, as for the scenario's person); a meal is eaten from the next
+ * minute; a fault (ev->fault_spec) is injected and recorded with `origin` ("ctl"). False,
+ * *why set, when it cannot apply: a phone fault in a run without a Bluetooth server, or one
+ * the server refuses (bad_crc with E2E off).
+ */
+bool engine_apply_now(engine *e, const scenario_event *ev, const char *origin, const char **why);
+
 /* Produce the next row and advance the models one minute (point 1 above). */
 engine_status engine_next(engine *e, engine_row *row);
 

@@ -51,7 +51,8 @@ bool engine_ble_needed(const scenario *sc)
 		if (e->from_phone || e->kind == SCENARIO_EVENT_ATTACK ||
 		    e->kind == SCENARIO_EVENT_PHONE_READ ||
 		    e->kind == SCENARIO_EVENT_PHONE_SUBSCRIBE ||
-		    e->kind == SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL)
+		    e->kind == SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL ||
+		    (e->kind == SCENARIO_EVENT_FAULT && e->fault_spec.is_ble))
 			return true;
 	}
 	return false;

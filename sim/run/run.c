@@ -20,6 +20,7 @@
 #include "pacing.h"
 #include "run.h"
 #include "run_air.h"
+#include "run_ctl.h"
 #include "run_outputs.h"
 #include "scenario.h"
 #include "stop_request.h"
@@ -99,7 +100,7 @@ static void show_progress(progress *p, const run_options *opt, const scenario *s
 
 /* Minute by minute until the end, a stop request, q, or an error; how it ended. */
 static void play(const run_options *opt, const scenario *sc, engine *e, run_outputs *out,
-                 run_air *air, double start_s, engine_row *row, run_end_cause *cause)
+                 run_air *air, run_ctl *ctl, double start_s, engine_row *row, run_end_cause *cause)
 {
 	bluez_gateway *gw = run_air_gateway(air); /* NULL: not on the air */
 	progress prog = {.next_s = start_s + 0.5, .shown = false};
@@ -126,6 +127,8 @@ static void play(const run_options *opt, const scenario *sc, engine *e, run_outp
 		bool quit = false;
 		if (out->window)
 			quit = !live_window_pace(out->window, row, air);
+		else if (ctl)
+			run_ctl_wait(ctl, gw, row); /* `fakepump ctl` may change the pace */
 		else if (opt->speed > 0.0)
 			pacing_wait_until(gw,
 			                  start_s + (double)(row->t_min + 1) * 60.0 / opt->speed);
@@ -167,12 +170,9 @@ static void hold_after_end(const run_options *opt, run_outputs *out, run_air *ai
 		live_window_hold(out->window, row, air);
 		return;
 	}
-	while (!stop_request_signal()) {
-		if (run_air_gateway(air))
-			bluez_gateway_poll(run_air_gateway(air), 200);
-		else
-			pacing_sleep_until(pacing_now_s() + 0.2);
-	}
+	/* The default context serves the gateway and the live control (run_ctl.h). */
+	while (!stop_request_signal())
+		bluez_gateway_poll(run_air_gateway(air), 200);
 }
 
 void run_one(const run_options *opt, run_report *rep)
@@ -207,6 +207,26 @@ void run_one(const run_options *opt, run_report *rep)
 		rep->wall_s = pacing_now_s() - start_s;
 		return;
 	}
+	/* The live control of a run a person or a rig can reach while it runs (run_ctl.h). */
+	run_ctl *ctl = NULL;
+	if (opt->name || opt->hold || opt->ble || opt->speed > 0.0 || out.window) {
+		char name[RUN_CTL_NAME_MAX + 1];
+		run_ctl_default_name(sc.name, name, sizeof name);
+		/* The server is there for faults shown to a phone, even before one connects. */
+		if (engine_enable_ble(e))
+			ctl = run_ctl_open(opt->name ? opt->name : name, opt, &sc, e, &out.sinks,
+			                   rep);
+		if (!ctl) {
+			run_sinks_abandon(&out.sinks);
+			rep->outputs_refused = rep->status == RUN_BAD_INPUT;
+			engine_free(e);
+			scenario_free(&sc);
+			rep->wall_s = pacing_now_s() - start_s;
+			return;
+		}
+		if (out.window)
+			run_ctl_window_paces(ctl);
+	}
 	engine_on_event(e, forward_pump_event, &out.sinks);
 	engine_on_ble_audit(e, forward_audit, &out.sinks);
 	engine_on_controller(e, forward_controller, &out.sinks);
@@ -222,7 +242,8 @@ void run_one(const run_options *opt, run_report *rep)
 		snprintf(cause.error, sizeof cause.error, "cannot set up the run (out of memory)");
 	} else {
 		engine_on_pairing_window(e, run_air_scenario_pair_key, air);
-		play(opt, &sc, e, &out, air, start_s, &row, &cause);
+		run_ctl_set_air(ctl, air);
+		play(opt, &sc, e, &out, air, ctl, start_s, &row, &cause);
 	}
 
 	const run_ending ending = {
@@ -235,6 +256,7 @@ void run_one(const run_options *opt, run_report *rep)
 		hold_after_end(opt, &out, air, &row);
 	}
 	run_sinks_finish(&out.sinks, &ending, rep);
+	run_ctl_close(ctl); /* after the sinks: run_ended went out as its last Event */
 
 	/* The handlers stay: a signal after the end is noted, a second one ends the process. */
 	run_air_close(air); /* before the engine whose server it serves */

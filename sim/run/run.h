@@ -30,6 +30,8 @@ typedef struct run_options {
 	const char *adapter;     /* "hci0"; NULL = the first powered adapter */
 	double pair_window_s;    /* wall-clock seconds pairing stays allowed; 0 = closed */
 	bool hold;               /* after the scenario's end, serve until SIGINT/SIGTERM */
+	const char *name;        /* --name: the pump's name for `fakepump ctl` (run_ctl.h);
+	                            NULL = the scenario's name */
 	bool keep_window;        /* after the scenario's end the window stays until q (the
 	                            demo, where the window is the point); else it closes */
 	const char *junit_path;  /* checked with the other outputs before the first minute;

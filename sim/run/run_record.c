@@ -118,11 +118,13 @@ void run_record_pump_event(recorder *rec, const pump_event *ev)
 		re.value2 = ev->annunciation.id; /* the instance, to pair raise and confirm */
 		break;
 	case PUMP_EV_FAULT:
-		/* faults come from the scenario (the pump only suffers them) */
-		re.source = "scenario";
+		/* faults are injected on purpose, by the scenario or by `fakepump ctl` (the pump
+		 * only suffers them): who did is their source */
+		re.source = ev->detail ? ev->detail : "scenario";
 		re.name = pump_fault_name(ev->fault);
-		if (ev->fault == PUMP_FAULT_BATTERY_DRAIN)
-			re.value = ev->value; /* %/h */
+		if (ev->fault != PUMP_FAULT_OCCLUSION_CLEARED &&
+		    ev->fault != PUMP_FAULT_RESERVOIR_EMPTY && ev->fault != PUMP_FAULT_BATTERY_DEAD)
+			re.value = ev->value; /* docs/database.md: %/h, U, %, a count */
 		break;
 	case PUMP_EV_PRIMED:
 	case PUMP_EV_RESERVOIR_FILLED:
@@ -170,6 +172,21 @@ void run_record_audit(recorder *rec, const ble_audit_event *ev)
 	         ev->count, ev->answer ? ev->answer : "", ev->raw_hex ? ev->raw_hex : "",
 	         ev->detail ? ev->detail : "");
 	const bool refused = ev->decision == BLE_DECISION_REFUSED;
+	if (ev->kind == BLE_AUDIT_FAULT) {
+		/* A fault shown to the phone on purpose (docs/database.md): who injected it. */
+		const recorder_event fe = {
+		    .t_min = ev->t_min,
+		    .type = "ble_fault",
+		    .source = ev->origin ? ev->origin : "scenario",
+		    .name = ev->reason,
+		    .result = ev->answer,
+		    .value = NAN,
+		    .value2 = ev->count,
+		    .detail = detail,
+		};
+		recorder_add_event(rec, &fe);
+		return;
+	}
 	const recorder_event re = {
 	    .t_min = ev->t_min,
 	    /* An attack the scenario played; else the server's decision; else what a

@@ -159,6 +159,21 @@ static const run_sink_ops events_ops = {
     .free = free,
 };
 
+bool sink_events_add(run_sinks *sinks, event_stream *es, run_report *rep)
+{
+	sink_events *s = calloc(1, sizeof *s);
+	if (!s) {
+		event_stream_close(es);
+		run_copy_text(rep->message, sizeof rep->message,
+		              "out of memory for the live control");
+		return false;
+	}
+	s->path = "-";
+	s->existed = true;
+	s->es = es;
+	return run_sinks_add(sinks, RUN_SINK_EVENTS, &events_ops, s, false, rep);
+}
+
 bool sink_events_open(run_sinks *sinks, const char *path, run_report *rep)
 {
 	char msg[600];

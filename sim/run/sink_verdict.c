@@ -6,6 +6,10 @@
  * A run stopped before its end is "interrupted": its expectations are not judged (a
  * partial run can neither pass nor fail them), and its exit status is 128 + the signal.
  *
+ * The verdict is the scenario's: what happens after its end, while --hold keeps the pump
+ * serving (a phone, `fakepump ctl`), is recorded by the other outputs but neither counts in
+ * the statistics nor meets or breaks an expectation.
+ *
  * Must never: judge expectations on a partial run, call an interrupted run passed or
  * failed, or let a verdict hide an output that already failed (a --hold run's picture).
  */
@@ -19,6 +23,7 @@
 #include "sinks.h"
 
 struct sink_verdict {
+	int64_t end_min; /* the scenario's last minute: later events are after its end */
 	summary sum;
 	expect_eval *expect; /* NULL when the scenario has no expectations */
 };
@@ -36,6 +41,8 @@ static bool on_row(void *self, const engine_row *r, bool integrated, char *err, 
 static void on_pump_event(void *self, const pump_event *ev)
 {
 	sink_verdict *v = self;
+	if (ev->t_min > v->end_min)
+		return;
 	summary_add_event(&v->sum, ev);
 	if (v->expect)
 		expect_eval_event(v->expect, ev);
@@ -46,6 +53,8 @@ static void on_pump_event(void *self, const pump_event *ev)
 static void on_audit(void *self, const ble_audit_event *ev)
 {
 	sink_verdict *v = self;
+	if (ev->t_min > v->end_min)
+		return;
 	const bool refused = ev->decision == BLE_DECISION_REFUSED;
 	if (refused) {
 		v->sum.refused_over_ble += ev->count;
@@ -149,6 +158,7 @@ sink_verdict *sink_verdict_open(run_sinks *sinks, const scenario *sc, run_report
 	sink_verdict *v = calloc(1, sizeof *v);
 	if (v) {
 		summary_init(&v->sum);
+		v->end_min = sc->duration_min;
 		v->expect = sc->expectation_count ? expect_eval_new(sc) : NULL;
 	}
 	if (!v || (sc->expectation_count && !v->expect)) {

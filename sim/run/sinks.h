@@ -42,6 +42,11 @@ bool sink_record_open(run_sinks *sinks, const run_options *opt, const scenario *
 /* sink_events.c: --events PATH ("-": standard output), JSON Lines. */
 bool sink_events_open(run_sinks *sinks, const char *path, run_report *rep);
 
+/* sink_events.c: the same lines into `es` (owned from now on), e.g. a live control's
+ * stream (event_stream_open_lines). */
+typedef struct event_stream event_stream;
+bool sink_events_add(run_sinks *sinks, event_stream *es, run_report *rep);
+
 /* sink_summary.c: the one-line summary when the run ends. */
 bool sink_summary_open(run_sinks *sinks, run_report *rep);
 

@@ -16,6 +16,7 @@
 
 #include "event_draft.h"
 #include "loader.h"
+#include "fault_spec.h"
 #include "scenario_limits.h"
 #include "walk_time.h"
 #include "walk_values.h"
@@ -131,16 +132,26 @@ static bool parse_event_fault(walker *w, const char *key, yaml_node_t *v, void *
 	event_draft *d = ctx;
 	d->event.kind = SCENARIO_EVENT_FAULT;
 	const char *t;
-	const char *what =
-	    "a fault: occlusion, occlusion_cleared, battery_drain or reservoir_empty";
+	const char *what = "a fault: a kind and its key=value words (occlusion, battery_dead, "
+	                   "disconnect, \"drop_notifications nth=3 for=10m\", … docs/qa-guide.md)";
 	if (!walk_text(w, key, v, what, &t))
 		return false;
-	if (pump_fault_from_name(t, &d->event.fault))
+	/* The same words as `fakepump ctl fault` (fault_spec.h). */
+	char err[300];
+	fault_spec *s = &d->event.fault_spec;
+	if (fault_spec_parse_text(t, s, err, sizeof err) && !s->clear) {
+		d->event.fault = s->pump;
+		if (!s->is_ble && isfinite(s->value))
+			d->event.amount = s->value;
 		return true;
-	suggestion sug = suggest_begin(t);
-	for (int f = 0; f < PUMP_FAULT_COUNT; f++)
-		suggest_consider(&sug, pump_fault_name((pump_fault)f));
-	return walk_fail_choice(w, key, v, what, &sug);
+	}
+	if (fault_spec_kind_name(0) && strchr(t, ' ') == NULL && !s->clear) {
+		suggestion sug = suggest_begin(t);
+		for (size_t f = 0; fault_spec_kind_name(f); f++)
+			suggest_consider(&sug, fault_spec_kind_name(f));
+		return walk_fail_choice(w, key, v, what, &sug);
+	}
+	return walk_fail(w, v->start_mark, key, "%s", err);
 }
 
 bool parse_event_confirm(walker *w, const char *key, yaml_node_t *v, void *ctx)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "controller.h"
+#include "fault_spec.h"
 #include "patient_model.h"
 #include "pump_model.h"
 
@@ -170,6 +171,7 @@ typedef struct scenario_event {
 	int duration_min;  /* extended / multiwave bolus, temp basal */
 	bool relative;     /* temp basal in % */
 	pump_fault fault;
+	fault_spec fault_spec; /* FAULT: the fault as written (a pump's or the phone's) */
 	pump_annunciation_type annunciation;
 	bool confirm_all;
 	double eat_rate_g_per_min; /* meal: its own eating rate (default 5) */

@@ -8,7 +8,9 @@
 #
 # E2E_LATENCY_S=N keeps the phone's CGM subscription N seconds for the latency figure
 # (default 10; `make e2e-latency` uses 300). E2E_VARIANT names the run directories.
-# E2E_PHASES=phone,crowd runs only those phases of phone.py (to debug one; default: all).
+# E2E_PHASES=phone,ctl runs only those phases of phone.py (phone, ctl, stranger, guesser,
+# removed_bond; default: all). ctl: `fakepump ctl` and its D-Bus interface drive the pump,
+# faults seen at the central, the E2E-CTL-LATENCY line (docs/qa-guide.md).
 #
 # Needs: root (apt and the guest's chroot), and the Debian packages below (installed when
 # missing; `apt-get update` once if needed). Prints "e2e: N passed, N failed" last; exit 0
@@ -89,7 +91,7 @@ while [ $i -lt "$RUNS" ]; do
 	echo "${E2E_LATENCY_S:-10}" > "$OUT/latency-s"
 	echo "${E2E_PHASES:-}" > "$OUT/phases"
 	t0=$(date +%s.%N)
-	timeout $((1000 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+	timeout $((1120 + ${E2E_LATENCY_S:-10})) qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
 		-nographic -no-reboot -nic none -kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 e2e=$HERE/guest.sh repo=$ROOT kroot=$KROOT" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
@@ -111,11 +113,11 @@ while [ $i -lt "$RUNS" ]; do
 	fi
 	if grep -aq "E2E-RESULT rc=0" "$OUT/console.log"; then
 		passed=$((passed + 1))
-		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY\|E2E-RECONNECT" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-[A-Z]* / — /' | tr -d '\n')"
+		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY\|E2E-CTL-LATENCY\|E2E-RECONNECT\|E2E-BLUEZ-CRASH" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-[A-Z-]* / — /' | tr -d '\n')"
 	else
 		failed=$((failed + 1))
 		echo "e2e run $i: FAIL (${wall%.*} s) — $OUT"
-		grep -a "E2E-CHECK FAIL\|E2E-RECONNECT\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
+		grep -a "E2E-CHECK FAIL\|E2E-RECONNECT\|E2E-BLUEZ-CRASH\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
 	fi
 done
 echo "e2e: $passed passed, $failed failed"
