@@ -97,9 +97,15 @@ bool trial_parse_patients(const char *spec, trial_definition *d, char *err, size
 
 typedef struct trial_plan {
 	trial_definition def; /* the controller resolved (never -1) */
-	scenario *scenarios;  /* def.patient_count of them */
-	char hash[65];        /* SHA-256 (hex) of the definition: same hash, same results */
+	/* def.patient_count of them; NULL for a definition with `many` (a population), whose
+	 * scenarios are checked by trial_plan_make and made when each patient starts */
+	scenario *scenarios;
+	int load_algorithm; /* how the base's controller was read for every patient */
+	char hash[65];      /* SHA-256 (hex) of the definition: same hash, same results */
 } trial_plan;
+
+/* Patient i's scenario as trial_plan_make checked it (free with scenario_free). */
+bool trial_plan_scenario(const trial_plan *p, size_t i, scenario *out, char *err, size_t cap);
 
 /* The SHA-256 (hex) of a definition as trial_plan_make computes it (a shard's plan takes
  * its whole trial's, computed over every patient, not only the shard's). */

@@ -111,15 +111,21 @@ bool trial_plan_make(const trial_definition *d, trial_plan *out, char *err, size
 		         TRIAL_MAX_DAYS);
 		return false;
 	}
-	out->scenarios = g_try_new0(scenario, d->patient_count);
-	if (!out->scenarios) {
+	/* A population's scenarios are checked here one by one and made again when each
+	 * patient starts (trial_plan_scenario): a year's meals for 10,000 patients would hold
+	 * gigabytes. The 30 keep theirs. */
+	const bool lazy = d->many != NULL;
+	scenario one;
+	out->scenarios = lazy ? NULL : g_try_new0(scenario, d->patient_count);
+	if (!lazy && !out->scenarios) {
 		snprintf(err, cap, "out of memory for %zu patients' scenarios", d->patient_count);
 		return false;
 	}
 	/* Without --controller: the base's, else basal-bolus (the reference). */
 	int algorithm = d->controller < 0 ? SCENARIO_CONTROLLER_AS_WRITTEN : d->controller;
 	for (size_t i = 0; i < d->patient_count; i++) {
-		scenario *s = &out->scenarios[i];
+		scenario *s = lazy ? &one : &out->scenarios[i];
+		memset(s, 0, sizeof *s);
 		if (!load_for(d, trial_patient(d, i), algorithm, s, err, cap)) {
 			trial_plan_free(out);
 			return false;
@@ -138,11 +144,29 @@ bool trial_plan_make(const trial_definition *d, trial_plan *out, char *err, size
 			}
 		}
 		if (!add_meals(d, trial_patient(d, i), s, err, cap)) {
+			if (lazy)
+				scenario_free(s);
 			trial_plan_free(out);
 			return false;
 		}
+		if (lazy)
+			scenario_free(s);
 	}
+	out->load_algorithm = algorithm;
 	trial_definition_hash(&out->def, out->hash);
+	return true;
+}
+
+bool trial_plan_scenario(const trial_plan *p, size_t i, scenario *out, char *err, size_t cap)
+{
+	memset(out, 0, sizeof *out);
+	const patient_params *pp = trial_patient(&p->def, i);
+	if (!load_for(&p->def, pp, p->load_algorithm, out, err, cap))
+		return false;
+	if (!add_meals(&p->def, pp, out, err, cap)) {
+		scenario_free(out);
+		return false;
+	}
 	return true;
 }
 

@@ -29,6 +29,8 @@ typedef struct job {
 	engine_row pending; /* the batch's row whose eaten carbs the next minute tells */
 	bool has_pending;
 	agp *profile; /* with o->figures: its true glucose by time of day */
+	scenario own; /* a population's patient: its scenario, made when it starts */
+	bool has_own;
 } job;
 
 typedef struct shared {
@@ -79,17 +81,38 @@ static bool take_index(shared *sh, size_t *index)
 	return some;
 }
 
+/* What job_begin had made when it could not finish. */
+static void job_abort(job *j)
+{
+	engine_free(j->e);
+	j->e = NULL;
+	agp_free(j->profile);
+	j->profile = NULL;
+	if (j->has_own)
+		scenario_free(&j->own);
+	j->has_own = false;
+}
+
 /* Patient i's job: its engine (inside or outside: external) and its trace file. */
 static bool job_begin(shared *sh, size_t i, bool external)
 {
 	job *j = &sh->jobs[i];
-	const scenario *sc = &sh->plan->scenarios[i];
 	*j = (job){.index = i};
+	if (!sh->plan->scenarios) {
+		char err[512];
+		if (!trial_plan_scenario(sh->plan, i, &j->own, err, sizeof err)) {
+			fail_run(sh, err);
+			return false;
+		}
+		j->has_own = true;
+	}
+	const scenario *sc = j->has_own ? &j->own : &sh->plan->scenarios[i];
 	sh->results[i] = (trial_patient_result){.patient = trial_patient(&sh->plan->def, i)};
 	glucose_accumulator_init(&sh->results[i].acc);
 	j->e = external ? engine_new_external(sc) : engine_new(sc);
 	if (!j->e) {
 		fail_run(sh, "out of memory starting a patient");
+		job_abort(j);
 		return false;
 	}
 	/* The pump's status and IOB in every row only for the traces (about a fifth of a
@@ -97,8 +120,7 @@ static bool job_begin(shared *sh, size_t i, bool external)
 	engine_set_detailed_rows(j->e, sh->opt->traces_dir != NULL);
 	if (sh->opt->figures && !(j->profile = agp_new(sc->start_min_of_day))) {
 		fail_run(sh, "out of memory starting a patient");
-		engine_free(j->e);
-		j->e = NULL;
+		job_abort(j);
 		return false;
 	}
 	if (sh->opt->traces_dir) {
@@ -107,10 +129,7 @@ static bool job_begin(shared *sh, size_t i, bool external)
 		    trial_trace_open(sh->opt->traces_dir, sc->patient->name, err, sizeof err);
 		if (!j->trace) {
 			fail_run(sh, err);
-			engine_free(j->e);
-			j->e = NULL;
-			agp_free(j->profile);
-			j->profile = NULL;
+			job_abort(j);
 			return false;
 		}
 	}
@@ -128,6 +147,10 @@ static void job_end(shared *sh, job *j)
 	j->trace = NULL;
 	engine_free(j->e);
 	j->e = NULL;
+	if (j->has_own) {
+		scenario_free(&j->own);
+		j->has_own = false;
+	}
 	trial_patient_result *r = &sh->results[j->index];
 	if (j->profile)
 		r->has_figures = trial_figures_patient_of(j->profile, &r->figures);
@@ -164,7 +187,8 @@ static void set_failed(trial_patient_result *r, const char *why)
 static bool take_row(shared *sh, job *j, const engine_row *row)
 {
 	trial_patient_result *r = &sh->results[j->index];
-	const int64_t duration = sh->plan->scenarios[j->index].duration_min;
+	const int64_t duration =
+	    j->has_own ? j->own.duration_min : sh->plan->scenarios[j->index].duration_min;
 	if (row->t_min >= duration)
 		return false;
 	glucose_accumulator_add(&r->acc, row->bg_mgdl);
@@ -222,7 +246,7 @@ static bool next_job(void *user_data, const patient_params **params, void **job_
 	size_t i;
 	if (!take_index(sh, &i) || !job_begin(sh, i, true))
 		return false;
-	*params = sh->plan->scenarios[i].patient;
+	*params = trial_patient(&sh->plan->def, i);
 	*job_out = &sh->jobs[i];
 	return true;
 }
