@@ -351,6 +351,7 @@ static void run_patient(job *j)
 	}
 	if (trace)
 		fclose(trace);
+	glucose_accumulator_finish(&acc);
 	glucose_metrics_of(&acc, &j->r.m);
 	j->r.tdd_u = delivered_u / o->days;
 	j->r.refused = rs.refused;

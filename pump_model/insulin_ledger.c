@@ -12,7 +12,10 @@
  *    drift;
  *  - the ring of the last `action_min` minutes is written twice (at i and i + n), so that
  *    it is always one contiguous, oldest-first run: the forecast groups it in bins of its
- *    step and correlates them with the tabulated activity, no modulo, no exponential.
+ *    step and correlates them with the tabulated activity, no modulo, no exponential;
+ *  - the minute's ring slot is carried along (last_slot), not taken as t % n: a 64-bit
+ *    division by a variable was a third of a recorded minute's cost; and the daily
+ *    recomputation reads e^(−age/τ) from a table made once, the same bits as the call.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,13 +23,20 @@
 #include "insulin_curve.h"
 #include "insulin_ledger.h"
 
+/* U = Σ u and E_k = Σ u·age^k·e^(−age/τ) over the doses within the action time. */
+typedef struct moments {
+	double sum_u, e0, e1, e2;
+} moments;
+
 struct insulin_ledger {
 	int n;                 /* action_min */
 	double *net_u;         /* 2n: net_u[i] = net_u[i + n] = minute t with t % n == i */
 	double *rev_remaining; /* n + 1: rev_remaining[j] = remaining(n − j) */
 	double *rev_activity;  /* n + 1: rev_activity[j] = activity(n − j) */
 	double *activity;      /* n: activity(a) = remaining(a) − remaining(a + 1) */
+	double *decay_at;      /* n: decay_at[age] = e^(−age/τ), the recomputation's weights */
 	int64_t last_min;      /* newest minute recorded */
+	int last_slot;         /* last_min % n */
 	int has_last;
 	double delivered_total_u;
 	/* net insulin per absolute 15-minute block (forecast), a ring over the action time */
@@ -35,7 +45,7 @@ struct insulin_ledger {
 	int block_slot, block_minute; /* the newest minute's block and its minute in it */
 	/* the curve's constants and the moments at `last_min + 1` */
 	double tau, decay, decay_td, c_const, c_q2, c_q1, s1a;
-	double sum_u, e0, e1, e2;
+	moments m;
 };
 
 enum { RECOMPUTE_EVERY_MIN = 1440, BLOCK_MIN = 15 };
@@ -55,7 +65,9 @@ insulin_ledger *insulin_ledger_new(int action_min, int peak_min)
 	l->activity = calloc((size_t)n, sizeof *l->activity);
 	l->block_count = n / BLOCK_MIN + 2;
 	l->block_u = calloc((size_t)l->block_count, sizeof *l->block_u);
-	if (!l->net_u || !l->rev_remaining || !l->rev_activity || !l->activity || !l->block_u) {
+	l->decay_at = calloc((size_t)n, sizeof *l->decay_at);
+	if (!l->net_u || !l->rev_remaining || !l->rev_activity || !l->activity || !l->block_u ||
+	    !l->decay_at) {
 		insulin_ledger_free(l);
 		return NULL;
 	}
@@ -83,6 +95,8 @@ insulin_ledger *insulin_ledger_new(int action_min, int peak_min)
 	l->c_const = 1.0 - l->s1a;
 	l->c_q2 = 1.0 / (tau * td * (1.0 - a));
 	l->c_q1 = -1.0 / tau;
+	for (int age = 1; age < n; age++)
+		l->decay_at[age] = exp(-(double)age / tau);
 	return l;
 }
 
@@ -95,6 +109,7 @@ void insulin_ledger_free(insulin_ledger *l)
 	free(l->rev_activity);
 	free(l->activity);
 	free(l->block_u);
+	free(l->decay_at);
 	free(l);
 }
 
@@ -108,38 +123,37 @@ static double moments_iob(const insulin_ledger *l, double sum_u, double e0, doub
 static void moments_recompute(insulin_ledger *l)
 {
 	const int n = l->n;
-	const double *run = &l->net_u[(l->last_min + 1) % n];
+	const double *run = &l->net_u[l->last_slot + 1 == n ? 0 : l->last_slot + 1];
 	double u = 0, e0 = 0, e1 = 0, e2 = 0;
 	for (int i = 1; i < n; i++) { /* run[i] is aged n − i at last + 1; age n counts 0 */
-		const double age = n - i, w = run[i] * exp(-age / l->tau);
+		const double age = n - i, w = run[i] * l->decay_at[n - i];
 		u += run[i];
 		e0 += w;
 		e1 += w * age;
 		e2 += w * age * age;
 	}
-	l->sum_u = u;
-	l->e0 = e0;
-	l->e1 = e1;
-	l->e2 = e2;
+	l->m = (moments){u, e0, e1, e2};
 }
 
-/* Age everything one minute: the moments shift; the dose reaching td leaves them. */
-static void moments_age(insulin_ledger *l, int64_t new_at)
+/* Age the moments *m one minute: they shift; the dose reaching td leaves them.
+ * new_at_slot is new_at % n. (*m is the caller's local copy: stored field by field and
+ * read back in pairs, the ledger's own would stall on store forwarding.) */
+static void moments_age(const insulin_ledger *l, moments *m, int64_t new_at, int new_at_slot)
 {
 	const double q = l->decay;
-	const double e0 = l->e0, e1 = l->e1, e2 = l->e2;
-	l->e0 = q * e0;
-	l->e1 = q * (e1 + e0);
-	l->e2 = q * (e2 + 2.0 * e1 + e0);
+	const double e0 = m->e0, e1 = m->e1, e2 = m->e2;
+	m->e0 = q * e0;
+	m->e1 = q * (e1 + e0);
+	m->e2 = q * (e2 + 2.0 * e1 + e0);
 	const int64_t leaving = new_at - l->n; /* the minute now aged exactly td */
 	if (leaving >= 0 && leaving > l->last_min - l->n) {
-		const double u = l->net_u[leaving % l->n];
+		const double u = l->net_u[new_at_slot]; /* leaving ≡ new_at (mod n) */
 		if (u != 0.0) {
 			const double age = l->n, w = u * l->decay_td;
-			l->sum_u -= u;
-			l->e0 -= w;
-			l->e1 -= w * age;
-			l->e2 -= w * age * age;
+			m->sum_u -= u;
+			m->e0 -= w;
+			m->e1 -= w * age;
+			m->e2 -= w * age * age;
 		}
 	}
 }
@@ -179,20 +193,29 @@ void insulin_ledger_record(insulin_ledger *l, int64_t t, double delivered_u, dou
 	const double net = delivered_u - scheduled_u;
 	block_add(l, t, net);
 	if (l->has_last && t - l->last_min <= 2) {
-		/* the usual case: age by one minute (and by one more after a skipped minute) */
+		/* the usual case: age by one minute (and by one more after a skipped minute);
+		 * slots step on from last_slot (n ≥ 2: one wrap at most) */
+		int prev_slot = l->last_slot; /* the slot of at − 2; of at − 1 once stepped */
+		moments m = l->m;
 		for (int64_t at = l->last_min + 2; at <= t + 1; at++) {
-			moments_age(l, at);
+			const int at_slot =
+			    prev_slot + 2 >= n ? prev_slot + 2 - (int)n : prev_slot + 2;
+			moments_age(l, &m, at, at_slot);
+			prev_slot = prev_slot + 1 == n ? 0 : prev_slot + 1;
 			if (at <= t)
-				l->net_u[(at - 1) % n] = l->net_u[(at - 1) % n + n] = 0.0;
+				l->net_u[prev_slot] = l->net_u[prev_slot + n] = 0.0;
 		}
-		l->net_u[t % n] = l->net_u[t % n + n] = net;
+		const int slot = prev_slot; /* t % n */
+		l->net_u[slot] = l->net_u[slot + n] = net;
 		/* the new minute, aged 1 at t + 1 */
 		const double w = net * l->decay;
-		l->sum_u += net;
-		l->e0 += w;
-		l->e1 += w;
-		l->e2 += w;
+		m.sum_u += net;
+		m.e0 += w;
+		m.e1 += w;
+		m.e2 += w;
+		l->m = m;
 		l->last_min = t;
+		l->last_slot = slot;
 		if ((t + 1) % RECOMPUTE_EVERY_MIN == 0)
 			moments_recompute(l);
 	} else {
@@ -201,6 +224,7 @@ void insulin_ledger_record(insulin_ledger *l, int64_t t, double delivered_u, dou
 				l->net_u[m % n] = l->net_u[m % n + n] = 0.0;
 		l->net_u[t % n] = l->net_u[t % n + n] = net;
 		l->last_min = t;
+		l->last_slot = (int)(t % n);
 		l->has_last = 1;
 		moments_recompute(l);
 	}
@@ -231,7 +255,7 @@ static double dot_at(const insulin_ledger *l, int64_t at, const double *rev)
 double insulin_ledger_net_iob_u(const insulin_ledger *l, int64_t now)
 {
 	if (l->has_last && now == l->last_min + 1)
-		return moments_iob(l, l->sum_u, l->e0, l->e1, l->e2);
+		return moments_iob(l, l->m.sum_u, l->m.e0, l->m.e1, l->m.e2);
 	return dot_at(l, now, l->rev_remaining);
 }
 
@@ -240,9 +264,10 @@ double insulin_ledger_activity_u_per_min(const insulin_ledger *l, int64_t now)
 	if (l->has_last && now == l->last_min + 1) {
 		/* IOB now minus IOB a minute on (R(td) = 0: nothing needs to leave) */
 		const double q = l->decay;
-		const double next = moments_iob(l, l->sum_u, q * l->e0, q * (l->e1 + l->e0),
-		                                q * (l->e2 + 2.0 * l->e1 + l->e0));
-		return moments_iob(l, l->sum_u, l->e0, l->e1, l->e2) - next;
+		const moments *m = &l->m;
+		const double next = moments_iob(l, m->sum_u, q * m->e0, q * (m->e1 + m->e0),
+		                                q * (m->e2 + 2.0 * m->e1 + m->e0));
+		return moments_iob(l, m->sum_u, m->e0, m->e1, m->e2) - next;
 	}
 	return dot_at(l, now, l->rev_activity);
 }

@@ -67,9 +67,21 @@ def one_screen(fakepump, scenario, size, tmp, expect_fit):
         if not check(window, f"{size}: the window opened ({found.stderr})"):
             return
         time.sleep(1.5)  # the run ends at once (--speed max); the window holds
-        geo = subprocess.run(["xdotool", "getwindowgeometry", window], env=env,
-                             capture_output=True, text=True).stdout
-        w, h = map(int, re.search(r"Geometry: (\d+)x(\d+)", geo).groups())
+        # A window just mapped on a loaded machine may not answer yet: ask again for 30 s.
+        m, geo = None, ""
+        for _ in range(60):
+            q = subprocess.run(["xdotool", "getwindowgeometry", window], env=env,
+                               capture_output=True, text=True)
+            geo = q.stdout + q.stderr
+            m = re.search(r"Geometry: (\d+)x(\d+)", q.stdout)
+            if m or run.poll() is not None:
+                break
+            time.sleep(0.5)
+        if m is None and run.poll() is not None:
+            geo += f"; fakepump exited {run.returncode}: {run.stderr.read()[-300:]}"
+        if not check(m is not None, f"{size}: the window's geometry ({geo.strip()})"):
+            return
+        w, h = map(int, m.groups())
         sw, sh = map(int, size.split("x"))
         if expect_fit:
             check(w <= sw and h + 40 <= sh, f"{size}: the window {w}x{h} fits with its title bar")

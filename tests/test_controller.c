@@ -474,6 +474,27 @@ Test(insulin_ledger, net_iob_is_the_curve_summed_over_deliveries_minus_the_progr
 	insulin_ledger_free(l);
 }
 
+Test(insulin_ledger, skipped_minutes_count_as_nothing_on_a_short_ring_that_wraps_often)
+{
+	/* a 9-minute action time: the ring wraps every 9 minutes, and gaps of 1, 2 and more
+	 * minutes step its slots on (the usual path takes gaps of up to one skipped minute) */
+	insulin_ledger *l = insulin_ledger_new(9, 2);
+	double net[400] = {0};
+	const int gaps[] = {1, 2, 1, 1, 3, 2, 1, 12, 1, 2, 2, 1, 9, 1, 10};
+	int t = 0;
+	for (int i = 0; t < 380; i++) {
+		const double delivered = 0.05 * (double)(i % 5), scheduled = 0.02;
+		net[t] = delivered - scheduled;
+		insulin_ledger_record(l, t, delivered, scheduled);
+		double want = 0.0;
+		for (int m = t - 8 < 0 ? 0 : t - 8; m <= t; m++)
+			want += net[m] * insulin_curve_remaining(t + 1 - m, 9, 2);
+		cr_assert_float_eq(insulin_ledger_net_iob_u(l, t + 1), want, 1e-12, "minute %d", t);
+		t += gaps[i % (sizeof gaps / sizeof gaps[0])];
+	}
+	insulin_ledger_free(l);
+}
+
 Test(insulin_ledger, a_bolus_counts_as_the_pump_counts_it)
 {
 	pump_config cfg;

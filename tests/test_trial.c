@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glucose_metrics.h"
 #include "trial.h"
 #include "trial_table.h"
 
@@ -48,6 +49,37 @@ Test(trial_patients, mistakes_are_refused_with_a_suggestion)
 	cr_assert(strstr(err, "adult#001 is named twice"), "%s", err);
 	cr_assert_not(trial_parse_patients("adult#001,", &d, err, sizeof err));
 	cr_assert_not(trial_parse_patients("adult#011", &d, err, sizeof err));
+}
+
+Test(glucose_metrics, risk_summed_in_batches_has_the_bits_of_one_sample_at_a_time)
+{
+	/* 1,000 samples (not a multiple of the batch), lows and highs, and at or below 1 */
+	glucose_accumulator a;
+	glucose_accumulator_init(&a);
+	double low = 0.0, high = 0.0;
+	unsigned x = 777;
+	for (int i = 0; i < 1000; i++) {
+		x = x * 1103515245u + 12345u;
+		const double bg =
+		    i % 97 == 0 ? 0.5 : 20.0 + (double)(x >> 8) / (double)(1u << 24) * 500.0;
+		glucose_accumulator_add(&a, bg);
+		const double lbg = log(fmax(bg, 1.0));
+		const double f = 1.509 * ((lbg > 0.0 ? exp(1.084 * log(lbg)) : 0.0) - 5.381);
+		if (f < 0.0)
+			low += 10.0 * f * f;
+		else
+			high += 10.0 * f * f;
+	}
+	glucose_accumulator_finish(&a);
+	cr_assert(a.low_risk == low && a.high_risk == high, "%.17g %.17g against %.17g %.17g",
+	          a.low_risk, a.high_risk, low, high);
+	glucose_metrics m;
+	glucose_metrics_of(&a, &m);
+	cr_assert_eq(m.samples, 1000);
+	cr_assert(m.lbgi == low / 1000.0 && m.hbgi == high / 1000.0);
+	/* finishing again adds nothing */
+	glucose_accumulator_finish(&a);
+	cr_assert(a.low_risk == low && a.high_risk == high);
 }
 
 Test(trial_seeds, each_patient_and_stream_has_its_own_seed_and_the_same_inputs_the_same)

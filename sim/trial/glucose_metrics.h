@@ -17,12 +17,17 @@
 
 #include <stddef.h>
 
+/* Samples whose risk is not yet summed: taken GLUCOSE_RISK_BATCH at a time (see add). */
+enum { GLUCOSE_RISK_BATCH = 32 };
+
 typedef struct glucose_accumulator {
 	size_t n;
 	double sum, sum_sq;
 	size_t below54, below70, in_range, above180, above250;
 	double min, max;
-	double low_risk, high_risk;
+	double low_risk, high_risk; /* complete only after glucose_accumulator_finish */
+	double pending_bg[GLUCOSE_RISK_BATCH];
+	unsigned pending;
 } glucose_accumulator;
 
 typedef struct glucose_metrics {
@@ -33,7 +38,17 @@ typedef struct glucose_metrics {
 } glucose_metrics;
 
 void glucose_accumulator_init(glucose_accumulator *a);
+/*
+ * One sample. Its risk (two logarithms and an exponential) waits with up to
+ * GLUCOSE_RISK_BATCH − 1 others and is summed with them, in sample order: the same bits
+ * as one at a time, but independent computations the processor overlaps. Every other
+ * field counts the sample at once.
+ */
 void glucose_accumulator_add(glucose_accumulator *a, double bg_mgdl);
+/* Sums the waiting samples' risk: low_risk and high_risk are then complete. Call it once
+ * the last sample is in, before reading the sums or merging. */
+void glucose_accumulator_finish(glucose_accumulator *a);
+/* The metrics of a finished accumulator (asserts that nothing waits). */
 void glucose_metrics_of(const glucose_accumulator *a, glucose_metrics *out);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * trial_table — a trial's rows and their CSV, JSON and human forms (see trial_table.h).
  */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 
 static void merge(glucose_accumulator *into, const glucose_accumulator *a)
 {
+	assert(a->pending == 0 && into->pending == 0); /* both finished */
 	into->n += a->n;
 	into->sum += a->sum;
 	into->sum_sq += a->sum_sq;

@@ -945,8 +945,20 @@ def rpa(address):
     return (int(address[:2], 16) >> 6) == 0b01
 
 
+async def open_pairing(why):
+    """Open the pump's pairing window for 10 min as the person at the pump would (through
+    `fakepump ctl pair`: the scenario's window may have been replaced by the ctl phase's 3 min
+    one, or run out on a slow machine), and wait for the event stream to say so."""
+    n_before = len(events())
+    rc, _o, err = fakepump_ctl("--pump", CTL_NAME, "pair", "10m")
+    opened = await wait_event(lambda e: e.get("type") == "pairing_window_opened", 30, n_before)
+    check(f"{why}: the pairing window is open (fakepump ctl pair 10m)",
+          rc == 0 and opened is not None, (rc, err.strip()))
+
+
 async def stranger(bus):
     """hci2: unpaired — DIS reads, IDS refused; then Just Works — IDS and CGMS still refused."""
+    await open_pairing("stranger")
     t = time.monotonic()
     n_before = len(events())
     # What an unpaired central sees of the pump, kept for the second run (privacy).
@@ -996,6 +1008,7 @@ async def stranger(bus):
 async def guesser(bus):
     """hci2 again, guessing passkeys: the pump allows 3 passkey attempts without a bond per
     pairing window, then closes it; nothing pairs, nothing more is shown."""
+    await open_pairing("guesser")
     n_before = len(events())
     abus, agent = await agent_bus("/e2e/guess_agent", "KeyboardOnly", guess=True)
     outcomes = []
