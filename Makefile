@@ -36,7 +36,7 @@ demo: build
 test: test-deps build $(ASAN_BUILD)/build.ninja
 	@ninja -C $(ASAN_BUILD) --quiet
 	@status=0; \
-	export FAKEPUMP_REQUIRE_BROWSER=1; \
+	export FAKEPUMP_REQUIRE_BROWSER=1 FAKEPUMP_REQUIRE_SLURM=1; \
 	$(MESON) test -C $(BUILD) --print-errorlogs || status=1; \
 	$(MESON) test -C $(ASAN_BUILD) --print-errorlogs || status=1; \
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS) || status=1; \

@@ -26,11 +26,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "agp.h"
 #include "controller_loop.h"
 #include "glucose_metrics.h"
 #include "meal_plan.h"
 #include "patient_model.h"
+#include "population.h"
 #include "pump_model.h"
+#include "trial_figures.h"
 #include "trial_seed.h"
 
 enum { MAX_PATIENTS = 30, MAX_SEEDS = 64, MAX_SETS = 64, MAX_CONTROLLERS = 4 };
@@ -61,7 +64,12 @@ typedef struct options {
 	bool per_patient;
 	bool speed;
 	bool lgs;
-	const char *trace_path; /* the first run's minutes as CSV */
+	const char *trace_path;   /* the first run's minutes as CSV */
+	const char *figures_path; /* the trial pictures' data (sim/trial_figures.h) */
+	uint32_t population;      /* drawn patients a cohort (patient_model/population.h) */
+	population_patient *drawn;
+	const patient_params **drawn_params;
+	size_t drawn_count;
 } options;
 
 typedef struct result {
@@ -82,6 +90,7 @@ struct job {
 	uint32_t seed;
 	const job *first;
 	result r;
+	agp *profile; /* true glucose by time of day, with --figures */
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -259,6 +268,10 @@ static void run_patient(job *j)
 	}
 	glucose_accumulator acc;
 	glucose_accumulator_init(&acc);
+	if (o->figures_path && !(j->profile = agp_new(0))) {
+		fprintf(stderr, "closed_loop: out of memory\n");
+		exit(1);
+	}
 	FILE *trace = NULL;
 	if (o->trace_path && j == j->first) {
 		trace = fopen(o->trace_path, "w");
@@ -277,6 +290,8 @@ static void run_patient(job *j)
 			day_count = meal_plan_day(j->meals, &meal_rng, day);
 		const double bg = patient_bg_mgdl(pt);
 		glucose_accumulator_add(&acc, bg);
+		if (j->profile)
+			agp_add(j->profile, k, bg, NAN, 0.0, 0.0);
 		if (!(bg > 0.0)) {
 			j->r.failed = true;
 			break;
@@ -537,7 +552,11 @@ static void usage(FILE *f)
 	           "  --lgs              the pump's low-glucose protection on\n"
 	           "  --per-patient      a row per patient run too\n"
 	           "  --speed            patient-days/s per core of each controller\n"
-	           "  --trace FILE       the first run's minutes as CSV\n");
+	           "  --trace FILE       the first run's minutes as CSV\n"
+	           "  --population N     N patients a cohort drawn from the cohorts of --patients\n"
+	           "                     (docs/population.md), trial seed the first of --seeds\n"
+	           "  --figures FILE     the AGP, CVGA and strip pictures' data as a database\n"
+	           "                     (draw them with fakepump figures FILE)\n");
 }
 
 static bool add_patients(options *o, const char *arg)
@@ -674,6 +693,82 @@ static void load(const char *when)
 	fprintf(stderr, "load average %s: %s", when, buf);
 }
 
+/* --population N: N patients a cohort drawn around the cohorts of --patients' patients
+ * (patient_model/population.h), trial seed the first --seeds value. */
+static bool draw_population(options *o)
+{
+	static const char *const cohorts[] = {"adolescent", "adult", "child"};
+	bool wanted[3] = {false, false, false};
+	for (size_t i = 0; i < o->patient_count; i++)
+		for (size_t k = 0; k < 3; k++)
+			wanted[k] = wanted[k] || strcmp(cohort_of(o->patients[i]), cohorts[k]) == 0;
+	const uint32_t seed = o->seed_count ? o->seeds[0] : 1;
+	o->drawn = calloc(3 * (size_t)o->population, sizeof *o->drawn);
+	o->drawn_params = calloc(3 * (size_t)o->population, sizeof *o->drawn_params);
+	if (!o->drawn || !o->drawn_params)
+		return false;
+	for (size_t k = 0; k < 3; k++)
+		for (uint32_t i = 0; wanted[k] && i < o->population; i++) {
+			population_patient *p = &o->drawn[o->drawn_count];
+			if (population_draw(cohorts[k], i, seed, p) != POPULATION_OK) {
+				fprintf(stderr, "closed_loop: %s %u: no plausible draw\n",
+				        cohorts[k], i);
+				return false;
+			}
+			o->drawn_params[o->drawn_count++] = &p->params;
+		}
+	return true;
+}
+
+/* --figures FILE: each run's row and each controller × cohort's profile (the AGP, CVGA and
+ * strip pictures' data: sim/trial_figures.h; `fakepump figures FILE` draws them). */
+static bool write_figures(const options *o, const job *jobs, size_t count)
+{
+	sqlite3 *db = NULL;
+	char err[256] = "";
+	remove(o->figures_path);
+	bool ok = sqlite3_open(o->figures_path, &db) == SQLITE_OK &&
+	          sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+	          trial_figures_create(db, err, sizeof err);
+	agp *groups[4 * 3 * MEAL_PLAN_KIND_COUNT][3] = {{NULL}};
+	char labels[4 * 3 * MEAL_PLAN_KIND_COUNT][48];
+	for (size_t i = 0; ok && i < count; i++) {
+		const job *j = &jobs[i];
+		char label[48], name[96];
+		snprintf(label, sizeof label, "%s%s%s", controller_label(j->controller),
+		         o->meal_count > 1 ? " · " : "",
+		         o->meal_count > 1 ? meal_plan_kind_name(j->meals) : "");
+		snprintf(name, sizeof name, "%s s%u", j->pp->name, j->seed);
+		const char *cohort = cohort_of(j->pp);
+		ok = trial_figures_add_patient(db, i, name, cohort, label, j->profile, err,
+		                               sizeof err);
+		const size_t g = (size_t)(j->controller == OPEN_LOOP ? 3 : j->controller) *
+		                     MEAL_PLAN_KIND_COUNT +
+		                 (size_t)j->meals;
+		const size_t k = strcmp(cohort, "adolescent") == 0 ? 0
+		                 : strcmp(cohort, "adult") == 0    ? 1
+		                                                   : 2;
+		snprintf(labels[g], sizeof labels[g], "%s", label);
+		if (ok && !groups[g][k])
+			ok = (groups[g][k] = agp_new(0)) != NULL;
+		ok = ok && agp_merge_profile(groups[g][k], j->profile);
+	}
+	static const char *const cohorts[] = {"adolescent", "adult", "child"};
+	for (size_t g = 0; g < 4 * 3 * MEAL_PLAN_KIND_COUNT; g++)
+		for (size_t k = 0; k < 3; k++) {
+			if (ok && groups[g][k])
+				ok = trial_figures_add_profile(db, labels[g], cohorts[k],
+				                               groups[g][k], err, sizeof err);
+			agp_free(groups[g][k]);
+		}
+	ok = ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+	if (!ok)
+		fprintf(stderr, "closed_loop: --figures %s: %s%s\n", o->figures_path, err,
+		        err[0] ? "" : sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	static options o = {.days = 14, .cgm = CGM_DEXCOM, .jobs = 2};
@@ -688,7 +783,9 @@ int main(int argc, char **argv)
 		OPT_PER_PATIENT,
 		OPT_SPEED,
 		OPT_LGS,
-		OPT_TRACE
+		OPT_TRACE,
+		OPT_FIGURES,
+		OPT_POPULATION
 	};
 	static const struct option longs[] = {
 	    {"patients", required_argument, NULL, OPT_PATIENTS},
@@ -703,6 +800,8 @@ int main(int argc, char **argv)
 	    {"speed", no_argument, NULL, OPT_SPEED},
 	    {"lgs", no_argument, NULL, OPT_LGS},
 	    {"trace", required_argument, NULL, OPT_TRACE},
+	    {"figures", required_argument, NULL, OPT_FIGURES},
+	    {"population", required_argument, NULL, OPT_POPULATION},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -744,6 +843,13 @@ int main(int argc, char **argv)
 		case OPT_TRACE:
 			o.trace_path = optarg;
 			break;
+		case OPT_FIGURES:
+			o.figures_path = optarg;
+			break;
+		case OPT_POPULATION:
+			o.population = (uint32_t)atoi(optarg);
+			ok = o.population >= 1 && o.population <= 1000000;
+			break;
 		case 'j':
 			o.jobs = atoi(optarg);
 			ok = o.jobs >= 1 && o.jobs <= 64;
@@ -765,6 +871,10 @@ int main(int argc, char **argv)
 	}
 	if (o.patient_count == 0)
 		add_patients(&o, "all");
+	if (o.population && !draw_population(&o))
+		return 1;
+	const patient_params *const *patients = o.population ? o.drawn_params : o.patients;
+	const size_t patient_count = o.population ? o.drawn_count : o.patient_count;
 	if (o.controller_count == 0)
 		add_controllers(&o, o.speed ? "none,all" : "all");
 	if (o.meal_count == 0)
@@ -772,7 +882,7 @@ int main(int argc, char **argv)
 	if (o.seed_count == 0)
 		add_seeds(&o, "1");
 
-	const size_t count = o.patient_count * o.controller_count * o.meal_count * o.seed_count;
+	const size_t count = patient_count * o.controller_count * o.meal_count * o.seed_count;
 	job *jobs = calloc(count, sizeof *jobs);
 	if (!jobs)
 		return 1;
@@ -780,9 +890,9 @@ int main(int argc, char **argv)
 	for (size_t ci = 0; ci < o.controller_count; ci++)
 		for (size_t mi = 0; mi < o.meal_count; mi++)
 			for (size_t si = 0; si < o.seed_count; si++)
-				for (size_t pi = 0; pi < o.patient_count; pi++)
+				for (size_t pi = 0; pi < patient_count; pi++)
 					jobs[n++] = (job){.o = &o,
-					                  .pp = o.patients[pi],
+					                  .pp = patients[pi],
 					                  .controller = o.controllers[ci],
 					                  .meals = o.meals[mi],
 					                  .seed = o.seeds[si],
@@ -797,6 +907,11 @@ int main(int argc, char **argv)
 		report_speed(&o, jobs, count);
 	fprintf(stderr, "%zu runs of %d days in %.2f s wall with -j %d\n", count, o.days, wall,
 	        o.jobs);
+	const bool figures_ok = !o.figures_path || write_figures(&o, jobs, count);
+	for (size_t i = 0; i < count; i++)
+		agp_free(jobs[i].profile);
 	free(jobs);
-	return 0;
+	free(o.drawn);
+	free(o.drawn_params);
+	return figures_ok ? 0 : 1;
 }

@@ -137,3 +137,56 @@ bool agp_slot_percentiles(const agp *a, int slot, double out[AGP_PERCENTILES])
 		out[k++] = AGP_MAX_MGDL;
 	return true;
 }
+
+bool agp_merge_profile(agp *into, const agp *from)
+{
+	const size_t n = (size_t)AGP_SLOTS * BUCKETS;
+	for (size_t i = 0; i < n; i++)
+		if ((uint64_t)into->hist[i] + from->hist[i] > UINT32_MAX)
+			return false;
+	for (size_t i = 0; i < n; i++)
+		into->hist[i] += from->hist[i];
+	for (int s = 0; s < AGP_SLOTS; s++)
+		into->slot_n[s] += from->slot_n[s];
+	return true;
+}
+
+uint32_t agp_slot_count(const agp *a, int slot, int mgdl)
+{
+	if (slot < 0 || slot >= AGP_SLOTS || mgdl < 0 || mgdl > AGP_MAX_MGDL)
+		return 0;
+	return a->hist[(size_t)slot * BUCKETS + (size_t)mgdl];
+}
+
+bool agp_add_count(agp *a, int slot, int mgdl, uint64_t count)
+{
+	if (slot < 0 || slot >= AGP_SLOTS || mgdl < 0 || mgdl > AGP_MAX_MGDL)
+		return false;
+	uint32_t *h = &a->hist[(size_t)slot * BUCKETS + (size_t)mgdl];
+	if ((uint64_t)*h + count > UINT32_MAX)
+		return false;
+	*h += (uint32_t)count;
+	a->slot_n[slot] += count;
+	return true;
+}
+
+bool agp_run_percentile(const agp *a, double pct, double *out_mgdl)
+{
+	uint64_t n = 0;
+	for (int s = 0; s < AGP_SLOTS; s++)
+		n += a->slot_n[s];
+	if (n == 0)
+		return false;
+	const double rank = ceil(pct / 100.0 * (double)n);
+	uint64_t seen = 0;
+	for (int b = 0; b < BUCKETS; b++) {
+		for (int s = 0; s < AGP_SLOTS; s++)
+			seen += a->hist[(size_t)s * BUCKETS + (size_t)b];
+		if ((double)seen >= rank) {
+			*out_mgdl = b;
+			return true;
+		}
+	}
+	*out_mgdl = AGP_MAX_MGDL;
+	return true;
+}

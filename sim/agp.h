@@ -70,4 +70,25 @@ bool agp_slot_percentiles(const agp *a, int slot, double out[AGP_PERCENTILES]);
 /* The percentiles of agp_slot_percentiles, in percent: 5, 25, 50, 75, 95. */
 extern const double agp_percentile_pct[AGP_PERCENTILES];
 
+/* ---- profiles of many runs (a trial's cohort: docs/trial-pictures.md) ------------------ */
+
+/*
+ * Adds every true-glucose sample of `from`'s profile to `into`'s (the time-of-day
+ * histograms; the day records are not merged). Counts are summed, so the order in which
+ * runs are merged does not change the result. False (into unchanged) when a count would
+ * pass UINT32_MAX.
+ */
+bool agp_merge_profile(agp *into, const agp *from);
+/* How many samples of slot `slot` were `mgdl` (0 … AGP_MAX_MGDL, the 1 mg/dL bucket). */
+uint32_t agp_slot_count(const agp *a, int slot, int mgdl);
+/* Adds `count` samples of `mgdl` to slot `slot` (a profile read back from a database).
+ * False for a slot or value out of range or a count past UINT32_MAX. */
+bool agp_add_count(agp *a, int slot, int mgdl, uint64_t count);
+/*
+ * The pct-th percentile (0 < pct < 100) of every true-glucose sample of the run, all slots
+ * together, nearest rank on the 1 mg/dL histogram, into *out_mgdl. False when there is no
+ * sample.
+ */
+bool agp_run_percentile(const agp *a, double pct, double *out_mgdl);
+
 #endif

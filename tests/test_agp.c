@@ -72,3 +72,68 @@ Test(agp, ten_years_take_one_record_a_day)
 	cr_assert_eq(agp_day_count(a), 3650);
 	agp_free(a);
 }
+
+Test(agp, merged_profiles_sum_their_samples_whatever_the_order)
+{
+	agp *a = agp_new(0), *b = agp_new(0), *ab = agp_new(0), *ba = agp_new(0);
+	for (int t = 0; t < 1440; t++) {
+		agp_add(a, t, 100 + t % 50, NAN, 0, 0);
+		agp_add(b, t, 180 + t % 7, NAN, 0, 0);
+	}
+	cr_assert(agp_merge_profile(ab, a) && agp_merge_profile(ab, b));
+	cr_assert(agp_merge_profile(ba, b) && agp_merge_profile(ba, a));
+	for (int s = 0; s < AGP_SLOTS; s++)
+		for (int v = 0; v <= AGP_MAX_MGDL; v++) {
+			cr_assert_eq(agp_slot_count(ab, s, v), agp_slot_count(ba, s, v));
+			cr_assert_eq(agp_slot_count(ab, s, v),
+			             agp_slot_count(a, s, v) + agp_slot_count(b, s, v));
+		}
+	double p[AGP_PERCENTILES];
+	cr_assert(agp_slot_percentiles(ab, 0, p));
+	cr_assert_float_eq(p[4], 186, 1e-9, "the top 5 %% of slot 0 are b's (180 … 186)");
+	cr_assert_eq(agp_day_count(ab), 0, "day records are not merged");
+	agp_free(a);
+	agp_free(b);
+	agp_free(ab);
+	agp_free(ba);
+}
+
+Test(agp, run_percentiles_are_nearest_rank_over_every_slot)
+{
+	agp *a = agp_new(0);
+	/* 400 minutes at 40 … 49, 600 at 200 … 299 (six each); 2.5 % → 25th, 97.5 % → 975th */
+	for (int t = 0; t < 1000; t++)
+		agp_add(a, t, t < 400 ? 40 + t % 10 : 200 + (t - 400) % 100, NAN, 0, 0);
+	double lo, hi;
+	cr_assert(agp_run_percentile(a, 2.5, &lo));
+	cr_assert(agp_run_percentile(a, 97.5, &hi));
+	cr_assert_float_eq(lo, 40, 1e-9);
+	cr_assert_float_eq(hi, 295, 1e-9); /* 400 + 6 × (v − 199) ≥ 975 */
+	agp *empty = agp_new(0);
+	cr_assert_not(agp_run_percentile(empty, 50, &lo));
+	agp_free(empty);
+	agp_free(a);
+}
+
+Test(agp, a_profile_read_back_count_by_count_is_the_same_profile)
+{
+	agp *a = agp_new(0), *copy = agp_new(0);
+	for (int t = 0; t < 3 * 1440; t++)
+		agp_add(a, t, 90 + 60 * sin(t / 200.0), NAN, 0, 0);
+	for (int s = 0; s < AGP_SLOTS; s++)
+		for (int v = 0; v <= AGP_MAX_MGDL; v++)
+			if (agp_slot_count(a, s, v))
+				cr_assert(agp_add_count(copy, s, v, agp_slot_count(a, s, v)));
+	for (int s = 0; s < AGP_SLOTS; s++) {
+		double p[AGP_PERCENTILES], q[AGP_PERCENTILES];
+		cr_assert(agp_slot_percentiles(a, s, p) && agp_slot_percentiles(copy, s, q));
+		for (int k = 0; k < AGP_PERCENTILES; k++)
+			cr_assert_eq(p[k], q[k]);
+	}
+	cr_assert_not(agp_add_count(copy, AGP_SLOTS, 100, 1));
+	cr_assert_not(agp_add_count(copy, 0, AGP_MAX_MGDL + 1, 1));
+	cr_assert_not(agp_add_count(copy, 0, 100, (uint64_t)UINT32_MAX + 1),
+	              "a count past 2^32 is refused");
+	agp_free(a);
+	agp_free(copy);
+}

@@ -13,6 +13,9 @@ if [ "$MODE" = test ]; then
 	# The live control's check (tests/check_ctl.py) calls the pump with gdbus and puts it on
 	# a private session bus (dbus-daemon).
 	PACKAGES="$PACKAGES libglib2.0-bin dbus"
+	# The sharded trial on a real one-node Slurm cluster (tests/slurm/): the daemons, the
+	# clients and munge; none is started by installing them (the test starts its own).
+	PACKAGES="$PACKAGES slurmctld slurmd slurm-client munge"
 	# The report's browser test (tests/check_report_browser.py) drives Debian's chromium
 	# with puppeteer-core (tests/browser/package-lock.json pins it) under Node.js: Debian's
 	# nodejs and npm unless a node is already on PATH (e.g. NodeSource's, with its own npm).

@@ -94,6 +94,9 @@ int cmd_plot(int argc, char **argv);
 int cmd_bonds(int argc, char **argv);
 int cmd_patients(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_population(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_figures(int argc, char **argv);
 int cmd_trial(int argc, char **argv);
 /* `fakepump trial --help`. */
 void cli_print_trial_usage(FILE *out);

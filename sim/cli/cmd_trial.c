@@ -18,10 +18,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_shard.h"
 #include "output_check.h"
+#include "population.h"
 #include "run_facts.h"
 #include "trial.h"
 #include "trial_record.h"
+#include "trial_shard.h"
 #include "trial_table.h"
 
 typedef struct trial_request {
@@ -30,7 +33,113 @@ typedef struct trial_request {
 	const char *patients_spec;
 	bool days_given;
 	const char *csv_path, *json_path, *db_path;
+	uint32_t population; /* --population N: drawn patients a cohort; 0: the 30 */
+	cli_shard shard;     /* --shard I/N, or the scheduler's */
+	bool sharded;        /* --shard given or found: the --db is a shard's */
 } trial_request;
+
+/* The patients a trial runs: the shard's items of the whole trial (drawn ones with
+ * --population), in item order (docs/scale.md). */
+typedef struct trial_items {
+	uint64_t *items; /* each patient's number in the whole trial */
+	const patient_params **many;
+	population_patient *drawn; /* with --population, else NULL */
+	size_t count;
+	uint64_t total;
+	char population[96];
+} trial_items;
+
+static int bad(const char *fmt, const char *value);
+
+static void trial_items_free(trial_items *t)
+{
+	g_free(t->items);
+	g_free(t->many);
+	g_free(t->drawn);
+}
+
+static const char *const cohort_order[3] = {"adolescent", "adult", "child"};
+
+/*
+ * The whole trial's items, its hash, and the shard's slice of them into rq->def (many).
+ * False after printing why (exit 2 or 3 in *status).
+ */
+static bool slice_trial(trial_request *rq, trial_items *t, char full_hash[65], int *status)
+{
+	bool cohorts[3] = {false, false, false};
+	*status = CLI_EXIT_BAD_INPUT;
+	if (rq->population) {
+		const char *s = rq->patients_spec;
+		for (int k = 0; k < 3; k++)
+			cohorts[k] = strcmp(s, "all") == 0 || strcmp(s, cohort_order[k]) == 0;
+		if (!cohorts[0] && !cohorts[1] && !cohorts[2]) {
+			bad("--population draws whole cohorts: --patients all, adolescent, adult "
+			    "or "
+			    "child, not '%s'",
+			    s);
+			return false;
+		}
+		size_t len = 0;
+		for (int k = 0; k < 3; k++)
+			if (cohorts[k])
+				len += (size_t)snprintf(t->population + len,
+				                        sizeof t->population - len, "%s%s",
+				                        len ? "," : "", cohort_order[k]);
+		snprintf(t->population + len, sizeof t->population - len, " x %u",
+		         (unsigned)rq->population);
+		t->total =
+		    (uint64_t)rq->population * (uint64_t)(cohorts[0] + cohorts[1] + cohorts[2]);
+		rq->def.population = t->population;
+	} else {
+		t->total = rq->def.patient_count;
+	}
+	trial_definition_hash(&rq->def, full_hash);
+	const shard_spec *sp = &rq->shard.spec;
+	const uint64_t mine = shard_item_count(sp, t->total);
+	if (mine == 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "%u/%u", sp->index, sp->count);
+		bad("shard %s has no patient: the trial has fewer patients than shards", msg);
+		return false;
+	}
+	t->items = g_try_new0(uint64_t, mine);
+	t->many = g_try_new0(const patient_params *, mine);
+	t->drawn = rq->population ? g_try_new0(population_patient, mine) : NULL;
+	if (!t->items || !t->many || (rq->population && !t->drawn)) {
+		fprintf(stderr, "fakepump trial: out of memory for %llu patients\n",
+		        (unsigned long long)mine);
+		*status = CLI_EXIT_RUNTIME;
+		return false;
+	}
+	uint64_t base = 0;
+	for (int k = 0; k < 3 && rq->population; k++) {
+		if (!cohorts[k])
+			continue;
+		for (uint32_t i = 0; i < rq->population; i++) {
+			if (!shard_owns(sp, base + i))
+				continue;
+			population_patient *p = &t->drawn[t->count];
+			if (population_draw(cohort_order[k], i, rq->def.seed, p) != POPULATION_OK) {
+				fprintf(stderr,
+				        "fakepump trial: %s patient %u: no plausible draw\n",
+				        cohort_order[k], (unsigned)i);
+				*status = CLI_EXIT_RUNTIME;
+				return false;
+			}
+			t->items[t->count] = base + i;
+			t->many[t->count++] = &p->params;
+		}
+		base += rq->population;
+	}
+	for (size_t i = 0; !rq->population && i < rq->def.patient_count; i++)
+		if (shard_owns(sp, i)) {
+			t->items[t->count] = i;
+			t->many[t->count++] = rq->def.patients[i];
+		}
+	rq->def.many = t->many;
+	rq->def.patient_count = t->count;
+	return true;
+}
 
 /* A whole number lo … hi, nothing else. */
 static bool parse_whole(const char *text, unsigned long long lo, unsigned long long hi,
@@ -122,6 +231,16 @@ static int apply_option(trial_request *rq, int c, const char *value)
 	case 'D':
 		rq->db_path = value;
 		return GO_ON;
+	case 'n':
+		if (!parse_whole(value, 1, TRIAL_MAX_POPULATION / 3, &v))
+			return bad(
+			    "--population: expected a whole number of patients a cohort, 1 to "
+			    "3333333, got '%s'",
+			    value);
+		rq->population = (uint32_t)v;
+		return GO_ON;
+	case 'S':
+		return cli_shard_parse(&rq->shard, "trial", value) ? GO_ON : CLI_EXIT_BAD_INPUT;
 	}
 	return GO_ON;
 }
@@ -216,6 +335,15 @@ static int run_trial(trial_request *rq, const char *base_path)
 	    {"--json", rq->json_path, OUTPUT_STREAM},
 	    {"--db", rq->db_path, OUTPUT_DATABASE},
 	};
+	struct stat db_st;
+	if (rq->sharded && (!rq->db_path || stat(rq->db_path, &db_st) == 0)) {
+		g_free(text);
+		return bad("%s", rq->db_path
+		                     ? "--db: a shard writes a new database, and this one "
+		                       "exists"
+		                     : "--shard needs --db FILE: the shard's database, which "
+		                       "fakepump merge reads");
+	}
 	if (!output_check(outputs, sizeof outputs / sizeof outputs[0], err, sizeof err) ||
 	    (rq->run.traces_dir && !check_traces_dir(rq->run.traces_dir, err, sizeof err)) ||
 	    (rq->csv_path && rq->json_path && strcmp(rq->csv_path, "-") == 0 &&
@@ -225,16 +353,40 @@ static int run_trial(trial_request *rq, const char *base_path)
 		g_free(text);
 		return CLI_EXIT_BAD_INPUT;
 	}
+	trial_items items = {0};
+	char full_hash[65];
+	int sliced;
+	if ((rq->population || rq->sharded) && !slice_trial(rq, &items, full_hash, &sliced)) {
+		trial_items_free(&items);
+		g_free(text);
+		return sliced;
+	}
 	trial_plan *plan = g_new0(trial_plan, 1);
 	if (!trial_plan_make(&rq->def, plan, err, sizeof err)) {
 		fprintf(stderr, "fakepump trial: %s\n", err);
 		g_free(plan);
+		trial_items_free(&items);
 		g_free(text);
 		return CLI_EXIT_BAD_INPUT;
 	}
+	if (items.many) /* a shard's plan is its whole trial's */
+		memcpy(plan->hash, full_hash, sizeof plan->hash);
+	agp *figures[3] = {NULL, NULL, NULL};
+	for (int k = 0; k < 3 && rq->sharded; k++)
+		if (!(figures[k] = agp_new(0))) {
+			fprintf(stderr, "fakepump trial: out of memory\n");
+			trial_plan_free(plan);
+			g_free(plan);
+			trial_items_free(&items);
+			g_free(text);
+			return CLI_EXIT_RUNTIME;
+		}
+	if (rq->sharded)
+		rq->run.figures = figures;
 	if (isatty(STDERR_FILENO))
 		rq->run.progress = show_progress;
-	trial_patient_result *results = g_new0(trial_patient_result, TRIAL_MAX_PATIENTS);
+	trial_patient_result *results = g_new0(trial_patient_result, plan->def.patient_count);
+	trial_row *rows = g_new0(trial_row, plan->def.patient_count + 4);
 	int status = CLI_EXIT_OK;
 	char started_at[32], ended_at[32];
 	utc_now(started_at, sizeof started_at);
@@ -254,7 +406,6 @@ static int run_trial(trial_request *rq, const char *base_path)
 	                                .started_at = started_at,
 	                                .ended_at = ended_at,
 	                                .wall_s = wall_s};
-	trial_row rows[TRIAL_TABLE_MAX_ROWS];
 	const size_t n = trial_table_rows(plan, results, rows);
 	const bool table_on_stdout = (rq->csv_path && strcmp(rq->csv_path, "-") == 0) ||
 	                             (rq->json_path && strcmp(rq->json_path, "-") == 0);
@@ -269,6 +420,21 @@ static int run_trial(trial_request *rq, const char *base_path)
 		status = CLI_EXIT_RUNTIME;
 		goto done;
 	}
+	const trial_shard_out shard_out = {.plan = plan,
+	                                   .results = results,
+	                                   .items = items.items,
+	                                   .item_count = items.total,
+	                                   .shard = rq->shard.spec,
+	                                   .scheduler = rq->shard.source,
+	                                   .build = run_facts_build(),
+	                                   .population = rq->population ? items.population : NULL,
+	                                   .figures = figures,
+	                                   .drawn = items.drawn};
+	if (rq->sharded && !trial_shard_write(rq->db_path, &shard_out, err, sizeof err)) {
+		fprintf(stderr, "fakepump trial: %s\n", err);
+		status = CLI_EXIT_RUNTIME;
+		goto done;
+	}
 	for (size_t i = 0; i < plan->def.patient_count; i++)
 		if (results[i].status != TRIAL_OK) {
 			fprintf(stderr, "fakepump trial: %s failed at minute %lld: %s\n",
@@ -278,8 +444,12 @@ static int run_trial(trial_request *rq, const char *base_path)
 		}
 done:
 	g_free(results);
+	g_free(rows);
+	for (int k = 0; k < 3; k++)
+		agp_free(figures[k]);
 	trial_plan_free(plan);
 	g_free(plan);
+	trial_items_free(&items);
 	g_free(text);
 	return status;
 }
@@ -299,6 +469,8 @@ int cmd_trial(int argc, char **argv)
 	    {"json", required_argument, NULL, 'J'},
 	    {"traces", required_argument, NULL, 'T'},
 	    {"db", required_argument, NULL, 'D'},
+	    {"population", required_argument, NULL, 'n'},
+	    {"shard", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -341,5 +513,8 @@ int cmd_trial(int argc, char **argv)
 		           cli_unexpected(&a));
 	if (!rq.days_given)
 		return bad("%s", "--days N is required (how many days each patient lives)");
+	if (!cli_shard_resolve(&rq.shard, "trial", false))
+		return CLI_EXIT_BAD_INPUT;
+	rq.sharded = rq.shard.given || rq.shard.source[0];
 	return run_trial(&rq, base);
 }

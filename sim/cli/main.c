@@ -16,10 +16,19 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 } commands[] = {
-    {"run", cmd_run},           {"demo", cmd_demo},   {"runs", cmd_runs},
-    {"export", cmd_export},     {"plot", cmd_plot},   {"report", cmd_report},
-    {"patients", cmd_patients}, {"bonds", cmd_bonds}, {"trial", cmd_trial},
+    {"run", cmd_run},
+    {"demo", cmd_demo},
+    {"runs", cmd_runs},
+    {"export", cmd_export},
+    {"plot", cmd_plot},
+    {"report", cmd_report},
+    {"patients", cmd_patients},
+    {"bonds", cmd_bonds},
+    {"trial", cmd_trial},
     {"ctl", cmd_ctl},
+    {"population", cmd_population},
+    {"merge", cmd_merge},
+    {"figures", cmd_figures},
 };
 
 int main(int argc, char **argv)

@@ -27,8 +27,13 @@
 #include "trial_seed.h"
 #include "patient_model.h"
 #include "scenario.h"
+#include "trial_figures.h"
 
-enum { TRIAL_MAX_PATIENTS = 30, TRIAL_MAX_DAYS = 3650 };
+enum {
+	TRIAL_MAX_PATIENTS = 30,         /* --patients names: the 30 */
+	TRIAL_MAX_POPULATION = 10000000, /* --population, --shard: the caller's array (`many`) */
+	TRIAL_MAX_DAYS = 3650,
+};
 
 /* The controller of a trial: an algorithm, or none (the open loop: the programme only). */
 enum { TRIAL_CONTROLLER_NONE = CONTROLLER_ALGORITHM_COUNT };
@@ -50,6 +55,13 @@ typedef struct trial_definition {
 	const char *base_text; /* its text (NUL-terminated), owned by the caller; NULL: none */
 	const patient_params *patients[TRIAL_MAX_PATIENTS];
 	size_t patient_count;
+	/* When not NULL: the patients run instead of patients[] (patient_count of them), the
+	 * caller's array, which outlives the plan — a drawn population (patient_model/
+	 * population.h) or a shard's slice (sim/shard/shard_plan.h). */
+	const patient_params *const *many;
+	/* With --population: "adolescent,adult,child x 1000": the hash names the population
+	 * drawn, not each patient (the same for every shard). NULL otherwise. */
+	const char *population;
 	int days;       /* 1 … TRIAL_MAX_DAYS */
 	int controller; /* a controller_algorithm, TRIAL_CONTROLLER_NONE, or -1: the base's
 	                   (basal-bolus when the base has none) */
@@ -58,6 +70,12 @@ typedef struct trial_definition {
 	bool force_cgm;
 	uint32_t seed;
 } trial_definition;
+
+/* Patient i of the definition (patients[i], or many[i]). */
+static inline const patient_params *trial_patient(const trial_definition *d, size_t i)
+{
+	return d->many ? d->many[i] : d->patients[i];
+}
 
 /* "basal-bolus", "pid-ifb", "oref0", "none". */
 const char *trial_controller_name(int algorithm);
@@ -79,9 +97,19 @@ bool trial_parse_patients(const char *spec, trial_definition *d, char *err, size
 
 typedef struct trial_plan {
 	trial_definition def; /* the controller resolved (never -1) */
-	scenario scenarios[TRIAL_MAX_PATIENTS];
-	char hash[65]; /* SHA-256 (hex) of the definition: same hash, same results */
+	/* def.patient_count of them; NULL for a definition with `many` (a population), whose
+	 * scenarios are checked by trial_plan_make and made when each patient starts */
+	scenario *scenarios;
+	int load_algorithm; /* how the base's controller was read for every patient */
+	char hash[65];      /* SHA-256 (hex) of the definition: same hash, same results */
 } trial_plan;
+
+/* Patient i's scenario as trial_plan_make checked it (free with scenario_free). */
+bool trial_plan_scenario(const trial_plan *p, size_t i, scenario *out, char *err, size_t cap);
+
+/* The SHA-256 (hex) of a definition as trial_plan_make computes it (a shard's plan takes
+ * its whole trial's, computed over every patient, not only the shard's). */
+void trial_definition_hash(const trial_definition *d, char out[65]);
 
 /*
  * Each patient's scenario: the base read for the patient (scenario_load_string_for: the
@@ -109,6 +137,11 @@ typedef struct trial_patient_result {
 	glucose_accumulator acc; /* bg_mgdl, one sample a minute, t = 0 … minutes − 1 */
 	double insulin_u;        /* delivered over those minutes */
 	char why[96];            /* a failure's reason; "" when ok */
+	/* With trial_run_options.figures: the pictures' row of this patient (its true glucose's
+	 * percentiles, CVGA box, times in ranges: sim/trial_figures.h); has_figures false when
+	 * it had no sample. */
+	trial_figures_patient figures;
+	bool has_figures;
 } trial_patient_result;
 
 /* Progress: `done` of `total` patients finished (called from worker threads, serialised). */
@@ -120,6 +153,10 @@ typedef struct trial_run_options {
 	const char *traces_dir; /* each patient's per-minute CSV there; NULL: none */
 	trial_progress_fn progress;
 	void *progress_user_data;
+	/* The pictures' data (sim/trial_figures.h): each patient's row into its result, and
+	 * every patient's true glucose by time of day summed into figures[its cohort] (agp_new
+	 * profiles the caller owns: adolescent, adult, child). NULL: none. */
+	agp **figures;
 } trial_run_options;
 
 /*
@@ -127,8 +164,8 @@ typedef struct trial_run_options {
  * a trace file or memory could not be had, or the engine is not available here (a run that
  * starts always finishes every patient).
  */
-bool trial_run(const trial_plan *p, const trial_run_options *o,
-               trial_patient_result results[TRIAL_MAX_PATIENTS], char *err, size_t cap);
+bool trial_run(const trial_plan *p, const trial_run_options *o, trial_patient_result *results,
+               char *err, size_t cap);
 
 /* Whether the engine runs on this build and CPU (batch and scalar always). */
 bool trial_engine_available(trial_engine e);

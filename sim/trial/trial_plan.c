@@ -75,7 +75,7 @@ static bool add_meals(const trial_definition *d, const patient_params *p, scenar
 
 /* SHA-256 of the definition as text: the base's text, then every choice that shapes the
  * results (not the engine, lanes or threads: they do not). */
-static void hash_definition(const trial_definition *d, char out[65])
+void trial_definition_hash(const trial_definition *d, char out[65])
 {
 	GString *t = g_string_new("fakepump trial 1\n");
 	g_string_append_printf(t, "base_sha256=");
@@ -84,9 +84,12 @@ static void hash_definition(const trial_definition *d, char out[65])
 		g_string_append(t, h);
 		g_free(h);
 	}
-	g_string_append(t, "\npatients=");
-	for (size_t i = 0; i < d->patient_count; i++)
-		g_string_append_printf(t, "%s%s", i ? "," : "", d->patients[i]->name);
+	if (d->population)
+		g_string_append_printf(t, "\npopulation=%s", d->population);
+	else
+		g_string_append(t, "\npatients=");
+	for (size_t i = 0; !d->population && i < d->patient_count; i++)
+		g_string_append_printf(t, "%s%s", i ? "," : "", trial_patient(d, i)->name);
 	g_string_append_printf(t, "\ndays=%d\ncontroller=%s\nmeals=%s\ncgm=%s\nseed=%u\n", d->days,
 	                       trial_controller_name(d->controller), meal_plan_kind_name(d->meals),
 	                       d->force_cgm ? cgm_params_for(d->cgm)->name : "base-or-dexcom",
@@ -101,17 +104,29 @@ bool trial_plan_make(const trial_definition *d, trial_plan *out, char *err, size
 {
 	memset(out, 0, sizeof *out);
 	out->def = *d;
-	if (d->patient_count == 0 || d->patient_count > TRIAL_MAX_PATIENTS || d->days < 1 ||
+	const size_t most = d->many ? TRIAL_MAX_POPULATION : TRIAL_MAX_PATIENTS;
+	if (d->patient_count == 0 || d->patient_count > most || d->days < 1 ||
 	    d->days > TRIAL_MAX_DAYS) {
-		snprintf(err, cap, "a trial needs 1 to %d patients and 1 to %d days",
-		         TRIAL_MAX_PATIENTS, TRIAL_MAX_DAYS);
+		snprintf(err, cap, "a trial needs 1 to %zu patients and 1 to %d days", most,
+		         TRIAL_MAX_DAYS);
+		return false;
+	}
+	/* A population's scenarios are checked here one by one and made again when each
+	 * patient starts (trial_plan_scenario): a year's meals for 10,000 patients would hold
+	 * gigabytes. The 30 keep theirs. */
+	const bool lazy = d->many != NULL;
+	scenario one;
+	out->scenarios = lazy ? NULL : g_try_new0(scenario, d->patient_count);
+	if (!lazy && !out->scenarios) {
+		snprintf(err, cap, "out of memory for %zu patients' scenarios", d->patient_count);
 		return false;
 	}
 	/* Without --controller: the base's, else basal-bolus (the reference). */
 	int algorithm = d->controller < 0 ? SCENARIO_CONTROLLER_AS_WRITTEN : d->controller;
 	for (size_t i = 0; i < d->patient_count; i++) {
-		scenario *s = &out->scenarios[i];
-		if (!load_for(d, d->patients[i], algorithm, s, err, cap)) {
+		scenario *s = lazy ? &one : &out->scenarios[i];
+		memset(s, 0, sizeof *s);
+		if (!load_for(d, trial_patient(d, i), algorithm, s, err, cap)) {
 			trial_plan_free(out);
 			return false;
 		}
@@ -122,23 +137,43 @@ bool trial_plan_make(const trial_definition *d, trial_plan *out, char *err, size
 				out->def.controller = CONTROLLER_BASAL_BOLUS;
 				algorithm = CONTROLLER_BASAL_BOLUS;
 				scenario_free(s);
-				if (!load_for(d, d->patients[i], algorithm, s, err, cap)) {
+				if (!load_for(d, trial_patient(d, i), algorithm, s, err, cap)) {
 					trial_plan_free(out);
 					return false;
 				}
 			}
 		}
-		if (!add_meals(d, d->patients[i], s, err, cap)) {
+		if (!add_meals(d, trial_patient(d, i), s, err, cap)) {
+			if (lazy)
+				scenario_free(s);
 			trial_plan_free(out);
 			return false;
 		}
+		if (lazy)
+			scenario_free(s);
 	}
-	hash_definition(&out->def, out->hash);
+	out->load_algorithm = algorithm;
+	trial_definition_hash(&out->def, out->hash);
+	return true;
+}
+
+bool trial_plan_scenario(const trial_plan *p, size_t i, scenario *out, char *err, size_t cap)
+{
+	memset(out, 0, sizeof *out);
+	const patient_params *pp = trial_patient(&p->def, i);
+	if (!load_for(&p->def, pp, p->load_algorithm, out, err, cap))
+		return false;
+	if (!add_meals(&p->def, pp, out, err, cap)) {
+		scenario_free(out);
+		return false;
+	}
 	return true;
 }
 
 void trial_plan_free(trial_plan *p)
 {
-	for (size_t i = 0; i < TRIAL_MAX_PATIENTS; i++)
+	for (size_t i = 0; p->scenarios && i < p->def.patient_count; i++)
 		scenario_free(&p->scenarios[i]);
+	g_free(p->scenarios);
+	p->scenarios = NULL;
 }

@@ -14,7 +14,7 @@ bool trial_record_write(const char *path, const trial_plan *p, const trial_recor
 	const trial_definition *d = &p->def;
 	GString *names = g_string_new(NULL);
 	for (size_t i = 0; i < d->patient_count; i++)
-		g_string_append_printf(names, "%s%s", i ? "," : "", d->patients[i]->name);
+		g_string_append_printf(names, "%s%s", i ? "," : "", trial_patient(d, i)->name);
 	const record_trial t = {
 	    .definition_sha256 = p->hash,
 	    .base_path = d->base_path,

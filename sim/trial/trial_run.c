@@ -11,6 +11,7 @@
  *
  * Must never: let one patient's state reach another's, or write a result out of order.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +28,16 @@ typedef struct job {
 	FILE *trace;
 	engine_row pending; /* the batch's row whose eaten carbs the next minute tells */
 	bool has_pending;
+	agp *profile; /* with o->figures: its true glucose by time of day */
+	scenario own; /* a population's patient: its scenario, made when it starts */
+	bool has_own;
 } job;
 
 typedef struct shared {
 	const trial_plan *plan;
 	const trial_run_options *opt;
 	trial_patient_result *results;
-	job jobs[TRIAL_MAX_PATIENTS];
+	job *jobs; /* one a patient */
 	size_t next, done;
 	pthread_mutex_t lock;
 	bool broken; /* a trace file or memory failed: the first message is in err */
@@ -77,30 +81,55 @@ static bool take_index(shared *sh, size_t *index)
 	return some;
 }
 
+/* What job_begin had made when it could not finish. */
+static void job_abort(job *j)
+{
+	engine_free(j->e);
+	j->e = NULL;
+	agp_free(j->profile);
+	j->profile = NULL;
+	if (j->has_own)
+		scenario_free(&j->own);
+	j->has_own = false;
+}
+
 /* Patient i's job: its engine (inside or outside: external) and its trace file. */
 static bool job_begin(shared *sh, size_t i, bool external)
 {
 	job *j = &sh->jobs[i];
-	const scenario *sc = &sh->plan->scenarios[i];
 	*j = (job){.index = i};
-	sh->results[i] = (trial_patient_result){.patient = sh->plan->def.patients[i]};
+	if (!sh->plan->scenarios) {
+		char err[512];
+		if (!trial_plan_scenario(sh->plan, i, &j->own, err, sizeof err)) {
+			fail_run(sh, err);
+			return false;
+		}
+		j->has_own = true;
+	}
+	const scenario *sc = j->has_own ? &j->own : &sh->plan->scenarios[i];
+	sh->results[i] = (trial_patient_result){.patient = trial_patient(&sh->plan->def, i)};
 	glucose_accumulator_init(&sh->results[i].acc);
 	j->e = external ? engine_new_external(sc) : engine_new(sc);
 	if (!j->e) {
 		fail_run(sh, "out of memory starting a patient");
+		job_abort(j);
 		return false;
 	}
 	/* The pump's status and IOB in every row only for the traces (about a fifth of a
 	 * closed-loop minute otherwise). */
 	engine_set_detailed_rows(j->e, sh->opt->traces_dir != NULL);
+	if (sh->opt->figures && !(j->profile = agp_new(sc->start_min_of_day))) {
+		fail_run(sh, "out of memory starting a patient");
+		job_abort(j);
+		return false;
+	}
 	if (sh->opt->traces_dir) {
 		char err[512];
 		j->trace =
 		    trial_trace_open(sh->opt->traces_dir, sc->patient->name, err, sizeof err);
 		if (!j->trace) {
 			fail_run(sh, err);
-			engine_free(j->e);
-			j->e = NULL;
+			job_abort(j);
 			return false;
 		}
 	}
@@ -113,13 +142,33 @@ static void job_end(shared *sh, job *j)
 	if (j->trace && trial_trace_close(j->trace) != 0) {
 		char err[256];
 		snprintf(err, sizeof err, "--traces: writing %s's trace failed",
-		         sh->plan->def.patients[j->index]->name);
+		         trial_patient(&sh->plan->def, j->index)->name);
 		fail_run(sh, err);
 	}
 	j->trace = NULL;
 	engine_free(j->e);
 	j->e = NULL;
+	if (j->has_own) {
+		scenario_free(&j->own);
+		j->has_own = false;
+	}
+	trial_patient_result *r = &sh->results[j->index];
+	if (j->profile)
+		r->has_figures = trial_figures_patient_of(j->profile, &r->figures);
 	pthread_mutex_lock(&sh->lock);
+	if (j->profile) {
+		/* counts add up in any order: the threads do not change the profile */
+		trial_figures_cohort k;
+		if (trial_figures_cohort_of(r->patient->name, &k) && k < FIGURES_COHORT_ALL &&
+		    sh->opt->figures[k] && !agp_merge_profile(sh->opt->figures[k], j->profile) &&
+		    !sh->broken) {
+			sh->broken = true;
+			snprintf(sh->err, sizeof sh->err,
+			         "the glucose profile's counts overflowed");
+		}
+		agp_free(j->profile);
+		j->profile = NULL;
+	}
 	const size_t done = ++sh->done;
 	if (sh->opt->progress)
 		sh->opt->progress(done, sh->plan->def.patient_count, sh->opt->progress_user_data);
@@ -139,10 +188,13 @@ static void set_failed(trial_patient_result *r, const char *why)
 static bool take_row(shared *sh, job *j, const engine_row *row)
 {
 	trial_patient_result *r = &sh->results[j->index];
-	const int64_t duration = sh->plan->scenarios[j->index].duration_min;
+	const int64_t duration =
+	    j->has_own ? j->own.duration_min : sh->plan->scenarios[j->index].duration_min;
 	if (row->t_min >= duration)
 		return false;
 	glucose_accumulator_add(&r->acc, row->bg_mgdl);
+	if (j->profile)
+		agp_add(j->profile, row->t_min, row->bg_mgdl, NAN, 0.0, 0.0);
 	r->insulin_u += row->insulin_u_per_min;
 	r->minutes = row->t_min + 1;
 	if (!(row->bg_mgdl > 0.0)) {
@@ -195,7 +247,7 @@ static bool next_job(void *user_data, const patient_params **params, void **job_
 	size_t i;
 	if (!take_index(sh, &i) || !job_begin(sh, i, true))
 		return false;
-	*params = sh->plan->scenarios[i].patient;
+	*params = trial_patient(&sh->plan->def, i);
 	*job_out = &sh->jobs[i];
 	return true;
 }
@@ -270,8 +322,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-bool trial_run(const trial_plan *p, const trial_run_options *o,
-               trial_patient_result results[TRIAL_MAX_PATIENTS], char *err, size_t cap)
+bool trial_run(const trial_plan *p, const trial_run_options *o, trial_patient_result *results,
+               char *err, size_t cap)
 {
 	if (!trial_engine_available(o->engine)) {
 		snprintf(err, cap, "--engine %s: not available on this CPU or build",
@@ -284,6 +336,12 @@ bool trial_run(const trial_plan *p, const trial_run_options *o,
 		return false;
 	}
 	*sh = (shared){.plan = p, .opt = o, .results = results};
+	sh->jobs = calloc(p->def.patient_count, sizeof *sh->jobs);
+	if (!sh->jobs) {
+		free(sh);
+		snprintf(err, cap, "out of memory");
+		return false;
+	}
 	pthread_mutex_init(&sh->lock, NULL);
 	int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
 	if ((size_t)threads > p->def.patient_count)
@@ -300,6 +358,7 @@ bool trial_run(const trial_plan *p, const trial_run_options *o,
 	const bool ok = !sh->broken;
 	if (!ok)
 		snprintf(err, cap, "%s", sh->err);
+	free(sh->jobs);
 	free(sh);
 	return ok;
 }

@@ -87,8 +87,7 @@ static void average_patients(trial_row *agg, const trial_row *patients, size_t c
 	agg->tdd_u = tdd / n; /* min_mgdl, max_mgdl: the pooled extremes, already there */
 }
 
-size_t trial_table_rows(const trial_plan *p, const trial_patient_result *results,
-                        trial_row rows[TRIAL_TABLE_MAX_ROWS])
+size_t trial_table_rows(const trial_plan *p, const trial_patient_result *results, trial_row *rows)
 {
 	static const char *const cohorts[] = {"adult", "adolescent", "child"};
 	size_t n = 0;
@@ -244,7 +243,7 @@ int trial_table_json(FILE *out, const trial_plan *p, const trial_row *rows, size
 		fputs("null", out);
 	fprintf(out, ",\"seed\":%u,\"patients\":[", (unsigned)d->seed);
 	for (size_t i = 0; i < d->patient_count; i++)
-		fprintf(out, "%s\"%s\"", i ? "," : "", d->patients[i]->name);
+		fprintf(out, "%s\"%s\"", i ? "," : "", trial_patient(d, i)->name);
 	fputs("]},\n\"rows\":[\n", out);
 	for (size_t i = 0; i < n; i++) {
 		json_row(out, p, &rows[i]);

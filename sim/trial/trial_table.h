@@ -31,10 +31,10 @@ typedef struct trial_row {
 
 enum { TRIAL_TABLE_MAX_ROWS = TRIAL_MAX_PATIENTS + 4 };
 
-/* The rows: the patients', then the cohorts present (adult, adolescent, child), then all.
- * Returns the count. */
-size_t trial_table_rows(const trial_plan *p, const trial_patient_result *results,
-                        trial_row rows[TRIAL_TABLE_MAX_ROWS]);
+/* The rows: the patients', then the cohorts present (adult, adolescent, child), then all,
+ * into rows (room for patient_count + 4: TRIAL_TABLE_MAX_ROWS for the 30). Returns the
+ * count. */
+size_t trial_table_rows(const trial_plan *p, const trial_patient_result *results, trial_row *rows);
 
 /* The CSV (header and rows). Returns non-zero when the stream has an error. */
 int trial_table_csv(FILE *out, const trial_plan *p, const trial_row *rows, size_t n);

@@ -66,6 +66,11 @@ bool plot_fonts_open(plot *p, const char *regular, const char *bold, char *err, 
 /* Close the fonts and drop every cached texture. */
 void plot_fonts_close(plot *p);
 
+/* ---- plot_png.c: pictures without a display ------------------------------------------- */
+
+/* dst = src shrunk by 2 in each direction, each pixel the mean of its 2 × 2 (XRGB8888). */
+void plot_downsample_2x(const SDL_Surface *src, SDL_Surface *dst);
+
 /* ---- plot_paint.c: the palette and drawing primitives --------------------------------- */
 
 SDL_Rect plot_sdl_rect(const plot_rect *r);
@@ -128,6 +133,10 @@ void plot_draw_alarms(plot *p, const plot_layout *l, const trace *t);
 void plot_draw_sensor_faults(plot *p, const plot_layout *l, const trace *t);
 
 /* ---- plot_long.c: the picture of a run of 14 days or more ----------------------------- */
+
+/* The colours of glucose ranges in day strips (plot_long.c, plot_trial.c): below 54,
+ * 54–70, 70–180, 180–250, above 250 mg/dL. */
+extern const SDL_Color plot_range_colours[5];
 
 enum { PLOT_LONG_MIN = 14 * 1440 };
 

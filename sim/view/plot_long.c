@@ -17,7 +17,7 @@
 #include "clock.h"
 #include "plot_internal.h"
 
-static const SDL_Color strip_colours[5] = {
+const SDL_Color plot_range_colours[5] = {
     {0x8B, 0x1A, 0x1A, 0xFF}, /* below 54 */
     {0xD5, 0x5E, 0x00, 0xFF}, /* 54–70 */
     {0x7F, 0xC9, 0x7F, 0xFF}, /* 70–180 */
@@ -154,7 +154,7 @@ static void draw_strip(plot *p, const plot_rect *s, const agp *a, size_t *group_
 			const double h = part[k] / n * s->h;
 			if (h <= 0)
 				continue;
-			set_rgb(p, strip_colours[k]);
+			set_rgb(p, plot_range_colours[k]);
 			plot_fill(p, xa, (int)lround(top - h), w,
 			          (int)lround(top) - (int)lround(top - h));
 			top -= h;

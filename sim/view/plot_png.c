@@ -41,8 +41,7 @@ bool plot_render_to_surface(const trace *t, const plot_view *v, SDL_Surface *dst
 	return ok;
 }
 
-/* dst = src shrunk by 2 in each direction, each pixel the mean of its 2 × 2 (XRGB8888). */
-static void downsample_2x(const SDL_Surface *src, SDL_Surface *dst)
+void plot_downsample_2x(const SDL_Surface *src, SDL_Surface *dst)
 {
 	for (int y = 0; y < dst->h; y++) {
 		const Uint32 *a = (const Uint32 *)((const Uint8 *)src->pixels + 2 * y * src->pitch);
@@ -107,7 +106,7 @@ bool plot_write_picture(const trace *t, const plot_picture *pic, char *err, size
 	bool ok =
 	    plot_render_to_surface(t, &v, big, ss * plot_default_font_px(height), err, errlen);
 	if (ok && ss == 2)
-		downsample_2x(big, out);
+		plot_downsample_2x(big, out);
 	if (ok && IMG_SavePNG(out, path) != 0) {
 		plot_set_err(err, errlen, "%s: cannot write the PNG: %s", path, IMG_GetError());
 		ok = false;

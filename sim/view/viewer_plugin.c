@@ -3,6 +3,7 @@
  * executable looks up in fakepump-viewer.so.
  */
 #include "plot.h"
+#include "plot_trial.h"
 #include "viewer_plugin.h"
 
 const viewer_api *fakepump_viewer_api(void);
@@ -22,6 +23,7 @@ const viewer_api *fakepump_viewer_api(void)
 	    .set_ble_state = viewer_set_ble_state,
 	    .screen_from_row = viewer_pump_screen_from_row,
 	    .write_picture = plot_write_picture,
+	    .write_trial_png = plot_trial_write_png,
 	};
 	return &api;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "plot_png.h"
+#include "plot_trial.h"
 #include "trace.h"
 #include "viewer.h"
 
@@ -31,6 +32,10 @@ typedef struct viewer_api {
 	/* write_png with a footer (plot_png.h); write_png, as the executable gets it from
 	 * viewer_api_get, adds a footer naming the build and the date */
 	bool (*write_picture)(const trace *t, const plot_picture *pic, char *err, size_t errlen);
+	/* a trial's AGP, CVGA or strip picture (plot_trial.h) */
+	bool (*write_trial_png)(plot_trial_kind kind, const trial_figures *f, int width, int height,
+	                        const char *title, const char *footer, const char *path, char *err,
+	                        size_t errlen);
 } viewer_api;
 
 /* The symbol the module exports. */
