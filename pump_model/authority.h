@@ -1,8 +1,8 @@
 /*
  * authority — who may undo what on the pump (private to pump_model; the table is in
- * docs/pump.md "Authority"). Pure functions over plain facts: pump.c asks them before it
- * changes anything, and a refusal is PUMP_REFUSED_NEEDS_PERSON (or LIMIT_ABOVE_PUMP for a
- * limit).
+ * docs/pump.md "Authority"). Pure functions over plain facts: the pump's commands
+ * (pump_*.c) ask them before they change anything, and a refusal is
+ * PUMP_REFUSED_NEEDS_PERSON (or LIMIT_ABOVE_PUMP for a limit).
  *
  * The rule behind every function: the person at the pump outranks the pump's own
  * protection, which outranks a phone. A lower authority may make therapy safer than a
