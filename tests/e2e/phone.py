@@ -39,6 +39,7 @@ T0 = time.monotonic()
 results = []
 BUS = None  # the phone's system bus connection (main)
 RETRIES = []  # bonded reconnections that needed their one retry ("R5", "1" … "5")
+DIRECT = []  # reconnections made to the bond directly, not after a scan saw the pump
 
 
 def uuid(u16):
@@ -827,7 +828,14 @@ async def reconnect_once(bus, address, name):
     an LE SC + MITM link gets an answer). Returns (client or None, why)."""
     path, _a, _n = await discover(bus, PHONE, 45)
     if path is None:
-        return None, "pump not found"
+        # Not seen fresh in a scan (a loaded emulated stack sometimes reports a bonded device
+        # late): connect to the bond as a phone does, through bluetoothd's LE auto-connect
+        # (the kernel resolves the pump's private address with the bond's IRK). Counted.
+        path = await bonded_pump(bus)
+        if path is None:
+            return None, "pump not found"
+        log("reconnect: not seen in a scan; connecting to the bonded pump directly")
+        DIRECT.append(path)
     if not await connect(bus, path):
         return None, "no connection"
     try:
@@ -842,6 +850,16 @@ async def reconnect_once(bus, address, name):
         await close(cl)
         return None, f"IDD Status: {str(e)[:100]}"
     return cl, "read IDD Status"
+
+
+async def bonded_pump(bus):
+    """The phone's bonded pump: its paired device object with the IDS service, or None."""
+    for path, ifaces in (await objects(bus)).items():
+        d = ifaces.get("org.bluez.Device1")
+        if d and path.startswith(PHONE + "/") and d["Paired"].value and uuid(IDS) in d.get(
+                "UUIDs", Variant("as", [])).value:
+            return path
+    return None
 
 
 async def reconnections(bus, address, name, count):
@@ -874,7 +892,8 @@ async def reconnections(bus, address, name, count):
             await close(cl)
             await wait_gone(bus, n_gone)
     print(f"E2E-RECONNECT {ok_count}/{count} authenticated, retries {len(RETRIES)}"
-          f"{' (' + ','.join(RETRIES) + ')' if RETRIES else ''}", flush=True)
+          f"{' (' + ','.join(RETRIES) + ')' if RETRIES else ''}, direct {len(DIRECT)}",
+          flush=True)
 
 
 async def wait_gone(bus, n_before):
