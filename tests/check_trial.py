@@ -13,7 +13,9 @@ import io
 import json
 import os
 import sqlite3
+import signal
 import subprocess
+import time
 import sys
 import tempfile
 
@@ -156,6 +158,27 @@ def main(fakepump):
               rows[-1]["patient"] == "all" and rows[-1]["status"] == "failed" and
               "child#001 failed at minute" in p.stderr,
               f"a patient at 0 mg/dL: failed, exit 1 ({p.returncode}, {p.stderr!r})")
+
+        # Ctrl-C / SIGTERM: the patients stop at their next day, no table, exit 128 + signal.
+        for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+            traces = os.path.join(tmp, f"cut-{code}")
+            os.mkdir(traces)
+            out = os.path.join(tmp, f"cut-{code}.csv")
+            p = subprocess.Popen([fakepump, "trial", "--patients", "adult", "--days", "3650",
+                                  "--csv", out, "--traces", traces],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Signal once the run has begun (its traces have rows), not while it sets up.
+            end = time.monotonic() + 120
+            while time.monotonic() < end and p.poll() is None and not any(
+                    os.path.getsize(os.path.join(traces, n)) > 100000
+                    for n in os.listdir(traces)):
+                time.sleep(0.05)
+            p.send_signal(sig)
+            _o, err = p.communicate(timeout=300)
+            check(p.returncode == code and f"interrupted by {sig.name}" in err and
+                  "no table written" in err and not os.path.exists(out),
+                  f"{sig.name} mid-trial: exit {code}, said, no table "
+                  f"(got {p.returncode}, {err.strip()[-160:]!r})")
     return CHECKS.result()
 
 

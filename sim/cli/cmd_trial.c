@@ -22,6 +22,7 @@
 #include "output_check.h"
 #include "population.h"
 #include "run_facts.h"
+#include "stop_request.h"
 #include "trial.h"
 #include "trial_record.h"
 #include "trial_shard.h"
@@ -391,9 +392,30 @@ static int run_trial(trial_request *rq, const char *base_path)
 	char started_at[32], ended_at[32];
 	utc_now(started_at, sizeof started_at);
 	const gint64 t0 = g_get_monotonic_time();
-	if (!trial_run(plan, &rq->run, results, err, sizeof err)) {
-		fprintf(stderr, "fakepump trial: %s\n", err);
-		status = CLI_EXIT_RUNTIME;
+	/* Ctrl-C or SIGTERM stops the trial at the patients' next simulated day (trial.h). */
+	stop_request_install();
+	const bool ran = trial_run(plan, &rq->run, results, err, sizeof err);
+	stop_request_restore();
+	if (!ran) {
+		const int sig = stop_request_signal();
+		if (sig) {
+			if (rq->run.traces_dir)
+				fprintf(
+				    stderr,
+				    "fakepump trial: %s: no table written (a trial cut short has "
+				    "none); each trace in %s ends where its patient stopped\n",
+				    err, rq->run.traces_dir);
+			else
+				fprintf(
+				    stderr,
+				    "fakepump trial: %s: no table written (a trial cut short has "
+				    "none)\n",
+				    err);
+			status = 128 + sig;
+		} else {
+			fprintf(stderr, "fakepump trial: %s\n", err);
+			status = CLI_EXIT_RUNTIME;
+		}
 		goto done;
 	}
 	const double wall_s = (double)(g_get_monotonic_time() - t0) / 1e6;

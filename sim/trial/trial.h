@@ -161,8 +161,10 @@ typedef struct trial_run_options {
 
 /*
  * Run every patient of the plan; results[i] is patient i's. False with err when a thread,
- * a trace file or memory could not be had, or the engine is not available here (a run that
- * starts always finishes every patient).
+ * a trace file or memory could not be had, or the engine is not available here; and when a
+ * stop was requested (stop_request.h: Ctrl-C, SIGTERM) — then every patient stops at its
+ * next simulated day, no new one starts, err says "interrupted by SIGINT", and the results
+ * are partial (the caller writes no table; each trace ends where its patient stopped).
  */
 bool trial_run(const trial_plan *p, const trial_run_options *o, trial_patient_result *results,
                char *err, size_t cap);

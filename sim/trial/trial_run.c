@@ -19,6 +19,7 @@
 
 #include "csv_writer.h"
 #include "engine.h"
+#include "stop_request.h"
 #include "trial.h"
 #include "trial_traces.h"
 
@@ -192,6 +193,15 @@ static bool take_row(shared *sh, job *j, const engine_row *row)
 	    j->has_own ? j->own.duration_min : sh->plan->scenarios[j->index].duration_min;
 	if (row->t_min >= duration)
 		return false;
+	/* A stop request (Ctrl-C, SIGTERM) ends every patient at its next simulated day and
+	 * fails the run: a trial cut short has no table to give (trial.h). */
+	if (row->t_min % 1440 == 0 && row->t_min > 0 && stop_request_signal()) {
+		char why[96];
+		snprintf(why, sizeof why, "interrupted by %s",
+		         stop_request_signal_name(stop_request_signal()));
+		fail_run(sh, why);
+		return false;
+	}
 	glucose_accumulator_add(&r->acc, row->bg_mgdl);
 	if (j->profile)
 		agp_add(j->profile, row->t_min, row->bg_mgdl, NAN, 0.0, 0.0);
