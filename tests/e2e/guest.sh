@@ -78,9 +78,15 @@ done
 # kernel refuses it (mgmt status 0x0b, Rejected) for one that is already powered, which under
 # TCG load some of ours are. Make sure the pump's adapter advertises from private addresses,
 # as it does on a machine where bluetoothd starts before the adapter powers up.
-btmgmt --index 0 power off >/dev/null
-btmgmt --index 0 privacy on >/dev/null
-btmgmt --index 0 power on >/dev/null
+# btmgmt's commands can time out on a starved guest: check the setting took, else again.
+for try in 1 2 3 4 5; do
+	btmgmt --index 0 power off >/dev/null
+	btmgmt --index 0 privacy on >/dev/null
+	btmgmt --index 0 power on >/dev/null
+	btmgmt --index 0 info | grep -q "current settings:.* privacy" && break
+	say "hci0: privacy not on yet ($try): $(btmgmt --index 0 info | grep 'current settings')"
+	sleep 1
+done
 say "stack up: $(ls /sys/class/bluetooth | tr '\n' ' ')"
 
 # Pairing opens from the scenario (pairing_window event), not from --pair-window; a longer
