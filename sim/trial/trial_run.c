@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "csv_writer.h"
 #include "engine.h"
 #include "stop_request.h"
@@ -195,7 +196,7 @@ static bool take_row(shared *sh, job *j, const engine_row *row)
 		return false;
 	/* A stop request (Ctrl-C, SIGTERM) ends every patient at its next simulated day and
 	 * fails the run: a trial cut short has no table to give (trial.h). */
-	if (row->t_min % 1440 == 0 && row->t_min > 0 && stop_request_signal()) {
+	if (row->t_min % CLOCK_MIN_PER_DAY == 0 && row->t_min > 0 && stop_request_signal()) {
 		char why[96];
 		snprintf(why, sizeof why, "interrupted by %s",
 		         stop_request_signal_name(stop_request_signal()));
