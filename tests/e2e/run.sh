@@ -106,7 +106,7 @@ while [ $i -lt "$RUNS" ]; do
 	t1=$(date +%s.%N)
 	wall=$(echo "$t1 - $t0" | bc)
 	if ! grep -aq "E2E-RESULT rc=0" "$OUT/console.log" &&
-		grep -aq "kernel BUG at\|BUG: unable to handle\|list_del corruption" "$OUT/console.log" &&
+		grep -aq "kernel BUG at\|BUG: unable to handle\|list_del corruption\|Kernel panic - not syncing" "$OUT/console.log" &&
 		[ "${retried:-}" != "$i" ]; then
 		# The guest kernel itself crashed (seen: hci_chan_del list corruption in Debian
 		# 6.1.0-56 with both link ends in one kernel): not FakePump. Say so, run it again once.
