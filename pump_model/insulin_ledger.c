@@ -295,9 +295,14 @@ void insulin_ledger_forecast(const insulin_ledger *l, int64_t now, int step, siz
 		u[nblocks++] = l->block_u[slot];
 		slot = slot == 0 ? l->block_count - 1 : slot - 1;
 	}
-	if (step % BLOCK_MIN == 0) {
+	/* The one-table path when its table fits on the stack (a forecast within a day
+	 * does); longer ones take the general loop below: the same terms, summed in one
+	 * accumulator instead of two. */
+	enum { TABLE_CAP = 2 * (1440 / BLOCK_MIN + 2) };
+	if (step % BLOCK_MIN == 0 && count <= TABLE_CAP &&
+	    nblocks + (int64_t)(count - 1) * (step / BLOCK_MIN) <= TABLE_CAP) {
 		const int per = step / BLOCK_MIN;
-		double t[2 * (1440 / BLOCK_MIN + 2)];
+		double t[TABLE_CAP];
 		const int tlen = nblocks + (int)(count - 1) * per;
 		for (int j = 0; j < tlen; j++) {
 			const int64_t age = age0 + (int64_t)j * BLOCK_MIN;

@@ -9,6 +9,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "controller.h"
@@ -521,6 +522,29 @@ Test(insulin_ledger, a_suspension_is_negative_insulin_on_board)
 	for (int t = 0; t < 60; t++)
 		insulin_ledger_record(l, t, 0.0, 1.0 / 60.0);
 	cr_assert_lt(insulin_ledger_net_iob_u(l, 60), -0.9);
+	insulin_ledger_free(l);
+}
+
+/* A forecast longer than the one-table path holds (a caller's count is not bounded by the
+ * controller's 9 points) takes the general loop: the same activities, nothing written
+ * outside the caller's array (ASan build). */
+Test(insulin_ledger, a_forecast_of_any_length_agrees_with_a_short_one)
+{
+	insulin_ledger *l = insulin_ledger_new(360, 75);
+	for (int t = 0; t < 400; t++)
+		insulin_ledger_record(l, t, t % 97 == 0 ? 3.0 : 0.0, 0.0);
+	double short_f[9];
+	insulin_ledger_forecast(l, 400, 15, 9, short_f);
+	enum { LONG = 400 };
+	double *long_f = malloc(LONG * sizeof *long_f);
+	cr_assert_not_null(long_f);
+	insulin_ledger_forecast(l, 400, 15, LONG, long_f);
+	for (int k = 0; k < 9; k++)
+		cr_assert_float_eq(long_f[k], short_f[k], 1e-12, "point %d", k);
+	cr_assert_gt(long_f[0], 0.0);
+	for (int k = 360 / 15 + 1; k < LONG; k++)
+		cr_assert_eq(long_f[k], 0.0, "point %d is past the action time", k);
+	free(long_f);
 	insulin_ledger_free(l);
 }
 
