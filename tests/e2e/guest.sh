@@ -156,7 +156,8 @@ esac
 if [ $FPRC = 143 ] && grep -q '"type":"run_ended".*"interrupted":true' $OUT/events.jsonl; then
 	echo "E2E-CHECK PASS fakepump stopped by SIGTERM: exit 143, run_ended interrupted" >> $OUT/phone.log
 else
-	echo "E2E-CHECK FAIL fakepump stopped by SIGTERM: exit $FPRC (143 expected), run_ended interrupted" >> $OUT/phone.log
+	ended=$(grep -o '"type":"run_ended".*' $OUT/events.jsonl | head -1)
+	echo "E2E-CHECK FAIL fakepump stopped by SIGTERM: exit $FPRC (143 expected), run_ended interrupted (got: ${ended:-no run_ended})" >> $OUT/phone.log
 	RC=1
 fi
 cat $OUT/phone.log | grep -E "^E2E-(CHECK|PHONE|LATENCY|CTL-LATENCY|RECONNECT|BLUEZ-CRASH)"
