@@ -1,7 +1,7 @@
 /*
  * ble_gateway/bluez/link_budget.h — which centrals the BlueZ adapter keeps connected
  * (docs/ble-threats.md V7; docs/ble.md "Availability"). Pure: no D-Bus, no clock of its own (the
- * caller passes monotonic seconds); the adapter (bluez_gateway.c) follows bluetoothd's
+ * caller passes monotonic seconds); the adapter (bluez_devices.c) follows bluetoothd's
  * Device1 objects into it and disconnects whom it names.
  *
  * The GATT server already budgets what a central may ask (ble_server.h); this budgets who
