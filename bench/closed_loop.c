@@ -7,7 +7,7 @@
  * meal plan (sim/trial/meal_plan.h) eaten by the patient and — separately — announced to the
  * controller; every minute: CGM reading → controller_loop_minute → pump_tick →
  * controller_loop_delivered → patient_step. Metrics on the true plasma glucose, one sample
- * a minute (sim/trial/glucose_metrics.h). A patient whose glucose reaches 0 is `failed`.
+ * a minute (sim/glucose_metrics.h). A patient whose glucose reaches 0 is `failed`.
  *
  *   build/bench/closed_loop --help
  *
@@ -351,7 +351,6 @@ static void run_patient(job *j)
 	}
 	if (trace)
 		fclose(trace);
-	glucose_accumulator_finish(&acc);
 	glucose_metrics_of(&acc, &j->r.m);
 	j->r.tdd_u = delivered_u / o->days;
 	j->r.refused = rs.refused;

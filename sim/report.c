@@ -51,10 +51,10 @@ void report_line(const run_report *r, FILE *out)
 {
 	fprintf(out, "%s %s", verdict(r->status), r->name[0] ? r->name : r->path);
 	if (r->has_figures)
-		fprintf(out,
-		        " (%s, %.1f d): mean %.0f mg/dL, TIR %.0f%%, <70 %.1f%%, insulin %.1f U",
-		        r->patient, r->figures.days, r->figures.mean_mgdl,
-		        r->figures.tir_70_180_pct, r->figures.below_70_pct, r->figures.insulin_u);
+		fprintf(
+		    out, " (%s, %.1f d): mean %.0f mg/dL, TIR %.0f%%, <70 %.1f%%, insulin %.1f U",
+		    r->patient, r->figures.days, r->figures.glucose.mean_mgdl,
+		    r->figures.glucose.tir_pct, r->figures.glucose.tbr70_pct, r->figures.insulin_u);
 	if (r->has_figures && r->alarms[0] && strcmp(r->alarms, "none") != 0)
 		fprintf(out, ", alarms %s", r->alarms);
 	if (r->expectation_count) {
@@ -101,14 +101,15 @@ void report_table(const run_report *reports, size_t n, FILE *out)
 		fprintf(out, "%-28.28s %-16s", r->name[0] ? r->name : r->path, table_status(r));
 		if (r->has_figures) {
 			const summary_figures *f = &r->figures;
+			const glucose_metrics *g = &f->glucose;
 			fprintf(out,
 			        " %6.1f %5.1f %5.1f %5.2f %6.1f %5.1f %5.1f %6.1f %5.1f %5.2f "
 			        "%5.2f %8.2f %7.2f "
 			        "%7.2f %6.0f %4lld",
-			        f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct, f->tir_70_180_pct,
-			        f->below_70_pct, f->below_54_pct, f->above_180_pct,
-			        f->above_250_pct, f->lbgi, f->hbgi, f->insulin_u, f->basal_u,
-			        f->bolus_u, f->carbs_g, (long long)f->annunciations);
+			        g->mean_mgdl, g->sd_mgdl, g->cv_pct, g->gmi_pct, g->tir_pct,
+			        g->tbr70_pct, g->tbr54_pct, g->tar180_pct, g->tar250_pct, g->lbgi,
+			        g->hbgi, f->insulin_u, f->basal_u, f->bolus_u, f->carbs_g,
+			        (long long)f->annunciations);
 		}
 		fputc('\n', out);
 	}
@@ -219,6 +220,7 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 		fprintf(out, "      <system-out>");
 		if (r->has_figures) {
 			const summary_figures *f = &r->figures;
+			const glucose_metrics *g = &f->glucose;
 			fprintf(
 			    out,
 			    "patient %s, %.2f d: mean %.1f mg/dL, SD %.1f, CV %.1f%%, GMI %.2f%%, "
@@ -227,10 +229,9 @@ bool report_write_junit(const run_report *reports, size_t n, double wall_s, cons
 			    "%.1f%%, LBGI %.2f, HBGI %.2f, insulin %.2f U (basal %.2f, bolus "
 			    "%.2f), "
 			    "carbs %.0f g, alarms ",
-			    r->patient, f->days, f->mean_mgdl, f->sd_mgdl, f->cv_pct, f->gmi_pct,
-			    f->tir_70_180_pct, f->below_70_pct, f->below_54_pct, f->above_180_pct,
-			    f->above_250_pct, f->lbgi, f->hbgi, f->insulin_u, f->basal_u,
-			    f->bolus_u, f->carbs_g);
+			    r->patient, f->days, g->mean_mgdl, g->sd_mgdl, g->cv_pct, g->gmi_pct,
+			    g->tir_pct, g->tbr70_pct, g->tbr54_pct, g->tar180_pct, g->tar250_pct,
+			    g->lbgi, g->hbgi, f->insulin_u, f->basal_u, f->bolus_u, f->carbs_g);
 			xml_text(out, r->alarms[0] ? r->alarms : "none");
 			fputs("&#10;", out);
 		}

@@ -1,8 +1,7 @@
 /*
- * summary — per-run glucose and dose statistics (see summary.h for the definitions).
+ * summary — per-run statistics (see summary.h); the glucose figures are glucose_metrics.c's.
  */
 #include <inttypes.h>
-#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -11,67 +10,13 @@
 
 void summary_init(summary *s)
 {
-	*s = (summary){.bg_min_mgdl = INFINITY, .bg_max_mgdl = -INFINITY};
-}
-
-/* Kovatchev's symmetrised BG scale: f < 0 below 112.5 mg/dL, f > 0 above. */
-static double risk_f(double bg)
-{
-	return 1.509 * (pow(log(bg), 1.084) - 5.381);
-}
-
-/*
- * f on a 0.1 mg/dL grid over [20, 600], interpolated linearly: a pow and a log every
- * simulated minute were a tenth of a headless run's time. The interpolation error is
- * below 1e-7 in f (f'' is tiny on this grid), invisible in LBGI/HBGI at two decimals.
- */
-enum { RISK_STEPS = 5800 };
-#define RISK_LO 20.0
-#define RISK_STEP 0.1
-static double risk_table[RISK_STEPS + 1];
-static bool risk_table_ready;
-
-static void add_risk(summary *s, double bg)
-{
-	if (!risk_table_ready) {
-		for (int i = 0; i <= RISK_STEPS; i++)
-			risk_table[i] = risk_f(RISK_LO + RISK_STEP * i);
-		risk_table_ready = true;
-	}
-	double f;
-	if (bg <= RISK_LO) {
-		f = risk_table[0];
-	} else if (bg >= RISK_LO + RISK_STEP * RISK_STEPS) {
-		f = risk_table[RISK_STEPS];
-	} else {
-		const double pos = (bg - RISK_LO) / RISK_STEP;
-		const int i = (int)pos;
-		const double w = pos - i;
-		f = risk_table[i] + w * (risk_table[i + 1] - risk_table[i]);
-	}
-	const double risk = 10.0 * f * f;
-	if (f < 0)
-		s->lbgi_sum += risk;
-	else
-		s->hbgi_sum += risk;
+	*s = (summary){0};
+	glucose_accumulator_init(&s->glucose);
 }
 
 void summary_add(summary *s, const engine_row *row, int integrated)
 {
-	const double bg = row->bg_mgdl;
-	s->samples++;
-	s->bg_sum_mgdl += bg;
-	s->bg_sum2_mgdl2 += bg * bg;
-	if (bg < s->bg_min_mgdl)
-		s->bg_min_mgdl = bg;
-	if (bg > s->bg_max_mgdl)
-		s->bg_max_mgdl = bg;
-	s->in_70_180 += bg >= 70.0 && bg <= 180.0;
-	s->below_70 += bg < 70.0;
-	s->below_54 += bg < 54.0;
-	s->above_180 += bg > 180.0;
-	s->above_250 += bg > 250.0;
-	add_risk(s, bg);
+	glucose_accumulator_add(&s->glucose, row->bg_mgdl);
 	if (integrated) {
 		s->minutes++;
 		s->basal_u += row->basal_u_per_min;
@@ -124,10 +69,7 @@ void summary_add_event(summary *s, const pump_event *ev)
 
 void summary_figures_of(const summary *s, summary_figures *f)
 {
-	const double n = (double)s->samples;
 	*f = (summary_figures){.days = (double)s->minutes / CLOCK_MIN_PER_DAY,
-	                       .min_mgdl = s->bg_min_mgdl,
-	                       .max_mgdl = s->bg_max_mgdl,
 	                       .basal_u = s->basal_u,
 	                       .bolus_u = s->bolus_u,
 	                       .insulin_u = s->basal_u + s->bolus_u,
@@ -135,22 +77,7 @@ void summary_figures_of(const summary *s, summary_figures *f)
 	                       .annunciations = s->annunciations,
 	                       .commands = s->commands,
 	                       .refused = s->refused};
-	if (n <= 0) {
-		f->mean_mgdl = f->sd_mgdl = f->cv_pct = f->gmi_pct = NAN;
-		return;
-	}
-	f->mean_mgdl = s->bg_sum_mgdl / n;
-	const double var = s->bg_sum2_mgdl2 / n - f->mean_mgdl * f->mean_mgdl;
-	f->sd_mgdl = var > 0 ? sqrt(var) : 0.0;
-	f->cv_pct = f->mean_mgdl > 0 ? 100.0 * f->sd_mgdl / f->mean_mgdl : NAN;
-	f->gmi_pct = 3.31 + 0.02392 * f->mean_mgdl;
-	f->tir_70_180_pct = 100.0 * (double)s->in_70_180 / n;
-	f->below_70_pct = 100.0 * (double)s->below_70 / n;
-	f->below_54_pct = 100.0 * (double)s->below_54 / n;
-	f->above_180_pct = 100.0 * (double)s->above_180 / n;
-	f->above_250_pct = 100.0 * (double)s->above_250 / n;
-	f->lbgi = s->lbgi_sum / n;
-	f->hbgi = s->hbgi_sum / n;
+	glucose_metrics_of(&s->glucose, &f->glucose);
 }
 
 void summary_alarms_text(const summary *s, int start_min_of_day, char *buf, size_t cap)
@@ -177,12 +104,13 @@ void summary_print_line(const summary *s, const char *name, const char *patient_
 {
 	summary_figures f;
 	summary_figures_of(s, &f);
+	const glucose_metrics *g = &f.glucose;
 	char alarms[160];
 	summary_alarms_text(s, start_min_of_day, alarms, sizeof alarms);
 	fprintf(out,
 	        "%s: %s, %.2f d: BG mean %.1f mg/dL (min %.1f, max %.1f), time in 70-180 %.1f%%, "
 	        "insulin %.2f U, carbs %.1f g, alarms %s",
-	        name, patient_name, f.days, f.mean_mgdl, f.min_mgdl, f.max_mgdl, f.tir_70_180_pct,
+	        name, patient_name, f.days, g->mean_mgdl, g->min_mgdl, g->max_mgdl, g->tir_pct,
 	        f.insulin_u, f.carbs_g, alarms);
 }
 
@@ -190,6 +118,7 @@ size_t summary_json(const summary *s, char *buf, size_t cap)
 {
 	summary_figures f;
 	summary_figures_of(s, &f);
+	const glucose_metrics *g = &f.glucose;
 	/* the alarms by name and run minute; null when none was raised */
 	const bool any = s->annunciations > 0;
 	const char *q = any ? "\"" : "";
@@ -212,10 +141,10 @@ size_t summary_json(const summary *s, char *buf, size_t cap)
 	    "\"annunciations\":%lld,\"commands\":%lld,\"refused\":%lld,"
 	    "\"refused_over_ble\":%lld,\"first_alarm\":%s%s%s,\"first_alarm_min\":%s,"
 	    "\"worst_alarm\":%s%s%s,\"worst_alarm_min\":%s}",
-	    f.days, f.mean_mgdl, f.sd_mgdl, f.cv_pct, f.gmi_pct, f.min_mgdl, f.max_mgdl,
-	    f.tir_70_180_pct, f.below_70_pct, f.below_54_pct, f.above_180_pct, f.above_250_pct,
-	    f.lbgi, f.hbgi, f.insulin_u, f.basal_u, f.bolus_u, f.carbs_g,
-	    (long long)f.annunciations, (long long)f.commands, (long long)f.refused,
-	    (long long)s->refused_over_ble, q, first, q, first_min, q, worst, q, worst_min);
+	    f.days, g->mean_mgdl, g->sd_mgdl, g->cv_pct, g->gmi_pct, g->min_mgdl, g->max_mgdl,
+	    g->tir_pct, g->tbr70_pct, g->tbr54_pct, g->tar180_pct, g->tar250_pct, g->lbgi, g->hbgi,
+	    f.insulin_u, f.basal_u, f.bolus_u, f.carbs_g, (long long)f.annunciations,
+	    (long long)f.commands, (long long)f.refused, (long long)s->refused_over_ble, q, first,
+	    q, first_min, q, worst, q, worst_min);
 	return n < 0 ? 0 : (size_t)n;
 }

@@ -1,12 +1,11 @@
 /*
  * summary — the statistics of a run, accumulated row by row and event by event (no storage
- * of the trace): glucose mean, SD, CV, GMI, time in ranges, LBGI/HBGI, insulin (basal and
- * bolus), carbohydrate and annunciations.
+ * of the trace): the glucose figures (glucose_metrics.h: mean, SD, CV, GMI, time in ranges,
+ * min, max, LBGI/HBGI — defined there), insulin (basal and bolus), carbohydrate, pump
+ * commands and annunciations.
  *
- * Glucose statistics are on plasma glucose (bg_mgdl), one sample per state row
- * (t = 0 … duration). LBGI/HBGI: Kovatchev et al. 1997/2000, f(BG) = 1.509 (ln(BG)^1.084
- * − 5.381), risk = 10 f², averaged over all samples (BG at or below 20 mg/dL counts as
- * 20, at or above 600 as 600). GMI (%) = 3.31 + 0.02392 × mean glucose (Bergenstal 2018).
+ * The glucose figures are on plasma glucose (bg_mgdl), one sample per state row
+ * (t = 0 … duration). Must never compute a glucose figure itself.
  */
 #ifndef FAKEPUMP_SUMMARY_H
 #define FAKEPUMP_SUMMARY_H
@@ -16,17 +15,14 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "glucose_metrics.h"
 
 typedef struct summary {
-	int64_t samples; /* state rows seen (t = 0 … duration) */
-	double bg_sum_mgdl, bg_sum2_mgdl2;
-	double bg_min_mgdl, bg_max_mgdl;
-	int64_t in_70_180, below_70, below_54, above_180, above_250;
-	double lbgi_sum, hbgi_sum;
-	double basal_u, bolus_u; /* delivered over [0, duration) */
-	double carbs_g;          /* eaten over [0, duration) */
-	int64_t minutes;         /* integrated minutes */
-	int64_t annunciations;   /* raised */
+	glucose_accumulator glucose; /* bg_mgdl of every state row (t = 0 … duration) */
+	double basal_u, bolus_u;     /* delivered over [0, duration) */
+	double carbs_g;              /* eaten over [0, duration) */
+	int64_t minutes;             /* integrated minutes */
+	int64_t annunciations;       /* raised */
 	/* the first one raised, and the worst (alarm > warning > notice; the first of the
 	 * worst kind): pump_annunciation_type, 0 when none */
 	int first_alarm, worst_alarm, worst_alarm_rank;
@@ -43,9 +39,7 @@ void summary_add_event(summary *s, const pump_event *ev);
 /* The figures, computed from the sums. */
 typedef struct summary_figures {
 	double days;
-	double mean_mgdl, sd_mgdl, cv_pct, gmi_pct, min_mgdl, max_mgdl;
-	double tir_70_180_pct, below_70_pct, below_54_pct, above_180_pct, above_250_pct;
-	double lbgi, hbgi;
+	glucose_metrics glucose;
 	double insulin_u, basal_u, bolus_u, carbs_g;
 	int64_t annunciations, commands, refused;
 } summary_figures;

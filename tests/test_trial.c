@@ -1,8 +1,9 @@
 /*
  * Tests of the trial (sim/trial/): --patients, the per-patient seeds, the meal plan as
  * events, and the run — the batch engine (every vector path this CPU has) gives the scalar
- * engine's results bit for bit, whatever the thread count; a patient whose glucose reaches
- * 0 is failed and ends there; the table's columns are the issue's.
+ * engine's results bit for bit, whatever the thread count; a patient's glucose figures are
+ * a run summary's on the same minutes; a patient whose glucose reaches 0 is failed and ends
+ * there; the table's columns are the issue's.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -10,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "glucose_metrics.h"
+#include "engine.h"
+#include "summary.h"
 #include "trial.h"
 #include "trial_table.h"
 
@@ -49,37 +51,6 @@ Test(trial_patients, mistakes_are_refused_with_a_suggestion)
 	cr_assert(strstr(err, "adult#001 is named twice"), "%s", err);
 	cr_assert_not(trial_parse_patients("adult#001,", &d, err, sizeof err));
 	cr_assert_not(trial_parse_patients("adult#011", &d, err, sizeof err));
-}
-
-Test(glucose_metrics, risk_summed_in_batches_has_the_bits_of_one_sample_at_a_time)
-{
-	/* 1,000 samples (not a multiple of the batch), lows and highs, and at or below 1 */
-	glucose_accumulator a;
-	glucose_accumulator_init(&a);
-	double low = 0.0, high = 0.0;
-	unsigned x = 777;
-	for (int i = 0; i < 1000; i++) {
-		x = x * 1103515245u + 12345u;
-		const double bg =
-		    i % 97 == 0 ? 0.5 : 20.0 + (double)(x >> 8) / (double)(1u << 24) * 500.0;
-		glucose_accumulator_add(&a, bg);
-		const double lbg = log(fmax(bg, 1.0));
-		const double f = 1.509 * ((lbg > 0.0 ? exp(1.084 * log(lbg)) : 0.0) - 5.381);
-		if (f < 0.0)
-			low += 10.0 * f * f;
-		else
-			high += 10.0 * f * f;
-	}
-	glucose_accumulator_finish(&a);
-	cr_assert(a.low_risk == low && a.high_risk == high, "%.17g %.17g against %.17g %.17g",
-	          a.low_risk, a.high_risk, low, high);
-	glucose_metrics m;
-	glucose_metrics_of(&a, &m);
-	cr_assert_eq(m.samples, 1000);
-	cr_assert(m.lbgi == low / 1000.0 && m.hbgi == high / 1000.0);
-	/* finishing again adds nothing */
-	glucose_accumulator_finish(&a);
-	cr_assert(a.low_risk == low && a.high_risk == high);
 }
 
 Test(trial_seeds, each_patient_and_stream_has_its_own_seed_and_the_same_inputs_the_same)
@@ -172,14 +143,14 @@ Test(trial_plan, without_controller_option_the_bases_is_used_else_basal_bolus)
 	free(p);
 }
 
-/* The results of `d` run by `engine` on `threads`. */
-static void run(const trial_definition *d, trial_engine engine, int threads,
+/* The results of `d` run by `which` engine on `threads`. */
+static void run(const trial_definition *d, trial_engine which, int threads,
                 trial_patient_result *results)
 {
 	char err[512];
 	trial_plan *p = malloc(sizeof *p);
 	cr_assert(trial_plan_make(d, p, err, sizeof err), "%s", err);
-	const trial_run_options o = {.engine = engine, .threads = threads};
+	const trial_run_options o = {.engine = which, .threads = threads};
 	cr_assert(trial_run(p, &o, results, err, sizeof err), "%s", err);
 	trial_plan_free(p);
 	free(p);
@@ -198,6 +169,52 @@ static void assert_same(const trial_patient_result *a, const trial_patient_resul
 		          a[i].patient->name, a[i].acc.sum / (double)a[i].acc.n,
 		          b[i].acc.sum / (double)b[i].acc.n, a[i].acc.min, b[i].acc.min);
 	}
+}
+
+/* A run's summary (summary.c, `fakepump run`) and a trial's table take their glucose figures
+ * from one place: on the same minutes of the same patient they are the same bits. */
+Test(trial_metrics, a_trial_row_has_the_run_summarys_glucose_figures_on_the_same_minutes,
+     .timeout = 300)
+{
+	/* a child on variable meals: lows and highs both */
+	trial_definition d = some_patients(21, 1, 2, CONTROLLER_BASAL_BOLUS, MEAL_PLAN_VARIABLE);
+	trial_patient_result results[TRIAL_MAX_PATIENTS];
+	run(&d, TRIAL_ENGINE_SCALAR, 1, results);
+	cr_assert_eq(results[0].status, TRIAL_OK);
+
+	char err[512];
+	trial_plan *p = malloc(sizeof *p);
+	cr_assert(trial_plan_make(&d, p, err, sizeof err), "%s", err);
+	scenario sc;
+	cr_assert(trial_plan_scenario(p, 0, &sc, err, sizeof err), "%s", err);
+	engine *e = engine_new(&sc);
+	cr_assert_not_null(e);
+	summary s;
+	summary_init(&s);
+	engine_row row;
+	engine_status st;
+	/* the trial takes t = 0 … duration − 1; a run's summary the final row as well */
+	while ((st = engine_next(e, &row)) == ENGINE_ROW && row.t_min < sc.duration_min)
+		summary_add(&s, &row, 1);
+	cr_assert(st == ENGINE_ROW || st == ENGINE_LAST_ROW, "%s", engine_error(e));
+	cr_assert_eq(row.t_min, sc.duration_min);
+	engine_free(e);
+	scenario_free(&sc);
+
+	cr_assert_eq(s.glucose.n, results[0].acc.n);
+	cr_assert(memcmp(&s.glucose, &results[0].acc, sizeof s.glucose) == 0,
+	          "summary: mean %.17g, low risk %.17g; trial: %.17g, %.17g",
+	          s.glucose.sum / (double)s.glucose.n, s.glucose.low_risk,
+	          results[0].acc.sum / (double)results[0].acc.n, results[0].acc.low_risk);
+	summary_figures f;
+	summary_figures_of(&s, &f);
+	trial_row rows[TRIAL_TABLE_MAX_ROWS];
+	trial_table_rows(p, results, rows);
+	cr_assert(memcmp(&f.glucose, &rows[0].m, sizeof f.glucose) == 0);
+	cr_assert_gt(f.glucose.lbgi, 0.0);
+	cr_assert_gt(f.glucose.hbgi, 0.0);
+	trial_plan_free(p);
+	free(p);
 }
 
 Test(trial_run, the_batch_engine_gives_the_scalar_engines_results_bit_for_bit, .timeout = 600)

@@ -111,20 +111,21 @@ void run_report_write(const run_report *r, FILE *out)
 	put(out, "alarms", r->alarms);
 	if (r->has_figures) {
 		const summary_figures *f = &r->figures;
+		const glucose_metrics *g = &f->glucose;
 		const double v[] = {f->days,
-		                    f->mean_mgdl,
-		                    f->sd_mgdl,
-		                    f->cv_pct,
-		                    f->gmi_pct,
-		                    f->min_mgdl,
-		                    f->max_mgdl,
-		                    f->tir_70_180_pct,
-		                    f->below_70_pct,
-		                    f->below_54_pct,
-		                    f->above_180_pct,
-		                    f->above_250_pct,
-		                    f->lbgi,
-		                    f->hbgi,
+		                    g->mean_mgdl,
+		                    g->sd_mgdl,
+		                    g->cv_pct,
+		                    g->gmi_pct,
+		                    g->min_mgdl,
+		                    g->max_mgdl,
+		                    g->tir_pct,
+		                    g->tbr70_pct,
+		                    g->tbr54_pct,
+		                    g->tar180_pct,
+		                    g->tar250_pct,
+		                    g->lbgi,
+		                    g->hbgi,
 		                    f->insulin_u,
 		                    f->basal_u,
 		                    f->bolus_u,
@@ -212,12 +213,27 @@ bool run_report_read(const char *text, run_report *r)
 				char *p = value;
 				for (int i = 0; i < 21; i++)
 					n[i] = strtod(p, &p);
-				*f = (summary_figures){
-				    n[0],          n[1],  n[2],  n[3],           n[4],
-				    n[5],          n[6],  n[7],  n[8],           n[9],
-				    n[10],         n[11], n[12], n[13],          n[14],
-				    n[15],         n[16], n[17], (int64_t)n[18], (int64_t)n[19],
-				    (int64_t)n[20]};
+				*f = (summary_figures){.days = n[0],
+				                       .glucose = {.mean_mgdl = n[1],
+				                                   .sd_mgdl = n[2],
+				                                   .cv_pct = n[3],
+				                                   .gmi_pct = n[4],
+				                                   .min_mgdl = n[5],
+				                                   .max_mgdl = n[6],
+				                                   .tir_pct = n[7],
+				                                   .tbr70_pct = n[8],
+				                                   .tbr54_pct = n[9],
+				                                   .tar180_pct = n[10],
+				                                   .tar250_pct = n[11],
+				                                   .lbgi = n[12],
+				                                   .hbgi = n[13]},
+				                       .insulin_u = n[14],
+				                       .basal_u = n[15],
+				                       .bolus_u = n[16],
+				                       .carbs_g = n[17],
+				                       .annunciations = (int64_t)n[18],
+				                       .commands = (int64_t)n[19],
+				                       .refused = (int64_t)n[20]};
 				r->has_figures = true;
 			} else if (KEY("expectation")) {
 				if (r->expectation_count == cap) {

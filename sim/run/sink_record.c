@@ -79,7 +79,7 @@ static void on_finish(void *self, const run_ending *end, run_report *rep)
 	char json[1400];
 	summary_with_ending(end->sum, end->cause, json, sizeof json);
 	if (!recorder_end_run(rec, status_of(rep, end->sc->expectation_count),
-	                      end->sum->samples > 0 ? json : NULL))
+	                      end->sum->glucose.n > 0 ? json : NULL))
 		run_report_fail(rep, recorder_error(rec));
 }
 

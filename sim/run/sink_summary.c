@@ -14,7 +14,7 @@ static void on_finish(void *self, const run_ending *end, run_report *rep)
 {
 	(void)self, (void)rep;
 	const run_options *opt = end->opt;
-	if (end->sum->samples <= 0)
+	if (end->sum->glucose.n == 0)
 		return;
 	const bool stdout_taken = (opt->csv_path && strcmp(opt->csv_path, "-") == 0) ||
 	                          (opt->events_path && strcmp(opt->events_path, "-") == 0);

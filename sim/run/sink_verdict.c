@@ -109,7 +109,7 @@ static void on_finish(void *self, const run_ending *end, run_report *rep)
 		rep->message[0] = '\0';
 	}
 	rep->checks = sc->expectation_count;
-	if (v->sum.samples > 0) {
+	if (v->sum.glucose.n > 0) {
 		summary_figures_of(&v->sum, &rep->figures);
 		rep->has_figures = true;
 		summary_alarms_text(&v->sum, sc->start_min_of_day, rep->alarms, sizeof rep->alarms);

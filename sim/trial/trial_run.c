@@ -140,7 +140,6 @@ static bool job_begin(shared *sh, size_t i, bool external)
 
 static void job_end(shared *sh, job *j)
 {
-	glucose_accumulator_finish(&sh->results[j->index].acc); /* the last samples' risk */
 	if (j->trace && trial_trace_close(j->trace) != 0) {
 		char err[256];
 		snprintf(err, sizeof err, "--traces: writing %s's trace failed",

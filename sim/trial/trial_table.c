@@ -1,32 +1,14 @@
 /*
  * trial_table — a trial's rows and their CSV, JSON and human forms (see trial_table.h).
  */
-#include <assert.h>
 #include <math.h>
 #include <string.h>
 
 #include "trial_table.h"
 
-static void merge(glucose_accumulator *into, const glucose_accumulator *a)
-{
-	assert(a->pending == 0 && into->pending == 0); /* both finished */
-	into->n += a->n;
-	into->sum += a->sum;
-	into->sum_sq += a->sum_sq;
-	into->below54 += a->below54;
-	into->below70 += a->below70;
-	into->in_range += a->in_range;
-	into->above180 += a->above180;
-	into->above250 += a->above250;
-	into->min = fmin(into->min, a->min);
-	into->max = fmax(into->max, a->max);
-	into->low_risk += a->low_risk;
-	into->high_risk += a->high_risk;
-}
-
 static void add_patient(trial_row *row, const trial_patient_result *r)
 {
-	merge(&row->acc, &r->acc);
+	glucose_accumulator_merge(&row->acc, &r->acc);
 	row->insulin_u += r->insulin_u;
 	row->minutes += r->minutes;
 	row->patients++;
