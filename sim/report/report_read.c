@@ -89,6 +89,16 @@ void report_db_close(report_db *db)
 	free(db);
 }
 
+sqlite3 *report_db_handle(report_db *db)
+{
+	return db->db;
+}
+
+const char *report_db_path(const report_db *db)
+{
+	return db->path;
+}
+
 int64_t *report_db_run_ids(report_db *db, size_t *n, char *err, size_t errlen)
 {
 	*n = 0;
