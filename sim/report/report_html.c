@@ -36,6 +36,7 @@ static const char CSS[] =
     "tr.group td{font-weight:bold;background:#f7f7f7}\n"
     "pre.base{white-space:pre-wrap;border:1px solid #ccc;padding:1.5mm;max-height:none}\n"
     "h4{font-size:10pt;margin:3mm 0 0}\n"
+    "table.patients{font-size:7pt}table.patients th,table.patients td{padding:0.6mm 0.7mm}\n"
     "article.threat{break-inside:avoid;border:1px solid #bbb;padding:2mm 3mm;margin:3mm 0}\n"
     ".pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:3mm}\n"
     ".side,td{overflow-wrap:anywhere}\n"
