@@ -314,7 +314,7 @@ Test(report_trial, a_trial_id_that_is_not_there_is_refused_with_the_ids_there_ar
 }
 
 Test(report_trial, a_database_of_runs_and_trials_reports_both_and_one_of_runs_has_no_trial,
-     .timeout = 180)
+     .timeout = 120)
 {
 	char *dir = make_temp_dir();
 	char yaml[512], db[512], html[512];
@@ -363,6 +363,58 @@ Test(report_trial, a_database_of_runs_and_trials_reports_both_and_one_of_runs_ha
 	cr_assert_null(strstr(page, "<section class=\"run\""));
 	cr_assert_null(strstr(page, "Summary of runs"));
 	free(page);
+	remove_tree(dir);
+	free(dir);
+}
+
+Test(report_trial, trials_of_two_controllers_are_compared_cohort_by_cohort, .timeout = 120)
+{
+	char *dir = make_temp_dir();
+	const char *bb[] = {"--patients", "adult#001,child#003", "--days", "1", NULL};
+	const char *oref0[] = {
+	    "--patients", "adult#001,child#003", "--days", "1", "--controller", "oref0", NULL};
+	free(record_trial(dir, "c.db", bb, 0));
+	free(record_trial(dir, "c.db", oref0, 0));
+	report_db *d = open_db(dir, "c.db");
+	report_trial t[2] = {{0}, {0}};
+	char err[600] = "";
+	for (int i = 0; i < 2; i++)
+		cr_assert(report_db_read_trial(d, i + 1, false, &t[i], err, sizeof err), "%s", err);
+	FILE *f = tmpfile();
+	report_html_trials_summary(f, t, 2);
+	const long len = ftell(f);
+	rewind(f);
+	char *html = calloc((size_t)len + 1, 1);
+	cr_assert_eq(fread(html, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	cr_assert(strstr(html, "<h3>The trials compared, cohort by cohort</h3>"));
+	cr_assert(strstr(html, "oref0"));
+	const char *groups[] = {"cohort:adult", "cohort:child", "all"};
+	for (size_t g = 0; g < 3; g++) {
+		char key[64];
+		snprintf(key, sizeof key, "<td class=\"nb\">%s</td>", groups[g]);
+		const char *row = strstr(html, key);
+		cr_assert_not_null(row, "%s", groups[g]);
+		for (int i = 0; i < 2; i++) {
+			const trial_row *r = report_trial_row(&t[i], groups[g]);
+			char tir[32];
+			snprintf(tir, sizeof tir, ">%.1f</span> / ", r->m.tir_pct);
+			/* the trial's own cell of the group's row: its i-th number cell */
+			const char *cell = strstr(row, "<td class=\"num\">");
+			for (int k = 0; k < i && cell; k++)
+				cell = strstr(cell + 1, "<td class=\"num\">");
+			cr_assert_not_null(cell);
+			char *text = strndup(cell, (size_t)(strstr(cell, "</td>") - cell));
+			cr_assert(strstr(text, tir), "%s, trial %d: %s in %s", groups[g], i + 1,
+			          tir, text);
+			free(text);
+		}
+	}
+	cr_assert_null(strstr(html, "cohort:adolescent"), "no row for a cohort no trial has");
+	free(html);
+	for (int i = 0; i < 2; i++)
+		report_trial_clear(&t[i]);
+	report_db_close(d);
 	remove_tree(dir);
 	free(dir);
 }

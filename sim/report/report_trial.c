@@ -62,10 +62,10 @@ int64_t *report_db_trial_ids(report_db *rdb, size_t *n, char *err, size_t errlen
 	}
 	*n = ids->len;
 	int64_t *out = malloc((ids->len ? ids->len : 1) * sizeof *out);
-	if (out)
-		memcpy(out, ids->data, ids->len * sizeof *out);
-	else
+	if (!out)
 		snprintf(err, errlen, "out of memory");
+	else if (ids->len) /* an empty GArray's data may be NULL */
+		memcpy(out, ids->data, ids->len * sizeof *out);
 	g_array_free(ids, TRUE);
 	return out;
 }

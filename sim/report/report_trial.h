@@ -54,7 +54,7 @@ typedef struct report_trial {
 	/* The pictures' data (full only): one column, the trial's controller. */
 	bool has_figures;
 	trial_figures figures;
-	char figures_missing[400]; /* why not, and how to get them ("" when has_figures) */
+	char figures_missing[640]; /* why not, and how to get them ("" when has_figures) */
 } report_trial;
 
 /* The ids of every trial, oldest first (malloc'd, *n of them; an empty array with *n = 0

@@ -49,7 +49,8 @@ static const char *meals_words(const char *meals)
 
 static void trial_anchor(FILE *f, const report_trial *t)
 {
-	fprintf(f, "<a href=\"#trial-%lld\">trial %lld</a>", (long long)t->id, (long long)t->id);
+	fprintf(f, "<a class=\"nb\" href=\"#trial-%lld\">trial %lld</a>", (long long)t->id,
+	        (long long)t->id);
 }
 
 /* "30 patients × 14 days, oref0, standard meals" */
@@ -106,6 +107,55 @@ void report_html_trials_cover(FILE *f, const report_trial *trials, size_t n)
 	fprintf(f, "</table>\n");
 }
 
+/* Several trials (controllers, meal plans, sensors) side by side, cohort by cohort: each
+ * cell the group's time in range, below 70 and below 54 from its trial's table. */
+static void compared(FILE *f, const report_trial *trials, size_t n)
+{
+	if (n < 2)
+		return;
+	fprintf(f, "<h3>The trials compared, cohort by cohort</h3>\n<p class=\"note\">Each "
+	           "cell: time in range 70–180 / below 70 / below 54 mg/dL, %% of the minutes "
+	           "(the mean over the group's patients, from its trial's table); red: a "
+	           "consensus target missed. Compare trials of the same patients, days and "
+	           "meals.</p>\n<table class=\"compared\"><tr><th>group</th>");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<th>");
+		trial_anchor(f, &trials[i]);
+		fprintf(f, ": ");
+		headline(f, &trials[i]);
+		fprintf(f, "</th>");
+	}
+	fprintf(f, "</tr>\n");
+	static const char *const groups[] = {"cohort:adult", "cohort:adolescent", "cohort:child",
+	                                     "all"};
+	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+		bool any = false;
+		for (size_t i = 0; i < n && !any; i++)
+			any = report_trial_row(&trials[i], groups[g]) != NULL;
+		if (!any)
+			continue;
+		fprintf(f, "<tr><td class=\"nb\">%s</td>", groups[g]);
+		for (size_t i = 0; i < n; i++) {
+			const trial_row *r = report_trial_row(&trials[i], groups[g]);
+			if (!r) {
+				fprintf(f, "<td>–</td>");
+				continue;
+			}
+			fprintf(f,
+			        "<td class=\"num\"><span class=\"%s\">%.1f</span> / <span "
+			        "class=\"%s\">%.2f</span> / <span class=\"%s\">%.2f</span>",
+			        r->m.tir_pct > 70 ? "" : "bad", r->m.tir_pct,
+			        r->m.tbr70_pct < 4 ? "" : "bad", r->m.tbr70_pct,
+			        r->m.tbr54_pct < 1 ? "" : "bad", r->m.tbr54_pct);
+			if (r->failed)
+				fprintf(f, "<br><span class=\"bad\">%zu failed</span>", r->failed);
+			fprintf(f, "</td>");
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n");
+}
+
 void report_html_trials_summary(FILE *f, const report_trial *trials, size_t n)
 {
 	if (n == 0)
@@ -149,7 +199,9 @@ void report_html_trials_summary(FILE *f, const report_trial *trials, size_t n)
 			fprintf(f, "<br>… and %zu more", t->failure_count - 10);
 		fprintf(f, "</td></tr>\n");
 	}
-	fprintf(f, "</table>\n</section>\n");
+	fprintf(f, "</table>\n");
+	compared(f, trials, n);
+	fprintf(f, "</section>\n");
 }
 
 /* ---- one trial --------------------------------------------------------------------- */
@@ -318,7 +370,7 @@ static void failures(FILE *f, const report_trial *t)
 static void pictures(FILE *f, const report_trial *t)
 {
 	fprintf(f,
-	        "<div class=\"long\" id=\"trial-%lld-agp\"><h3>Glucose by time of day (AGP) "
+	        "<div class=\"pictures\" id=\"trial-%lld-agp\"><h3>Glucose by time of day (AGP) "
 	        "per cohort</h3>\n",
 	        (long long)t->id);
 	if (!t->has_figures) {
@@ -342,7 +394,9 @@ static void pictures(FILE *f, const report_trial *t)
 		snprintf(name, sizeof name, "%s%s",
 		         k == FIGURES_COHORT_ALL ? "" : "cohort:", trial_figures_cohort_name(k));
 		const trial_row *r = report_trial_row(t, k == FIGURES_COHORT_ALL ? "all" : name);
-		fprintf(f, "<h4>%s", k == FIGURES_COHORT_ALL ? "every patient" : name + 7);
+		/* a cohort's title and its chart on one page */
+		fprintf(f, "<div class=\"long\"><h4>%s",
+		        k == FIGURES_COHORT_ALL ? "every patient" : name + 7);
 		if (r)
 			fprintf(f,
 			        " — %zu patient%s; the table's time in range %.1f %%, below 70 "
@@ -358,6 +412,7 @@ static void pictures(FILE *f, const report_trial *t)
 		         r ? r->patients : 0, r && r->patients == 1 ? "" : "s", t->days,
 		         t->days == 1 ? "" : "s");
 		report_svg_agp_profile(f, c->profile[k], title, caption);
+		fprintf(f, "</div>\n");
 	}
 	fprintf(f,
 	        "</div>\n<div class=\"long\" id=\"trial-%lld-cvga\"><h3>Control-Variability "
