@@ -418,3 +418,73 @@ Test(report_trial, trials_of_two_controllers_are_compared_cohort_by_cohort, .tim
 	remove_tree(dir);
 	free(dir);
 }
+
+Test(report_trial, a_merged_trial_reads_as_its_merge_wrote_it_and_a_shard_says_it_is_one,
+     .timeout = 120)
+{
+	char *dir = make_temp_dir();
+	char s0[512], s1[512], merged[512], csv[512];
+	snprintf(s0, sizeof s0, "%s/s0.db", dir);
+	snprintf(s1, sizeof s1, "%s/s1.db", dir);
+	snprintf(merged, sizeof merged, "%s/m.db", dir);
+	snprintf(csv, sizeof csv, "%s/m.csv", dir);
+	const char *shard0[] = {"--patients", THREE, "--days", "1", "--shard", "0/2", NULL};
+	const char *shard1[] = {"--patients", THREE, "--days", "1", "--shard", "1/2", NULL};
+	free(record_trial(dir, "s0.db", shard0, 0));
+	free(record_trial(dir, "s1.db", shard1, 0));
+	const char *merge[] = {"merge", merged, s0, s1, "--csv", csv, "-q", NULL};
+	run_result rr = run_fakepump(merge);
+	cr_assert_eq(rr.exit_status, 0, "%s%s", rr.out, rr.err);
+	run_result_free(&rr);
+
+	/* a shard: its own patients, and it says so */
+	report_db *d = open_db(dir, "s1.db");
+	report_trial t = {0};
+	char err[600] = "";
+	cr_assert(report_db_read_trial(d, 1, true, &t, err, sizeof err), "%s", err);
+	cr_assert_eq(t.shard_index, 1);
+	cr_assert_eq(t.shard_count, 2);
+	cr_assert_eq(t.patient_count, 1, "shard 1/2 of 3 patients: the second");
+	char *html = section_of(&t);
+	cr_assert(strstr(html, "This database is shard 1 of 2 of a larger trial"));
+	free(html);
+	report_trial_clear(&t);
+	report_db_close(d);
+
+	/* the merged database: no trials row, one trial from its manifest and results */
+	d = open_db(dir, "m.db");
+	size_t n = 99;
+	int64_t *runs = report_db_run_ids(d, &n, err, sizeof err);
+	cr_assert_not_null(runs, "%s", err);
+	cr_assert_eq(n, 0, "a merged trial's database has no runs");
+	free(runs);
+	cr_assert(report_db_read_trial(d, 1, true, &t, err, sizeof err), "%s", err);
+	cr_assert(t.merged);
+	cr_assert_eq(t.patient_count, 3);
+	cr_assert_eq(t.days, 1);
+	cr_assert_str_eq(t.controller, "basal-bolus");
+	cr_assert(t.has_figures, "%s", t.figures_missing);
+	cr_assert_eq(t.figures.columns[0].patient_count, 3);
+	csv_table c;
+	cr_assert_eq(csv_load(csv, &c), 0);
+	cr_assert_eq(c.rows, t.row_count, "the merge's CSV and the report have the same rows");
+	const int tir = csv_column(&c, "tir_pct"), mean = csv_column(&c, "mean_mgdl");
+	for (size_t i = 0; i < c.rows; i++) {
+		const trial_row *r = report_trial_row(&t, c.cells[i][0]);
+		cr_assert_not_null(r, "%s", c.cells[i][0]);
+		char a[32], b[32];
+		snprintf(a, sizeof a, "%.2f", r->m.tir_pct);
+		snprintf(b, sizeof b, "%.1f", r->m.mean_mgdl);
+		cr_assert_str_eq(a, c.cells[i][tir], "%s", c.cells[i][0]);
+		cr_assert_str_eq(b, c.cells[i][mean], "%s", c.cells[i][0]);
+	}
+	csv_free(&c);
+	html = section_of(&t);
+	cr_assert(strstr(html, "put together by 'fakepump merge'"));
+	cr_assert_eq(count(html, "<circle class=\"patient\""), 3);
+	free(html);
+	report_trial_clear(&t);
+	report_db_close(d);
+	remove_tree(dir);
+	free(dir);
+}

@@ -17,7 +17,9 @@
 
 typedef struct report_db report_db;
 
-/* Opens an existing fakepump database for reading; NULL with the reason in err. */
+/* Opens an existing fakepump database for reading — a run database, or the database of a
+ * trial `fakepump merge` wrote (a trial, no runs: report_trial.h); NULL with the reason in
+ * err. */
 report_db *report_db_open(const char *path, char *err, size_t errlen);
 void report_db_close(report_db *db);
 /* The open database and its path, for the report's other readers (report_trial.h); owned

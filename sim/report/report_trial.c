@@ -41,12 +41,24 @@ static bool has_table(sqlite3 *db, const char *name)
 	return yes;
 }
 
+/* A database `fakepump merge` wrote: the trial's manifest and results, no `trials` row. */
+static bool merged_trial(sqlite3 *db)
+{
+	return !has_table(db, "trials") && has_table(db, "shard_manifest") &&
+	       has_table(db, "trial_results");
+}
+
+enum { MERGED_TRIAL_ID = 1 };
+
 int64_t *report_db_trial_ids(report_db *rdb, size_t *n, char *err, size_t errlen)
 {
 	sqlite3 *db = report_db_handle(rdb);
 	*n = 0;
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	if (has_table(db, "trials")) {
+	if (merged_trial(db)) {
+		const int64_t one = MERGED_TRIAL_ID;
+		g_array_append_val(ids, one);
+	} else if (has_table(db, "trials")) {
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_prepare_v2(db, "SELECT id FROM trials ORDER BY id", -1, &st, NULL) !=
 		    SQLITE_OK) {
@@ -93,10 +105,57 @@ static void no_such_trial(report_db *rdb, int64_t id, char *err, size_t errlen)
 	free(ids);
 }
 
+static char *definition_value(const char *def, const char *key);
+
+/* A merged trial's definition, from its shard manifest (trial_shard_definition's keys). */
+static bool read_merged_definition(report_db *rdb, report_trial *t, char *err, size_t errlen)
+{
+	shard_manifest m;
+	char why[256] = "";
+	if (!shard_db_read(report_db_handle(rdb), &m, why, sizeof why)) {
+		snprintf(err, errlen, "%s: %s", report_db_path(rdb), why);
+		return false;
+	}
+	char *days = definition_value(m.definition, "days"),
+	     *seed = definition_value(m.definition, "seed"),
+	     *base = definition_value(m.definition, "base"),
+	     *cgm = definition_value(m.definition, "cgm");
+	t->id = MERGED_TRIAL_ID;
+	t->hash = definition_value(m.definition, "hash");
+	t->controller = definition_value(m.definition, "controller");
+	t->meals = definition_value(m.definition, "meals");
+	t->days = days ? atoi(days) : 0;
+	t->seed = seed ? (uint32_t)strtoul(seed, NULL, 10) : 0;
+	t->base_path = base && *base ? g_strdup(base) : NULL;
+	t->cgm = cgm && *cgm ? g_strdup(cgm) : NULL;
+	t->population = definition_value(m.definition, "population");
+	if (t->population && !*t->population)
+		g_clear_pointer(&t->population, g_free);
+	t->build = m.version[0] ? g_strdup(m.version) : NULL;
+	t->merged = true;
+	t->wall_s = NAN;
+	g_free(days);
+	g_free(seed);
+	g_free(base);
+	g_free(cgm);
+	shard_manifest_clear(&m);
+	if (!t->hash || !t->controller || !t->meals) {
+		snprintf(err, errlen, "%s: its shard manifest names no trial", report_db_path(rdb));
+		return false;
+	}
+	return true;
+}
+
 static bool read_definition(report_db *rdb, int64_t id, report_trial *t, char *err, size_t errlen)
 {
 	sqlite3 *db = report_db_handle(rdb);
 	sqlite3_stmt *st = NULL;
+	if (merged_trial(db)) {
+		if (id == MERGED_TRIAL_ID)
+			return read_merged_definition(rdb, t, err, errlen);
+		no_such_trial(rdb, id, err, errlen);
+		return false;
+	}
 	if (!has_table(db, "trials") ||
 	    sqlite3_prepare_v2(db,
 	                       "SELECT id, definition_sha256, base_path, base_text, patients, "
@@ -146,23 +205,26 @@ static void patients_free(patients *p)
 }
 
 /* How many rows trial `id` has in trial_patients (0 when unreadable). */
-static size_t patient_rows(sqlite3 *db, int64_t id)
+static size_t patient_rows(sqlite3 *db, int64_t id, bool merged)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t k = 0;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM trial_patients WHERE trial_id = ?1", -1,
-	                       &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db,
+	                       merged ? "SELECT count(*) FROM trial_results WHERE ?1 = ?1"
+	                              : "SELECT count(*) FROM trial_patients WHERE trial_id = ?1",
+	                       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_bind_int64(st, 1, id) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		k = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return k > 0 ? (size_t)k : 0;
 }
 
-static bool read_patients(report_db *rdb, int64_t id, patients *p, char *err, size_t errlen)
+static bool read_patients(report_db *rdb, int64_t id, bool merged, patients *p, char *err,
+                          size_t errlen)
 {
 	sqlite3 *db = report_db_handle(rdb);
 	sqlite3_stmt *st = NULL;
-	const size_t n = patient_rows(db, id);
+	const size_t n = patient_rows(db, id, merged);
 	p->params = g_try_new0(patient_params, n ? n : 1);
 	p->results = g_try_new0(trial_patient_result, n ? n : 1);
 	if (!p->params || !p->results) {
@@ -170,12 +232,16 @@ static bool read_patients(report_db *rdb, int64_t id, patients *p, char *err, si
 		         report_db_path(rdb), id, n);
 		return false;
 	}
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT patient, status, why, minutes, insulin_u, samples, bg_sum, "
-	                       "bg_sum_sq, below54, below70, in_range, above180, above250, "
-	                       "min_mgdl, max_mgdl, low_risk_sum, high_risk_sum FROM "
-	                       "trial_patients WHERE trial_id = ?1 ORDER BY seq",
-	                       -1, &st, NULL) != SQLITE_OK ||
+	/* the same columns in both: a merged trial's are every field of its results
+	 * (sim/trial/trial_shard.h), its `why` '' when ok */
+	static const char *const sql[2] = {
+	    "SELECT patient, status, why, minutes, insulin_u, samples, bg_sum, bg_sum_sq, "
+	    "below54, below70, in_range, above180, above250, min_mgdl, max_mgdl, low_risk_sum, "
+	    "high_risk_sum FROM trial_patients WHERE trial_id = ?1 ORDER BY seq",
+	    "SELECT patient, status, why, minutes, insulin_u, samples, bg_sum, bg_sum_sq, "
+	    "below54, below70, in_range, above180, above250, min_mgdl, max_mgdl, low_risk_sum, "
+	    "high_risk_sum FROM trial_results WHERE ?1 = ?1 ORDER BY item"};
+	if (sqlite3_prepare_v2(db, sql[merged], -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: trial_patients: %s", report_db_path(rdb),
 		         sqlite3_errmsg(db));
@@ -343,7 +409,14 @@ bool report_db_read_trial(report_db *db, int64_t id, bool full, report_trial *t,
 {
 	patients p = {0};
 	bool ok = read_definition(db, id, t, err, errlen) &&
-	          read_patients(db, id, &p, err, errlen) && make_table(t, &p, full, err, errlen);
+	          read_patients(db, id, t->merged, &p, err, errlen) &&
+	          make_table(t, &p, full, err, errlen);
+	if (ok && t->merged && p.count <= 100) { /* the names, as a trials row has them */
+		GString *names = g_string_new(NULL);
+		for (size_t i = 0; i < p.count; i++)
+			g_string_append_printf(names, "%s%s", i ? "," : "", p.params[i].name);
+		t->patients_text = g_string_free(names, FALSE);
+	}
 	patients_free(&p);
 	if (ok)
 		read_figures(db, t, full);
@@ -354,9 +427,10 @@ bool report_db_read_trial(report_db *db, int64_t id, bool full, report_trial *t,
 
 void report_trial_clear(report_trial *t)
 {
-	char **strings[] = {&t->hash,       &t->base_path, &t->base_text,  &t->patients_text,
-	                    &t->controller, &t->meals,     &t->cgm,        &t->engine,
-	                    &t->build,      &t->host,      &t->started_at, &t->ended_at};
+	char **strings[] = {&t->population,    &t->hash,       &t->base_path, &t->base_text,
+	                    &t->patients_text, &t->controller, &t->meals,     &t->cgm,
+	                    &t->engine,        &t->build,      &t->host,      &t->started_at,
+	                    &t->ended_at};
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		g_free(*strings[i]);
 	for (size_t i = 0; i < t->failure_count; i++) {

@@ -14,6 +14,10 @@
  * names the trial's definition hash. Otherwise `figures_missing` says what is missing and
  * how to get it, for the report to print.
  *
+ * A database `fakepump merge` wrote has no `trials` row: its one trial (id 1) is read from
+ * its shard manifest (the definition) and trial_results (every patient's raw sums), which
+ * is how merge itself writes its table; started_at, host and engine are not recorded there.
+ *
  * Memory: a trial's patients' rows (about 1.5 KB a patient) while it is read; the light
  * model keeps only the cohort and overall rows and the failed patients.
  */
@@ -38,6 +42,8 @@ typedef struct report_trial {
 	/* the `trials` row (docs/database.md); NULL where the column is NULL */
 	char *hash, *base_path, *base_text, *patients_text, *controller, *meals, *cgm, *engine;
 	char *build, *host, *started_at, *ended_at;
+	char *population; /* --population's "adolescent,adult,child x 1000", else NULL */
+	bool merged;      /* from a database `fakepump merge` wrote: no trials row (id 1) */
 	int days, threads;
 	uint32_t seed;
 	double wall_s;

@@ -66,6 +66,15 @@ static void headline(FILE *f, const report_trial *t)
 
 /* ---- cover and summary ------------------------------------------------------------- */
 
+/* A merged trial's provenance: what its database keeps of it. */
+static void merged_words(FILE *f, const report_trial *t)
+{
+	fprintf(f, "put together by 'fakepump merge' from the shards run by fakepump ");
+	E(t->build ? t->build : "(build not recorded)");
+	fprintf(f, "; when, where and on which engine each shard ran is in its own shard "
+	           "database");
+}
+
 void report_html_trials_cover(FILE *f, const report_trial *trials, size_t n)
 {
 	if (n == 0)
@@ -95,6 +104,11 @@ void report_html_trials_cover(FILE *f, const report_trial *trials, size_t n)
 			        "patients only</span>",
 			        (unsigned)t->shard_index, (unsigned)t->shard_count);
 		fprintf(f, "</td><td>");
+		if (t->merged) {
+			merged_words(f, t);
+			fprintf(f, "</td></tr>\n");
+			continue;
+		}
 		E(t->started_at);
 		fprintf(f, " by fakepump ");
 		E(t->build ? t->build : "(build not recorded)");
@@ -216,8 +230,13 @@ static void definition(FILE *f, const report_trial *t)
 		for (size_t i = 0; names[i]; i++)
 			fprintf(f, "%s", i ? ", " : ""), E(names[i]);
 		g_strfreev(names);
-	} else
-		fprintf(f, "(a drawn population: see trial_patients)");
+	} else {
+		fprintf(f, "drawn around the 30 (docs/population.md)");
+	}
+	if (t->population) {
+		fprintf(f, "; the population ");
+		E(t->population);
+	}
 	fprintf(f, "</dd>\n<dt>Days</dt><dd>%d each</dd>\n<dt>Meals</dt><dd>", t->days);
 	E(t->meals);
 	fprintf(f, ": %s</dd>\n<dt>Sensor</dt><dd>", meals_words(t->meals));
@@ -229,6 +248,14 @@ static void definition(FILE *f, const report_trial *t)
 	        "derived from it and the patient's name, so a patient's results do not "
 	        "depend on the others (its scenario seed is in the table below)</dd>\n",
 	        (unsigned)t->seed);
+	if (t->merged) {
+		fprintf(f, "<dt>Recorded</dt><dd>");
+		merged_words(f, t);
+		fprintf(f, "</dd>\n<dt>Base scenario</dt><dd>");
+		E(t->base_path ? t->base_path : "none (the trial's defaults)");
+		fprintf(f, "</dd>\n</dl>\n");
+		return;
+	}
 	fprintf(f, "<dt>Engine</dt><dd>");
 	E(t->engine);
 	fprintf(f,
