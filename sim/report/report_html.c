@@ -185,9 +185,15 @@ static void cover(FILE *f, const report_options *opt, const report_run *runs, si
 		E(runs[0].started_at), fprintf(f, " … "), E(runs[n - 1].started_at);
 		fprintf(f, " (UTC)</dd>\n");
 	}
-	if (nt) {
+	const char *first = NULL, *last = NULL; /* a merged trial does not say when */
+	for (size_t i = 0; i < nt; i++)
+		if (trials[i].started_at) {
+			first = first ? first : trials[i].started_at;
+			last = trials[i].started_at;
+		}
+	if (first) {
 		fprintf(f, "<dt>Trials started</dt><dd>");
-		E(trials[0].started_at), fprintf(f, " … "), E(trials[nt - 1].started_at);
+		E(first), fprintf(f, " … "), E(last);
 		fprintf(f, " (UTC)</dd>\n");
 	}
 	fprintf(f, "<dt>Models</dt><dd>patient: UVA/Padova S2008 (30 virtual "

@@ -17,6 +17,8 @@
 
 enum { PATIENT_ROWS_MAX = 100, BASE_TEXT_MAX = 4000 };
 
+#define BAD " class=\"bad\"" /* a consensus target missed */
+
 static bool is_group(const trial_row *r)
 {
 	return strncmp(r->patient, "cohort:", 7) == 0 || strcmp(r->patient, "all") == 0;
@@ -156,11 +158,11 @@ static void compared(FILE *f, const report_trial *trials, size_t n)
 				continue;
 			}
 			fprintf(f,
-			        "<td class=\"num\"><span class=\"%s\">%.1f</span> / <span "
-			        "class=\"%s\">%.2f</span> / <span class=\"%s\">%.2f</span>",
-			        r->m.tir_pct > 70 ? "" : "bad", r->m.tir_pct,
-			        r->m.tbr70_pct < 4 ? "" : "bad", r->m.tbr70_pct,
-			        r->m.tbr54_pct < 1 ? "" : "bad", r->m.tbr54_pct);
+			        "<td class=\"num\"><span%s>%.1f</span> / <span%s>%.2f</span> / "
+			        "<span%s>%.2f</span>",
+			        r->m.tir_pct > 70 ? "" : BAD, r->m.tir_pct,
+			        r->m.tbr70_pct < 4 ? "" : BAD, r->m.tbr70_pct,
+			        r->m.tbr54_pct < 1 ? "" : BAD, r->m.tbr54_pct);
 			if (r->failed)
 				fprintf(f, "<br><span class=\"bad\">%zu failed</span>", r->failed);
 			fprintf(f, "</td>");
