@@ -248,8 +248,8 @@ static int make_report(const report_args *a)
 	if (access(a->db, F_OK) != 0) {
 		fprintf(stderr,
 		        "fakepump report: %s: no such database (record runs with 'fakepump "
-		        "run FILE --db %s')\n",
-		        a->db, a->db);
+		        "run FILE --db %s', a trial with 'fakepump trial --days N --db %s')\n",
+		        a->db, a->db, a->db);
 		return CLI_EXIT_BAD_INPUT;
 	}
 	report_db *db = report_db_open(a->db, err, sizeof err);

@@ -233,7 +233,7 @@ static void definition(FILE *f, const report_trial *t)
 			fprintf(f, "%s", i ? ", " : ""), E(names[i]);
 		g_strfreev(names);
 	} else {
-		fprintf(f, "drawn around the 30 (docs/population.md)");
+		fprintf(f, "too many to list here: every name is in the database");
 	}
 	if (t->population) {
 		fprintf(f, "; the population ");
