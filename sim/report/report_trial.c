@@ -1,8 +1,8 @@
 /*
  * report_trial — see report_trial.h. The patients' rows go back into trial_patient_result
- * values (raw sums into the accumulator, as trial_shard.c reads a merged trial) and through
- * trial_table_rows: the rows `fakepump trial` printed, recomputed by the same code from the
- * same numbers.
+ * values (raw sums into the accumulator: trial_shard_result_of_row, as merge reads its
+ * shards) and through trial_table_rows: the rows `fakepump trial` printed, recomputed by
+ * the same code from the same numbers.
  */
 #include "report_trial.h"
 
@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "shard_db.h"
+#include "trial_shard.h"
 
 static char *col_dup(sqlite3_stmt *st, int c)
 {
@@ -105,8 +106,6 @@ static void no_such_trial(report_db *rdb, int64_t id, char *err, size_t errlen)
 	free(ids);
 }
 
-static char *definition_value(const char *def, const char *key);
-
 /* A merged trial's definition, from its shard manifest (trial_shard_definition's keys). */
 static bool read_merged_definition(report_db *rdb, report_trial *t, char *err, size_t errlen)
 {
@@ -116,19 +115,19 @@ static bool read_merged_definition(report_db *rdb, report_trial *t, char *err, s
 		snprintf(err, errlen, "%s: %s", report_db_path(rdb), why);
 		return false;
 	}
-	char *days = definition_value(m.definition, "days"),
-	     *seed = definition_value(m.definition, "seed"),
-	     *base = definition_value(m.definition, "base"),
-	     *cgm = definition_value(m.definition, "cgm");
+	char *days = trial_shard_definition_value(m.definition, "days"),
+	     *seed = trial_shard_definition_value(m.definition, "seed"),
+	     *base = trial_shard_definition_value(m.definition, "base"),
+	     *cgm = trial_shard_definition_value(m.definition, "cgm");
 	t->id = MERGED_TRIAL_ID;
-	t->hash = definition_value(m.definition, "hash");
-	t->controller = definition_value(m.definition, "controller");
-	t->meals = definition_value(m.definition, "meals");
+	t->hash = trial_shard_definition_value(m.definition, "hash");
+	t->controller = trial_shard_definition_value(m.definition, "controller");
+	t->meals = trial_shard_definition_value(m.definition, "meals");
 	t->days = days ? atoi(days) : 0;
 	t->seed = seed ? (uint32_t)strtoul(seed, NULL, 10) : 0;
 	t->base_path = base && *base ? g_strdup(base) : NULL;
 	t->cgm = cgm && *cgm ? g_strdup(cgm) : NULL;
-	t->population = definition_value(m.definition, "population");
+	t->population = trial_shard_definition_value(m.definition, "population");
 	if (t->population && !*t->population)
 		g_clear_pointer(&t->population, g_free);
 	t->build = m.version[0] ? g_strdup(m.version) : NULL;
@@ -250,30 +249,7 @@ static bool read_patients(report_db *rdb, int64_t id, bool merged, patients *p, 
 	}
 	while (p->count < n && sqlite3_step(st) == SQLITE_ROW) {
 		const size_t i = p->count++;
-		p->params[i].name = g_strdup((const char *)sqlite3_column_text(st, 0));
-		trial_patient_result *r = &p->results[i];
-		r->patient = &p->params[i];
-		const char *status = (const char *)sqlite3_column_text(st, 1);
-		r->status = status && strcmp(status, "ok") == 0 ? TRIAL_OK : TRIAL_FAILED;
-		const char *why = (const char *)sqlite3_column_text(st, 2);
-		snprintf(r->why, sizeof r->why, "%s", why ? why : "");
-		r->minutes = sqlite3_column_int64(st, 3);
-		r->insulin_u = sqlite3_column_double(st, 4);
-		glucose_accumulator *a = &r->acc;
-		glucose_accumulator_init(a);
-		a->n = (size_t)sqlite3_column_int64(st, 5);
-		a->sum = sqlite3_column_double(st, 6);
-		a->sum_sq = sqlite3_column_double(st, 7);
-		a->below54 = (size_t)sqlite3_column_int64(st, 8);
-		a->below70 = (size_t)sqlite3_column_int64(st, 9);
-		a->in_range = (size_t)sqlite3_column_int64(st, 10);
-		a->above180 = (size_t)sqlite3_column_int64(st, 11);
-		a->above250 = (size_t)sqlite3_column_int64(st, 12);
-		/* min_mgdl / max_mgdl are the accumulator's extremes (glucose_metrics_of) */
-		a->min = real_or(st, 13, a->min);
-		a->max = real_or(st, 14, a->max);
-		a->low_risk = sqlite3_column_double(st, 15);
-		a->high_risk = sqlite3_column_double(st, 16);
+		trial_shard_result_of_row(st, 0, &p->params[i], &p->results[i]);
 	}
 	sqlite3_finalize(st);
 	if (p->count == 0) {
@@ -322,19 +298,6 @@ static bool make_table(report_trial *t, patients *p, bool full, char *err, size_
 	return true;
 }
 
-/* The value of `key=` in a manifest's definition text (malloc'd), or NULL. */
-static char *definition_value(const char *def, const char *key)
-{
-	const size_t klen = strlen(key);
-	for (const char *line = def; line && *line;) {
-		const size_t len = strcspn(line, "\n");
-		if (len > klen && strncmp(line, key, klen) == 0 && line[klen] == '=')
-			return g_strndup(line + klen + 1, len - klen - 1);
-		line += len + (line[len] == '\n');
-	}
-	return NULL;
-}
-
 /* The pictures' data, when this database's shard manifest is the trial's. */
 static void read_figures(report_db *rdb, report_trial *t, bool full)
 {
@@ -357,7 +320,7 @@ static void read_figures(report_db *rdb, report_trial *t, bool full)
 		         "Not readable in this database (%s). %s", why, how);
 		return;
 	}
-	char *hash = definition_value(m.definition, "hash");
+	char *hash = trial_shard_definition_value(m.definition, "hash");
 	const bool ours =
 	    strcmp(m.kind, "trial") == 0 && hash && t->hash && strcmp(hash, t->hash) == 0;
 	if (ours && m.shard.count > 1) {
