@@ -12,6 +12,12 @@ The attack library is recorded into a database and reported as HTML and PDF; the
              "refused", no legacy-vulnerable run "refused"; and the replay, tamper and
              flood twins show harm in clinical terms (minutes below 54 mg/dL);
   paper      pdfinfo: A4 by default, US Letter with --paper letter;
+  trials     two trials (3 patients x 2 days; one with --shard 0/1, whose database holds
+             the pictures' data, one without) reported with --all: the page opens clean,
+             every AGP and the CVGA are drawn with a nonzero size, each cohort's row reads
+             as `fakepump trial` printed it, the trial without the data says what is
+             missing; a screenshot of the trial section is saved (FAKEPUMP_REPORT_SHOT
+             names where, else the test's temporary folder) and is a PNG of nonzero size;
   control    the checker finds the two problems of a deliberately bad page (exit exactly 1,
              naming the request and the error), so a clean pass means something.
 
@@ -44,6 +50,61 @@ def flat(text):
     """Text as a reader sees it: one space for any run of white space, no break after a
     hyphen (names like replay-legacy-vulnerable wrap there)."""
     return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
+
+
+def png_size(path):
+    """(width, height) of a PNG from its IHDR chunk, or (0, 0)."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return (0, 0)
+    return (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"))
+
+
+def check_trials(fakepump, runner, tmp):
+    db = os.path.join(tmp, "trials.db")
+    three = ["--patients", "adult#001,adolescent#002,child#003", "--days", "2"]
+    r = subprocess.run([fakepump, "trial", *three, "--shard", "0/1", "--db", db],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"trial --shard 0/1 --db: {r.stderr}")
+    printed = [flat(line) for line in r.stdout.splitlines()
+               if line.startswith(("cohort:", "all "))]
+    check(len(printed) == 4, f"the trial printed 3 cohorts and all: {r.stdout}")
+    r = subprocess.run([fakepump, "trial", *three, "--controller", "oref0", "--db", db],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"a second trial into the same database: {r.stderr}")
+    html, pdf = os.path.join(tmp, "trials.html"), os.path.join(tmp, "trials.pdf")
+    r = subprocess.run([fakepump, "report", "--all", "--db", db, "--html", html, "--pdf", pdf],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"report --all of two trials: {r.returncode} {r.stderr}")
+    shot = os.environ.get("FAKEPUMP_REPORT_SHOT") or os.path.join(tmp, "trial.png")
+    dom = os.path.join(tmp, "trials-dom.html")
+    r = subprocess.run([runner, html, "expect-ok", "--expect", "section.trial#trial-2",
+                        "--expect-drawn", "#trial-1 svg.chart.agp",
+                        "--expect-drawn", "#trial-1 svg.chart.cvga",
+                        "--expect-drawn", "#trial-1 svg.chart.cvga circle.patient",
+                        "--dom", dom, "--screenshot", shot, "--shot-of", "section.trial",
+                        "--size", "1000x1400", "--timeout", "120000"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"the trials' report opens clean, its charts drawn: "
+                             f"{r.stdout}{r.stderr}")
+    check(r.stdout.count("drawn: 4 #trial-1 svg.chart.agp") == 1,
+          f"an AGP per cohort and one for everyone: {r.stdout}")
+    width, height = png_size(shot) if os.path.exists(shot) else (0, 0)
+    check(width > 500 and height > 1000, f"a screenshot of the trial section: {width}x{height}")
+    page = open(dom, encoding="utf-8").read()
+    trial1 = page[page.find('id="trial-1"'):page.find('id="trial-2"')]
+    text1 = flat(re.sub(r"<[^>]+>", " ", trial1))
+    for line in printed:
+        check(line in text1, f"the report's row reads as the trial printed it: {line}")
+    text2 = flat(re.sub(r"<[^>]+>", " ", page[page.find('id="trial-2"'):]))
+    check("AGP and CVGA: Not in this database" in text2 and "--shard 0/1 --db" in text2,
+          "the trial without the pictures' data says what is missing and how to get it")
+    pdf_text = flat(subprocess.run(["pdftotext", pdf, "-"], capture_output=True,
+                                   text=True).stdout)
+    check("Trial 1: 3 patients × 2 days, basal-bolus" in pdf_text and
+          "Control-Variability Grid" in pdf_text and "Summary of trials" in pdf_text,
+          "the PDF has the trials, their summary and the CVGA")
 
 
 def main(fakepump, scenarios, browser_dir):
@@ -107,6 +168,8 @@ def main(fakepump, scenarios, browser_dir):
                             "letter"], capture_output=True, text=True, timeout=300)
         info = subprocess.run(["pdfinfo", letter], capture_output=True, text=True).stdout
         check(r.returncode == 0 and "612 x 792" in info, f"--paper letter: {r.stderr}{info}")
+
+        check_trials(fakepump, runner, tmp)
 
         # docs/report.md's examples, as written, in a folder of their own
         docs = os.path.join(tmp, "docs")

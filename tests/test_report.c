@@ -55,7 +55,7 @@ static char *html_of(const report_run *runs, size_t n)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	const report_options opt = {.db_path = "x.db", .generator = "test", .generated_at = "now"};
-	report_html_begin(f, &opt, runs, n);
+	report_html_begin(f, &opt, runs, n, NULL, 0);
 	for (size_t i = 0; i < n; i++)
 		report_html_run(f, &runs[i], report_twin(runs, n, i));
 	report_html_end(f);

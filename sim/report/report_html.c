@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "report_svg.h"
 #include "report_threats.h"
+#include "report_trial_html.h"
 
 #define E(text) report_esc(f, (text))
 
@@ -30,7 +31,12 @@ static const char CSS[] =
     ".ok{color:#05620f;font-weight:bold}.bad{color:#a40000;font-weight:bold}"
     ".warn{color:#8a5300;font-weight:bold}\n"
     "svg.chart{width:100%%;height:auto;break-inside:avoid;display:block;margin:2mm 0}\n"
-    "section.run{break-before:page}\nsection.security,section.summary{break-before:page}\n"
+    "section.run,section.trial{break-before:page}\n"
+    "section.security,section.summary{break-before:page}\n"
+    "tr.group td{font-weight:bold;background:#f7f7f7}\n"
+    "pre.base{white-space:pre-wrap;border:1px solid #ccc;padding:1.5mm;max-height:none}\n"
+    "h4{font-size:10pt;margin:3mm 0 0}\n"
+    "table.patients{font-size:7pt}table.patients th,table.patients td{padding:0.6mm 0.7mm}\n"
     "article.threat{break-inside:avoid;border:1px solid #bbb;padding:2mm 3mm;margin:3mm 0}\n"
     ".pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:3mm}\n"
     ".side,td{overflow-wrap:anywhere}\n"
@@ -138,27 +144,70 @@ static void distinct(FILE *f, const report_run *runs, size_t n, size_t offset)
 		fprintf(f, "not recorded");
 }
 
-static void cover(FILE *f, const report_options *opt, const report_run *runs, size_t n)
+static void runs_table(FILE *f, const report_run *runs, size_t n);
+
+/* "3 runs and 1 trial" */
+static void counted(FILE *f, size_t runs, size_t trials)
+{
+	if (runs || !trials)
+		fprintf(f, "%zu run%s", runs, runs == 1 ? "" : "s");
+	if (runs && trials)
+		fprintf(f, " and ");
+	if (trials)
+		fprintf(f, "%zu trial%s", trials, trials == 1 ? "" : "s");
+}
+
+static void cover(FILE *f, const report_options *opt, const report_run *runs, size_t n,
+                  const report_trial *trials, size_t nt)
 {
 	fprintf(f, "<header class=\"cover\">\n<h1>FakePump HIL — simulation report</h1>\n");
-	fprintf(f, "<p>%zu run%s from <code>", n, n == 1 ? "" : "s");
+	fprintf(f, "<p>");
+	counted(f, n, nt);
+	fprintf(f, " from <code>");
 	E(opt->db_path);
-	fprintf(f, "</code>. Every figure below was computed by the simulator from the "
-	           "recorded runs; nothing was entered by hand.</p>\n<dl class=\"kv\">\n");
+	fprintf(f,
+	        "</code>. Every figure below was computed by the simulator from the "
+	        "recorded %s; nothing was entered by hand.</p>\n<dl class=\"kv\">\n",
+	        n && nt ? "runs and trials"
+	        : nt    ? "trials"
+	                : "runs");
 	fprintf(f, "<dt>Report generated</dt><dd>");
 	E(opt->generated_at);
 	fprintf(f, " by fakepump ");
 	E(opt->generator);
-	fprintf(f, "</dd>\n<dt>Runs recorded by</dt><dd>");
-	distinct(f, runs, n, offsetof(report_run, build));
-	fprintf(f, "</dd>\n<dt>Machines</dt><dd>");
-	distinct(f, runs, n, offsetof(report_run, host));
-	fprintf(f, "</dd>\n<dt>Runs started</dt><dd>");
-	if (n)
+	fprintf(f, "</dd>\n");
+	if (n) {
+		fprintf(f, "<dt>Runs recorded by</dt><dd>");
+		distinct(f, runs, n, offsetof(report_run, build));
+		fprintf(f, "</dd>\n<dt>Machines</dt><dd>");
+		distinct(f, runs, n, offsetof(report_run, host));
+		fprintf(f, "</dd>\n<dt>Runs started</dt><dd>");
 		E(runs[0].started_at), fprintf(f, " … "), E(runs[n - 1].started_at);
-	fprintf(f, " (UTC)</dd>\n<dt>Models</dt><dd>patient: UVA/Padova S2008 (30 virtual "
+		fprintf(f, " (UTC)</dd>\n");
+	}
+	const char *first = NULL, *last = NULL; /* a merged trial does not say when */
+	for (size_t i = 0; i < nt; i++)
+		if (trials[i].started_at) {
+			first = first ? first : trials[i].started_at;
+			last = trials[i].started_at;
+		}
+	if (first) {
+		fprintf(f, "<dt>Trials started</dt><dd>");
+		E(first), fprintf(f, " … "), E(last);
+		fprintf(f, " (UTC)</dd>\n");
+	}
+	fprintf(f, "<dt>Models</dt><dd>patient: UVA/Padova S2008 (30 virtual "
 	           "patients); sensor: CGM noise after Breton &amp; Kovatchev 2008; pump: "
 	           "FakePump's own model, hard limits on the pump</dd>\n</dl>\n");
+	if (n)
+		runs_table(f, runs, n);
+	report_html_trials_cover(f, trials, nt);
+	fprintf(f, "</header>\n");
+}
+
+/* The cover's table of runs: files, patient, seed, settings as loaded. */
+static void runs_table(FILE *f, const report_run *runs, size_t n)
+{
 	fprintf(f, "<h2>What was run</h2>\n<table class=\"provenance\"><colgroup><col "
 	           "style=\"width:21%%\"><col style=\"width:37%%\"><col style=\"width:42%%\">"
 	           "</colgroup><tr><th>Run, patient, seed</th><th>Scenario files and their "
@@ -191,7 +240,7 @@ static void cover(FILE *f, const report_options *opt, const report_run *runs, si
 		settings_cell(f, r);
 		fprintf(f, "</tr>\n");
 	}
-	fprintf(f, "</table>\n</header>\n");
+	fprintf(f, "</table>\n");
 }
 
 /* ---- summary ----------------------------------------------------------------------- */
@@ -434,17 +483,21 @@ static void security(FILE *f, const report_run *runs, size_t n)
 	fprintf(f, "</section>\n");
 }
 
-void report_html_begin(FILE *f, const report_options *opt, const report_run *runs, size_t n)
+void report_html_begin(FILE *f, const report_options *opt, const report_run *runs, size_t n,
+                       const report_trial *trials, size_t nt)
 {
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	           "<meta name=\"generator\" content=\"fakepump ");
 	E(opt->generator);
-	fprintf(f, "\">\n<title>FakePump report: %zu run%s</title>\n<style>\n", n,
-	        n == 1 ? "" : "s");
+	fprintf(f, "\">\n<title>FakePump report: ");
+	counted(f, n, nt);
+	fprintf(f, "</title>\n<style>\n");
 	fprintf(f, CSS, opt->paper && strcmp(opt->paper, "letter") == 0 ? "letter" : "A4");
 	fprintf(f, "</style>\n</head>\n<body>\n");
-	cover(f, opt, runs, n);
-	summary(f, runs, n);
+	cover(f, opt, runs, n, trials, nt);
+	if (n)
+		summary(f, runs, n);
+	report_html_trials_summary(f, trials, nt);
 	security(f, runs, n);
 }
 
@@ -663,6 +716,6 @@ void report_html_run(FILE *f, const report_run *r, const report_run *twin)
 
 void report_html_end(FILE *f)
 {
-	fprintf(f, "<footer id=\"end\">End of report. Made by fakepump from the run database; "
+	fprintf(f, "<footer id=\"end\">End of report. Made by fakepump from the database; "
 	           "no script, no external resource.</footer>\n</body>\n</html>\n");
 }

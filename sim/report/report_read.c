@@ -53,12 +53,18 @@ report_db *report_db_open(const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(db, 10000);
 	const int64_t app = query_int(db, "PRAGMA application_id", -1);
 	const int64_t version = query_int(db, "PRAGMA user_version", -1);
-	if (app != RECORDER_APPLICATION_ID) {
+	/* `fakepump merge` writes a trial's shard tables alone: a trial, no runs (version 0) */
+	const bool merged = app != RECORDER_APPLICATION_ID &&
+	                    query_int(db,
+	                              "SELECT count(*) FROM shard_manifest WHERE key = 'kind' AND "
+	                              "value = 'trial'",
+	                              0) == 1;
+	if (app != RECORDER_APPLICATION_ID && !merged) {
 		snprintf(err, errlen, "%s: not a fakepump database (no runs recorded here)", path);
 		sqlite3_close(db);
 		return NULL;
 	}
-	if (version < 2 || version > RECORDER_SCHEMA_VERSION) {
+	if (!merged && (version < 2 || version > RECORDER_SCHEMA_VERSION)) {
 		snprintf(err, errlen,
 		         "%s: schema version %" PRId64 " (this build reads 2 and %d; record a run "
 		         "into the file to upgrade an older one)",
@@ -74,7 +80,7 @@ report_db *report_db_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	r->db = db;
-	r->version = version;
+	r->version = merged ? 0 : version;
 	r->lock_fd = run_lock_open(path, false);
 	return r;
 }
@@ -89,9 +95,21 @@ void report_db_close(report_db *db)
 	free(db);
 }
 
+sqlite3 *report_db_handle(report_db *db)
+{
+	return db->db;
+}
+
+const char *report_db_path(const report_db *db)
+{
+	return db->path;
+}
+
 int64_t *report_db_run_ids(report_db *db, size_t *n, char *err, size_t errlen)
 {
 	*n = 0;
+	if (db->version == 0) /* a merged trial's database: no runs */
+		return calloc(1, sizeof(int64_t));
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db->db, "SELECT id FROM runs ORDER BY id", -1, &st, NULL) !=
 	    SQLITE_OK) {

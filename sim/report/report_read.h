@@ -17,9 +17,15 @@
 
 typedef struct report_db report_db;
 
-/* Opens an existing fakepump database for reading; NULL with the reason in err. */
+/* Opens an existing fakepump database for reading — a run database, or the database of a
+ * trial `fakepump merge` wrote (a trial, no runs: report_trial.h); NULL with the reason in
+ * err. */
 report_db *report_db_open(const char *path, char *err, size_t errlen);
 void report_db_close(report_db *db);
+/* The open database and its path, for the report's other readers (report_trial.h); owned
+ * by db. */
+struct sqlite3 *report_db_handle(report_db *db);
+const char *report_db_path(const report_db *db);
 
 /* The ids of every run, oldest first (malloc'd, *n of them); NULL with err on failure
  * (an empty database gives a non-NULL array and *n = 0). */

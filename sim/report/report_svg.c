@@ -411,15 +411,17 @@ void report_svg_trace(FILE *f, const report_run *r)
 	fprintf(f, "</svg>\n");
 }
 
-void report_svg_agp(FILE *f, const report_run *r)
+void report_svg_agp_profile(FILE *f, const agp *profile, const char *title, const char *caption)
 {
 	const int y = 16, h = 200, height = y + h + 30;
 	const double lo = 40, hi = 400;
 	fprintf(f,
 	        "<svg class=\"chart agp\" viewBox=\"0 0 %d %d\" role=\"img\" "
 	        "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"DejaVu Sans, sans-serif\">\n"
-	        "<title>glucose by time of day</title>\n",
+	        "<title>",
 	        W, height);
+	report_esc(f, title);
+	fprintf(f, "</title>\n");
 	fprintf(
 	    f,
 	    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fff\" stroke=\"#888\"/>\n",
@@ -433,7 +435,7 @@ void report_svg_agp(FILE *f, const report_run *r)
 		bool first = true;
 		for (int s = 0; s < AGP_SLOTS; s++) {
 			double p[AGP_PERCENTILES];
-			if (!agp_slot_percentiles(r->profile, s, p))
+			if (!agp_slot_percentiles(profile, s, p))
 				continue;
 			fprintf(f, "%c%.1f %.1f", first ? 'M' : 'L',
 			        X0 + (s + 0.5) * PW / AGP_SLOTS, yv(p[band_hi[b]], lo, hi, y, h));
@@ -441,7 +443,7 @@ void report_svg_agp(FILE *f, const report_run *r)
 		}
 		for (int s = AGP_SLOTS - 1; s >= 0; s--) {
 			double p[AGP_PERCENTILES];
-			if (agp_slot_percentiles(r->profile, s, p))
+			if (agp_slot_percentiles(profile, s, p))
 				fprintf(f, "L%.1f %.1f", X0 + (s + 0.5) * PW / AGP_SLOTS,
 				        yv(p[band_lo[b]], lo, hi, y, h));
 		}
@@ -451,7 +453,7 @@ void report_svg_agp(FILE *f, const report_run *r)
 	bool first = true;
 	for (int s = 0; s < AGP_SLOTS; s++) {
 		double p[AGP_PERCENTILES];
-		if (!agp_slot_percentiles(r->profile, s, p))
+		if (!agp_slot_percentiles(profile, s, p))
 			continue;
 		fprintf(f, "%c%.1f %.1f", first ? 'M' : 'L', X0 + (s + 0.5) * PW / AGP_SLOTS,
 		        yv(p[2], lo, hi, y, h));
@@ -468,11 +470,19 @@ void report_svg_agp(FILE *f, const report_run *r)
 		        "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" "
 		        "text-anchor=\"middle\">%02d:00</text>\n",
 		        X0 + hh * PW / 24.0, y + h + 12, hh % 24);
-	fprintf(
-	    f,
-	    "<text x=\"%d\" y=\"%d\" font-size=\"10\">median (line), 25–75 %% (dark band), 5–95 "
-	    "%% (light band) of TRUE glucose by time of day, over %zu days</text>\n</svg>\n",
-	    X0, y + h + 26, agp_day_count(r->profile));
+	fprintf(f,
+	        "<text x=\"%d\" y=\"%d\" font-size=\"10\">median (line), 25–75 %% (dark band), "
+	        "5–95 %% (light band) of TRUE glucose by time of day, ",
+	        X0, y + h + 26);
+	report_esc(f, caption);
+	fprintf(f, "</text>\n</svg>\n");
+}
+
+void report_svg_agp(FILE *f, const report_run *r)
+{
+	char caption[64];
+	snprintf(caption, sizeof caption, "over %zu days", agp_day_count(r->profile));
+	report_svg_agp_profile(f, r->profile, "glucose by time of day", caption);
 }
 
 void report_svg_days(FILE *f, const report_run *r)
@@ -532,4 +542,129 @@ void report_svg_days(FILE *f, const report_run *r)
 	        y + h + 10);
 	if (group > 1)
 		fprintf(f, "<p class=\"note\">Each bar: %zu days.</p>\n", group);
+}
+
+/* ---- CVGA (a trial: one point a patient) ------------------------------------------------ */
+
+/* The grades' fills, A … E, and the cohorts' colours (Okabe–Ito), as the PNG (plot_trial.c). */
+static const char *const grade_fill[5] = {"#A6DBA0", "#D9F0D3", "#FFF2B3", "#FDD0A2", "#F4A582"};
+static const char *const cohort_colour[FIGURES_COHORT_COUNT] = {"#E69F00", "#0072B2", "#CC79A7",
+                                                                "#555555"};
+
+enum { CVGA_GX = 58, CVGA_GY = 14, CVGA_GW = 330, CVGA_GH = 330 };
+
+static double cvga_x(double low_mgdl)
+{
+	const double v = fmin(CVGA_X_LEFT_MGDL, fmax(CVGA_X_RIGHT_MGDL, low_mgdl));
+	return CVGA_GX + (CVGA_X_LEFT_MGDL - v) / (CVGA_X_LEFT_MGDL - CVGA_X_RIGHT_MGDL) * CVGA_GW;
+}
+
+static double cvga_y(double high_mgdl)
+{
+	const double v = fmin(CVGA_Y_TOP_MGDL, fmax(CVGA_Y_BOTTOM_MGDL, high_mgdl));
+	return CVGA_GY + CVGA_GH -
+	       (v - CVGA_Y_BOTTOM_MGDL) / (CVGA_Y_TOP_MGDL - CVGA_Y_BOTTOM_MGDL) * CVGA_GH;
+}
+
+void report_svg_cvga(FILE *f, const trial_figures_patient *patients, size_t n, const char *title)
+{
+	const int height = CVGA_GY + CVGA_GH + 40;
+	fprintf(f,
+	        "<svg class=\"chart cvga\" viewBox=\"0 0 %d %d\" role=\"img\" "
+	        "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"DejaVu Sans, sans-serif\">\n"
+	        "<title>",
+	        W, height);
+	report_esc(f, title);
+	fprintf(f, "</title>\n");
+	/* the nine boxes: columns low >= 90, 70–90, < 70; rows high > 300, 180–300, <= 180 */
+	static const cvga_zone boxes[3][3] = {{CVGA_UPPER_C, CVGA_UPPER_D, CVGA_E},
+	                                      {CVGA_UPPER_B, CVGA_B, CVGA_LOWER_D},
+	                                      {CVGA_A, CVGA_LOWER_B, CVGA_LOWER_C}};
+	const double xs[4] = {cvga_x(110), cvga_x(90), cvga_x(70), cvga_x(50)};
+	const double ys[4] = {cvga_y(400), cvga_y(300), cvga_y(180), cvga_y(110)};
+	for (int row = 0; row < 3; row++)
+		for (int col = 0; col < 3; col++) {
+			const cvga_zone z = boxes[row][col];
+			fprintf(f,
+			        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			        "fill=\"%s\" stroke=\"#888\" stroke-width=\"0.6\"/>"
+			        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\" "
+			        "text-anchor=\"middle\">%s</text>\n",
+			        xs[col], ys[row], xs[col + 1] - xs[col], ys[row + 1] - ys[row],
+			        grade_fill[cvga_zone_letter(z) - 'A'], (xs[col] + xs[col + 1]) / 2,
+			        ys[row] + 14, cvga_zone_name(z));
+		}
+	static const int xt_mgdl[] = {110, 90, 70, 50}, yt_mgdl[] = {110, 180, 300, 400};
+	for (int k = 0; k < 4; k++)
+		fprintf(f,
+		        "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%d</text>"
+		        "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\">%d</text>\n",
+		        cvga_x(xt_mgdl[k]), CVGA_GY + CVGA_GH + 12, xt_mgdl[k], CVGA_GX - 3,
+		        cvga_y(yt_mgdl[k]) + 3, yt_mgdl[k]);
+	fprintf(f,
+	        "<text x=\"%d\" y=\"%d\" font-size=\"10\">2.5th percentile of true glucose, "
+	        "mg/dL (lower is further right)</text>\n"
+	        "<text x=\"12\" y=\"%d\" font-size=\"10\" transform=\"rotate(-90 12 %d)\" "
+	        "text-anchor=\"middle\">97.5th percentile, mg/dL</text>\n",
+	        CVGA_GX, CVGA_GY + CVGA_GH + 26, CVGA_GY + CVGA_GH / 2, CVGA_GY + CVGA_GH / 2);
+	/* the points, in trial order; beyond the axes they sit on the edge */
+	size_t per_zone[CVGA_ZONE_COUNT] = {0}, per_cohort[FIGURES_COHORT_COUNT] = {0},
+	       ab_cohort[FIGURES_COHORT_COUNT] = {0}, ab = 0;
+	for (size_t i = 0; i < n; i++) {
+		const trial_figures_patient *p = &patients[i];
+		trial_figures_cohort k = FIGURES_COHORT_ALL;
+		trial_figures_cohort_of(p->cohort, &k);
+		per_zone[p->zone < CVGA_ZONE_COUNT ? p->zone : CVGA_E]++;
+		per_cohort[k]++;
+		ab_cohort[k] += cvga_zone_is_a_or_b(p->zone);
+		ab += cvga_zone_is_a_or_b(p->zone);
+		fprintf(f,
+		        "<circle class=\"patient\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" "
+		        "stroke=\"#202020\" stroke-width=\"0.7\"><title>",
+		        cvga_x(p->low_mgdl), cvga_y(p->high_mgdl), cohort_colour[k]);
+		report_esc(f, p->patient);
+		fprintf(f, ": 2.5th %.0f, 97.5th %.0f mg/dL, %s</title></circle>\n", p->low_mgdl,
+		        p->high_mgdl, cvga_zone_name(p->zone));
+	}
+	/* the legend and the counts, right of the grid */
+	const int lx = CVGA_GX + CVGA_GW + 30;
+	int ly = CVGA_GY + 14;
+	fprintf(f, "<g font-size=\"11\">\n<text x=\"%d\" y=\"%d\" font-weight=\"bold\">", lx, ly);
+	if (n)
+		fprintf(f, "A + B: %zu of %zu patients (%.0f %%)</text>\n", ab, n,
+		        100.0 * (double)ab / (double)n);
+	else
+		fprintf(f, "no patient</text>\n");
+	ly += 20;
+	for (int k = 0; k < FIGURES_COHORT_ALL; k++) {
+		if (!per_cohort[k])
+			continue;
+		fprintf(f,
+		        "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\" stroke=\"#202020\" "
+		        "stroke-width=\"0.7\"/><text x=\"%d\" y=\"%d\">%s: %zu, A + B %zu</text>\n",
+		        lx + 4, ly - 4, cohort_colour[k], lx + 14, ly,
+		        trial_figures_cohort_name((trial_figures_cohort)k), per_cohort[k],
+		        ab_cohort[k]);
+		ly += 16;
+	}
+	ly += 8;
+	static const char *const grades = "ABCDE";
+	for (int g = 0; g < 5; g++) {
+		size_t count = 0;
+		for (int z = 0; z < CVGA_ZONE_COUNT; z++)
+			count += cvga_zone_letter((cvga_zone)z) == grades[g] ? per_zone[z] : 0;
+		fprintf(f,
+		        "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\" "
+		        "stroke=\"#888\" stroke-width=\"0.6\"/><text x=\"%d\" y=\"%d\">%c: %zu "
+		        "patient%s</text>\n",
+		        lx, ly - 9, grade_fill[g], lx + 14, ly, grades[g], count,
+		        count == 1 ? "" : "s");
+		ly += 16;
+	}
+	fprintf(f,
+	        "<text x=\"%d\" y=\"%d\" font-size=\"9\" fill=\"#444\">Magni et al. 2008: A "
+	        "accurate, B benign, C over-correction,</text>\n<text x=\"%d\" y=\"%d\" "
+	        "font-size=\"9\" fill=\"#444\">D failure to manage, E erroneous "
+	        "control.</text>\n</g>\n</svg>\n",
+	        lx, ly + 8, lx, ly + 20);
 }

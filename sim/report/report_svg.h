@@ -10,7 +10,8 @@
  *           interrupted run that never ran greyed and said so;
  *   agp     the percentiles of true glucose by time of day over every day (agp.h);
  *   days    one bar a day (or a group of days when there are many): time below 54,
- *           54–70, 70–180, 180–250 and above 250 mg/dL.
+ *           54–70, 70–180, 180–250 and above 250 mg/dL;
+ *   cvga    a trial's Control-Variability Grid (Magni et al. 2008): a point a patient.
  *
  * Pure: writes to a FILE* from a report_run; never fails loudly (a short write is the
  * caller's to notice with ferror).
@@ -21,10 +22,18 @@
 #include <stdio.h>
 
 #include "report_model.h"
+#include "trial_figures.h"
 
 void report_svg_trace(FILE *f, const report_run *r);
 void report_svg_agp(FILE *f, const report_run *r);
 void report_svg_days(FILE *f, const report_run *r);
+
+/* The AGP of any profile (a run's, a trial cohort's pooled patients'): `title` is the
+ * chart's <title>, `caption` ends its legend ("over 14 days", "10 patients × 14 days"). */
+void report_svg_agp_profile(FILE *f, const agp *profile, const char *title, const char *caption);
+/* The CVGA of a trial (cvga.h): one point a patient at its 2.5th / 97.5th percentiles,
+ * coloured by cohort, the nine boxes, and the counts by grade and the A + B share. */
+void report_svg_cvga(FILE *f, const trial_figures_patient *patients, size_t n, const char *title);
 
 /* Text with <, >, &, " escaped for HTML and SVG. NULL writes nothing. */
 void report_esc(FILE *f, const char *text);

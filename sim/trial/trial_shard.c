@@ -161,8 +161,7 @@ static void read_back_free(read_back *b)
 	g_free(b->base);
 }
 
-/* The value of `key=` in the definition text, or NULL (malloc'd). */
-static char *definition_value(const char *def, const char *key)
+char *trial_shard_definition_value(const char *def, const char *key)
 {
 	const size_t klen = strlen(key);
 	for (const char *line = def; line && *line;) {
@@ -185,7 +184,7 @@ static bool read_definition(sqlite3 *db, read_back *b, char *err, size_t cap)
 	static const char *const keys[8] = {"hash",  "base", "days", "controller",
 	                                    "meals", "cgm",  "seed", "population"};
 	for (int k = 0; k < 8; k++)
-		v[k] = definition_value(m.definition, keys[k]);
+		v[k] = trial_shard_definition_value(m.definition, keys[k]);
 	ok = ok && v[0] && v[2] && v[3] && v[4] && v[5] && v[6];
 	if (ok) {
 		snprintf(b->plan.hash, sizeof b->plan.hash, "%s", v[0]);
@@ -214,6 +213,36 @@ static double real_or(sqlite3_stmt *st, int col, double none)
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? none : sqlite3_column_double(st, col);
 }
 
+void trial_shard_result_of_row(sqlite3_stmt *st, int first, patient_params *name_holder,
+                               trial_patient_result *out)
+{
+	const int c = first;
+	name_holder->name = g_strdup((const char *)sqlite3_column_text(st, c));
+	memset(out, 0, sizeof *out);
+	out->patient = name_holder;
+	const char *status = (const char *)sqlite3_column_text(st, c + 1);
+	out->status = status && strcmp(status, "ok") == 0 ? TRIAL_OK : TRIAL_FAILED;
+	const char *why = (const char *)sqlite3_column_text(st, c + 2);
+	snprintf(out->why, sizeof out->why, "%s", why ? why : "");
+	out->minutes = sqlite3_column_int64(st, c + 3);
+	out->insulin_u = sqlite3_column_double(st, c + 4);
+	glucose_accumulator *a = &out->acc;
+	glucose_accumulator_init(a);
+	a->n = (size_t)sqlite3_column_int64(st, c + 5);
+	a->sum = sqlite3_column_double(st, c + 6);
+	a->sum_sq = sqlite3_column_double(st, c + 7);
+	a->below54 = (size_t)sqlite3_column_int64(st, c + 8);
+	a->below70 = (size_t)sqlite3_column_int64(st, c + 9);
+	a->in_range = (size_t)sqlite3_column_int64(st, c + 10);
+	a->above180 = (size_t)sqlite3_column_int64(st, c + 11);
+	a->above250 = (size_t)sqlite3_column_int64(st, c + 12);
+	/* an empty accumulator's extremes are infinite, NULL in the row */
+	a->min = real_or(st, c + 13, a->min);
+	a->max = real_or(st, c + 14, a->max);
+	a->low_risk = sqlite3_column_double(st, c + 15);
+	a->high_risk = sqlite3_column_double(st, c + 16);
+}
+
 static bool read_results(sqlite3 *db, read_back *b, char *err, size_t cap)
 {
 	sqlite3_stmt *st = NULL;
@@ -236,30 +265,8 @@ static bool read_results(sqlite3 *db, read_back *b, char *err, size_t cap)
 	}
 	while (b->count < n && sqlite3_step(st) == SQLITE_ROW) {
 		const size_t i = b->count++;
-		b->params[i].name = g_strdup((const char *)sqlite3_column_text(st, 1));
+		trial_shard_result_of_row(st, 1, &b->params[i], &b->results[i]); /* 0: item */
 		b->many[i] = &b->params[i];
-		trial_patient_result *r = &b->results[i];
-		r->patient = &b->params[i];
-		r->status = strcmp((const char *)sqlite3_column_text(st, 2), "ok") == 0
-		                ? TRIAL_OK
-		                : TRIAL_FAILED;
-		snprintf(r->why, sizeof r->why, "%s", (const char *)sqlite3_column_text(st, 3));
-		r->minutes = sqlite3_column_int64(st, 4);
-		r->insulin_u = sqlite3_column_double(st, 5);
-		glucose_accumulator *a = &r->acc;
-		glucose_accumulator_init(a);
-		a->n = (size_t)sqlite3_column_int64(st, 6);
-		a->sum = sqlite3_column_double(st, 7);
-		a->sum_sq = sqlite3_column_double(st, 8);
-		a->below54 = (size_t)sqlite3_column_int64(st, 9);
-		a->below70 = (size_t)sqlite3_column_int64(st, 10);
-		a->in_range = (size_t)sqlite3_column_int64(st, 11);
-		a->above180 = (size_t)sqlite3_column_int64(st, 12);
-		a->above250 = (size_t)sqlite3_column_int64(st, 13);
-		a->min = real_or(st, 14, a->min);
-		a->max = real_or(st, 15, a->max);
-		a->low_risk = sqlite3_column_double(st, 16);
-		a->high_risk = sqlite3_column_double(st, 17);
 	}
 	sqlite3_finalize(st);
 	b->plan.def.many = b->many;

@@ -47,6 +47,21 @@ typedef struct trial_shard_out {
 /* Writes the shard tables into the (new) database at `path`. False with err. */
 bool trial_shard_write(const char *path, const trial_shard_out *o, char *err, size_t cap);
 
+/* The value of `key=` in a manifest's definition text (trial_shard_definition), malloc'd
+ * (g_free), or NULL when absent. */
+char *trial_shard_definition_value(const char *definition, const char *key);
+
+/*
+ * One patient's results from a row whose columns, from `first`, are trial_results' (and
+ * trial_patients'): patient, status, why, minutes, insulin_u, samples, bg_sum, bg_sum_sq,
+ * below54, below70, in_range, above180, above250, min_mgdl, max_mgdl, low_risk_sum,
+ * high_risk_sum. The name is g_strdup'd into name_holder->name (the caller g_frees it);
+ * out->patient points at name_holder. The accumulator comes back finished, as the run left
+ * it: the table computed from it (trial_table_rows) is the run's.
+ */
+void trial_shard_result_of_row(sqlite3_stmt *st, int first, patient_params *name_holder,
+                               trial_patient_result *out);
+
 /* The merged (or any shard's) trial as the trial's CSV / JSON (fakepump merge). */
 bool trial_shard_write_csv(sqlite3 *db, FILE *out, char *err, size_t cap);
 bool trial_shard_write_json(sqlite3 *db, FILE *out, char *err, size_t cap);

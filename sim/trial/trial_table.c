@@ -99,9 +99,7 @@ size_t trial_table_rows(const trial_plan *p, const trial_patient_result *results
 	return n;
 }
 
-/* TDD, U/day: a patient's insulin over its simulated days; a group's, the mean of its
- * patients'. */
-static double tdd_u(const trial_row *r)
+double trial_row_tdd_u(const trial_row *r)
 {
 	if (r->patients > 1 || strncmp(r->patient, "cohort:", 7) == 0 ||
 	    strcmp(r->patient, "all") == 0)
@@ -131,10 +129,10 @@ int trial_table_csv(FILE *out, const trial_plan *p, const trial_row *rows, size_
 		const glucose_metrics *m = &r->m;
 		fprintf(out, "%s,%s,%s,%d", r->patient, r->cohort,
 		        trial_controller_name(p->def.controller), p->def.days);
-		const double v[] = {m->mean_mgdl,  m->sd_mgdl,   m->cv_pct,    m->gmi_pct,
-		                    m->tir_pct,    m->tbr70_pct, m->tbr54_pct, m->tar180_pct,
-		                    m->tar250_pct, m->min_mgdl,  m->max_mgdl,  m->lbgi,
-		                    m->hbgi,       tdd_u(r)};
+		const double v[] = {m->mean_mgdl,  m->sd_mgdl,        m->cv_pct,    m->gmi_pct,
+		                    m->tir_pct,    m->tbr70_pct,      m->tbr54_pct, m->tar180_pct,
+		                    m->tar250_pct, m->min_mgdl,       m->max_mgdl,  m->lbgi,
+		                    m->hbgi,       trial_row_tdd_u(r)};
 		static const int decimals[] = {1, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 2, 2, 2};
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
 			if (!isfinite(v[k]))
@@ -189,7 +187,7 @@ static void json_row(FILE *out, const trial_plan *p, const trial_row *r)
 	json_num(out, "max_mgdl", m->max_mgdl, true);
 	json_num(out, "lbgi", m->lbgi, true);
 	json_num(out, "hbgi", m->hbgi, true);
-	json_num(out, "tdd_u", tdd_u(r), true);
+	json_num(out, "tdd_u", trial_row_tdd_u(r), true);
 	fprintf(out, "\"status\":\"%s\",\"patients\":%zu,\"failed\":%zu,\"below40\":%zu,",
 	        r->failed ? "failed" : "ok", r->patients, r->failed, r->below40);
 	fprintf(out, "\"minutes\":%lld,", (long long)r->minutes);

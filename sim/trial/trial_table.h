@@ -36,6 +36,10 @@ enum { TRIAL_TABLE_MAX_ROWS = TRIAL_MAX_PATIENTS + 4 };
  * count. */
 size_t trial_table_rows(const trial_plan *p, const trial_patient_result *results, trial_row *rows);
 
+/* A row's TDD, U/day: a patient's insulin over its simulated days; a group's, the mean of
+ * its patients' (NaN for a patient with no minute). What the CSV's tdd_u column prints. */
+double trial_row_tdd_u(const trial_row *r);
+
 /* The CSV (header and rows). Returns non-zero when the stream has an error. */
 int trial_table_csv(FILE *out, const trial_plan *p, const trial_row *rows, size_t n);
 /* The JSON document: the definition and every row with its raw sums (for merging). */
