@@ -231,6 +231,20 @@ def trial_shards(fakepump, tmp):
                           "trial --population records the drawn parameters, the same as "
                           "fakepump population draws")
                 three = paths
+    # Without --controller the plan takes the base's (basal-bolus without a base): the
+    # shards' hash is the unsharded trial's all the same (the JSON carries it).
+    plain = ["trial", "--days", "1", "--patients", "adult", "-j", "2"]
+    whole = os.path.join(tmp, "trial-nocontroller")
+    r = run(fakepump, *plain, "--json", whole + ".json")
+    check(r.returncode in (0, 1), f"trial without --controller ran ({r.stderr.strip()})")
+    paths = [os.path.join(tmp, f"trial-nocontroller-{i}of2.db") for i in range(2)]
+    for i, p in enumerate(paths):
+        run(fakepump, *plain, "--shard", f"{i}/2", "--db", p)
+    out = os.path.join(tmp, "trial-nocontroller-merged.db")
+    r = run(fakepump, "merge", out, *paths, "--json", out + ".json", "-q")
+    check(r.returncode == 0 and read(out + ".json") == read(whole + ".json"),
+          "trial without --controller: merged JSON (its hash too) = the unsharded trial's "
+          f"({r.stderr.strip()})")
     other = os.path.join(tmp, "trial-other.db")
     r = run(fakepump, *base[:-2], "--controller", "pid-ifb", "--patients", "all", "--shard", "1/3",
             "--db", other)

@@ -62,10 +62,11 @@ static void trial_items_free(trial_items *t)
 static const char *const cohort_order[3] = {"adolescent", "adult", "child"};
 
 /*
- * The whole trial's items, its hash, and the shard's slice of them into rq->def (many).
- * False after printing why (exit 2 or 3 in *status).
+ * The whole trial's items, its definition (*whole, for its hash once the plan has resolved
+ * the controller), and the shard's slice of them into rq->def (many). False after printing
+ * why (exit 2 or 3 in *status).
  */
-static bool slice_trial(trial_request *rq, trial_items *t, char full_hash[65], int *status)
+static bool slice_trial(trial_request *rq, trial_items *t, trial_definition *whole, int *status)
 {
 	bool cohorts[3] = {false, false, false};
 	*status = CLI_EXIT_BAD_INPUT;
@@ -94,7 +95,7 @@ static bool slice_trial(trial_request *rq, trial_items *t, char full_hash[65], i
 	} else {
 		t->total = rq->def.patient_count;
 	}
-	trial_definition_hash(&rq->def, full_hash);
+	*whole = rq->def;
 	const shard_spec *sp = &rq->shard.spec;
 	const uint64_t mine = shard_item_count(sp, t->total);
 	if (mine == 0) {
@@ -355,9 +356,9 @@ static int run_trial(trial_request *rq, const char *base_path)
 		return CLI_EXIT_BAD_INPUT;
 	}
 	trial_items items = {0};
-	char full_hash[65];
+	trial_definition whole;
 	int sliced;
-	if ((rq->population || rq->sharded) && !slice_trial(rq, &items, full_hash, &sliced)) {
+	if ((rq->population || rq->sharded) && !slice_trial(rq, &items, &whole, &sliced)) {
 		trial_items_free(&items);
 		g_free(text);
 		return sliced;
@@ -370,8 +371,13 @@ static int run_trial(trial_request *rq, const char *base_path)
 		g_free(text);
 		return CLI_EXIT_BAD_INPUT;
 	}
-	if (items.many) /* a shard's plan is its whole trial's */
-		memcpy(plan->hash, full_hash, sizeof plan->hash);
+	if (items.many) {
+		/* A shard's hash is its whole trial's, with the controller the plan resolved
+		 * (without --controller: the base's, else basal-bolus), as the unsharded plan
+		 * hashes it: the same definition, the same hash, sharded or not. */
+		whole.controller = plan->def.controller;
+		trial_definition_hash(&whole, plan->hash);
+	}
 	agp *figures[3] = {NULL, NULL, NULL};
 	for (int k = 0; k < 3 && rq->sharded; k++)
 		if (!(figures[k] = agp_new(0))) {
