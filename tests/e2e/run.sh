@@ -116,6 +116,20 @@ while [ $i -lt "$RUNS" ]; do
 		i=$((i - 1))
 		continue
 	fi
+	if ! grep -aq "E2E-RESULT rc=0" "$OUT/console.log" &&
+		grep "^bluetoothd\[" "$OUT/bluetoothd.log" 2>/dev/null | tail -n 1 |
+		grep -q "_complete_cb() [A-Za-z]* Complete: err -110" &&
+		[ "${retried:-}" != "$i" ]; then
+		# The guest's bluetoothd died right after a GATT request to the application timed
+		# out (its log ends there): BlueZ 5.66's use-after-free when a central disconnects
+		# while a request is on its way to the application (docs/ble.md). The pump goes on
+		# and registers again; the phone's script cannot. Say so, run it again once.
+		echo "e2e run $i: bluetoothd crashed (BlueZ 5.66, a GATT request timed out after its central left; see $OUT/bluetoothd.log), running it again"
+		rm -rf "$OUT-bluez-crash"; mv "$OUT" "$OUT-bluez-crash"
+		retried=$i
+		i=$((i - 1))
+		continue
+	fi
 	if grep -aq "E2E-RESULT rc=0" "$OUT/console.log"; then
 		passed=$((passed + 1))
 		echo "e2e run $i: PASS (${wall%.*} s)$(grep -a "E2E-LATENCY\|E2E-CTL-LATENCY\|E2E-RECONNECT\|E2E-BLUEZ-CRASH" "$OUT/console.log" | tr -d '\r' | sed 's/^E2E-[A-Z-]* / — /' | tr -d '\n')"
