@@ -62,8 +62,11 @@ static double meal_at(int64_t minute_of_day)
 	}
 }
 
-static bool minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in)
+/* Minute by minute (*count stays 1): the patient alone, nothing to plan ahead. */
+static bool minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in,
+                   unsigned *count)
 {
+	(void)count;
 	workload *w = user_data;
 	job *j = r->job;
 	if (r->status != PATIENT_STEP_OK) {

@@ -27,6 +27,13 @@ struct patient_batch {
 	const patient_params *params[PATIENT_BATCH_MAX_LANES];
 	void *job[PATIENT_BATCH_MAX_LANES];
 	patient *scalar[PATIENT_BATCH_MAX_LANES]; /* the scalar engine's patients */
+
+	/* patient_batch_run: each lane's planned minutes not yet begun, and the minute ends
+	 * it passed since the caller last saw it (patient_batch_source.minute) */
+	patient_batch_inputs plan[PATIENT_BATCH_MAX_LANES][PATIENT_BATCH_MAX_PLAN];
+	unsigned plan_next[PATIENT_BATCH_MAX_LANES], plan_count[PATIENT_BATCH_MAX_LANES];
+	patient_batch_point passed[PATIENT_BATCH_MAX_LANES][PATIENT_BATCH_MAX_PLAN];
+	unsigned passed_count[PATIENT_BATCH_MAX_LANES];
 };
 
 _Static_assert((int)PATIENT_BATCH_MAX_LANES == (int)BATCH_MAX_LANES, "one lane limit");
@@ -452,10 +459,22 @@ static bool take_job(patient_batch *b, unsigned lane, const patient_batch_source
 	return *result == PATIENT_BATCH_OK;
 }
 
+/* Whether every planned minute is one patient_step_eating would take. */
+static bool plan_valid(const patient_batch_inputs *in, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!inputs_valid(in[i].meal_announced_g, in[i].eat_rate_g_per_min,
+		                  in[i].insulin_u_per_min))
+			return false;
+	return true;
+}
+
 /*
  * The same loop as a caller of patient_batch_advance would write, without the list: the
  * waiting lanes straight from the bit mask (the engine's overhead a lane-minute is what a
- * vector lane-minute costs, so it is kept to a few dozen instructions).
+ * vector lane-minute costs, so it is kept to a few dozen instructions). A lane that ends a
+ * minute with planned minutes left notes where it is and begins the next at once; the
+ * kernel sees the same set-up as for inputs just given, so the bits are the same.
  */
 patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_source *source)
 {
@@ -463,6 +482,8 @@ patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_sou
 		return PATIENT_BATCH_LANE_BUSY;
 	patient_batch_result result = PATIENT_BATCH_OK;
 	bool jobs_left = true;
+	for (unsigned lane = 0; lane < b->lane_count; lane++)
+		b->plan_next[lane] = b->plan_count[lane] = b->passed_count[lane] = 0;
 	for (unsigned lane = 0; lane < b->lane_count && jobs_left; lane++)
 		jobs_left = take_job(b, lane, source, &result);
 	batch_lanes *l = &b->lanes;
@@ -471,18 +492,42 @@ patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_sou
 		uint32_t answered = 0; /* lanes given their next minute, flagged after the loop */
 		for (uint32_t m = b->has_job & ~l->active; m; m &= m - 1) {
 			const unsigned lane = (unsigned)__builtin_ctz(m);
+			if (b->plan_next[lane] < b->plan_count[lane] &&
+			    !(l->failed & (1u << lane))) {
+				/* a minute's end inside a plan (never t = 0: a plan begins there)
+				 */
+				b->passed[lane][b->passed_count[lane]++] = (patient_batch_point){
+				    .t_min = (int64_t)l->x_min[lane],
+				    .bg_mgdl = l->bg_mgdl[lane],
+				    .gsub_mgdl = l->gsub_mgdl[lane],
+				    .last = {.eaten_g = l->eaten_g[lane],
+				             .rhs_evals = (unsigned)l->evals[lane]}};
+				store_inputs(l, lane, &b->plan[lane][b->plan_next[lane]++]);
+				answered |= 1u << lane;
+				continue;
+			}
 			patient_batch_ready r = lane_ready(b, lane);
-			patient_batch_inputs in = {0.0, EAT_RATE_G_PER_MIN, 0.0};
-			bool more = source->minute(source->user_data, &r, &in);
+			r.passed = b->passed[lane];
+			r.passed_count = b->passed_count[lane];
+			b->passed_count[lane] = 0;
+			b->plan_next[lane] = b->plan_count[lane] = 0;
+			patient_batch_inputs *in = b->plan[lane];
+			in[0] = (patient_batch_inputs){0.0, EAT_RATE_G_PER_MIN, 0.0};
+			unsigned count = 1;
+			bool more = source->minute(source->user_data, &r, in, &count);
 			if (more && r.status == PATIENT_STEP_OK) {
-				if (inputs_valid(in.meal_announced_g, in.eat_rate_g_per_min,
-				                 in.insulin_u_per_min)) {
-					store_inputs(l, lane, &in);
+				if (count >= 1 && count <= PATIENT_BATCH_MAX_PLAN &&
+				    plan_valid(in, count)) {
+					store_inputs(l, lane, &in[0]);
+					b->plan_next[lane] = 1;
+					b->plan_count[lane] = count;
 					answered |= 1u << lane;
 					continue;
 				}
 				r.status = PATIENT_STEP_BAD_INPUT;
-				source->minute(source->user_data, &r, &in);
+				r.passed_count = 0;
+				count = 1;
+				source->minute(source->user_data, &r, in, &count);
 			}
 			patient_batch_end(b, lane);
 			if (jobs_left && result == PATIENT_BATCH_OK)

@@ -166,6 +166,19 @@ typedef enum patient_batch_result {
 	PATIENT_BATCH_NO_MEMORY,
 } patient_batch_result;
 
+/*
+ * A minute's end a lane passed without asking the caller, because the caller had planned
+ * the minute after it too (patient_batch_run: `minute` may give several minutes' inputs).
+ */
+typedef struct patient_batch_point {
+	int64_t t_min;          /* minutes since the job started */
+	double bg_mgdl;         /* plasma glucose at t_min */
+	double gsub_mgdl;       /* subcutaneous glucose at t_min */
+	patient_step_info last; /* the minute that ended at t_min */
+} patient_batch_point;
+
+enum { PATIENT_BATCH_MAX_PLAN = 16 }; /* minutes planned at once, at most */
+
 /* A lane waiting for the caller: its patient at minute t_min of its job. */
 typedef struct patient_batch_ready {
 	unsigned lane;
@@ -179,6 +192,14 @@ typedef struct patient_batch_ready {
 	 */
 	patient_step_result status;
 	patient_step_info last; /* the minute that ended at t_min (zeros at t = 0) */
+	/*
+	 * patient_batch_run only: when the last call planned n > 1 minutes, the n − 1 minute
+	 * ends between (t_min − n + 1 … t_min − 1), oldest first; else none. When the
+	 * integrator fails inside a plan, the lane is reported where it failed, with the
+	 * minute ends it passed before.
+	 */
+	const patient_batch_point *passed;
+	unsigned passed_count;
 } patient_batch_ready;
 
 typedef struct patient_batch patient_batch;
@@ -254,15 +275,22 @@ typedef struct patient_batch_source {
 	/* The next job: its patient and the caller's handle. false: no job left. */
 	bool (*next_job)(void *user_data, const patient_params **params, void **job);
 	/*
-	 * A lane's patient is at ready->t_min: fill `inputs` (it comes as no meal, 5 g/min,
+	 * A lane's patient is at ready->t_min: fill `inputs[0]` (it comes as no meal, 5 g/min,
 	 * no insulin) for the next minute and return true, or return false to end the job
-	 * (the caller ends a patient it finds at 0 mg/dL this way). When ready->status is not
-	 * PATIENT_STEP_OK
-	 * (the integrator failed, or the inputs given for this minute were refused:
-	 * PATIENT_STEP_BAD_INPUT) this is the job's last call: it ends whatever is returned.
+	 * (the caller ends a patient it finds at 0 mg/dL this way). The caller may plan
+	 * further: set *count to n (1 … PATIENT_BATCH_MAX_PLAN; it comes as 1) and fill
+	 * inputs[0 … n): the lane then integrates n minutes in a row — each exactly as if
+	 * its inputs had been given at its own minute — and calls again at t_min + n, with the
+	 * minute ends between in ready->passed. Why: a caller whose inputs do not depend on
+	 * the glucose for a while (a pump between two CGM readings) runs its own code for one
+	 * patient several minutes together, while that patient's state is in the cache.
+	 * When ready->status is not PATIENT_STEP_OK (the integrator failed, or the inputs just
+	 * given were refused — one bad minute refuses the plan: PATIENT_STEP_BAD_INPUT at the
+	 * same t_min, nothing integrated) this is the job's last call: it ends whatever is
+	 * returned.
 	 */
 	bool (*minute)(void *user_data, const patient_batch_ready *ready,
-	               patient_batch_inputs *inputs);
+	               patient_batch_inputs *inputs, unsigned *count);
 	void *user_data;
 } patient_batch_source;
 

@@ -159,6 +159,32 @@ def main(fakepump):
               "child#001 failed at minute" in p.stderr,
               f"a patient at 0 mg/dL: failed, exit 1 ({p.returncode}, {p.stderr!r})")
 
+        # Patients that fail between two CGM readings, where the batch engine has planned
+        # the minutes up to the next one ahead (docs/batch-engine.md): the same traces and
+        # table, byte for byte, as the scalar engine, which plans nothing.
+        base = os.path.join(tmp, "overdose.yaml")
+        with open(base, "w") as f:
+            f.write("pump:\n  low_glucose_protection: off\n"
+                    "  limits: {max_bolus: 25, max_iob: 100, max_daily: 200}\n"
+                    "events:\n  - {at: \"00:07\", bolus: 25}\n"
+                    "  - {at: \"00:18\", bolus: 25}\n  - {at: \"00:33\", bolus: 25}\n")
+        seen = {}
+        for engine in ("batch", "scalar"):
+            traces = os.path.join(tmp, f"fail-{engine}")
+            os.mkdir(traces)
+            p = trial(fakepump, base, "--patients", "child", "--days", "2", "--controller",
+                      "none", "--engine", engine, "--csv", "-", "--traces", traces)
+            files = sorted(os.listdir(traces))
+            seen[engine] = (p.returncode, p.stdout,
+                            [open(os.path.join(traces, n), "rb").read() for n in files])
+        failed_at = [int(line.split("failed at minute ")[1].split(":")[0])
+                     for line in p.stderr.splitlines() if "failed at minute " in line]
+        check(seen["batch"][0] == 1 and len(failed_at) == 10 and
+              any(m % 5 for m in failed_at),
+              f"ten children fail, some between two readings (minutes {failed_at})")
+        check(seen["batch"] == seen["scalar"],
+              "failing between readings: batch and scalar give the same table and traces")
+
         # Ctrl-C / SIGTERM: the patients stop at their next day, no table, exit 128 + signal.
         for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
             traces = os.path.join(tmp, f"cut-{code}")

@@ -125,6 +125,7 @@ typedef struct job {
 	double bg[MINUTES + 1], gsub[MINUTES + 1];
 	unsigned evals[MINUTES + 1];
 	patient_step_result last_status;
+	unsigned plan; /* minutes planned a call: 0 or 1 one by one, else 1 … plan in turn */
 } job;
 
 typedef struct queue {
@@ -143,7 +144,21 @@ static bool next_job(void *user_data, const patient_params **params, void **hand
 	return true;
 }
 
-static bool job_minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in)
+/* Minute t_min's glucose and count, in order (from ready or from a planned minute's end). */
+static void job_report(job *j, int64_t t_min, double bg, double gsub, unsigned evals)
+{
+	const int k = (int)t_min;
+	if (k != j->reports)
+		cr_assert_fail("%s: minute %d reported after %d reports", j->t->name, k,
+		               j->reports);
+	j->reports++;
+	j->bg[k] = bg;
+	j->gsub[k] = gsub;
+	j->evals[k] = evals;
+}
+
+static bool job_minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in,
+                       unsigned *count)
 {
 	(void)user_data;
 	job *j = r->job;
@@ -151,16 +166,20 @@ static bool job_minute(void *user_data, const patient_batch_ready *r, patient_ba
 	j->last_status = r->status;
 	if (r->status != PATIENT_STEP_OK)
 		return false;
-	if (k != j->reports)
-		cr_assert_fail("%s: minute %d reported after %d reports", j->t->name, k,
-		               j->reports);
-	j->reports++;
-	j->bg[k] = r->bg_mgdl;
-	j->gsub[k] = r->gsub_mgdl;
-	j->evals[k] = r->last.rhs_evals;
+	for (unsigned i = 0; i < r->passed_count; i++)
+		job_report(j, r->passed[i].t_min, r->passed[i].bg_mgdl, r->passed[i].gsub_mgdl,
+		           r->passed[i].last.rhs_evals);
+	job_report(j, k, r->bg_mgdl, r->gsub_mgdl, r->last.rhs_evals);
 	if (k >= j->minutes)
 		return false;
-	*in = (patient_batch_inputs){j->t->meal_g[k], 5.0, j->t->insulin_u_per_min[k]};
+	/* plans of 1, 2, … j->plan minutes in turn, never past the job's end */
+	unsigned n = j->plan > 1 ? 1 + (unsigned)k % j->plan : 1;
+	if (n > (unsigned)(j->minutes - k))
+		n = (unsigned)(j->minutes - k);
+	for (unsigned i = 0; i < n; i++)
+		in[i] = (patient_batch_inputs){j->t->meal_g[k + (int)i], 5.0,
+		                               j->t->insulin_u_per_min[k + (int)i]};
+	*count = n;
 	return true;
 }
 
@@ -290,6 +309,26 @@ Test(patient_batch, every_engine_and_width_gives_the_reference_traces_with_the_s
 	}
 }
 
+/*
+ * The same traces with the inputs of several minutes given at once (plans of 1 to 16
+ * minutes in turn, patient_batch_source.minute): each minute's end, passed or reported,
+ * is the scalar engine's bits and count — a plan changes when the caller is asked, never
+ * what is integrated.
+ */
+Test(patient_batch, planned_minutes_give_the_same_bits_as_minute_by_minute)
+{
+	engine_config configs[8];
+	const size_t n = available_configs(configs);
+	for (size_t c = 0; c < n; c++) {
+		job *jobs = all_traces_as_jobs();
+		for (size_t i = 0; i < trace_count; i++)
+			jobs[i].plan = 1 + (unsigned)i % PATIENT_BATCH_MAX_PLAN;
+		run_jobs(configs[c].engine, configs[c].lanes, jobs, trace_count);
+		expect_scalar_engine(&configs[c], jobs);
+		free(jobs);
+	}
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Lanes                                                                                 */
 /* ------------------------------------------------------------------------------------ */
@@ -342,7 +381,8 @@ Test(patient_batch, lanes_of_different_patients_inputs_and_lengths_share_a_batch
  * Random inputs (fixed seed, printed on failure): meals of 5-120 g eaten at 1-10 g/min,
  * announced again while eating, insulin from 0 (suspended) to 3 times basal changing every
  * half hour or so, boluses of 0.5-15 U. Every patient for 3 days, each lane against the
- * scalar engine given the same inputs: the same bits and RHS count every minute.
+ * scalar engine given the same inputs: the same bits and RHS count every minute — given
+ * minute by minute, then in plans of 1 to 16 minutes at random.
  */
 typedef struct random_job {
 	const patient_params *params;
@@ -351,6 +391,10 @@ typedef struct random_job {
 	double insulin_u_per_min;
 	long minutes_checked, differing, count_mismatches;
 	unsigned scalar_evals;
+	bool plans; /* give 1 … PATIENT_BATCH_MAX_PLAN minutes a call, at random */
+	/* the scalar engine at the ends of the minutes planned last */
+	double shadow_bg[PATIENT_BATCH_MAX_PLAN], shadow_gsub[PATIENT_BATCH_MAX_PLAN];
+	unsigned shadow_evals[PATIENT_BATCH_MAX_PLAN];
 } random_job;
 
 static double uniform(uint64_t *state)
@@ -375,19 +419,9 @@ static bool random_next_job(void *user_data, const patient_params **params, void
 	return true;
 }
 
-static bool random_minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in)
+/* One minute of random inputs; the shadow scalar patient takes it too. */
+static void random_inputs(random_job *j, patient_batch_inputs *in, unsigned slot)
 {
-	(void)user_data;
-	random_job *j = r->job;
-	cr_assert_eq(r->status, PATIENT_STEP_OK);
-	j->minutes_checked++;
-	if (r->bg_mgdl != patient_bg_mgdl(j->scalar) ||
-	    r->gsub_mgdl != patient_gsub_mgdl(j->scalar))
-		j->differing++;
-	if (r->t_min > 0 && r->last.rhs_evals != j->scalar_evals)
-		j->count_mismatches++;
-	if (r->t_min >= 3 * MINUTES)
-		return false;
 	const double basal = patient_basal_u_per_min(j->params);
 	if (uniform(&j->rng) < 1.0 / 30.0)
 		j->insulin_u_per_min =
@@ -401,7 +435,47 @@ static bool random_minute(void *user_data, const patient_batch_ready *r, patient
 	cr_assert_eq(patient_step_eating(j->scalar, in->meal_announced_g, in->eat_rate_g_per_min,
 	                                 in->insulin_u_per_min, &info),
 	             PATIENT_STEP_OK);
-	j->scalar_evals = info.rhs_evals;
+	j->shadow_bg[slot] = patient_bg_mgdl(j->scalar);
+	j->shadow_gsub[slot] = patient_gsub_mgdl(j->scalar);
+	j->shadow_evals[slot] = info.rhs_evals;
+}
+
+/* A minute's end the batch reports against the shadow's (slot: which planned minute). */
+static void random_check(random_job *j, int64_t t_min, double bg, double gsub, unsigned evals,
+                         unsigned slot)
+{
+	j->minutes_checked++;
+	if (t_min == 0) {
+		if (bg != patient_bg_mgdl(j->scalar) || gsub != patient_gsub_mgdl(j->scalar))
+			j->differing++;
+		return;
+	}
+	if (bg != j->shadow_bg[slot] || gsub != j->shadow_gsub[slot])
+		j->differing++;
+	if (evals != j->shadow_evals[slot])
+		j->count_mismatches++;
+}
+
+static bool random_minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in,
+                          unsigned *count)
+{
+	(void)user_data;
+	random_job *j = r->job;
+	cr_assert_eq(r->status, PATIENT_STEP_OK);
+	for (unsigned i = 0; i < r->passed_count; i++)
+		random_check(j, r->passed[i].t_min, r->passed[i].bg_mgdl, r->passed[i].gsub_mgdl,
+		             r->passed[i].last.rhs_evals, i);
+	random_check(j, r->t_min, r->bg_mgdl, r->gsub_mgdl, r->last.rhs_evals, r->passed_count);
+	if (r->t_min >= 3 * MINUTES)
+		return false;
+	unsigned n = j->plans ? 1 + (unsigned)(uniform(&j->rng) * PATIENT_BATCH_MAX_PLAN) : 1;
+	if (n > PATIENT_BATCH_MAX_PLAN)
+		n = PATIENT_BATCH_MAX_PLAN;
+	if ((int64_t)n > 3 * MINUTES - r->t_min)
+		n = (unsigned)(3 * MINUTES - r->t_min);
+	for (unsigned i = 0; i < n; i++)
+		random_inputs(j, &in[i], i);
+	*count = n;
 	return true;
 }
 
@@ -413,9 +487,12 @@ Test(patient_batch, random_meals_rates_and_insulin_give_the_scalar_engines_bits)
 	const size_t count = patient_params_count();
 	random_job *jobs = calloc(count, sizeof *jobs);
 	cr_assert_not_null(jobs);
-	for (size_t c = 0; c < n; c++) {
+	for (size_t run = 0; run < 2 * n; run++) {
+		const size_t c = run / 2;
+		const bool plans = run % 2 == 1; /* minute by minute, then random plans */
 		for (size_t i = 0; i < count; i++) {
-			jobs[i] = (random_job){.params = patient_params_at(i), .rng = seed + i};
+			jobs[i] = (random_job){
+			    .params = patient_params_at(i), .rng = seed + i, .plans = plans};
 			jobs[i].scalar = patient_new(jobs[i].params);
 			jobs[i].insulin_u_per_min = patient_basal_u_per_min(jobs[i].params);
 		}
@@ -433,13 +510,13 @@ Test(patient_batch, random_meals_rates_and_insulin_give_the_scalar_engines_bits)
 		}
 		cr_expect_eq(checked, (long)count * (3 * MINUTES + 1));
 		cr_expect_eq(differing, 0,
-		             "%s x%u, seed %llu: %ld minutes not the scalar engine's bits",
+		             "%s x%u%s, seed %llu: %ld minutes not the scalar engine's bits",
 		             patient_batch_engine_name(configs[c].engine), configs[c].lanes,
-		             (unsigned long long)seed, differing);
+		             plans ? " (plans)" : "", (unsigned long long)seed, differing);
 		cr_expect_eq(count_mismatches, 0,
-		             "%s x%u, seed %llu: %ld minutes with another RHS count",
+		             "%s x%u%s, seed %llu: %ld minutes with another RHS count",
 		             patient_batch_engine_name(configs[c].engine), configs[c].lanes,
-		             (unsigned long long)seed, count_mismatches);
+		             plans ? " (plans)" : "", (unsigned long long)seed, count_mismatches);
 	}
 	free(jobs);
 }
@@ -658,22 +735,33 @@ static bool refusing_next_job(void *user_data, const patient_params **params, vo
 	return true;
 }
 
-/* The first job asks for -1 g at minute 5; the second runs 20 minutes. */
-static bool refusing_minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in)
+/*
+ * The first job plans minutes 3, 4 and 5 at minute 3 and asks for -1 g in minute 5: the
+ * whole plan is refused, told at minute 3. The second runs 20 minutes in plans of 4.
+ */
+static bool refusing_minute(void *user_data, const patient_batch_ready *r, patient_batch_inputs *in,
+                            unsigned *count)
 {
 	refusing_source *s = user_data;
 	s->calls++;
 	if ((intptr_t)r->job == 1) {
 		if (r->status == PATIENT_STEP_BAD_INPUT) {
 			s->bad_input_reports++;
-			cr_expect_eq(r->t_min, 5);
+			cr_expect_eq(r->t_min, 3);
+			cr_expect_eq(r->passed_count, 0);
 			return true; /* ignored: the job ends */
 		}
-		*in = (patient_batch_inputs){r->t_min == 5 ? -1.0 : 0.0, 5.0, 0.01};
+		cr_expect_lt(r->t_min, 4);
+		*count = r->t_min == 3 ? 3 : 1;
+		for (unsigned i = 0; i < *count; i++)
+			in[i] = (patient_batch_inputs){i == 2 ? -1.0 : 0.0, 5.0, 0.01};
 		return true;
 	}
 	s->minutes_of_second_job = (int)r->t_min;
-	*in = (patient_batch_inputs){0.0, 5.0, 0.01};
+	cr_expect_eq(r->passed_count, r->t_min == 0 ? 0u : 3u);
+	*count = 4;
+	for (unsigned i = 0; i < 4; i++)
+		in[i] = (patient_batch_inputs){0.0, 5.0, 0.01};
 	return r->t_min < 20;
 }
 

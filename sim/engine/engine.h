@@ -92,6 +92,16 @@ engine *engine_new_external(const scenario *sc);
  */
 engine_status engine_next_external(engine *e, double bg_mgdl, double gsub_mgdl, engine_row *row,
                                    patient_batch_inputs *inputs);
+/*
+ * How many of an external engine's next minutes, from the next one on, need not the
+ * patient's glucose: none when a CGM reading is due next, it is the final row, or the
+ * pump's Bluetooth server is there (it may tell a phone); else the minutes up to the next
+ * reading or the final row, whichever comes first. For those minutes engine_next_external
+ * may be called with NAN for both and the rows' bg_mgdl and gsub_mgdl filled in by the
+ * caller once it knows them: every other field, the inputs and the engine's state are the
+ * same bits (nothing else in a minute reads the glucose). 0 for a finished engine.
+ */
+int64_t engine_minutes_without_glucose(const engine *e);
 
 /* Every pump event (the audit trail) as it happens; `ev` is valid during the call only. */
 typedef void (*engine_event_fn)(const pump_event *ev, void *user_data);
