@@ -3,6 +3,7 @@
  * (230 KB), whatever the length of the run; days grow by doubling.
  */
 #include "agp.h"
+#include "glucose_metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ bool agp_add(agp *a, int64_t t_min, double bg_mgdl, double cgm_mgdl, double insu
 		d->carbs_g += carbs_g;
 	if (!isnan(cgm_mgdl)) {
 		d->cgm_readings++;
-		d->cgm_below_70 += cgm_mgdl < 70.0;
+		d->cgm_below_70 += cgm_mgdl < GLUCOSE_RANGE_LOW_MGDL;
 	}
 	if (isnan(bg_mgdl))
 		return true;
@@ -85,11 +86,11 @@ bool agp_add(agp *a, int64_t t_min, double bg_mgdl, double cgm_mgdl, double insu
 	d->bg_sum_mgdl += bg_mgdl;
 	d->bg_min_mgdl = fminf(d->bg_min_mgdl, (float)bg_mgdl);
 	d->bg_max_mgdl = fmaxf(d->bg_max_mgdl, (float)bg_mgdl);
-	d->in_range += bg_mgdl >= 70.0 && bg_mgdl <= 180.0;
-	d->below_70 += bg_mgdl < 70.0;
-	d->below_54 += bg_mgdl < 54.0;
-	d->above_180 += bg_mgdl > 180.0;
-	d->above_250 += bg_mgdl > 250.0;
+	d->in_range += bg_mgdl >= GLUCOSE_RANGE_LOW_MGDL && bg_mgdl <= GLUCOSE_RANGE_HIGH_MGDL;
+	d->below_70 += bg_mgdl < GLUCOSE_RANGE_LOW_MGDL;
+	d->below_54 += bg_mgdl < GLUCOSE_BELOW_VERY_LOW_MGDL;
+	d->above_180 += bg_mgdl > GLUCOSE_RANGE_HIGH_MGDL;
+	d->above_250 += bg_mgdl > GLUCOSE_ABOVE_VERY_HIGH_MGDL;
 	const int slot = (int)((clock % 1440) / AGP_SLOT_MIN);
 	long bucket = lround(bg_mgdl);
 	if (bucket < 0)

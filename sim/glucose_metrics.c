@@ -41,11 +41,11 @@ void glucose_accumulator_add(glucose_accumulator *a, double bg)
 	a->n++;
 	a->sum += bg;
 	a->sum_sq += bg * bg;
-	a->below54 += bg < 54.0;
-	a->below70 += bg < 70.0;
-	a->in_range += bg >= 70.0 && bg <= 180.0;
-	a->above180 += bg > 180.0;
-	a->above250 += bg > 250.0;
+	a->below54 += bg < GLUCOSE_BELOW_VERY_LOW_MGDL;
+	a->below70 += bg < GLUCOSE_RANGE_LOW_MGDL;
+	a->in_range += bg >= GLUCOSE_RANGE_LOW_MGDL && bg <= GLUCOSE_RANGE_HIGH_MGDL;
+	a->above180 += bg > GLUCOSE_RANGE_HIGH_MGDL;
+	a->above250 += bg > GLUCOSE_ABOVE_VERY_HIGH_MGDL;
 	/* comparisons, not fmin/fmax: those are calls into libm here (no -ffast-math) */
 	if (bg < a->min)
 		a->min = bg;

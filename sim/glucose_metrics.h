@@ -22,6 +22,16 @@
 
 #include <stddef.h>
 
+/*
+ * The consensus bands' limits (mg/dL), for every place that counts them (the metrics
+ * here, the day profile in agp.c, the chart's pixel columns): in range 70 ≤ BG ≤ 180,
+ * below when BG < 70 or < 54, above when BG > 180 or > 250.
+ */
+#define GLUCOSE_BELOW_VERY_LOW_MGDL 54.0
+#define GLUCOSE_RANGE_LOW_MGDL 70.0
+#define GLUCOSE_RANGE_HIGH_MGDL 180.0
+#define GLUCOSE_ABOVE_VERY_HIGH_MGDL 250.0
+
 /* The raw sums; two accumulators merge into the one of their samples together. */
 typedef struct glucose_accumulator {
 	size_t n;

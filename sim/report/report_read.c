@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "glucose_metrics.h"
 #include "recorder.h"
 #include "run_lock.h"
 
@@ -398,8 +399,8 @@ static void fold_sample(report_run *r, sqlite3_stmt *st, int64_t span, double *c
 		col->bg_min = col->rows ? fminf(col->bg_min, b) : b;
 		col->bg_max = col->rows ? fmaxf(col->bg_max, b) : b;
 		r->minutes++;
-		r->minutes_below_54 += bg < 54.0;
-		r->minutes_below_70 += bg < 70.0;
+		r->minutes_below_54 += bg < GLUCOSE_BELOW_VERY_LOW_MGDL;
+		r->minutes_below_70 += bg < GLUCOSE_RANGE_LOW_MGDL;
 		if (isnan(r->lowest_bg_mgdl) || bg < r->lowest_bg_mgdl) {
 			r->lowest_bg_mgdl = bg;
 			r->lowest_bg_min = t;
@@ -412,7 +413,7 @@ static void fold_sample(report_run *r, sqlite3_stmt *st, int64_t span, double *c
 		col->cgm_n++;
 		r->cgm_readings++;
 		*cgm_sum += cgm;
-		r->cgm_below_70_pct += cgm < 70.0; /* a count until the end */
+		r->cgm_below_70_pct += cgm < GLUCOSE_RANGE_LOW_MGDL; /* a count until the end */
 	}
 	const float i = isnan(iob) ? 0.0f : (float)iob, b = isnan(basal) ? 0.0f : (float)basal;
 	col->iob_max = col->rows ? fmaxf(col->iob_max, i) : i;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "expect_draft.h"
+#include "glucose_metrics.h"
 #include "scenario_limits.h"
 #include "walk_values.h"
 
@@ -222,8 +223,8 @@ bool parse_expect_time_in_range(walker *w, const char *key, yaml_node_t *v, void
 {
 	expect_draft *d = ctx;
 	d->e.kind = SCENARIO_EXPECT_TIME_IN_RANGE;
-	d->e.tir_low_mgdl = 70.0;
-	d->e.tir_high_mgdl = 180.0;
+	d->e.tir_low_mgdl = GLUCOSE_RANGE_LOW_MGDL;
+	d->e.tir_high_mgdl = GLUCOSE_RANGE_HIGH_MGDL;
 	if (!walk_mapping(w, key, v, &tir_spec, d))
 		return false;
 	if (!d->lo_node && !d->hi_node)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glucose_metrics.h"
 #include "plot_internal.h"
 
 plot *plot_new(SDL_Renderer *r, int font_px, char *err, size_t errlen)
@@ -90,7 +91,8 @@ static int draw_backdrop(plot *p, const plot_layout *l, const plot_view *v)
 static void draw_target_band(plot *p, const plot_layout *l, int x_now)
 {
 	const plot_rect *g = &l->glucose;
-	const int y180 = plot_y_of_bg(l, 180.0), y70 = plot_y_of_bg(l, 70.0);
+	const int y180 = plot_y_of_bg(l, GLUCOSE_RANGE_HIGH_MGDL),
+	          y70 = plot_y_of_bg(l, GLUCOSE_RANGE_LOW_MGDL);
 	plot_set_colour(p, PLOT_COLOUR_TARGET_BAND);
 	plot_fill(p, g->x, y180, x_now == INT_MIN ? g->w : x_now + 1 - g->x, y70 - y180 + 1);
 	if (x_now != INT_MIN && x_now + 1 < g->x + g->w) {
@@ -132,10 +134,10 @@ static void draw_glucose(plot *p, const plot_layout *l, const trace *t)
 	plot_clip(p, g);
 	plot_draw_cgm(p, l);
 	plot_set_colour(p, PLOT_COLOUR_LIMIT_LINE);
-	plot_dashed_hline(p, g->x, g->x + g->w, plot_y_of_bg(l, 54.0), f / 2 + 2, f / 3 + 2,
-	                  dash_t);
-	plot_dashed_hline(p, g->x, g->x + g->w, plot_y_of_bg(l, 250.0), f / 2 + 2, f / 3 + 2,
-	                  dash_t);
+	plot_dashed_hline(p, g->x, g->x + g->w, plot_y_of_bg(l, GLUCOSE_BELOW_VERY_LOW_MGDL),
+	                  f / 2 + 2, f / 3 + 2, dash_t);
+	plot_dashed_hline(p, g->x, g->x + g->w, plot_y_of_bg(l, GLUCOSE_ABOVE_VERY_HIGH_MGDL),
+	                  f / 2 + 2, f / 3 + 2, dash_t);
 	plot_set_colour(p, PLOT_COLOUR_BG_LINE);
 	plot_polyline(p, plot_build_line(p, l, PLOT_SERIES_BG, false), plot_stroke(p));
 	plot_draw_meals(p, l, t);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "clock.h"
+#include "glucose_metrics.h"
 #include "plot_internal.h"
 
 void plot_draw_vertical_grid(plot *p, const plot_layout *l, int start_clock)
@@ -143,10 +144,16 @@ size_t plot_glucose_grid(plot *p, const plot_layout *l, plot_y_label *labels)
 {
 	const plot_rect *g = &l->glucose;
 	size_t n = 0;
-	labels[n++] = (plot_y_label){70.0, plot_y_of_bg(l, 70.0), PLOT_COLOUR_TEXT};
-	labels[n++] = (plot_y_label){180.0, plot_y_of_bg(l, 180.0), PLOT_COLOUR_TEXT};
-	labels[n++] = (plot_y_label){54.0, plot_y_of_bg(l, 54.0), PLOT_COLOUR_LIMIT_LINE};
-	labels[n++] = (plot_y_label){250.0, plot_y_of_bg(l, 250.0), PLOT_COLOUR_LIMIT_LINE};
+	labels[n++] = (plot_y_label){GLUCOSE_RANGE_LOW_MGDL,
+	                             plot_y_of_bg(l, GLUCOSE_RANGE_LOW_MGDL), PLOT_COLOUR_TEXT};
+	labels[n++] = (plot_y_label){GLUCOSE_RANGE_HIGH_MGDL,
+	                             plot_y_of_bg(l, GLUCOSE_RANGE_HIGH_MGDL), PLOT_COLOUR_TEXT};
+	labels[n++] =
+	    (plot_y_label){GLUCOSE_BELOW_VERY_LOW_MGDL,
+	                   plot_y_of_bg(l, GLUCOSE_BELOW_VERY_LOW_MGDL), PLOT_COLOUR_LIMIT_LINE};
+	labels[n++] =
+	    (plot_y_label){GLUCOSE_ABOVE_VERY_HIGH_MGDL,
+	                   plot_y_of_bg(l, GLUCOSE_ABOVE_VERY_HIGH_MGDL), PLOT_COLOUR_LIMIT_LINE};
 	plot_set_colour(p, PLOT_COLOUR_GRID);
 	for (double b = 100.0 * ceil(l->bg_lo_mgdl / 100.0);
 	     b <= l->bg_hi_mgdl && n < PLOT_Y_LABELS_MAX; b += 100.0) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glucose_metrics.h"
 #include "pump_model.h"
 
 static void fold_row(plot_columns *cc, const plot_layout *l, const engine_row *r)
@@ -54,15 +55,15 @@ static void fold_row(plot_columns *cc, const plot_layout *l, const engine_row *r
 	plot_extents_add_row(&cc->ext, r);
 	cc->n++;
 	cc->bg_sum += r->bg_mgdl;
-	if (r->bg_mgdl >= 70.0 && r->bg_mgdl <= 180.0)
+	if (r->bg_mgdl >= GLUCOSE_RANGE_LOW_MGDL && r->bg_mgdl <= GLUCOSE_RANGE_HIGH_MGDL)
 		cc->in_range++;
-	if (r->bg_mgdl < 70.0)
+	if (r->bg_mgdl < GLUCOSE_RANGE_LOW_MGDL)
 		cc->below_70++;
-	if (r->bg_mgdl < 54.0)
+	if (r->bg_mgdl < GLUCOSE_BELOW_VERY_LOW_MGDL)
 		cc->below_54++;
-	if (r->bg_mgdl > 180.0)
+	if (r->bg_mgdl > GLUCOSE_RANGE_HIGH_MGDL)
 		cc->above_180++;
-	if (r->bg_mgdl > 250.0)
+	if (r->bg_mgdl > GLUCOSE_ABOVE_VERY_HIGH_MGDL)
 		cc->above_250++;
 	cc->insulin_u += r->insulin_u_per_min;
 	cc->carbs_g += r->meal_announced_g;

@@ -15,6 +15,7 @@
 #include <SDL.h>
 
 #include "clock.h"
+#include "glucose_metrics.h"
 #include "pump_model.h"
 #include "viewer_internal.h"
 
@@ -324,7 +325,9 @@ static void screen_cgm(viewer *v, const SDL_Rect *s, int *y)
 	char buf[64];
 	const double g = v->cgm_mgdl;
 	snprintf(buf, sizeof buf, "%.0f mg/dL", g);
-	const SDL_Color gc = g < 70.0 ? c_red : g > 180.0 ? c_orange : c_text;
+	const SDL_Color gc = g < GLUCOSE_RANGE_LOW_MGDL    ? c_red
+	                     : g > GLUCOSE_RANGE_HIGH_MGDL ? c_orange
+	                                                   : c_text;
 	screen_row(v, s, y, "CGM", gc, buf);
 	const int64_t age = v->screen.now_min - v->cgm_min;
 	if (age > 0) {
