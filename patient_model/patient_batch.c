@@ -28,12 +28,12 @@ struct patient_batch {
 	void *job[PATIENT_BATCH_MAX_LANES];
 	patient *scalar[PATIENT_BATCH_MAX_LANES]; /* the scalar engine's patients */
 
-	/* patient_batch_run: each lane's planned minutes not yet begun, and the minute ends
-	 * it passed since the caller last saw it (patient_batch_source.minute) */
+	/* patient_batch_run: each lane's plan (patient_batch_source.minute), the next of its
+	 * minutes to begin, and the minute ends it passed: plan_next − 1 of them, since every
+	 * planned minute after the first begins at the end of the one before */
 	patient_batch_inputs plan[PATIENT_BATCH_MAX_LANES][PATIENT_BATCH_MAX_PLAN];
 	unsigned plan_next[PATIENT_BATCH_MAX_LANES], plan_count[PATIENT_BATCH_MAX_LANES];
 	patient_batch_point passed[PATIENT_BATCH_MAX_LANES][PATIENT_BATCH_MAX_PLAN];
-	unsigned passed_count[PATIENT_BATCH_MAX_LANES];
 };
 
 _Static_assert((int)PATIENT_BATCH_MAX_LANES == (int)BATCH_MAX_LANES, "one lane limit");
@@ -403,22 +403,32 @@ static void integrate(patient_batch *b)
 	while (l->active && !l->done && l->failed == failed_before);
 }
 
+/* Where a lane that ended a minute (or failed) stands, and that minute's figures. */
+static inline patient_batch_point lane_point(const batch_lanes *l, unsigned lane)
+{
+	return (patient_batch_point){
+	    .t_min = (int64_t)l->x_min[lane],
+	    .bg_mgdl = l->bg_mgdl[lane],
+	    .gsub_mgdl = l->gsub_mgdl[lane],
+	    .last = {.eaten_g = l->eaten_g[lane], .rhs_evals = (unsigned)l->evals[lane]},
+	};
+}
+
 /* What the caller is told about a waiting lane. */
 static inline patient_batch_ready lane_ready(const patient_batch *b, unsigned lane)
 {
 	const batch_lanes *l = &b->lanes;
-	const uint32_t bit = 1u << lane;
-	const bool failed = (l->failed & bit) != 0;
+	const bool failed = (l->failed & (1u << lane)) != 0;
+	const patient_batch_point at = lane_point(l, lane);
 	const bool at_start = l->x_min[lane] == 0.0 && !failed;
 	return (patient_batch_ready){
 	    .lane = lane,
 	    .job = b->job[lane],
-	    .t_min = (int64_t)l->x_min[lane],
-	    .bg_mgdl = l->bg_mgdl[lane],
-	    .gsub_mgdl = l->gsub_mgdl[lane],
+	    .t_min = at.t_min,
+	    .bg_mgdl = at.bg_mgdl,
+	    .gsub_mgdl = at.gsub_mgdl,
 	    .status = failed ? PATIENT_STEP_SOLVER_FAILED : PATIENT_STEP_OK,
-	    .last = {.eaten_g = at_start ? 0.0 : l->eaten_g[lane],
-	             .rhs_evals = at_start ? 0u : (unsigned)l->evals[lane]},
+	    .last = at_start ? (patient_step_info){0} : at.last,
 	};
 }
 
@@ -483,7 +493,7 @@ patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_sou
 	patient_batch_result result = PATIENT_BATCH_OK;
 	bool jobs_left = true;
 	for (unsigned lane = 0; lane < b->lane_count; lane++)
-		b->plan_next[lane] = b->plan_count[lane] = b->passed_count[lane] = 0;
+		b->plan_next[lane] = b->plan_count[lane] = 0;
 	for (unsigned lane = 0; lane < b->lane_count && jobs_left; lane++)
 		jobs_left = take_job(b, lane, source, &result);
 	batch_lanes *l = &b->lanes;
@@ -496,20 +506,15 @@ patient_batch_result patient_batch_run(patient_batch *b, const patient_batch_sou
 			    !(l->failed & (1u << lane))) {
 				/* a minute's end inside a plan (never t = 0: a plan begins there)
 				 */
-				b->passed[lane][b->passed_count[lane]++] = (patient_batch_point){
-				    .t_min = (int64_t)l->x_min[lane],
-				    .bg_mgdl = l->bg_mgdl[lane],
-				    .gsub_mgdl = l->gsub_mgdl[lane],
-				    .last = {.eaten_g = l->eaten_g[lane],
-				             .rhs_evals = (unsigned)l->evals[lane]}};
-				store_inputs(l, lane, &b->plan[lane][b->plan_next[lane]++]);
+				const unsigned next = b->plan_next[lane]++;
+				b->passed[lane][next - 1] = lane_point(l, lane);
+				store_inputs(l, lane, &b->plan[lane][next]);
 				answered |= 1u << lane;
 				continue;
 			}
 			patient_batch_ready r = lane_ready(b, lane);
 			r.passed = b->passed[lane];
-			r.passed_count = b->passed_count[lane];
-			b->passed_count[lane] = 0;
+			r.passed_count = b->plan_next[lane] ? b->plan_next[lane] - 1 : 0;
 			b->plan_next[lane] = b->plan_count[lane] = 0;
 			patient_batch_inputs *in = b->plan[lane];
 			in[0] = (patient_batch_inputs){0.0, EAT_RATE_G_PER_MIN, 0.0};

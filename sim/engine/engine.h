@@ -99,7 +99,9 @@ engine_status engine_next_external(engine *e, double bg_mgdl, double gsub_mgdl, 
  * reading or the final row, whichever comes first. For those minutes engine_next_external
  * may be called with NAN for both and the rows' bg_mgdl and gsub_mgdl filled in by the
  * caller once it knows them: every other field, the inputs and the engine's state are the
- * same bits (nothing else in a minute reads the glucose). 0 for a finished engine.
+ * same bits (nothing else in a minute reads the glucose), and each of those minutes is an
+ * ENGINE_ROW (only phone events and Bluetooth faults can fail a minute, and a scenario with
+ * any has the server). 0 for a finished engine.
  */
 int64_t engine_minutes_without_glucose(const engine *e);
 

@@ -254,16 +254,11 @@ static void run_scalar_patient(shared *sh, size_t i)
 
 /*
  * A lane's minutes planned at its last call, t0 … t0 + count − 1: their rows, whose glucose
- * (but the first's) and eaten carbs the batch tells at the next call; and the row at
- * t0 + count when the engine ended there (a scenario event that failed), to be counted
- * when its glucose is known.
+ * (but the first's) and eaten carbs the batch tells at the next call.
  */
 typedef struct lane_plan {
 	engine_row rows[PATIENT_BATCH_MAX_PLAN];
 	unsigned count;
-	bool has_end;
-	engine_status end_status;
-	engine_row end_row;
 } lane_plan;
 
 /* A batch worker: the trial and its lanes' plans. */
@@ -286,19 +281,8 @@ static bool next_job(void *user_data, const patient_params **params, void **job_
 static bool lane_ends(shared *sh, job *j, lane_plan *pl)
 {
 	pl->count = 0;
-	pl->has_end = false;
 	job_end(sh, j);
 	return false;
-}
-
-/* Row k of a lane whose glucose has just come: into the result; false when the job ends
- * there (its row is written, as every row is). */
-static bool take_planned_row(shared *sh, job *j, engine_row *row)
-{
-	const bool goes_on = take_row(sh, j, row);
-	if (!goes_on)
-		trace_row(j, row);
-	return goes_on;
 }
 
 static bool lane_minute(void *user_data, const patient_batch_ready *ready,
@@ -325,8 +309,11 @@ static bool lane_minute(void *user_data, const patient_batch_ready *ready,
 			if (i > 0) { /* the first row's glucose was known when it was planned */
 				row->bg_mgdl = ready->passed[i - 1].bg_mgdl;
 				row->gsub_mgdl = ready->passed[i - 1].gsub_mgdl;
-				if (!take_planned_row(sh, j, row))
+				if (!take_row(sh, j,
+				              row)) { /* its row is written, as every row is */
+					trace_row(j, row);
 					return lane_ends(sh, j, pl);
+				}
 			}
 			trace_row(j, row);
 		}
@@ -334,16 +321,6 @@ static bool lane_minute(void *user_data, const patient_batch_ready *ready,
 	}
 	if (ready->status != PATIENT_STEP_OK) {
 		set_failed(&sh->results[j->index], "the model could not be integrated");
-		return lane_ends(sh, j, pl);
-	}
-	if (pl->has_end) { /* the engine ended at this minute: its row, now with glucose */
-		pl->end_row.bg_mgdl = ready->bg_mgdl;
-		pl->end_row.gsub_mgdl = ready->gsub_mgdl;
-		if (take_planned_row(sh, j, &pl->end_row))
-			trace_row(j, &pl->end_row);
-		if (pl->end_status == ENGINE_FAILED)
-			set_failed(&sh->results[j->index],
-			           engine_error(j->e) ? engine_error(j->e) : "the model failed");
 		return lane_ends(sh, j, pl);
 	}
 
@@ -365,20 +342,15 @@ static bool lane_minute(void *user_data, const patient_batch_ready *ready,
 	const int64_t free_minutes = engine_minutes_without_glucose(j->e);
 	const unsigned plan = free_minutes < PATIENT_BATCH_MAX_PLAN ? 1 + (unsigned)free_minutes
 	                                                            : PATIENT_BATCH_MAX_PLAN;
-	unsigned n = 1;
-	while (n < plan) {
-		row = &pl->rows[n];
-		const engine_status next = engine_next_external(j->e, NAN, NAN, row, &inputs[n]);
-		if (next != ENGINE_ROW) {
-			pl->has_end = true;
-			pl->end_status = next;
-			pl->end_row = *row;
-			break;
+	/* Those minutes end in a row: engine_minutes_without_glucose stops before the final
+	 * row, and a scenario whose events can fail has the Bluetooth server (none then). */
+	for (unsigned n = 1; n < plan; n++)
+		if (engine_next_external(j->e, NAN, NAN, &pl->rows[n], &inputs[n]) != ENGINE_ROW) {
+			fail_run(sh, "the engine ended a minute planned without glucose");
+			return lane_ends(sh, j, pl);
 		}
-		n++;
-	}
-	pl->count = n;
-	*count = n;
+	pl->count = plan;
+	*count = plan;
 	return true;
 }
 
