@@ -42,6 +42,7 @@ import junitparser
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from checks import Checks  # noqa: E402 (tests/checks.py)
+from xvfb import start_xvfb  # noqa: E402 (tests/xvfb.py)
 
 CHECKS = Checks("endings")
 check = CHECKS.check
@@ -299,19 +300,6 @@ def directory_run_under_sigterm(tmp):
     c.close()
     check(statuses == ["interrupted", "interrupted"],
           f"directory run: both recorded runs 'interrupted': {statuses}")
-
-
-def start_xvfb():
-    """Xvfb on a free display (it picks one and tells us), or None when it is missing."""
-    if not shutil.which("Xvfb"):
-        return None, None
-    r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1080x24",
-                             "-nolisten", "tcp"], pass_fds=(w,), stderr=subprocess.DEVNULL)
-    os.close(w)
-    with os.fdopen(r) as f:
-        display = f.readline().strip()
-    return proc, f":{display}"
 
 
 def window_endings(tmp, scenario):

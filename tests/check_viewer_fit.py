@@ -21,30 +21,10 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from checks import Checks  # noqa: E402 (tests/checks.py)
+from xvfb import start_xvfb  # noqa: E402 (tests/xvfb.py)
 
 CHECKS = Checks("viewer fit")
 check = CHECKS.check
-
-
-def start_xvfb(size):
-    """Xvfb on a display nobody uses (no lock file, no socket: a stale socket of another
-    server would take our clients), waited for until it answers."""
-    for n in range(60 + os.getpid() % 200, 400):
-        if os.path.exists(f"/tmp/.X{n}-lock") or os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            continue
-        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten",
-                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        env = dict(os.environ, DISPLAY=f":{n}")
-        for _ in range(100):
-            if proc.poll() is not None:
-                break
-            if subprocess.run(["xdotool", "getmouselocation"], env=env,
-                              capture_output=True).returncode == 0:
-                return proc, f":{n}"
-            time.sleep(0.1)
-        proc.terminate()
-        proc.wait()
-    raise RuntimeError("Xvfb did not start")
 
 
 def png_size(path):
@@ -55,6 +35,8 @@ def png_size(path):
 
 def one_screen(fakepump, scenario, size, tmp, expect_fit):
     xvfb, display = start_xvfb(size)
+    if not check(xvfb, f"{size}: Xvfb started"):
+        return
     env = dict(os.environ, DISPLAY=display)
     env.pop("WAYLAND_DISPLAY", None)
     name = re.search(r"^name:\s*(\S+)", open(scenario).read(), re.M).group(1)
