@@ -12,6 +12,9 @@
  *   srv_ids_srcp.c    IDD Status Reader Control Point, the insulin totals
  *   srv_racp.c        both Record Access Control Points
  *   srv_cgms.c        the CGM session, records, notifications, SOCP, Session Start Time
+ *   srv_faults.c      faults shown to a phone: which are on, the decisions links and I/O ask
+ *   srv_fault_effects.c  what a fault does to a value leaving; the values a delay holds
+ *   srv_fault_inject.c   faults started, cleared, timed out; disconnect and time_jump act
  * BlueZ keeps its services out of src/shared/gatt-server.c the same way.
  *
  * Must never: allocate after ble_server_new; read past a length; answer a control-point

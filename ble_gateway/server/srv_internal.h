@@ -4,8 +4,8 @@
  *
  * struct ble_server is one object. Each module owns a part of it — its state type is in
  * its own header (srv_links.h, srv_controller.h, srv_history.h, srv_cgms.h, srv_ids_ccp.h,
- * srv_ids_srcp.h, srv_values.h) — and the other modules read that part, or change it
- * through the owner's functions.
+ * srv_ids_srcp.h, srv_values.h, srv_faults.h, srv_fault_effects.h) — and the other modules
+ * read that part, or change it through the owner's functions.
  *
  * Must never: allocate (the object is allocated once, by ble_server_new).
  */
@@ -26,6 +26,8 @@
 #include "srv_audit.h"
 #include "srv_cgms.h"
 #include "srv_controller.h"
+#include "srv_fault_effects.h"
+#include "srv_fault_inject.h"
 #include "srv_faults.h"
 #include "srv_history.h"
 #include "srv_ids_ccp.h"
@@ -74,14 +76,15 @@ struct ble_server {
 		void *user_data;
 	} listeners[SRV_LISTENERS_MAX];
 
-	srv_controller ctl; /* srv_controller.c */
-	srv_history hist;   /* srv_history.c */
-	srv_bolus bolus;    /* srv_history.c, srv_ids_ccp.c */
-	srv_duplicates dup; /* srv_ids_ccp.c */
-	srv_cgm cgm;        /* srv_cgms.c */
-	srv_totals totals;  /* srv_ids_srcp.c */
-	srv_snapshot snap;  /* srv_values.c */
-	srv_faults faults;  /* srv_faults.c */
+	srv_controller ctl;              /* srv_controller.c */
+	srv_history hist;                /* srv_history.c */
+	srv_bolus bolus;                 /* srv_history.c, srv_ids_ccp.c */
+	srv_duplicates dup;              /* srv_ids_ccp.c */
+	srv_cgm cgm;                     /* srv_cgms.c */
+	srv_totals totals;               /* srv_ids_srcp.c */
+	srv_snapshot snap;               /* srv_values.c */
+	srv_faults faults;               /* srv_faults.c, srv_fault_inject.c */
+	srv_fault_effects fault_effects; /* srv_fault_effects.c */
 
 	ble_server_stats stats;
 	char hex[SRV_HEX_MAX]; /* an audit event's raw bytes */

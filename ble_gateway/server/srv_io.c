@@ -68,7 +68,7 @@ void srv_send_value(ble_server *srv, srv_link *ls, int64_t now, gatt_char_id id,
 	/* Never to a link that has not enabled it (its CCCD is the collector's consent). */
 	if (!(ls->subscribed & srv_bit(id)))
 		return;
-	/* A fault shown on purpose may lose, hold or change it (srv_faults.h). */
+	/* A fault shown on purpose may lose, hold or change it (srv_fault_effects.h). */
 	uint8_t copy[SRV_OUT_MAX];
 	if (len <= sizeof copy) {
 		memcpy(copy, v, len);

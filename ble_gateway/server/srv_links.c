@@ -1,60 +1,18 @@
 /*
  * srv_links.c — the server's links and their budgets (srv_links.h): connections, link
- * classes, the pool of unpaired centrals, drops, and the link API of ble_server.h.
+ * classes, the pool of unpaired centrals, drops, and the link API of ble_server.h (the link
+ * value itself is ble_link.c).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "srv_internal.h"
 
-/* How far a link is trusted (docs/ble.md "Availability"). */
 /* How far a link is trusted (docs/ble.md "Availability"). */
 typedef enum link_class {
 	LINK_STRANGER = 0, /* not bonded */
 	LINK_UNPROVEN,     /* bonded, but not (yet) at the level IDS needs on this connection */
 	LINK_TRUSTED,      /* bonded, at the level */
 } link_class;
-
-ble_link ble_link_make(const char *identity, gatt_security security, bool bonded)
-{
-	ble_link l = {{0}, security, bonded};
-	if (identity)
-		snprintf(l.identity, sizeof l.identity, "%s", identity);
-	return l;
-}
-
-const char *ble_link_security_name(gatt_security s)
-{
-	switch (s) {
-	case GATT_SEC_NONE:
-		return "unencrypted";
-	case GATT_SEC_ENCRYPTED:
-		return "encrypted (Just Works)";
-	case GATT_SEC_AUTHENTICATED:
-		return "authenticated (legacy MITM)";
-	case GATT_SEC_SECURE:
-		return "authenticated (LE SC + MITM)";
-	}
-	return "unknown";
-}
-
-bool ble_link_security_from_name(const char *name, gatt_security *out)
-{
-	if (!name)
-		return false;
-	if (strcmp(name, "authenticated") == 0 || strcmp(name, "secure") == 0)
-		*out = GATT_SEC_SECURE;
-	else if (strcmp(name, "encrypted") == 0 || strcmp(name, "just_works") == 0 ||
-	         strcmp(name, "just-works") == 0)
-		*out = GATT_SEC_ENCRYPTED;
-	else if (strcmp(name, "legacy_authenticated") == 0)
-		*out = GATT_SEC_AUTHENTICATED;
-	else if (strcmp(name, "unencrypted") == 0 || strcmp(name, "none") == 0)
-		*out = GATT_SEC_NONE;
-	else
-		return false;
-	return true;
-}
 
 bool srv_budget_take(srv_rate_window *w, int limit, int64_t now)
 {
