@@ -45,7 +45,6 @@ enum { EVENT_KIND_GROUP = 1 };
 bool event_read(walker *w, const char *item_key, yaml_node_t *item, event_draft *d);
 /* "meal of 50 g" / "bolus of 5 U", for messages that must name the event. */
 void event_describe(const scenario_event *e, char *buf, size_t len);
-bool event_is_sensor_fault(scenario_event_kind k);
 
 /* The kinds a phone: mapping shares with the event mapping (event_keys.c). */
 bool parse_event_bolus(walker *w, const char *key, yaml_node_t *v, void *ctx);

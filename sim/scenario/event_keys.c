@@ -4,10 +4,10 @@
  * change_battery, fault, confirm, set_max_bolus, the sensor faults, pairing_window, and what
  * the person tells the pump's controller (announce, controller); phone: and attack: have
  * files of their own. Here too: the event mapping's table (kinds, then the modifiers of
- * event_modifiers.c) and the kinds' names.
+ * event_modifiers.c); the kinds' names are in event_kinds.c.
  *
  * To add an event kind: its parser and a row in event_fields here, its name in
- * event_kind_names, the kind in scenario.h — and what the engine does with it
+ * event_kind_names (event_kinds.c), the kind in scenario.h — and what the engine does with it
  * (sim/engine/engine.c: apply_event, and person_command for a command at the pump).
  */
 #include <math.h>
@@ -22,12 +22,6 @@
 #include "walk_values.h"
 
 enum { MAX_PAIRING_WINDOW_MIN = 60 }; /* a window left open longer is a door left open */
-
-bool event_is_sensor_fault(scenario_event_kind k)
-{
-	return k == SCENARIO_EVENT_SENSOR_DROPOUT || k == SCENARIO_EVENT_SENSOR_DRIFT ||
-	       k == SCENARIO_EVENT_SENSOR_NOISE || k == SCENARIO_EVENT_SENSOR_COMPRESSION;
-}
 
 static bool parse_event_at(walker *w, const char *key, yaml_node_t *v, void *ctx)
 {
@@ -243,42 +237,6 @@ static bool parse_event_controller(walker *w, const char *key, yaml_node_t *v, v
 	event_draft *d = ctx;
 	d->event.kind = SCENARIO_EVENT_CONTROLLER;
 	return walk_bool(w, key, v, &d->event.controller_on) && needs_controller(w, key, v);
-}
-
-static const char *const event_kind_names[SCENARIO_EVENT_KIND_COUNT] = {
-    [SCENARIO_EVENT_MEAL] = "meal",
-    [SCENARIO_EVENT_BOLUS] = "bolus",
-    [SCENARIO_EVENT_CALCULATED_BOLUS] = "calculated_bolus",
-    [SCENARIO_EVENT_TEMP_BASAL] = "temp_basal",
-    [SCENARIO_EVENT_CANCEL_BOLUS] = "cancel_bolus",
-    [SCENARIO_EVENT_CANCEL_TEMP_BASAL] = "cancel_temp_basal",
-    [SCENARIO_EVENT_SUSPEND] = "suspend",
-    [SCENARIO_EVENT_RESUME] = "resume",
-    [SCENARIO_EVENT_STOP] = "stop",
-    [SCENARIO_EVENT_PRIME] = "prime",
-    [SCENARIO_EVENT_FILL] = "fill",
-    [SCENARIO_EVENT_REFILL] = "refill",
-    [SCENARIO_EVENT_CHANGE_BATTERY] = "change_battery",
-    [SCENARIO_EVENT_FAULT] = "fault",
-    [SCENARIO_EVENT_CONFIRM] = "confirm",
-    [SCENARIO_EVENT_SENSOR_DROPOUT] = "sensor_dropout",
-    [SCENARIO_EVENT_SENSOR_DRIFT] = "sensor_drift",
-    [SCENARIO_EVENT_SENSOR_NOISE] = "sensor_noise",
-    [SCENARIO_EVENT_SENSOR_COMPRESSION] = "compression_low",
-    [SCENARIO_EVENT_PHONE_READ] = "read",
-    [SCENARIO_EVENT_PHONE_SUBSCRIBE] = "subscribe",
-    [SCENARIO_EVENT_PHONE_SET_CGM_INTERVAL] = "set_cgm_interval",
-    [SCENARIO_EVENT_SET_MAX_BOLUS] = "set_max_bolus",
-    [SCENARIO_EVENT_ATTACK] = "attack",
-    [SCENARIO_EVENT_PAIRING_WINDOW] = "pairing_window",
-    [SCENARIO_EVENT_ANNOUNCE] = "announce",
-    [SCENARIO_EVENT_CONTROLLER] = "controller",
-};
-
-const char *scenario_event_kind_name(scenario_event_kind k)
-{
-	return (unsigned)k < SCENARIO_EVENT_KIND_COUNT && event_kind_names[k] ? event_kind_names[k]
-	                                                                      : "event";
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "event_draft.h"
+#include "load_array.h"
 #include "loader.h"
 #include "scenario_keys.h"
 #include "scenario_limits.h"

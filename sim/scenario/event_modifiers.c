@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "event_draft.h"
+#include "event_kinds.h"
 #include "scenario_limits.h"
 #include "walk_time.h"
 #include "walk_values.h"

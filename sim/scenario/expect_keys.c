@@ -18,6 +18,7 @@
 #include "ble_server.h"   /* att_error_name: attack answers */
 #include "pump_binding.h" /* ids_rc_from_name and the IDS response code table */
 #include "expect_draft.h"
+#include "load_array.h"
 #include "loader.h"
 #include "scenario_keys.h"
 #include "walk_time.h"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "load_source.h"
 #include "loader.h"
 #include "scenario_keys.h"
 #include "walk_values.h"

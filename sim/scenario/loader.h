@@ -1,10 +1,10 @@
 /*
  * loader — what the files of the scenario loader share about one load: the scenario being
- * filled, the capacities of its growing arrays, the stack of files being read (the scenario
- * at the bottom, then nested include: fragments), and reading a file into one YAML document.
+ * filled, the capacities of its growing arrays (load_array.h grows them), and the stack of
+ * files being read (the scenario at the bottom, then nested include: fragments; each read
+ * into one YAML document by load_source.c).
  *
- * Must never: leave a partial scenario behind (load.c frees it on any error), read a file
- * without a size cap, or accept a second YAML document in a file.
+ * Must never: leave a partial scenario behind (load.c frees it on any error).
  */
 #ifndef FAKEPUMP_SCENARIO_LOADER_H
 #define FAKEPUMP_SCENARIO_LOADER_H
@@ -61,40 +61,5 @@ typedef struct load_state {
 	const char *shown[MAX_INCLUDE_DEPTH + 1]; /* as named in messages */
 	size_t inclusions;                        /* fragments read so far */
 } load_state;
-
-/* Room for `need` elements of `elem` bytes (doubling *cap); the new array, or NULL (the old
- * one untouched). */
-void *load_grow_array(void *array, size_t *cap, size_t need, size_t elem);
-
-/* `path: message` into err, for what has no place in the file (it cannot be read, memory);
- * every message with a place goes through walk_fail. Returns false. */
-PRINTF_LIKE(2, 3)
-bool load_fail(scenario_error *err, const char *fmt, ...);
-
-typedef enum read_status {
-	READ_OK,
-	READ_CANNOT_OPEN,
-	READ_CANNOT_READ,
-	READ_TOO_LARGE,
-	READ_NO_MEMORY,
-} read_status;
-
-/*
- * The whole file into *out (owned by the caller, NUL-terminated, *out_len bytes before the
- * NUL), at most 16 MiB. On failure nothing is allocated and *out_errno says why (for OPEN
- * and READ).
- */
-read_status load_read_file(const char *path, char **out, size_t *out_len, int *out_errno);
-/* "cannot open: No such file or directory", … : why a file could not be read. Returns buf. */
-const char *load_read_failure_text(read_status st, int error, char *buf, size_t len);
-
-/*
- * The parser's one document into *doc, with a root node. False with `err` filled (and no
- * document left to delete) when it is not YAML, empty (`empty_message` at 1:1), or followed
- * by a second document (`what` names the file then: "scenario file", "fragment").
- */
-bool load_yaml_document(yaml_parser_t *parser, const char *text, size_t len, const char *path,
-                        const char *what, const char *empty_message, scenario_error *err,
-                        yaml_document_t *doc);
 
 #endif

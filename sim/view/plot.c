@@ -222,20 +222,3 @@ bool plot_draw(plot *p, const trace *t, const plot_view *v, plot_layout *layout_
 	plot_clip(p, NULL);
 	return true;
 }
-
-void plot_draw_footer(plot *p, const plot_rect *area, const char *footer)
-{
-	const int lh = (p->font_px * 3) / 2;
-	int y = area->y + p->font_px / 2;
-	for (const char *line = footer; line && *line && y + lh <= area->y + area->h + 1;) {
-		const char *end = strchr(line, '\n');
-		char buf[400];
-		const size_t len = end ? (size_t)(end - line) : strlen(line);
-		snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1),
-		         line);
-		plot_text(p, PLOT_FONT_SMALL, plot_colour_rgb(PLOT_COLOUR_TEXT_DIM), area->x - 1, y,
-		          PLOT_ALIGN_LEFT, buf, NULL);
-		y += lh;
-		line = end ? end + 1 : "";
-	}
-}

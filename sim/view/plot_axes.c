@@ -1,11 +1,12 @@
 /*
  * plot_axes — what explains the data: grid lines, the time axis (ticks, HH:MM, day names),
- * value labels left of the panels, the panels' titles and the legend. Where ticks go is
- * decided by plot_layout; this file draws them and keeps labels from overlapping.
+ * value labels left of the panels, the panels' titles, the legend and the footer. Where
+ * ticks go is decided by plot_layout; this file draws them and keeps labels from overlapping.
  */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "clock.h"
 #include "glucose_metrics.h"
@@ -329,4 +330,21 @@ void plot_draw_legend(plot *p, const plot_layout *l, const char *title)
 		drawn++;
 	}
 	p->legend_dropped = n_items - drawn;
+}
+
+void plot_draw_footer(plot *p, const plot_rect *area, const char *footer)
+{
+	const int lh = (p->font_px * 3) / 2;
+	int y = area->y + p->font_px / 2;
+	for (const char *line = footer; line && *line && y + lh <= area->y + area->h + 1;) {
+		const char *end = strchr(line, '\n');
+		char buf[400];
+		const size_t len = end ? (size_t)(end - line) : strlen(line);
+		snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf ? len : sizeof buf - 1),
+		         line);
+		plot_text(p, PLOT_FONT_SMALL, plot_colour_rgb(PLOT_COLOUR_TEXT_DIM), area->x - 1, y,
+		          PLOT_ALIGN_LEFT, buf, NULL);
+		y += lh;
+		line = end ? end + 1 : "";
+	}
 }

@@ -73,6 +73,10 @@ void plot_downsample_2x(const SDL_Surface *src, SDL_Surface *dst);
 
 /* ---- plot_paint.c: the palette and drawing primitives --------------------------------- */
 
+/* The colours of glucose ranges in day strips (plot_long.c, plot_trial.c): below 54,
+ * 54–70, 70–180, 180–250, above 250 mg/dL. */
+extern const SDL_Color plot_range_colours[5];
+
 SDL_Rect plot_sdl_rect(const plot_rect *r);
 void plot_set_colour(plot *p, plot_colour c);
 /* A filled rectangle; nothing when w or h <= 0. */
@@ -134,19 +138,13 @@ void plot_draw_sensor_faults(plot *p, const plot_layout *l, const trace *t);
 
 /* ---- plot_long.c: the picture of a run of 14 days or more ----------------------------- */
 
-/* The colours of glucose ranges in day strips (plot_long.c, plot_trial.c): below 54,
- * 54–70, 70–180, 180–250, above 250 mg/dL. */
-extern const SDL_Color plot_range_colours[5];
-
 enum { PLOT_LONG_MIN = 14 * 1440 };
 
 /* The long-run picture of view `v` (title, footer) from the trace's profile. False when the
  * area is too small. */
 bool plot_draw_long(plot *p, const trace *t, const plot_view *v);
-/* The footer lines of v under the time labels (plot.c and plot_long.c). */
-void plot_draw_footer(plot *p, const plot_rect *area, const char *footer);
 
-/* ---- plot_axes.c: grids, ticks, labels, titles, legend -------------------------------- */
+/* ---- plot_axes.c: grids, ticks, labels, titles, legend, footer ------------------------ */
 
 /* A value label left of a panel. */
 typedef struct plot_y_label {
@@ -179,5 +177,7 @@ void plot_draw_time_axis(plot *p, const plot_layout *l, int start_clock);
 void plot_draw_panel_title(plot *p, const plot_rect *panel, const char *title, const char *extra);
 /* The top line: `title` (may be NULL), then as many legend entries as fit. */
 void plot_draw_legend(plot *p, const plot_layout *l, const char *title);
+/* The footer lines of v under the time labels (plot.c and plot_long.c). */
+void plot_draw_footer(plot *p, const plot_rect *area, const char *footer);
 
 #endif

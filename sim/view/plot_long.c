@@ -17,14 +17,6 @@
 #include "clock.h"
 #include "plot_internal.h"
 
-const SDL_Color plot_range_colours[5] = {
-    {0x8B, 0x1A, 0x1A, 0xFF}, /* below 54 */
-    {0xD5, 0x5E, 0x00, 0xFF}, /* 54–70 */
-    {0x7F, 0xC9, 0x7F, 0xFF}, /* 70–180 */
-    {0xE6, 0x9F, 0x00, 0xFF}, /* 180–250 */
-    {0x9C, 0x5A, 0x1A, 0xFF}, /* above 250 */
-};
-
 static void set_rgb(plot *p, SDL_Color c)
 {
 	SDL_SetRenderDrawColor(p->r, c.r, c.g, c.b, 0xFF);

@@ -38,6 +38,14 @@ static const SDL_Color palette[PLOT_COLOUR_COUNT] = {
     [PLOT_COLOUR_SENSOR_FAULT] = {0xE4, 0xE1, 0xEC, 0xFF}, /* grey-lilac */
 };
 
+const SDL_Color plot_range_colours[5] = {
+    {0x8B, 0x1A, 0x1A, 0xFF}, /* below 54 */
+    {0xD5, 0x5E, 0x00, 0xFF}, /* 54–70 */
+    {0x7F, 0xC9, 0x7F, 0xFF}, /* 70–180 */
+    {0xE6, 0x9F, 0x00, 0xFF}, /* 180–250 */
+    {0x9C, 0x5A, 0x1A, 0xFF}, /* above 250 */
+};
+
 SDL_Color plot_colour_rgb(plot_colour c)
 {
 	if ((int)c < 0 || c >= PLOT_COLOUR_COUNT)
