@@ -166,7 +166,9 @@ void pump_occlusion_alarm(pump *p, int64_t now);
 /* pump_lgs.c — low-glucose protection: suspend before low, resume on recovery. */
 void pump_lgs_evaluate(pump *p, int64_t now, double cgm_mgdl);
 
-/* pump_tick.c — delivered over the rolling 24 h before minute `now`, U. */
+/* pump_delivery_record.c — delivered over the rolling 24 h before minute `now`, U; and
+ * the minute `now` entered as having delivered `delivered_u` (it becomes the last tick). */
 double pump_delivered_24h_before(const pump *p, int64_t now);
+void pump_record_minute(pump *p, int64_t now, double delivered_u);
 
 #endif /* PUMP_INTERNAL_H */
