@@ -19,8 +19,9 @@
  * duration td and peak tp) over boluses really delivered.
  *
  * This file: the configuration (defaults, checks), the pump's lifetime (new, free, clone,
- * compare), its status and the audit trail every other pump file reports through. The
- * rest of the state machine lives one concept a file (see pump_internal.h).
+ * compare), its status, the audit trail every other pump file reports through and the
+ * state check every delivery command makes. The rest of the state machine lives one
+ * concept a file (see pump_internal.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -200,6 +201,25 @@ pump_result pump_command_done(const pump *p, int64_t now, pump_source src, pump_
 	                 .value3 = v3};
 	pump_emit(p, &ev);
 	return r;
+}
+
+/*
+ * Refusals that depend on the pump's state, common to delivery commands. It reads what
+ * several parts own (battery, occlusion alarm, reservoir, therapy) and is asked by the
+ * delivery commands (basal, bolus), which the therapy's halt itself calls: so it stands
+ * here, with the state, below them all.
+ */
+pump_result pump_delivery_blocked(const pump *p)
+{
+	if (p->battery_pct <= 0.0)
+		return PUMP_REFUSED_BATTERY_EMPTY;
+	if (p->occlusion_alarm)
+		return PUMP_REFUSED_OCCLUSION;
+	if (p->reservoir_u <= EPS_U)
+		return PUMP_REFUSED_RESERVOIR_EMPTY;
+	if (p->therapy != PUMP_THERAPY_RUN)
+		return PUMP_REFUSED_NOT_RUNNING;
+	return PUMP_OK;
 }
 
 void pump_get_status(const pump *p, pump_status *out)

@@ -131,6 +131,8 @@ static inline bool instant_mode(const pump *p)
 void pump_emit(const pump *p, const pump_event *ev);
 pump_result pump_command_done(const pump *p, int64_t now, pump_source src, pump_command cmd,
                               pump_result r, double v1, double v2, double v3);
+/* pump.c — why a delivery command must be refused now (PUMP_OK when it may deliver). */
+pump_result pump_delivery_blocked(const pump *p);
 
 /* pump_annunciations.c — raise one (returns its id, never 0), report one, and end the
  * snoozes that are over. */
@@ -143,7 +145,6 @@ void pump_annunciations_tick(pump *p, int64_t now);
 void pump_set_therapy(pump *p, int64_t now, pump_therapy_state s, pump_source src, const char *why);
 void pump_halt_delivery(pump *p, int64_t now, pump_therapy_state to, pump_source src,
                         const char *why, const char *bolus_how);
-pump_result pump_delivery_blocked(const pump *p);
 
 /* pump_basal.c — rates in U/h (0 when not running), the minute's basal in U. */
 double pump_programmed_rate_u_per_h(const pump *p, int64_t now);
