@@ -19,8 +19,9 @@
  * duration td and peak tp) over boluses really delivered.
  *
  * This file: the configuration (defaults, checks), the pump's lifetime (new, free, clone,
- * compare), its status and the audit trail every other pump file reports through. The
- * rest of the state machine lives one concept a file (see pump_internal.h).
+ * compare), the audit trail every other pump file reports through and the state check
+ * every delivery command makes. It calls none of the other pump files: they all stand on
+ * it. The rest of the state machine lives one concept a file (see pump_internal.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -202,35 +203,21 @@ pump_result pump_command_done(const pump *p, int64_t now, pump_source src, pump_
 	return r;
 }
 
-void pump_get_status(const pump *p, pump_status *out)
+/*
+ * Refusals that depend on the pump's state, common to delivery commands. It reads what
+ * several parts own (battery, occlusion alarm, reservoir, therapy) and is asked by the
+ * delivery commands (basal, bolus), which the therapy's halt itself calls: so it stands
+ * here, with the state, below them all.
+ */
+pump_result pump_delivery_blocked(const pump *p)
 {
-	const int64_t now = p->has_ticked ? p->last_tick_min : 0;
-	*out = (pump_status){
-	    .therapy = p->therapy,
-	    .suspended_by_lgs = p->lgs_suspended,
-	    .basal_rate_u_per_h = pump_current_rate_u_per_h(p, now),
-	    .programmed_basal_u_per_h = pump_programmed_rate_u_per_h(p, now),
-	    .temp_basal_active = p->tbr_active,
-	    .temp_basal_type = p->tbr_type,
-	    .temp_basal_value = p->tbr_value,
-	    .temp_basal_end_min = p->tbr_end_min,
-	    .bolus_active = p->bolus_active,
-	    .bolus_id = p->bolus_id,
-	    .bolus_type = p->bolus_type,
-	    .bolus_programmed_u = p->bolus_programmed_u,
-	    .bolus_delivered_u = p->bolus_delivered_u,
-	    .reservoir_u = p->reservoir_u,
-	    .battery_pct = p->battery_pct,
-	    .delivered_total_u = p->delivered_total_u,
-	    .primed_total_u = p->primed_total_u,
-	    .discarded_u = p->discarded_u,
-	    .delivered_24h_u = p->delivered_24h_u,
-	    .occluded = p->occluded,
-	    .max_bolus_u = p->max_bolus_in_force_u,
-	    .max_bolus_person_u = p->max_bolus_person_u,
-	    .halted_by = p->halt_owner,
-	    .temp_basal_set_by = p->tbr_owner,
-	};
-	for (size_t i = 0; i < p->annunciation_count; i++)
-		out->annunciation_count += p->annunciations[i].status != PUMP_ANN_CONFIRMED;
+	if (p->battery_pct <= 0.0)
+		return PUMP_REFUSED_BATTERY_EMPTY;
+	if (p->occlusion_alarm)
+		return PUMP_REFUSED_OCCLUSION;
+	if (p->reservoir_u <= EPS_U)
+		return PUMP_REFUSED_RESERVOIR_EMPTY;
+	if (p->therapy != PUMP_THERAPY_RUN)
+		return PUMP_REFUSED_NOT_RUNNING;
+	return PUMP_OK;
 }

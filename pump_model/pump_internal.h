@@ -2,12 +2,19 @@
  * pump_internal.h — the pump's private state and the helpers its files share.
  *
  * The pump (pump_model.h) is one state machine written as several files, one concept each
- * (docs/pump.md "Where it lives in the code"): lifetime and configuration (pump.c), names
- * (pump_names.c), annunciations, therapy state, basal, bolus, consumables, faults,
- * low-glucose protection and the minute (pump_tick.c). Only those files include this header; every
- * other caller sees the opaque `pump` of pump_model.h and must never rely on what is here.
+ * (docs/pump.md "Where it lives in the code"): configuration, lifetime and the audit trail
+ * (pump.c), names (pump_names.c), annunciations, the 24 h delivery record, basal, bolus,
+ * therapy state, consumables, faults, low-glucose protection, the minute (pump_tick.c) and
+ * the status (pump_status.c). Only those files include this header; every other caller
+ * sees the opaque `pump` of pump_model.h and must never rely on what is here.
  * The shared helpers keep the pump_ prefix so that they cannot collide in a static link;
  * the file that defines each one is named above its declaration.
+ *
+ * The files stand in layers and call one way only, so that each can be read with only
+ * what is under it in mind. The declarations below go from the ground up, and a file calls
+ * only what is declared before its own section: pump.c is the ground; therapy stands above
+ * basal and bolus because its halt ends them; the minute (pump_tick.c) and the status
+ * (pump_status.c), which no pump file calls, are on top.
  */
 #ifndef PUMP_INTERNAL_H
 #define PUMP_INTERNAL_H
@@ -131,6 +138,8 @@ static inline bool instant_mode(const pump *p)
 void pump_emit(const pump *p, const pump_event *ev);
 pump_result pump_command_done(const pump *p, int64_t now, pump_source src, pump_command cmd,
                               pump_result r, double v1, double v2, double v3);
+/* pump.c — why a delivery command must be refused now (PUMP_OK when it may deliver). */
+pump_result pump_delivery_blocked(const pump *p);
 
 /* pump_annunciations.c — raise one (returns its id, never 0), report one, and end the
  * snoozes that are over. */
@@ -139,11 +148,10 @@ void pump_emit_annunciation(const pump *p, int64_t now, const pump_annunciation 
                             const char *detail);
 void pump_annunciations_tick(pump *p, int64_t now);
 
-/* pump_therapy.c — run/pause/stop, and the halt that ends bolus and temp basal with it. */
-void pump_set_therapy(pump *p, int64_t now, pump_therapy_state s, pump_source src, const char *why);
-void pump_halt_delivery(pump *p, int64_t now, pump_therapy_state to, pump_source src,
-                        const char *why, const char *bolus_how);
-pump_result pump_delivery_blocked(const pump *p);
+/* pump_delivery_record.c — delivered over the rolling 24 h before minute `now`, U; and
+ * the minute `now` entered as having delivered `delivered_u` (it becomes the last tick). */
+double pump_delivered_24h_before(const pump *p, int64_t now);
+void pump_record_minute(pump *p, int64_t now, double delivered_u);
 
 /* pump_basal.c — rates in U/h (0 when not running), the minute's basal in U. */
 double pump_programmed_rate_u_per_h(const pump *p, int64_t now);
@@ -157,6 +165,11 @@ double pump_bolus_remaining_u(const pump *p);
 void pump_end_bolus(pump *p, int64_t now, const char *how, bool annunciate);
 double pump_bolus_this_minute_u(pump *p);
 
+/* pump_therapy.c — run/pause/stop, and the halt that ends bolus and temp basal with it. */
+void pump_set_therapy(pump *p, int64_t now, pump_therapy_state s, pump_source src, const char *why);
+void pump_halt_delivery(pump *p, int64_t now, pump_therapy_state to, pump_source src,
+                        const char *why, const char *bolus_how);
+
 /* pump_consumables.c — the battery's steady drain and its alarms, once a minute. */
 void pump_battery_tick(pump *p, int64_t now);
 
@@ -165,8 +178,5 @@ void pump_occlusion_alarm(pump *p, int64_t now);
 
 /* pump_lgs.c — low-glucose protection: suspend before low, resume on recovery. */
 void pump_lgs_evaluate(pump *p, int64_t now, double cgm_mgdl);
-
-/* pump_tick.c — delivered over the rolling 24 h before minute `now`, U. */
-double pump_delivered_24h_before(const pump *p, int64_t now);
 
 #endif /* PUMP_INTERNAL_H */

@@ -33,20 +33,6 @@ void pump_halt_delivery(pump *p, int64_t now, pump_therapy_state to, pump_source
 	pump_set_therapy(p, now, to, src, why);
 }
 
-/* Refusals that depend on the pump's state, common to delivery commands. */
-pump_result pump_delivery_blocked(const pump *p)
-{
-	if (p->battery_pct <= 0.0)
-		return PUMP_REFUSED_BATTERY_EMPTY;
-	if (p->occlusion_alarm)
-		return PUMP_REFUSED_OCCLUSION;
-	if (p->reservoir_u <= EPS_U)
-		return PUMP_REFUSED_RESERVOIR_EMPTY;
-	if (p->therapy != PUMP_THERAPY_RUN)
-		return PUMP_REFUSED_NOT_RUNNING;
-	return PUMP_OK;
-}
-
 pump_result pump_suspend(pump *p, int64_t now, pump_source src)
 {
 	pump_result r = p->therapy == PUMP_THERAPY_RUN ? PUMP_OK : PUMP_REFUSED_NOT_APPLICABLE;

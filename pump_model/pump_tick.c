@@ -1,53 +1,11 @@
 /*
  * pump_tick — the pump's minute: snoozes, battery, temp basal end, low-glucose protection,
  * then the minute's basal and bolus through the hard daily limit, an occluded line and an
- * emptying reservoir; the rolling 24 h delivery record; the alarms that follow.
+ * emptying reservoir; the minute entered in the 24 h record (pump_delivery_record.c); the
+ * alarms that follow.
  * Insulin that did not reach the patient is never counted as delivered.
  */
 #include "pump_internal.h"
-
-/*
- * Delivered over the rolling 24 h window that ends with minute `now` (minutes now−1439 …
- * now−1, i.e. before `now` is delivered). The running sum covers the 1440 minutes up to
- * the last tick; minutes that have left the window are taken out.
- */
-double pump_delivered_24h_before(const pump *p, int64_t now)
-{
-	if (!p->has_ticked)
-		return 0.0;
-	double total = p->delivered_24h_u;
-	const int64_t oldest_kept = p->last_tick_min - (DAY_MIN - 1);
-	for (int64_t m = oldest_kept < 0 ? 0 : oldest_kept;
-	     m <= now - DAY_MIN && m <= p->last_tick_min; m++)
-		total -= p->minute_delivered_u[m % DAY_MIN];
-	return total > 0.0 ? total : 0.0;
-}
-
-static void record_minute(pump *p, int64_t now, double delivered_u)
-{
-	const size_t slot = (size_t)(now % DAY_MIN);
-	/* Minutes skipped (ticks not called) count as nothing delivered. */
-	if (p->has_ticked && now - p->last_tick_min > 1) {
-		for (int64_t m = p->last_tick_min + 1; m < now && m <= p->last_tick_min + DAY_MIN;
-		     m++) {
-			p->delivered_24h_u -= p->minute_delivered_u[m % DAY_MIN];
-			p->minute_delivered_u[m % DAY_MIN] = 0.0;
-		}
-	}
-	p->delivered_24h_u += delivered_u - p->minute_delivered_u[slot];
-	p->minute_delivered_u[slot] = delivered_u;
-	if (now % RECOMPUTE_SUM_EVERY_MIN == 0) {
-		/* Re-add exactly once a day so that the running sum cannot drift. */
-		double s = 0.0;
-		for (int i = 0; i < DAY_MIN; i++)
-			s += p->minute_delivered_u[i];
-		p->delivered_24h_u = s;
-	}
-	if (p->delivered_24h_u < 0.0)
-		p->delivered_24h_u = 0.0;
-	p->last_tick_min = now;
-	p->has_ticked = true;
-}
 
 pump_delivery pump_tick(pump *p, int64_t now, double cgm_mgdl)
 {
@@ -113,7 +71,7 @@ pump_delivery pump_tick(pump *p, int64_t now, double cgm_mgdl)
 			p->bolus_delivered_u += bolus;
 		}
 	}
-	record_minute(p, now, delivered);
+	pump_record_minute(p, now, delivered);
 	d.basal_u = basal;
 	d.bolus_u = bolus;
 
