@@ -27,7 +27,8 @@
  * plot_columns (rows folded per pixel column; pure), plot_text (fonts and the text cache),
  * plot_paint (palette and drawing primitives), plot_series (lines, areas, CGM dots, zero
  * basal), plot_marks (meals, boluses, alarm flags), plot_axes (grids, ticks, labels, titles,
- * legend), plot.c (the drawing order), plot_png (pictures without a display).
+ * legend), plot.c (the object), plot_draw.c (the drawing order), plot_png (pictures without
+ * a display).
  *
  * Never prints; errors come back as a message in the caller's buffer.
  */

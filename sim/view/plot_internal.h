@@ -1,6 +1,6 @@
 /*
  * plot_internal — what the plot_*.c files share and nothing else includes: the plot object
- * itself and the drawing steps each file provides to plot.c, which calls them in order.
+ * itself and the drawing steps each file provides to plot_draw.c, which calls them in order.
  *
  * Conventions of every step: it draws into p->r with the layout `l` already computed,
  * changes the draw colour and (where it says so) the clip rectangle, and never fails loudly
@@ -177,7 +177,7 @@ void plot_draw_time_axis(plot *p, const plot_layout *l, int start_clock);
 void plot_draw_panel_title(plot *p, const plot_rect *panel, const char *title, const char *extra);
 /* The top line: `title` (may be NULL), then as many legend entries as fit. */
 void plot_draw_legend(plot *p, const plot_layout *l, const char *title);
-/* The footer lines of v under the time labels (plot.c and plot_long.c). */
+/* The footer lines of v under the time labels (plot_draw.c and plot_long.c). */
 void plot_draw_footer(plot *p, const plot_rect *area, const char *footer);
 
 #endif
