@@ -30,7 +30,10 @@ static GDBusConnection *system_bus(GError **err)
 	return conn;
 }
 
-/* The bonded devices of the adapter; its path into adapter_path[64]. */
+/* The bonded devices of the adapter; its path into adapter_path[64]. Not the gateway's
+ * adapter choice (gw_try_register): a named adapter is taken powered or not, because its
+ * bonds are bluetoothd's records and need no radio, where registering needs it on; and one
+ * error is enough here, where the gateway tells three cases apart in its notices. */
 static GArray *bonds_of(GDBusConnection *conn, const char *adapter, char *adapter_path,
                         GError **err)
 {

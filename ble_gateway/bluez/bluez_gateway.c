@@ -1,7 +1,8 @@
 /*
  * bluez_gateway — the BlueZ 5.66 adapter of the pump's GATT server (see bluez_gateway.h):
  * its life cycle, the D-Bus objects it exports and the dispatch of their calls and
- * properties, the event stream, and the poll that runs it all.
+ * properties, and the poll that runs it all. The top of the adapter: it calls every other
+ * part, and none calls it.
  *
  * D-Bus objects it exports (all on the system bus connection it opens):
  *   /org/fakepump/app                  org.freedesktop.DBus.ObjectManager (the application)
@@ -12,11 +13,13 @@
  * No GattDescriptor1 objects: the model's only descriptors are CCCDs, which bluetoothd
  * creates itself for every characteristic that notifies or indicates.
  *
- * The rest of the adapter is one concept a file (bluez_internal.h lists them): the GATT
- * application (bluez_gatt.c); devices, how a link's security is proven and when a device
- * is subscribed, who may stay connected (bluez_devices.c); bluetoothd's signals
- * (bluez_signals.c); registration (bluez_register.c); pairing (bluez_pairing.c); faults
- * that need the radio (bluez_faults.c); `fakepump bonds` (bluez_bonds.c).
+ * The rest of the adapter is one concept a file (bluez_internal.h lists them, top to
+ * bottom): bluetoothd's signals (bluez_signals.c); registration (bluez_register.c); the
+ * GATT application (bluez_gatt.c); pairing (bluez_pairing.c); faults that need the radio
+ * (bluez_faults.c); devices, how a link's security is proven and when a device is
+ * subscribed, who may stay connected (bluez_devices.c); the pairing attempts
+ * (bluez_attempts.c); the event stream (bluez_events.c); `fakepump bonds`
+ * (bluez_bonds.c).
  *
  * Must never: answer a method call late or not at all, call bluetoothd synchronously while
  * bluetoothd waits for us (RegisterApplication/RegisterAdvertisement are asynchronous,
@@ -82,59 +85,6 @@ static const char introspection_xml[] =
     "  <method name='Cancel'/>"
     " </interface>"
     "</node>";
-
-const char *bluez_event_kind_name(bluez_event_kind k)
-{
-	static const char *const names[] = {
-	    [BLUEZ_EV_NOTICE] = "bluetooth_notice",
-	    [BLUEZ_EV_ADVERTISING_STARTED] = "advertising_started",
-	    [BLUEZ_EV_ADVERTISING_STOPPED] = "advertising_stopped",
-	    [BLUEZ_EV_PAIRING_WINDOW_OPENED] = "pairing_window_opened",
-	    [BLUEZ_EV_PAIRING_WINDOW_CLOSED] = "pairing_window_closed",
-	    [BLUEZ_EV_PASSKEY_DISPLAYED] = "passkey_displayed",
-	    [BLUEZ_EV_PAIRING_REFUSED] = "pairing_refused",
-	    [BLUEZ_EV_PAIRING_FAILED] = "pairing_failed",
-	    [BLUEZ_EV_BOND_CREATED] = "bond_created",
-	    [BLUEZ_EV_BOND_REMOVED] = "bond_removed",
-	    [BLUEZ_EV_CONNECTED] = "connected",
-	    [BLUEZ_EV_DISCONNECTED] = "disconnected",
-	    [BLUEZ_EV_SECURITY_CHANGED] = "security_changed",
-	};
-	return (unsigned)k < G_N_ELEMENTS(names) ? names[k] : "unknown";
-}
-
-/* ---- events ---- */
-
-void gw_emit(bluez_gateway *gw, const bluez_event *ev)
-{
-	if (gw->opt.on_event)
-		gw->opt.on_event(ev, gw->opt.user_data);
-}
-
-void gw_emit_device(bluez_gateway *gw, bluez_event_kind kind, const gw_device *d,
-                    const char *detail)
-{
-	bluez_event ev = {.kind = kind,
-	                  .adapter = gw->adapter_name,
-	                  .device = d->path,
-	                  .address = d->address,
-	                  .security = d->level,
-	                  .bonded = d->bonded,
-	                  .detail = detail};
-	gw_emit(gw, &ev);
-}
-
-/* One line for people, printed once however often the condition is seen. */
-void gw_notice(bluez_gateway *gw, const char *text)
-{
-	if (strcmp(gw->last_notice, text) == 0)
-		return;
-	g_strlcpy(gw->last_notice, text, sizeof gw->last_notice);
-	if (!gw->opt.quiet)
-		fprintf(stderr, "fakepump: bluetooth: %s\n", text);
-	bluez_event ev = {.kind = BLUEZ_EV_NOTICE, .adapter = gw->adapter_name, .detail = text};
-	gw_emit(gw, &ev);
-}
 
 /* ---- object dispatch ---- */
 
@@ -239,7 +189,6 @@ bluez_gateway *bluez_gateway_new(ble_server *srv, const bluez_options *o, GError
 		for (size_t k = 0;
 		     k < services[s].characteristic_count && gw->char_count < MAX_CHARS; k++) {
 			gw_char *c = &gw->chars[gw->char_count++];
-			c->gw = gw;
 			c->def = &services[s].characteristics[k];
 			g_strlcpy(c->service_path, sv->path, sizeof c->service_path);
 			g_snprintf(c->path, sizeof c->path, "%s/char%zu", c->service_path, k);

@@ -4,20 +4,24 @@
  * caller sees the opaque bluez_gateway of bluez_gateway.h and must never rely on what is
  * here.
  *
- * The adapter is one object written as several files, one concept each:
+ * The adapter is one object written as several files, one concept each, listed from the
+ * top down: a file calls only files below it, so that each can be read knowing only what
+ * is under it.
  *   bluez_gateway.c   life cycle, the D-Bus objects it exports and the dispatch of their
- *                     calls, the event stream, the poll
- *   bluez_gatt.c      the GATT application: characteristics (read, write, notify), ATT
- *                     errors as D-Bus errors, the application root
- *   bluez_devices.c   each device: connected, paired, bonded, the security level it has
- *                     proven; who may stay connected (link_budget.h) and the server's drops
+ *                     calls, the poll
  *   bluez_signals.c   what bluetoothd broadcasts: Device1 and Adapter1 changes, objects
  *                     added and removed
  *   bluez_register.c  getting on the air: adapter, agent, application, advertisement;
  *                     bluetoothd coming and going
+ *   bluez_gatt.c      the GATT application: characteristics (read, write, notify), ATT
+ *                     errors as D-Bus errors, the application root
  *   bluez_pairing.c   the agent (passkey), the pairing window, the adapter's Pairable,
- *                     the attempts
+ *                     the attempts as they start
  *   bluez_faults.c    the injected faults that need the radio itself (ble_fault.h)
+ *   bluez_devices.c   each device: connected, paired, bonded, the security level it has
+ *                     proven; who may stay connected (link_budget.h) and the server's drops
+ *   bluez_attempts.c  how a passkey attempt ends: failed, or given back when paired
+ *   bluez_events.c    the event stream to the gateway's user, and notices for people
  *   bluez_bonds.c     `fakepump bonds`: list and remove bonds (no gateway object)
  * The shared helpers carry the gw_ prefix of the private types so that they cannot collide
  * in a static link; the file that defines each one is named above its declaration.
@@ -52,7 +56,6 @@ enum { MAX_SERVICES = 8, MAX_CHARS = GATT_CHAR_COUNT, CALL_TIMEOUT_MS = 5000 };
 
 /* One exported characteristic (APP_PATH/serviceN/charM) and what it last notified. */
 typedef struct gw_char {
-	bluez_gateway *gw;
 	const gatt_characteristic_def *def;
 	char path[64];
 	char service_path[48];
@@ -110,7 +113,7 @@ struct bluez_gateway {
 	guint release_timer; /* values a delay fault holds go when it fires */
 };
 
-/* ---- bluez_gateway.c: the event stream ---- */
+/* ---- bluez_events.c: the event stream ---- */
 
 /* Hand `ev` to the caller's on_event, if there is one. */
 void gw_emit(bluez_gateway *gw, const bluez_event *ev);
@@ -120,6 +123,14 @@ void gw_emit_device(bluez_gateway *gw, bluez_event_kind kind, const gw_device *d
 /* One line for people (stderr unless quiet, and a NOTICE event), printed once however
  * often the condition is seen: the same text twice in a row is said once. */
 void gw_notice(bluez_gateway *gw, const char *text);
+
+/* ---- bluez_attempts.c: how a passkey attempt ends ---- */
+
+/* `d`'s open passkey attempt ended without pairing (`how`): PAIRING_FAILED. Nothing
+ * without an open attempt; the attempt still counts against the window. */
+void gw_attempt_failed(bluez_gateway *gw, gw_device *d, const char *how);
+/* `d` paired: its open attempt no longer counts against the window. */
+void gw_attempt_succeeded(bluez_gateway *gw, gw_device *d);
 
 /* ---- bluez_devices.c: devices, their proven level, who may stay connected ---- */
 
@@ -196,7 +207,7 @@ void gw_on_bluez_appeared(GDBusConnection *c, const char *name, const char *owne
                           gpointer user_data);
 void gw_on_bluez_vanished(GDBusConnection *c, const char *name, gpointer user_data);
 
-/* ---- bluez_pairing.c: the agent, the pairing window, the attempts ---- */
+/* ---- bluez_pairing.c: the agent, the pairing window, the attempts as they start ---- */
 
 /* Make the adapter's Pairable what the window says (asynchronous, a Busy retried in 100 ms);
  * nothing without an adapter or bluetoothd. */
@@ -205,11 +216,6 @@ void gw_set_pairable(bluez_gateway *gw);
  * is dropped), refuses every other way to pair; answers `inv`. */
 void gw_agent_call(bluez_gateway *gw, const char *method, GVariant *params,
                    GDBusMethodInvocation *inv);
-/* `d`'s open passkey attempt ended without pairing (`how`): PAIRING_FAILED. Nothing
- * without an open attempt; the attempt still counts against the window. */
-void gw_attempt_failed(bluez_gateway *gw, gw_device *d, const char *how);
-/* `d` paired: its open attempt no longer counts against the window. */
-void gw_attempt_succeeded(bluez_gateway *gw, gw_device *d);
 
 /* ---- bluez_signals.c: what bluetoothd broadcasts ---- */
 

@@ -3,7 +3,7 @@
  * doc/agent-api.txt) shows the passkey and refuses Just Works, numeric comparison and PIN
  * codes. The pairing window, opened on the pump, is the only time the adapter is pairable;
  * it closes when its time is up or when BLUEZ_MAX_PAIRING_ATTEMPTS passkeys were shown
- * without a bond (the attempts).
+ * without a bond (the attempts: counted here as they start; how one ends, bluez_attempts.c).
  *
  * Must never: show a passkey outside the window (the link is dropped instead).
  */
@@ -112,16 +112,7 @@ void bluez_gateway_open_pairing(bluez_gateway *gw, double seconds, const char *w
 	gw_emit(gw, &ev);
 }
 
-/* ---- attempts ---- */
-
-/* A passkey attempt that did not end paired (the device asked again, or went away). */
-void gw_attempt_failed(bluez_gateway *gw, gw_device *d, const char *how)
-{
-	if (!d->attempt_open)
-		return;
-	d->attempt_open = false;
-	gw_emit_device(gw, BLUEZ_EV_PAIRING_FAILED, d, how);
-}
+/* ---- attempts (how one ends: bluez_attempts.c) ---- */
 
 /*
  * A passkey is about to be shown: one more attempt. bluetoothd tells a DisplayOnly agent
@@ -143,16 +134,6 @@ static void attempt_started(bluez_gateway *gw, gw_device *d)
 		         gw->open_attempts);
 		window_close(gw, why, gw->open_attempts);
 	}
-}
-
-/* The device paired: its attempt is given back. */
-void gw_attempt_succeeded(bluez_gateway *gw, gw_device *d)
-{
-	if (!d->attempt_open)
-		return;
-	d->attempt_open = false;
-	if (gw->open_attempts > 0)
-		gw->open_attempts--;
 }
 
 /* ---- agent (BlueZ doc/agent-api.txt: DisplayOnly, passkey entry) ---- */
