@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bluez_internal.h"
+#include "bluez_paths.h"
 
 /* ---- bonds ---- */
 
@@ -71,12 +72,11 @@ static GArray *bonds_of(GDBusConnection *conn, const char *adapter, char *adapte
 		return NULL;
 	}
 	GArray *rows = g_array_new(FALSE, TRUE, sizeof(bond_row));
-	const size_t n = strlen(adapter_path);
 	g_variant_iter_init(&it, objs);
 	while (g_variant_iter_next(&it, "{&o@a{sa{sv}}}", &path, &ifaces)) {
 		GVariant *dev = g_variant_lookup_value(ifaces, IFACE_DEVICE, NULL);
 		gboolean bonded = FALSE, paired = FALSE, connected = FALSE;
-		if (dev && strncmp(path, adapter_path, n) == 0 &&
+		if (dev && bluez_path_is_device_of(adapter_path, path) &&
 		    (g_variant_lookup(dev, "Bonded", "b", &bonded),
 		     g_variant_lookup(dev, "Paired", "b", &paired), bonded || paired)) {
 			bond_row row = {0};

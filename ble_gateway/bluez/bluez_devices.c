@@ -30,14 +30,13 @@
 #include <string.h>
 
 #include "bluez_internal.h"
+#include "bluez_paths.h"
 
 /* ---- devices ---- */
 
 bool gw_ours(const bluez_gateway *gw, const char *device_path)
 {
-	const size_t n = strlen(gw->adapter_path);
-	return n && strncmp(device_path, gw->adapter_path, n) == 0 &&
-	       strncmp(device_path + n, "/dev_", 5) == 0;
+	return bluez_path_is_device_of(gw->adapter_path, device_path);
 }
 
 gw_device *gw_device_get(bluez_gateway *gw, const char *path)
