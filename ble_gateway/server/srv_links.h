@@ -18,7 +18,7 @@
 #include "ble_server.h"
 #include "e2e.h"
 #include "srv_audit.h"
-#include "srv_racp.h"
+#include "srv_racp_proc.h"
 
 /* Requests of one minute against a budget. */
 typedef struct srv_rate_window {

@@ -22,16 +22,7 @@
 #include <stdint.h>
 
 #include "ble_server.h"
-
-/* A running Report Stored Records on one link. */
-typedef struct srv_racp_proc {
-	bool active;
-	bool cgms;         /* CGM RACP, else IDD RACP */
-	uint64_t cursor;   /* next absolute record index (IDS: = sequence number) */
-	uint64_t end;      /* last absolute index included */
-	uint32_t min, max; /* filter on sequence number / time offset */
-	uint32_t sent;
-} srv_racp_proc;
+#include "srv_racp_proc.h"
 
 typedef struct srv_link srv_link;
 
