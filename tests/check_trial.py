@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import pty
 import sqlite3
 import signal
 import subprocess
@@ -36,6 +37,47 @@ TRACE_COLUMNS = ("t_min,day,clock,bg_mgdl,gsub_mgdl,cgm_mgdl,meal_announced_g,ch
 def trial(fakepump, *args, cwd=None):
     return subprocess.run([fakepump, "trial", *args], capture_output=True, text=True,
                           timeout=600, cwd=cwd)
+
+
+def on_terminal(fakepump, *args, env=None):
+    """fakepump trial with its standard error on a terminal (where progress is shown):
+    (exit status, standard output, what the terminal got)."""
+    main_fd, term_fd = pty.openpty()
+    p = subprocess.run([fakepump, "trial", *args], stdout=subprocess.PIPE, stderr=term_fd,
+                       text=True, timeout=600, env=env)
+    os.close(term_fd)
+    got = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:  # EIO: nothing more, the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        got += chunk
+    os.close(main_fd)
+    return p.returncode, p.stdout, got.decode(errors="replace")
+
+
+def quiet(fakepump, tmp):
+    """-q: no progress line on a terminal and no notices; the table stays the same."""
+    args = ("--patients", "adult#001,adult#002", "--days", "1", "-j", "1")
+    code, table, term = on_terminal(fakepump, *args)
+    check(code == 0 and "trial: 2/2 patients" in term,
+          f"on a terminal the progress is shown (exit {code}, {term!r})")
+    code_q, table_q, term_q = on_terminal(fakepump, *args, "-q")
+    check(code_q == 0 and term_q == "" and table_q == table and "adult" in table_q,
+          f"-q: nothing on the terminal, the same table (exit {code_q}, {term_q!r})")
+    env = dict(os.environ, FAKEPUMP_SHARD="0/2")
+    for flag, said in (((), True), (("--quiet",), False)):
+        db = os.path.join(tmp, f"quiet-shard{len(flag)}.db")
+        p = subprocess.run([fakepump, "trial", *args, "--db", db, *flag], capture_output=True,
+                           text=True, timeout=600, env=env)
+        check(p.returncode == 0 and ("shard 0/2 from FAKEPUMP_SHARD" in p.stderr) == said,
+              f"the shard from the environment {'said' if said else 'not said with --quiet'}"
+              f" (exit {p.returncode}, {p.stderr.strip()!r})")
+    code_f, _t, term_f = on_terminal(fakepump, "--days", "1", "-q", "--cgm", "libre")
+    check(code_f == 2 and "--cgm: expected" in term_f, f"-q keeps errors ({term_f!r})")
 
 
 def main(fakepump):
@@ -205,6 +247,7 @@ def main(fakepump):
                   "no table written" in err and not os.path.exists(out),
                   f"{sig.name} mid-trial: exit {code}, said, no table "
                   f"(got {p.returncode}, {err.strip()[-160:]!r})")
+        quiet(fakepump, tmp)
     return CHECKS.result()
 
 

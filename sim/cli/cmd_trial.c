@@ -37,6 +37,7 @@ typedef struct trial_request {
 	uint32_t population; /* --population N: drawn patients a cohort; 0: the 30 */
 	cli_shard shard;     /* --shard I/N, or the scheduler's */
 	bool sharded;        /* --shard given or found: the --db is a shard's */
+	bool quiet;          /* -q: no progress line, no notices (the table and errors stay) */
 } trial_request;
 
 /* The patients a trial runs: the shard's items of the whole trial (drawn ones with
@@ -243,6 +244,9 @@ static int apply_option(trial_request *rq, int c, const char *value)
 		return GO_ON;
 	case 'S':
 		return cli_shard_parse(&rq->shard, "trial", value) ? GO_ON : CLI_EXIT_BAD_INPUT;
+	case 'q':
+		rq->quiet = true;
+		return GO_ON;
 	}
 	return GO_ON;
 }
@@ -390,7 +394,7 @@ static int run_trial(trial_request *rq, const char *base_path)
 		}
 	if (rq->sharded)
 		rq->run.figures = figures;
-	if (isatty(STDERR_FILENO))
+	if (!rq->quiet && isatty(STDERR_FILENO))
 		rq->run.progress = show_progress;
 	trial_patient_result *results = g_new0(trial_patient_result, plan->def.patient_count);
 	trial_row *rows = g_new0(trial_row, plan->def.patient_count + 4);
@@ -499,6 +503,7 @@ int cmd_trial(int argc, char **argv)
 	    {"db", required_argument, NULL, 'D'},
 	    {"population", required_argument, NULL, 'n'},
 	    {"shard", required_argument, NULL, 'S'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
@@ -513,7 +518,7 @@ int cmd_trial(int argc, char **argv)
 	};
 	const char *base = NULL, *value;
 	cli_args a;
-	cli_begin(&a, "trial", argc, argv, "j:h", options);
+	cli_begin(&a, "trial", argc, argv, "j:qh", options);
 	int c;
 	while ((c = cli_next(&a, &value)) != CLI_END) {
 		if (c == 'h') {
@@ -541,7 +546,7 @@ int cmd_trial(int argc, char **argv)
 		           cli_unexpected(&a));
 	if (!rq.days_given)
 		return bad("%s", "--days N is required (how many days each patient lives)");
-	if (!cli_shard_resolve(&rq.shard, "trial", false))
+	if (!cli_shard_resolve(&rq.shard, "trial", rq.quiet))
 		return CLI_EXIT_BAD_INPUT;
 	rq.sharded = rq.shard.given || rq.shard.source[0];
 	return run_trial(&rq, base);
