@@ -20,7 +20,7 @@ void run_picture_footer(const scenario *sc, char *buf, size_t cap)
 	const pump_limits *l = &sc->pump.limits;
 	snprintf(
 	    buf, cap,
-	    "fakepump %s · drawn %s\n%s (SHA-256 %.12s…) · %s · seed %u · %s every %d min · "
+	    "fakepump %s · drawn %s\n%s (SHA-256 %.12s…) · %s · seed %u · %s every %d min\n"
 	    "limits bolus %.3g U, basal %.3g U/h, daily %.4g U, IOB %.3g U · low-glucose "
 	    "suspend %s · %s, E2E %s",
 	    run_facts_build(), when, sc->path ? sc->path : "built-in scenario", sha ? sha : "?",

@@ -15,7 +15,8 @@
 #include "scenario.h"
 #include "trace.h"
 
-/* Two lines into buf ('\n' between). */
+/* Three lines into buf ('\n' between): the build and the date; the scenario, patient, seed
+ * and sensor; the pump's limits, protection and security profile. */
 void run_picture_footer(const scenario *sc, char *buf, size_t cap);
 
 /* Every sensor fault of the scenario as a TRACE_MARK_SENSOR marker. */

@@ -89,6 +89,59 @@ Test(report, text_from_the_database_is_escaped_and_nothing_is_loaded_from_outsid
 	report_run_clear(&r);
 }
 
+/* The lines of a footer, counted; the longest's length in characters (UTF-8 "·" and "…"
+ * count one). */
+static int footer_lines(const char *footer, size_t *longest)
+{
+	int lines = 0;
+	*longest = 0;
+	for (const char *line = footer; *line;) {
+		const char *end = strchr(line, '\n');
+		const char *stop = end ? end : line + strlen(line);
+		size_t chars = 0;
+		for (const char *c = line; c < stop; c++)
+			chars += ((unsigned char)*c & 0xC0) != 0x80;
+		if (chars > *longest)
+			*longest = chars;
+		lines++;
+		line = end ? end + 1 : stop;
+	}
+	return lines;
+}
+
+Test(report, a_pictures_footer_keeps_the_settings_on_a_line_of_their_own)
+{
+	/* A picture 1600 pixels wide holds about 190 characters of the footer's small type;
+	 * the layout gives a footer 3 lines. The settings once shared the scenario's line and
+	 * ran off the picture with a long path. */
+	report_run r;
+	day_run(&r, "day", "hardened");
+	r.path = "/home/qa/projects/fakepump-regression/scenarios/site-b/sensor-dropout.yaml";
+	r.scenario_sha256 = "cff9fb632ac5d1e0";
+	r.started_at = "2026-12-05T07:32:13.579Z";
+	r.build = "0.1.0 (git 5859dbb8908d)";
+	r.host = "vm (Linux 6.18.44 x86_64)";
+	r.max_bolus_u = 25;
+	r.max_basal_u_per_h = 15;
+	r.max_daily_u = 150;
+	r.max_iob_u = 40;
+	r.lgs_text = "on";
+	char footer[1200];
+	report_run_footer(&r, "/var/lib/fakepump/runs.db", footer, sizeof footer);
+	size_t longest;
+	cr_assert_eq(footer_lines(footer, &longest), 3, "%s", footer);
+	cr_assert_leq(longest, 150, "a line of %zu characters: %s", longest, footer);
+	const char *third = strrchr(footer, '\n') + 1;
+	cr_assert(strncmp(third, "limits bolus 25 U, basal 15 U/h, daily 150 U, IOB 40 U", 54) == 0,
+	          "%s", third);
+	cr_assert(strstr(third, "low-glucose suspend on · hardened, E2E off"), "%s", third);
+	r.has_facts = false;
+	report_run_footer(&r, "runs.db", footer, sizeof footer);
+	cr_assert_eq(footer_lines(footer, &longest), 2, "%s", footer);
+	cr_assert(strstr(footer, "· settings not recorded"), "%s", footer);
+	report_run_clear(&r);
+}
+
 Test(report, statistics_say_whether_they_are_on_true_glucose_or_on_cgm)
 {
 	report_run r;

@@ -86,7 +86,7 @@ void report_run_footer(const report_run *r, const char *db_path, char *buf, size
 		return;
 	}
 	snprintf(buf + used, cap - used,
-	         " · %s every %d min · limits bolus %.3g U, basal %.3g U/h, daily %.4g U, IOB "
+	         " · %s every %d min\nlimits bolus %.3g U, basal %.3g U/h, daily %.4g U, IOB "
 	         "%.3g U · low-glucose suspend %s · %s, E2E %s",
 	         r->sensor_model ? r->sensor_model : "?", r->sensor_interval_min, r->max_bolus_u,
 	         r->max_basal_u_per_h, r->max_daily_u, r->max_iob_u,

@@ -143,9 +143,11 @@ const char *report_run_str(report_run *r, const char *text);
 int report_column_of(int64_t t_min, int64_t first_min, int64_t span_min);
 
 /*
- * A picture's provenance footer, two lines: "run 3 of runs.db · recorded 2026-… by fakepump
- * 0.1.0 (git …) on host" and "scenarios/x.yaml (SHA-256 1a2b3c4d5e6f…) · adult#001 · seed 41
- * · dexcom every 3 min · basal … · limits … · low-glucose protection … · hardened, E2E on".
+ * A picture's provenance footer, three lines (one line would run off a 1600-pixel picture):
+ * "run 3 of runs.db · recorded 2026-… by fakepump 0.1.0 (git …) on host", "scenarios/x.yaml
+ * (SHA-256 1a2b3c4d5e6f…) · adult#001 · seed 41 · dexcom every 3 min" and "limits bolus …,
+ * basal …, daily …, IOB … · low-glucose suspend on · hardened, E2E on". A run recorded
+ * without its settings has two, the second ending "· settings not recorded".
  */
 void report_run_footer(const report_run *r, const char *db_path, char *buf, size_t cap);
 
