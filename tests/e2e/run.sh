@@ -21,6 +21,8 @@ HERE=$(dirname "$(readlink -f "$0")")
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 RUNS=${1:-1}
+# how many times one run may go again after a crash of the emulated stack (below)
+RIG_RETRIES=${E2E_RIG_RETRIES:-2}
 PACKAGES="qemu-system-x86 linux-image-amd64 busybox-static cpio bluez bluez-test-tools dbus \
 python3-dbus python3-gi python3-dbus-fast"
 
@@ -105,27 +107,34 @@ while [ $i -lt "$RUNS" ]; do
 		</dev/null > "$OUT/console.log" 2>&1
 	t1=$(date +%s.%N)
 	wall=$(echo "$t1 - $t0" | bc)
-	# A crash of the emulated stack itself, not FakePump's: said so, and the run goes again
-	# once (a second one in the same run fails it).
+	# A crash of the emulated stack itself, not FakePump's: said so, and the run goes again,
+	# up to RIG_RETRIES times (one more fails it). BlueZ 5.66's crash struck about one run in
+	# eight (7 of 60, docs/ble.md): one retry left about one `make test` in seventy failing
+	# for it, two leave about one in six hundred.
+	if [ "${rig_run:-}" != "$i" ]; then
+		rig_run=$i
+		rig_tries=0
+	fi
 	rig_fault=""
-	if ! grep -aq "E2E-RESULT rc=0" "$OUT/console.log" && [ "${retried:-}" != "$i" ]; then
+	if ! grep -aq "E2E-RESULT rc=0" "$OUT/console.log" && [ "$rig_tries" -lt "$RIG_RETRIES" ]; then
 		if grep -aq "kernel BUG at\|BUG: unable to handle\|list_del corruption\|Kernel panic - not syncing" "$OUT/console.log"; then
 			# The guest kernel crashed (seen: hci_chan_del list corruption in Debian
 			# 6.1.0-56 with both link ends in one kernel; QEMU TCG at boot).
-			rig_fault="kernel-bug:guest kernel BUG (see $OUT/console.log)"
+			rig_fault="kernel-bug:guest kernel BUG (console.log)"
 		elif grep "^bluetoothd\[" "$OUT/bluetoothd.log" 2>/dev/null | tail -n 1 |
 			grep -q "_complete_cb() [A-Za-z]* Complete: err -110"; then
 			# The guest's bluetoothd died right after a GATT request to the application
 			# timed out (its log ends there): BlueZ 5.66's use-after-free when a central
 			# disconnects while a request is on its way to the application (docs/ble.md).
 			# The pump goes on and registers again; the phone's script cannot.
-			rig_fault="bluez-crash:bluetoothd crashed (BlueZ 5.66, a GATT request timed out after its central left; see $OUT/bluetoothd.log)"
+			rig_fault="bluez-crash:bluetoothd crashed (BlueZ 5.66, a GATT request timed out after its central left; bluetoothd.log)"
 		fi
 	fi
 	if [ -n "$rig_fault" ]; then
-		echo "e2e run $i: ${rig_fault#*:}, running it again"
-		rm -rf "$OUT-${rig_fault%%:*}"; mv "$OUT" "$OUT-${rig_fault%%:*}"
-		retried=$i
+		rig_tries=$((rig_tries + 1))
+		kept="$OUT-${rig_fault%%:*}-$rig_tries"
+		rm -rf "$kept"; mv "$OUT" "$kept"
+		echo "e2e run $i: ${rig_fault#*:} in $kept, running it again ($rig_tries of $RIG_RETRIES)"
 		i=$((i - 1))
 		continue
 	fi
