@@ -82,6 +82,7 @@ fi
 
 passed=0
 failed=0
+rig_tries=0 # of the run under way: its crashed attempts so far
 NICE=""
 [ "$(id -u)" = 0 ] && NICE="nice -n -10"
 i=0
@@ -111,10 +112,6 @@ while [ $i -lt "$RUNS" ]; do
 	# up to RIG_RETRIES times (one more fails it). BlueZ 5.66's crash struck about one run in
 	# eight (7 of 60, docs/ble.md): one retry left about one `make test` in seventy failing
 	# for it, two leave about one in six hundred.
-	if [ "${rig_run:-}" != "$i" ]; then
-		rig_run=$i
-		rig_tries=0
-	fi
 	rig_fault=""
 	if ! grep -aq "E2E-RESULT rc=0" "$OUT/console.log" && [ "$rig_tries" -lt "$RIG_RETRIES" ]; then
 		if grep -aq "kernel BUG at\|BUG: unable to handle\|list_del corruption\|Kernel panic - not syncing" "$OUT/console.log"; then
@@ -146,6 +143,7 @@ while [ $i -lt "$RUNS" ]; do
 		echo "e2e run $i: FAIL (${wall%.*} s) — $OUT"
 		grep -a "E2E-CHECK FAIL\|E2E-RECONNECT\|E2E-BLUEZ-CRASH\|E2E-RESULT\|e2e-guest" "$OUT/console.log" | tr -d '\r' | sed 's/^/  /'
 	fi
+	rig_tries=0
 done
 echo "e2e: $passed passed, $failed failed"
 [ $failed = 0 ]
